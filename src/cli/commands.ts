@@ -1,0 +1,136 @@
+/**
+ * What each CLI command does, returning its exit code. `main.ts` only parses
+ * and dispatches; everything here is reachable from tests without spawning.
+ *
+ * @module
+ */
+
+import type { MuxOptions } from "../config/options.ts";
+import { OptionError } from "../config/options.ts";
+import { checkHealth } from "../health/check.ts";
+import { ConnectError, runProxy } from "../proxy/proxy.ts";
+import { MuxServer } from "../server/mux_server.ts";
+import { SocketPathError } from "../server/socket_path.ts";
+import { NAME } from "../version.ts";
+import type { LogSettings } from "./args.ts";
+import { setupLogging, writeStderr } from "./logging.ts";
+
+/** The reference server `demo` runs (pinned like every dependency). */
+export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.31";
+
+/** Default socket of `demo` and `deno task start`. */
+export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
+
+/** `rmcp-mux --socket … --cmd …`: run one mux until SIGINT/SIGTERM. */
+export async function runMuxCommand(options: MuxOptions, log: LogSettings): Promise<number> {
+  setupLogging(log);
+  let server: MuxServer;
+  try {
+    server = await MuxServer.start(options);
+  } catch (error) {
+    if (error instanceof OptionError || error instanceof SocketPathError) {
+      writeStderr(`${NAME}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  return await serveUntilSignal(server);
+}
+
+/** `rmcp-mux demo`: the mux in front of the MCP reference server. */
+export async function runDemoCommand(
+  options: Partial<Omit<MuxOptions, "cmd">>,
+  log: LogSettings,
+): Promise<number> {
+  const socket = absolute(options.socket ?? DEMO_SOCKET);
+  const exec = Deno.execPath();
+  // From source, Deno itself runs the reference server; a compiled binary uses npx.
+  const viaDeno = /^deno(\.exe)?$/.test(exec.split("/").pop() ?? "");
+  const server = viaDeno
+    ? { cmd: exec, args: ["run", "-A", "--quiet", `npm:${REFERENCE_SERVER}`, "stdio"] }
+    : { cmd: "npx", args: ["-y", REFERENCE_SERVER, "stdio"] };
+  setupLogging(log);
+  let mux: MuxServer;
+  try {
+    mux = await MuxServer.start({ serviceName: "everything", ...options, ...server, socket });
+  } catch (error) {
+    if (error instanceof OptionError || error instanceof SocketPathError) {
+      writeStderr(`${NAME}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const self = viaDeno
+    ? `${exec} run -A ${new URL("../../main.ts", import.meta.url).pathname}`
+    : exec;
+  writeStderr(
+    `
+${NAME} demo: the MCP reference server is shared on ${socket}
+
+Connect an MCP host through the stdio bridge, e.g.:
+  claude mcp add everything -- ${self} proxy --socket ${socket}
+or in a host's JSON config:
+  { "command": "${self.split(" ")[0]}", "args": ${
+      JSON.stringify([...self.split(" ").slice(1), "proxy", "--socket", socket])
+    } }
+Check it:
+  ${self} health --socket ${socket}
+Stop with Ctrl+C.
+
+`,
+  );
+  return await serveUntilSignal(mux);
+}
+
+/** `rmcp-mux proxy --socket PATH`. */
+export async function runProxyCommand(socket: string): Promise<number> {
+  try {
+    const end = await runProxy(socket);
+    if (end === "mux-closed") {
+      writeStderr(`${NAME} proxy: the mux at ${socket} closed the connection\n`);
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConnectError) {
+      writeStderr(`${NAME} proxy: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** `rmcp-mux health --socket PATH`. */
+export async function runHealthCommand(
+  socket: string,
+  timeoutMs: number,
+  json: boolean,
+): Promise<number> {
+  const report = await checkHealth(socket, { timeoutMs });
+  if (json) console.log(JSON.stringify(report));
+  else if (report.ok) console.log(report.message);
+  else writeStderr(`${report.message}\n`);
+  return report.ok ? 0 : 1;
+}
+
+async function serveUntilSignal(server: MuxServer): Promise<number> {
+  let signals = 0;
+  const stop = () => {
+    // A second Ctrl+C means "now": the server's process group gets SIGKILL on exit anyway.
+    if (++signals > 1) Deno.exit(130);
+    void server.close();
+  };
+  const ignoreHup = () => writeStderr(`${NAME}: SIGHUP ignored (nothing to reload)\n`);
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGHUP", ignoreHup);
+  await server.closed;
+  Deno.removeSignalListener("SIGINT", stop);
+  Deno.removeSignalListener("SIGTERM", stop);
+  Deno.removeSignalListener("SIGHUP", ignoreHup);
+  return 0;
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}

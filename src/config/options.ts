@@ -1,0 +1,147 @@
+/**
+ * Every setting of one mux, its default, and validation. The CLI, the
+ * library and (later) the config file all end up here.
+ *
+ * @module
+ */
+
+/** Settings of one mux: one server, one socket. */
+export interface MuxOptions {
+  /** Unix socket path the mux listens on. */
+  socket: string;
+  /** Server program (looked up in PATH) or path. */
+  cmd: string;
+  /** Server arguments. */
+  args?: readonly string[];
+  /** Server working directory. */
+  cwd?: string;
+  /** Extra environment for the server, merged over the mux's. Values are never logged. */
+  env?: Readonly<Record<string, string>>;
+  /** Name in logs, errors and status. Default: the socket file name up to its first dot. */
+  serviceName?: string;
+  /** Clients served at once; more wait up to `clientWaitMs`. Default 64. */
+  maxActiveClients?: number;
+  /** How long a client over the limit waits for a slot before it gets an error. Default 10 s. */
+  clientWaitMs?: number;
+  /** Start the server when the first client connects instead of at once. Default false. */
+  lazyStart?: boolean;
+  /** Largest message a client may send, bytes. Default 1 MiB. */
+  maxRequestBytes?: number;
+  /** Largest message the server may send, bytes. Default 64 MiB. */
+  maxResponseBytes?: number;
+  /** Fail a request the server has not answered (nor reported progress on) for this long; 0 = never. Default 300 s. */
+  requestTimeoutMs?: number;
+  /** First restart delay. Default 1 s. */
+  restartBackoffMs?: number;
+  /** Largest restart delay. Default 30 s. */
+  restartBackoffMaxMs?: number;
+  /** Restarts allowed within `restartWindowMs` before the service is failed; 0 = unlimited. Default 5. */
+  maxRestarts?: number;
+  /** Sliding window for `maxRestarts`. Default 10 min. */
+  restartWindowMs?: number;
+  /** Uptime after which a server counts as healthy and the backoff resets. Default 30 s. */
+  healthyUptimeMs?: number;
+  /** How long the server may take to answer the mux's `initialize`. Default 60 s. */
+  initTimeoutMs?: number;
+  /** Stop sequence: wait after closing stdin, then after SIGTERM. Default 2 s, 3 s. */
+  stopGraceMs?: number;
+  /** See `stopGraceMs`. */
+  stopTermMs?: number;
+  /** On shutdown, how long in-flight requests may finish. Default 2 s. */
+  shutdownGraceMs?: number;
+}
+
+/** {@link MuxOptions} with every default filled in. */
+export type ResolvedMuxOptions = Required<Omit<MuxOptions, "cwd" | "env">> & {
+  cwd: string | undefined;
+  env: Readonly<Record<string, string>>;
+};
+
+/** Defaults of every optional setting. */
+export const DEFAULTS = {
+  maxActiveClients: 64,
+  clientWaitMs: 10_000,
+  lazyStart: false,
+  maxRequestBytes: 1024 * 1024,
+  maxResponseBytes: 64 * 1024 * 1024,
+  requestTimeoutMs: 300_000,
+  restartBackoffMs: 1_000,
+  restartBackoffMaxMs: 30_000,
+  maxRestarts: 5,
+  restartWindowMs: 600_000,
+  healthyUptimeMs: 30_000,
+  initTimeoutMs: 60_000,
+  stopGraceMs: 2_000,
+  stopTermMs: 3_000,
+  shutdownGraceMs: 2_000,
+} as const;
+
+/** A setting with an invalid value. */
+export class OptionError extends Error {
+  override name = "OptionError";
+}
+
+/** The service name a socket path implies: `~/x/github.sock` → `github`. */
+export function serviceNameFromSocket(socket: string): string {
+  const file = socket.split("/").pop() ?? "";
+  const stem = file.split(".")[0] ?? "";
+  return stem === "" ? "rmcp-mux" : stem;
+}
+
+const minimums: Partial<Record<keyof typeof DEFAULTS, number>> = {
+  maxActiveClients: 1,
+  maxRequestBytes: 64,
+  maxResponseBytes: 64,
+  restartBackoffMs: 1,
+  restartBackoffMaxMs: 1,
+  initTimeoutMs: 1,
+};
+
+/** Fill in defaults and check every value; throws {@link OptionError} naming the setting. */
+export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
+  if (typeof options.socket !== "string" || options.socket === "") {
+    throw new OptionError("socket: a Unix socket path is required");
+  }
+  if (typeof options.cmd !== "string" || options.cmd.trim() === "") {
+    throw new OptionError("cmd: the server command is required");
+  }
+  const resolved = {
+    ...DEFAULTS,
+    ...withoutUndefined(options),
+    args: [...(options.args ?? [])],
+    cwd: options.cwd,
+    env: { ...(options.env ?? {}) },
+    serviceName: options.serviceName ?? serviceNameFromSocket(options.socket),
+  } as ResolvedMuxOptions;
+  for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
+    const value = resolved[key];
+    if (key === "lazyStart") {
+      if (typeof value !== "boolean") throw new OptionError(`${key}: expected true or false`);
+      continue;
+    }
+    const min = minimums[key] ?? 0;
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+      throw new OptionError(
+        `${key}: expected a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if (resolved.restartBackoffMaxMs < resolved.restartBackoffMs) {
+    throw new OptionError(
+      `restartBackoffMaxMs (${resolved.restartBackoffMaxMs}) must be ≥ restartBackoffMs ` +
+        `(${resolved.restartBackoffMs})`,
+    );
+  }
+  if (!/^[\w.@-]+$/.test(resolved.serviceName)) {
+    throw new OptionError(
+      `serviceName: "${resolved.serviceName}" may only contain letters, digits, ".", "_", "-", "@"`,
+    );
+  }
+  return resolved;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}

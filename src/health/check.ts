@@ -1,0 +1,130 @@
+/**
+ * `rmcp-mux health`: is the mux there, and is its server up? The mux answers
+ * its own `rmcp-mux/health` request with a real `ping` round trip to the
+ * server, so "ok" means the whole path works.
+ *
+ * @module
+ */
+
+import { LineDecoder } from "../jsonrpc/framing.ts";
+import { HEALTH_METHOD } from "../router/router.ts";
+import { ConnectError, connectUnix } from "../transport/unix_client.ts";
+import { wait } from "../upstream/wait.ts";
+
+/** The outcome of a health check. */
+export interface HealthReport {
+  /** True only when the mux answered and its server answered a ping. */
+  ok: boolean;
+  /** One line saying why, e.g. `server "github" is restarting (restart 2, next try in 3 s)`. */
+  message: string;
+  /** Service name, when the mux answered. */
+  service?: string;
+  /** Server process id, when up. */
+  pid?: number | null;
+  /** Round trip of the ping through the mux to the server, ms. */
+  latencyMs?: number;
+  /** Server state reported by the mux (`running`, `restarting`, `failed`, …). */
+  state?: string;
+}
+
+/** Options of {@link checkHealth}. */
+export interface HealthOptions {
+  /** Give up after this long. Default 5 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Check the mux at `socketPath`. Never throws: a failure is a report with
+ * `ok: false` and a message that says why.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkHealth } from "@rmcp-mux/mux";
+ * const report = await checkHealth("/tmp/github.sock", { timeoutMs: 2000 });
+ * console.log(report.ok, report.message);
+ * ```
+ */
+export async function checkHealth(
+  socketPath: string,
+  options: HealthOptions = {},
+): Promise<HealthReport> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  let conn: Deno.UnixConn;
+  try {
+    conn = await connectUnix(socketPath);
+  } catch (error) {
+    const reason = error instanceof ConnectError ? error.reason : String(error);
+    return { ok: false, message: `no mux at ${socketPath}: ${reason}` };
+  }
+  try {
+    const request = { jsonrpc: "2.0", id: 1, method: HEALTH_METHOD };
+    await conn.write(new TextEncoder().encode(JSON.stringify(request) + "\n"));
+    const answer = readAnswer(conn);
+    if (!(await wait(answer, timeoutMs))) {
+      return {
+        ok: false,
+        message: `the mux at ${socketPath} did not answer within ${timeoutMs} ms`,
+      };
+    }
+    return toReport(await answer, socketPath);
+  } catch (error) {
+    return { ok: false, message: `health check of ${socketPath} failed: ${String(error)}` };
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+async function readAnswer(conn: Deno.UnixConn): Promise<Record<string, unknown> | null> {
+  const decoder = new LineDecoder(1024 * 1024);
+  const buffer = new Uint8Array(16 * 1024);
+  let answer: Record<string, unknown> | null = null;
+  try {
+    while (answer === null) {
+      const n = await conn.read(buffer);
+      if (n === null) return null;
+      decoder.push(buffer.subarray(0, n), (event) => {
+        if (event.kind !== "line" || answer !== null) return;
+        try {
+          const value = JSON.parse(event.text);
+          if (value?.id === 1) answer = value;
+        } catch {
+          // Not ours.
+        }
+      });
+    }
+  } catch {
+    return null; // closed after a timeout
+  }
+  return answer;
+}
+
+function toReport(answer: Record<string, unknown> | null, socketPath: string): HealthReport {
+  if (answer === null) {
+    return {
+      ok: false,
+      message: `the mux at ${socketPath} closed the connection without answering`,
+    };
+  }
+  const error = answer.error as { message?: string; data?: { service?: string; state?: string } };
+  if (error) {
+    const report: HealthReport = { ok: false, message: error.message ?? "unknown error" };
+    if (error.data?.service) report.service = error.data.service;
+    if (error.data?.state) report.state = error.data.state;
+    return report;
+  }
+  const result = answer.result as { service?: string; pid?: number | null; latencyMs?: number };
+  return {
+    ok: true,
+    message: `OK: server "${result.service}" is up (pid ${result.pid ?? "?"}, ping ${
+      result.latencyMs ?? "?"
+    } ms)`,
+    ...(result.service !== undefined ? { service: result.service } : {}),
+    pid: result.pid ?? null,
+    ...(result.latencyMs !== undefined ? { latencyMs: result.latencyMs } : {}),
+    state: "running",
+  };
+}

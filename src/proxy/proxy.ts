@@ -1,0 +1,91 @@
+/**
+ * `rmcp-mux proxy`: a byte-transparent bridge between stdio and a mux socket,
+ * for MCP hosts that can only launch stdio servers. It never parses, never
+ * logs to stdout, and ends when either side closes.
+ *
+ * @module
+ */
+
+import { connectUnix } from "../transport/unix_client.ts";
+
+export { ConnectError } from "../transport/unix_client.ts";
+
+/** Streams to bridge; default to the process's stdin and stdout. */
+export interface ProxyOptions {
+  stdin?: ReadableStream<Uint8Array>;
+  stdout?: WritableStream<Uint8Array>;
+  /** Aborting ends the bridge. */
+  signal?: AbortSignal;
+}
+
+/** Which side ended the bridge. */
+export type ProxyEnd = "stdin-closed" | "mux-closed" | "aborted";
+
+/**
+ * Bridge stdio and the mux at `socketPath` until one side closes. When stdin
+ * ends, the socket's write side is closed and the answers still owed are
+ * relayed before returning. Throws `ConnectError` if the socket cannot be
+ * reached.
+ *
+ * @example
+ * ```ts ignore
+ * import { runProxy } from "@rmcp-mux/mux";
+ * const end = await runProxy("/tmp/github.sock");
+ * ```
+ */
+export async function runProxy(socketPath: string, options: ProxyOptions = {}): Promise<ProxyEnd> {
+  const conn = await connectUnix(socketPath);
+  const stdin = (options.stdin ?? Deno.stdin.readable).getReader();
+  const stdout = (options.stdout ?? Deno.stdout.writable).getWriter();
+  let stdinDone = false;
+  const onAbort = () => {
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const up = (async () => {
+    try {
+      while (true) {
+        const { value, done } = await stdin.read();
+        if (done) break;
+        let offset = 0;
+        while (offset < value.length) offset += await conn.write(value.subarray(offset));
+      }
+      stdinDone = true;
+      await conn.closeWrite();
+    } catch {
+      // The socket closed under us: `down` reports it.
+    }
+  })();
+
+  const down = (async () => {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      while (true) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        await stdout.write(buffer.slice(0, n));
+      }
+    } catch {
+      // Closed by abort or reset by the mux.
+    }
+  })();
+
+  await down;
+  options.signal?.removeEventListener("abort", onAbort);
+  if (!stdinDone) await stdin.cancel().catch(() => {});
+  await up;
+  stdin.releaseLock();
+  stdout.releaseLock();
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+  if (options.signal?.aborted) return "aborted";
+  return stdinDone ? "stdin-closed" : "mux-closed";
+}

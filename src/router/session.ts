@@ -1,0 +1,67 @@
+/**
+ * What the router knows about one connected client.
+ *
+ * @module
+ */
+
+import type { ReplyTarget } from "./pending.ts";
+
+/** How the router talks back to a client: the connection layer implements it. */
+export interface ClientPort {
+  /** Queue one serialized JSON-RPC message (no newline) to the client. */
+  send(line: string): void;
+  /** Close the connection; `reason` is for the log. */
+  close(reason: string): void;
+}
+
+/** What a client said about itself in `initialize`. */
+export interface ClientHello {
+  readonly protocolVersion: string;
+  readonly capabilities: Record<string, unknown>;
+  readonly clientInfo: { name?: string; version?: string; [key: string]: unknown };
+}
+
+/** Lines a client may send before it is admitted (`--max-active-clients`), then reads pause. */
+export const MAX_WAITING_LINES = 64;
+
+/** One client connection, as the router sees it. */
+export class ClientSession {
+  /** Small sequential number, unique within one mux: for logs and status. */
+  readonly id: number;
+  readonly port: ClientPort;
+  /** The target for replies that are not part of a batch (shared, no allocation). */
+  readonly target: ReplyTarget<ClientSession>;
+  /** False while the client waits for a free slot. */
+  admitted = false;
+  /** Lines received before admission, processed in order once admitted. */
+  waiting: string[] = [];
+  /** Set once the client got its `initialize` answer. */
+  hello: ClientHello | undefined;
+  /** The protocol version the client was given. */
+  protocolVersion: string | undefined;
+  /** Set when the connection is gone. */
+  closed = false;
+  /** Requests received and not yet answered (or cancelled by the client). */
+  openRequests = 0;
+  /** Called when `openRequests` drops to zero (set while the client half-closed). */
+  onSettled: (() => void) | undefined;
+
+  constructor(id: number, port: ClientPort) {
+    this.id = id;
+    this.port = port;
+    this.target = { client: this };
+  }
+
+  /** True once the client has completed `initialize`. */
+  get initialized(): boolean {
+    return this.hello !== undefined;
+  }
+
+  /** A short label for logs: `client 3 (claude-code 1.2.0)`. */
+  get label(): string {
+    const info = this.hello?.clientInfo;
+    return info?.name
+      ? `client ${this.id} (${info.name} ${info.version ?? ""})`.replace(" )", ")")
+      : `client ${this.id}`;
+  }
+}

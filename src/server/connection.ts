@@ -1,0 +1,166 @@
+/**
+ * One client connection: reads framed lines into the router, writes the
+ * router's answers back in batches, waits for a slot when the mux is full,
+ * and pauses reading while the queue toward the server is full.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
+import type { Router } from "../router/router.ts";
+import type { ClientSession } from "../router/session.ts";
+import { connSink, LineWriter } from "../transport/line_writer.ts";
+import { wait } from "../upstream/wait.ts";
+import type { Semaphore } from "./semaphore.ts";
+
+/** Bytes queued toward one client before it counts as not reading and is disconnected. */
+export const MAX_CLIENT_BACKLOG_BYTES = 32 * 1024 * 1024;
+
+const READ_CHUNK_BYTES = 64 * 1024;
+
+/** What a connection needs from its mux. */
+export interface ConnectionContext {
+  router: Router;
+  semaphore: Semaphore;
+  service: string;
+  maxRequestBytes: number;
+  clientWaitMs: number;
+  log: Logger;
+}
+
+/** Serves one accepted client connection until either side closes it. */
+export class ClientConnection {
+  readonly #conn: Deno.Conn;
+  readonly #ctx: ConnectionContext;
+  readonly #writer: LineWriter;
+  readonly #session: ClientSession;
+  readonly #gone = new AbortController();
+  #connClosed = false;
+  #holdsSlot = false;
+  #admission: Promise<void> = Promise.resolve();
+  /** Resolves when the connection is fully closed and forgotten. */
+  readonly done: Promise<void>;
+
+  constructor(conn: Deno.Conn, ctx: ConnectionContext) {
+    this.#conn = conn;
+    this.#ctx = ctx;
+    this.#writer = new LineWriter(connSink(conn), {
+      onError: () => this.close("write failed: the client went away"),
+    });
+    this.#session = ctx.router.connect({
+      send: (line) => this.#send(line),
+      close: (reason) => this.close(reason),
+    });
+    this.done = this.#serve();
+  }
+
+  /** Close at once (idempotent). */
+  close(reason: string): void {
+    if (this.#connClosed) return;
+    this.#connClosed = true;
+    this.#ctx.log.debug("Closing {client}: {reason}", { client: this.#session.label, reason });
+    this.#gone.abort();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  /** Write what is queued (at most `ms`), then close. */
+  async flushAndClose(ms: number): Promise<void> {
+    await wait(this.#writer.idle(), ms);
+    this.close("mux shutting down");
+    await this.done;
+  }
+
+  #send(line: string): void {
+    const backlog = this.#writer.backlog;
+    if (backlog > 0 && backlog + line.length > MAX_CLIENT_BACKLOG_BYTES) {
+      this.#ctx.log.warn(
+        "{client} is not reading: {bytes} bytes queued for it; disconnecting it",
+        { client: this.#session.label, bytes: backlog },
+      );
+      this.close("not reading its messages");
+      return;
+    }
+    this.#writer.write(line);
+  }
+
+  async #serve(): Promise<void> {
+    const { router } = this.#ctx;
+    const session = this.#session;
+    this.#admit();
+    const decoder = new LineDecoder(this.#ctx.maxRequestBytes);
+    const emit = (event: LineEvent) => router.receive(session, event);
+    const buffer = new Uint8Array(READ_CHUNK_BYTES);
+    const gone = new Promise<void>((resolve) =>
+      this.#gone.signal.addEventListener("abort", () => resolve(), { once: true })
+    );
+    let eof = false;
+    try {
+      while (!this.#connClosed) {
+        if (!router.hasRoom) await Promise.race([router.waitForRoom(), gone]);
+        if (!router.canRead(session)) await Promise.race([this.#admission, gone]);
+        if (this.#connClosed) break;
+        const n = await this.#conn.read(buffer);
+        if (n === null) {
+          eof = true;
+          break;
+        }
+        decoder.push(buffer.subarray(0, n), emit);
+      }
+      decoder.finish(emit);
+    } catch {
+      // Reset by the peer, or closed by us: the connection is over either way.
+    }
+    // A client that half-closed still gets the answers to what it asked.
+    if (eof && session.admitted && session.openRequests > 0 && !this.#connClosed) {
+      const settled = new Promise<void>((resolve) => session.onSettled = resolve);
+      await Promise.race([settled, gone]);
+      await wait(this.#writer.idle(), 1_000);
+    }
+    router.disconnect(session);
+    if (this.#holdsSlot) this.#ctx.semaphore.release();
+    this.#holdsSlot = false;
+    this.close(eof ? "client closed the connection" : "connection ended");
+    await this.#writer.close(false);
+  }
+
+  #admit(): void {
+    const { router, semaphore, service } = this.#ctx;
+    const session = this.#session;
+    if (semaphore.tryAcquire()) {
+      this.#holdsSlot = true;
+      router.admit(session);
+      return;
+    }
+    this.#ctx.log.info("{client} waits for a free slot ({limit} clients already served)", {
+      client: session.label,
+      limit: semaphore.permits,
+    });
+    this.#admission = semaphore.acquire(this.#ctx.clientWaitMs, this.#gone.signal).then(
+      (granted) => {
+        if (granted && this.#connClosed) {
+          semaphore.release();
+        } else if (granted) {
+          this.#holdsSlot = true;
+          router.admit(session);
+        } else if (!this.#connClosed) {
+          const seconds = this.#ctx.clientWaitMs / 1000;
+          this.#ctx.log.warn("{client} got no slot within {seconds} s; refused", {
+            client: session.label,
+            seconds,
+          });
+          router.reject(
+            session,
+            `Too many clients: service "${service}" already serves ${semaphore.permits} ` +
+              `clients (--max-active-clients ${semaphore.permits}) and no slot freed up within ` +
+              `${seconds} s. Raise --max-active-clients or close idle clients`,
+          );
+        }
+      },
+    );
+  }
+}

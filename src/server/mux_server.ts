@@ -1,0 +1,209 @@
+/**
+ * One mux: a Unix socket, an accept loop, a connection handler per client,
+ * the router, and the supervisor of the one server process behind them.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
+import { muxLogger } from "../log/logger.ts";
+import { Router } from "../router/router.ts";
+import type { ServerState } from "../router/server_state.ts";
+import { Supervisor } from "../upstream/supervisor.ts";
+import { wait } from "../upstream/wait.ts";
+import { NAME, VERSION } from "../version.ts";
+import { ClientConnection } from "./connection.ts";
+import { Semaphore } from "./semaphore.ts";
+import { prepareSocketPath } from "./socket_path.ts";
+
+/** A point-in-time view of one mux. */
+export interface MuxStatus {
+  /** Service name. */
+  service: string;
+  /** Socket path. */
+  socket: string;
+  /** Server process state. */
+  server: ServerState;
+  /** When the current server process started (ms since epoch). */
+  serverStartedAt: number | null;
+  /** Clients connected, served, waiting for a slot, and the limit. */
+  clients: { connected: number; active: number; waiting: number; max: number };
+  /** Requests in flight upstream (or held for it). */
+  pendingRequests: number;
+  /** Messages queued toward the server. */
+  queueDepth: number;
+  /** Server restarts: total since start, and within the restart window. */
+  restarts: { total: number; recent: number };
+  /** Why the previous server process ended. */
+  lastExit: string | null;
+  /** The server's last stderr lines. */
+  stderrTail: string[];
+}
+
+/** A running mux. Close it with {@link MuxServer.close} or `await using`. */
+export class MuxServer implements AsyncDisposable {
+  readonly #options: ResolvedMuxOptions;
+  readonly #log: Logger;
+  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
+  readonly #router: Router;
+  readonly #supervisor: Supervisor;
+  readonly #semaphore: Semaphore;
+  readonly #connections = new Set<ClientConnection>();
+  readonly #accepting: Promise<void>;
+  #closing: Promise<void> | undefined;
+  #resolveClosed!: () => void;
+  /** Resolves once the mux has stopped (after {@link close}). */
+  readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
+
+  private constructor(
+    options: ResolvedMuxOptions,
+    listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
+  ) {
+    this.#options = options;
+    this.#listener = listener;
+    const service = options.serviceName;
+    this.#log = muxLogger("server", service);
+    this.#semaphore = new Semaphore(options.maxActiveClients);
+    this.#router = new Router({
+      service,
+      requestTimeoutMs: options.requestTimeoutMs,
+      initTimeoutMs: options.initTimeoutMs,
+      clientInfo: { name: NAME, version: VERSION },
+      onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
+      onUpstreamReady: () => this.#supervisor.markRunning(),
+    });
+    this.#supervisor = new Supervisor({
+      service,
+      spec: { command: options.cmd, args: options.args, cwd: options.cwd, env: options.env },
+      restart: {
+        initialMs: options.restartBackoffMs,
+        maxMs: options.restartBackoffMaxMs,
+        maxRestarts: options.maxRestarts,
+        windowMs: options.restartWindowMs,
+        healthyMs: options.healthyUptimeMs,
+      },
+      maxLineBytes: options.maxResponseBytes,
+      stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
+      handler: this.#router,
+    });
+    if (!options.lazyStart) this.#supervisor.start();
+    this.#accepting = this.#acceptLoop();
+  }
+
+  /**
+   * Listen on the socket and start the server (unless `lazyStart`).
+   * Throws if the options are invalid or the socket path cannot be used.
+   */
+  static async start(options: MuxOptions): Promise<MuxServer> {
+    const resolved = resolveOptions(options);
+    const log = muxLogger("server", resolved.serviceName);
+    const { removedStale } = await prepareSocketPath(resolved.socket);
+    if (removedStale) log.info("Removed a stale socket at {path}", { path: resolved.socket });
+    const listener = Deno.listen({ transport: "unix", path: resolved.socket });
+    // Deno creates the socket with the umask's mode: make it private at once.
+    await Deno.chmod(resolved.socket, 0o600);
+    log.info("Listening on {path}", { path: resolved.socket });
+    return new MuxServer(resolved, listener);
+  }
+
+  /** The service name. */
+  get service(): string {
+    return this.#options.serviceName;
+  }
+
+  /** The socket path. */
+  get socketPath(): string {
+    return this.#options.socket;
+  }
+
+  /** The settings in effect, defaults filled in. */
+  get options(): ResolvedMuxOptions {
+    return this.#options;
+  }
+
+  /** A snapshot of the mux's state. */
+  status(): MuxStatus {
+    const stats = this.#router.stats();
+    return {
+      service: this.service,
+      socket: this.socketPath,
+      server: { ...this.#supervisor.state },
+      serverStartedAt: this.#supervisor.startedAt ?? null,
+      clients: {
+        connected: stats.connectedClients,
+        active: stats.activeClients,
+        waiting: this.#semaphore.waiting,
+        max: this.#semaphore.permits,
+      },
+      pendingRequests: stats.pendingRequests,
+      queueDepth: stats.queueDepth,
+      restarts: this.#supervisor.restarts,
+      lastExit: this.#supervisor.lastExit ?? null,
+      stderrTail: [...this.#supervisor.stderrTail],
+    };
+  }
+
+  /**
+   * Stop: refuse new clients, let in-flight requests finish (briefly), close
+   * every connection, stop the server process, remove the socket. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(): Promise<void> {
+    this.#log.info("Shutting down");
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#accepting;
+    await Deno.remove(this.socketPath).catch(() => {});
+    await wait(this.#router.whenIdle(), this.#options.shutdownGraceMs);
+    this.#router.close();
+    await Promise.all([
+      ...[...this.#connections].map((c) => c.flushAndClose(500)),
+      this.#supervisor.close(),
+    ]);
+    this.#log.info("Stopped");
+    this.#resolveClosed();
+  }
+
+  async #acceptLoop(): Promise<void> {
+    const ctx = {
+      router: this.#router,
+      semaphore: this.#semaphore,
+      service: this.service,
+      maxRequestBytes: this.#options.maxRequestBytes,
+      clientWaitMs: this.#options.clientWaitMs,
+      log: this.#log,
+    };
+    while (true) {
+      let conn: Deno.UnixConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closing) return;
+        if (error instanceof Deno.errors.BadResource) return;
+        this.#log.warn("accept failed: {error}", { error: String(error) });
+        continue;
+      }
+      if (this.#closing) {
+        conn.close();
+        continue;
+      }
+      if (this.#options.lazyStart) this.#supervisor.start();
+      const connection = new ClientConnection(conn, ctx);
+      this.#connections.add(connection);
+      connection.done.finally(() => this.#connections.delete(connection));
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Making a socket path safe to listen on: a private parent directory, no
+ * stealing a live mux's socket, stale sockets cleaned up, and nothing that is
+ * not a socket ever deleted.
+ *
+ * @module
+ */
+
+/** Longest Unix socket path the OS accepts (Linux 107 bytes, macOS 103). */
+export const MAX_SOCKET_PATH_BYTES = Deno.build.os === "darwin" ? 103 : 107;
+
+/** The socket path cannot be used; the message says why and what to do. */
+export class SocketPathError extends Error {
+  override name = "SocketPathError";
+}
+
+/** Prepare `path` for listening: create its directory (0700) and clear a stale socket. */
+export async function prepareSocketPath(path: string): Promise<{ removedStale: boolean }> {
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw new SocketPathError(
+      `Socket path "${path}" is ${bytes} bytes; Unix sockets allow at most ` +
+        `${MAX_SOCKET_PATH_BYTES}. Use a shorter path`,
+    );
+  }
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  await ensurePrivateDir(dir);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { removedStale: false };
+    throw error;
+  }
+  if (!info.isSocket) {
+    throw new SocketPathError(
+      `"${path}" exists and is not a socket; refusing to replace it. Choose another --socket path`,
+    );
+  }
+  if (await isLive(path)) {
+    throw new SocketPathError(
+      `Another rmcp-mux is already listening on "${path}"; stop it first or choose another --socket path`,
+    );
+  }
+  await Deno.remove(path).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  return { removedStale: true };
+}
+
+async function ensurePrivateDir(dir: string): Promise<void> {
+  try {
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) {
+      throw new SocketPathError(`"${dir}" is not a directory; cannot create a socket in it`);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await Deno.chmod(dir, 0o700); // mkdir's mode is filtered by the umask
+  }
+}
+
+/** True if something accepts connections on `path`. */
+async function isLive(path: string): Promise<boolean> {
+  try {
+    const conn = await Deno.connect({ transport: "unix", path });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * A batching line writer: messages queued while a write is in progress are
+ * joined into one buffer and written together, so a burst of N messages costs
+ * one syscall instead of N. The owner decides what a too-large backlog means
+ * (pause readers, or drop a slow client); the writer only reports it.
+ *
+ * @module
+ */
+
+/** Where the bytes go: a socket, a child's stdin, an in-memory buffer. */
+export interface ByteSink {
+  /** Write every byte, or reject. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Close the sink (for a socket: the write half or the whole connection). */
+  close(): Promise<void> | void;
+}
+
+/** Options of {@link LineWriter}. */
+export interface LineWriterOptions {
+  /** Called once when a write fails; the writer is closed afterwards. */
+  onError?: (error: unknown) => void;
+  /** Called after each completed write, e.g. to resume paused readers. */
+  onProgress?: () => void;
+}
+
+const encoder = new TextEncoder();
+
+/** Writes newline-terminated lines to a {@link ByteSink}, in order, batched. */
+export class LineWriter {
+  readonly #sink: ByteSink;
+  readonly #options: LineWriterOptions;
+  #queue: string[] = [];
+  #queuedChars = 0;
+  #inFlightChars = 0;
+  #inFlightCount = 0;
+  #writing = false;
+  #closed = false;
+  #idle: (() => void)[] = [];
+
+  constructor(sink: ByteSink, options: LineWriterOptions = {}) {
+    this.#sink = sink;
+    this.#options = options;
+  }
+
+  /** Queue one line (without its newline). Returns false once closed. */
+  write(line: string): boolean {
+    if (this.#closed) return false;
+    this.#queue.push(line);
+    this.#queuedChars += line.length + 1;
+    if (!this.#writing) void this.#pump();
+    return true;
+  }
+
+  /** Characters queued or being written (≈ bytes for ASCII JSON). */
+  get backlog(): number {
+    return this.#queuedChars + this.#inFlightChars;
+  }
+
+  /** Messages queued or being written. */
+  get pending(): number {
+    return this.#queue.length + this.#inFlightCount;
+  }
+
+  /** True after {@link close} or a write error. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Resolves when everything queued so far has been written (or dropped). */
+  idle(): Promise<void> {
+    if (!this.#writing) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Stop accepting lines. With `flush` (the default) what is queued is written
+   * first; then the sink is closed. Idempotent.
+   */
+  async close(flush = true): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!flush) this.#dropQueue();
+    await this.idle();
+    try {
+      await this.#sink.close();
+    } catch {
+      // Already closed by the peer: nothing left to release.
+    }
+  }
+
+  async #pump(): Promise<void> {
+    this.#writing = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      this.#inFlightChars = this.#queuedChars;
+      this.#inFlightCount = batch.length;
+      this.#queuedChars = 0;
+      const text = batch.length === 1 ? batch[0] + "\n" : batch.join("\n") + "\n";
+      try {
+        await this.#sink.write(encoder.encode(text));
+      } catch (error) {
+        this.#inFlightChars = 0;
+        this.#inFlightCount = 0;
+        const first = !this.#closed;
+        this.#closed = true;
+        this.#dropQueue();
+        if (first) this.#options.onError?.(error);
+        break;
+      }
+      this.#inFlightChars = 0;
+      this.#inFlightCount = 0;
+      this.#options.onProgress?.();
+    }
+    this.#writing = false;
+    const waiters = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  #dropQueue(): void {
+    this.#queue = [];
+    this.#queuedChars = 0;
+  }
+}
+
+/** A {@link ByteSink} over a Deno connection (handles partial writes). */
+export function connSink(
+  conn: { write(p: Uint8Array): Promise<number>; closeWrite(): Promise<void> },
+): ByteSink {
+  return {
+    async write(bytes) {
+      let offset = 0;
+      while (offset < bytes.length) {
+        offset += await conn.write(offset === 0 ? bytes : bytes.subarray(offset));
+      }
+    },
+    close: () => conn.closeWrite(),
+  };
+}
+
+/** A {@link ByteSink} over a WritableStream (a child's stdin). */
+export function streamSink(stream: WritableStream<Uint8Array>): ByteSink {
+  const writer = stream.getWriter();
+  return {
+    write: (bytes) => writer.write(bytes),
+    close: () => writer.close(),
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * Keeps one server process alive: spawns it, hands it to the router, and on
+ * exit (or a spawn failure) restarts it after a backoff — until the restart
+ * budget is spent, when the service is marked failed and stays down.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { LineEvent } from "../jsonrpc/framing.ts";
+import { muxLogger } from "../log/logger.ts";
+import type { ServerState } from "../router/server_state.ts";
+import type { UpstreamPort } from "../router/upstream_link.ts";
+import {
+  ChildProcess,
+  DEFAULT_STOP_TIMING,
+  SpawnError,
+  type SpawnSpec,
+  type StopTiming,
+} from "./child_process.ts";
+import { RestartPolicy, type RestartPolicyOptions } from "./restart_policy.ts";
+import { delay } from "./wait.ts";
+
+/** What the supervisor drives: the router's upstream side. */
+export interface UpstreamHandler {
+  attachUpstream(port: UpstreamPort): void;
+  upstreamReceive(event: LineEvent): void;
+  upstreamProgress(): void;
+  detachUpstream(reason: string): void;
+  setServerState(state: ServerState): void;
+  fail(reason: string): void;
+}
+
+/** Settings of a {@link Supervisor}. */
+export interface SupervisorOptions {
+  service: string;
+  spec: SpawnSpec;
+  restart: RestartPolicyOptions;
+  /** Largest stdout line accepted from the server, bytes. */
+  maxLineBytes: number;
+  stopTiming?: StopTiming;
+  handler: UpstreamHandler;
+  now?: () => number;
+}
+
+/** Supervises one server process. */
+export class Supervisor {
+  readonly #o: SupervisorOptions;
+  readonly #log: Logger;
+  readonly #stderrLog: Logger;
+  readonly #now: () => number;
+  readonly #policy: RestartPolicy;
+  readonly #abort = new AbortController();
+  #state: ServerState = { phase: "idle" };
+  #child: ChildProcess | null = null;
+  #loop: Promise<void> | undefined;
+  #startedAt: number | undefined;
+  #lastExit: string | undefined;
+  #stderrTail: string[] = [];
+
+  constructor(options: SupervisorOptions) {
+    this.#o = options;
+    this.#log = muxLogger("upstream", options.service);
+    this.#stderrLog = muxLogger("stderr", options.service);
+    this.#now = options.now ?? Date.now;
+    this.#policy = new RestartPolicy(options.restart);
+  }
+
+  /** The process state. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** Restarts since start, and within the current window. */
+  get restarts(): { total: number; recent: number } {
+    return { total: this.#policy.total, recent: this.#policy.recent };
+  }
+
+  /** When the current process started (ms since epoch). */
+  get startedAt(): number | undefined {
+    return this.#startedAt;
+  }
+
+  /** Why the previous process ended. */
+  get lastExit(): string | undefined {
+    return this.#lastExit;
+  }
+
+  /** The last lines the server wrote to stderr (at most 20). */
+  get stderrTail(): readonly string[] {
+    return this.#stderrTail;
+  }
+
+  /** Start supervising (spawns at once). Idempotent. */
+  start(): void {
+    if (this.#loop || this.#abort.signal.aborted) return;
+    this.#loop = this.#run(this.#abort.signal);
+  }
+
+  /** The process finished initializing. */
+  markRunning(): void {
+    if (this.#child) this.#setState({ phase: "running", pid: this.#child.pid });
+  }
+
+  /** Stop the current process; the loop restarts it under the usual policy. */
+  restartProcess(reason: string): void {
+    const child = this.#child;
+    if (!child) return;
+    this.#log.warn("Restarting server: {reason}", { reason });
+    void child.stop(this.#o.stopTiming);
+  }
+
+  /** Stop supervising and stop the process. Idempotent. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    const child = this.#child;
+    if (child) await child.stop(this.#o.stopTiming ?? DEFAULT_STOP_TIMING);
+    await this.#loop;
+    this.#setState({ phase: "stopped" });
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    const { handler, spec } = this.#o;
+    while (!signal.aborted) {
+      const spawnedAt = this.#now();
+      this.#setState({ phase: "starting" });
+      let reason: string;
+      try {
+        const child = ChildProcess.spawn(spec, {
+          maxLineBytes: this.#o.maxLineBytes,
+          onStdout: (event) => handler.upstreamReceive(event),
+          onStderr: (line) => this.#onStderr(line),
+          onWritten: () => handler.upstreamProgress(),
+        });
+        this.#child = child;
+        this.#startedAt = spawnedAt;
+        this.#setState({ phase: "starting", pid: child.pid });
+        this.#log.info("Started server (pid {pid}): {command}", {
+          pid: child.pid,
+          command: [spec.command, ...spec.args].join(" "),
+          envKeys: Object.keys(spec.env ?? {}),
+        });
+        handler.attachUpstream(child);
+        const exit = await child.exited;
+        this.#child = null;
+        this.#startedAt = undefined;
+        reason = exit.description;
+        handler.detachUpstream(reason);
+        if (signal.aborted) break;
+        const uptime = Math.round((this.#now() - spawnedAt) / 100) / 10;
+        this.#log.warn("Server exited ({reason}) after {uptime} s", { reason, uptime });
+      } catch (error) {
+        if (!(error instanceof SpawnError)) throw error;
+        reason = error.message;
+        this.#log.error("Cannot start server {service}: {reason}", {
+          service: this.#o.service,
+          reason,
+        });
+      }
+      this.#lastExit = reason;
+      const now = this.#now();
+      const decision = this.#policy.onExit(now, now - spawnedAt);
+      if (decision.action === "fail") {
+        const why = `${reason}; ${decision.reason}`;
+        this.#log.error("Giving up on server {service}: {why}", { service: this.#o.service, why });
+        this.#setState({ phase: "failed", reason: why });
+        handler.fail(why);
+        return;
+      }
+      this.#setState({
+        phase: "restarting",
+        reason,
+        nextAttemptAt: now + decision.delayMs,
+        attempt: decision.attempt,
+      });
+      this.#log.info("Restarting server in {seconds} s (restart {attempt})", {
+        seconds: decision.delayMs / 1000,
+        attempt: decision.attempt,
+      });
+      if (!(await delay(decision.delayMs, signal))) break;
+    }
+  }
+
+  #onStderr(line: string): void {
+    this.#stderrTail.push(line);
+    if (this.#stderrTail.length > 20) this.#stderrTail.shift();
+    this.#stderrLog.info("{line}", { line });
+  }
+
+  #setState(state: ServerState): void {
+    this.#state = state;
+    this.#o.handler.setServerState(state);
+  }
+}
