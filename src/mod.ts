@@ -35,7 +35,6 @@ export {
 } from "./config/options.ts";
 export { HEALTH_METHOD, MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
-export { MAX_CLIENT_BACKLOG_BYTES } from "./server/connection.ts";
 export { SocketPathError } from "./server/socket_path.ts";
 export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./proxy/proxy.ts";
 export { checkHealth, type HealthOptions, type HealthReport } from "./health/check.ts";

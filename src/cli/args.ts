@@ -124,9 +124,9 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values.cmd === undefined || values.cmd.trim() === "") {
     throw new CliError("--cmd PROGRAM is required (the MCP server to run)");
   }
-  let cmd = values.cmd;
+  let cmd = values.cmd.trim();
   let cmdArgs = tail;
-  if (tail.length === 0 && /\s/.test(cmd.trim())) {
+  if (tail.length === 0 && /\s/.test(cmd)) {
     // `--cmd "npx -y server"`: split like a shell would, but never run one.
     try {
       [cmd, ...cmdArgs] = splitCommandLine(cmd);
@@ -205,6 +205,11 @@ function cleanParseError(message: string): string {
   if (unknown) return `unknown option ${unknown[1]}`;
   const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
   if (missing) return `${missing[1]} needs a value`;
+  // `--socket --cmd x` or `--max-restarts -1`: the value is missing or starts with "-".
+  const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value (write ${ambiguous[1]}=VALUE for one starting with "-")`;
+  }
   return message.split("\n")[0]!.replace(/\. To specify.*$/, "");
 }
 

@@ -26,7 +26,8 @@ Run options:
   --max-active-clients N        clients served at once (default ${DEFAULTS.maxActiveClients}); others wait
   --client-wait-ms N            how long a client over the limit waits for a slot before it
                                 gets an error (default ${DEFAULTS.clientWaitMs})
-  --lazy-start                  start the server when the first client connects
+  --lazy-start                  start the server when a client first needs it (not at
+                                startup; pings and health checks do not start it)
   --max-request-bytes N         largest message from a client (default ${DEFAULTS.maxRequestBytes})
   --max-response-bytes N        largest message from the server (default ${DEFAULTS.maxResponseBytes})
   --request-timeout-ms N        fail a request the server has not answered, nor reported

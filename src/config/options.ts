@@ -23,12 +23,14 @@ export interface MuxOptions {
   maxActiveClients?: number;
   /** How long a client over the limit waits for a slot before it gets an error. Default 10 s. */
   clientWaitMs?: number;
-  /** Start the server when the first client connects instead of at once. Default false. */
+  /** Start the server when the first client needs it (pings and health checks do not count) instead of at once. Default false. */
   lazyStart?: boolean;
   /** Largest message a client may send, bytes. Default 1 MiB. */
   maxRequestBytes?: number;
   /** Largest message the server may send, bytes. Default 64 MiB. */
   maxResponseBytes?: number;
+  /** Bytes queued toward one client before it counts as not reading and is disconnected. Default 32 MiB. */
+  maxClientBacklogBytes?: number;
   /** Fail a request the server has not answered (nor reported progress on) for this long; 0 = never. Default 300 s. */
   requestTimeoutMs?: number;
   /** First restart delay. Default 1 s. */
@@ -64,6 +66,7 @@ export const DEFAULTS = {
   lazyStart: false,
   maxRequestBytes: 1024 * 1024,
   maxResponseBytes: 64 * 1024 * 1024,
+  maxClientBacklogBytes: 32 * 1024 * 1024,
   requestTimeoutMs: 300_000,
   restartBackoffMs: 1_000,
   restartBackoffMaxMs: 30_000,
@@ -84,7 +87,8 @@ export class OptionError extends Error {
 /** The service name a socket path implies: `~/x/github.sock` → `github`. */
 export function serviceNameFromSocket(socket: string): string {
   const file = socket.split("/").pop() ?? "";
-  const stem = file.split(".")[0] ?? "";
+  // Characters a service name may not hold (see resolveOptions) become "-".
+  const stem = (file.split(".")[0] ?? "").replace(/[^\w@-]+/g, "-");
   return stem === "" ? "rmcp-mux" : stem;
 }
 
@@ -92,6 +96,7 @@ const minimums: Partial<Record<keyof typeof DEFAULTS, number>> = {
   maxActiveClients: 1,
   maxRequestBytes: 64,
   maxResponseBytes: 64,
+  maxClientBacklogBytes: 1024,
   restartBackoffMs: 1,
   restartBackoffMaxMs: 1,
   initTimeoutMs: 1,
@@ -122,7 +127,9 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
     const min = minimums[key] ?? 0;
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
       throw new OptionError(
-        `${key}: expected a whole number ≥ ${min}, got ${JSON.stringify(value)}`,
+        `${key}: expected a whole number ≥ ${min}, got ${
+          typeof value === "number" ? String(value) : JSON.stringify(value)
+        }`,
       );
     }
   }

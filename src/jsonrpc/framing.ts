@@ -157,8 +157,10 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 const ID_VALUE = String.raw`(-?\d+(?:\.\d+)?|"(?:[^"\\]|\\.)*")`;
 // `{"jsonrpc":"2.0","id":…` or `{"id":…` at the very start: the id is top level.
+// The value must end there (`,` or `}`): `"id":5e3` is not id 5.
 const HEAD_ID = new RegExp(
-  String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*` + ID_VALUE,
+  String.raw`^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*` + ID_VALUE +
+    String.raw`(?=\s*[,}])`,
 );
 // `…,"id":…}` at the very end: the closing brace is the top-level object's.
 const TAIL_ID = new RegExp(String.raw`[,{]\s*"id"\s*:\s*` + ID_VALUE + String.raw`\s*\}\s*$`);

@@ -51,6 +51,8 @@ export interface RouterOptions {
   onUpstreamBroken?: (reason: string) => void;
   /** Called each time a new upstream process finished initializing. */
   onUpstreamReady?: () => void;
+  /** Called when a client needs the server and none is attached (used for lazy start). */
+  onDemand?: () => void;
   /** Clock, for tests. */
   now?: () => number;
   /** Logger (defaults to the `rmcp-mux.router` category). */
@@ -103,6 +105,7 @@ export class Router {
       armSweep: (deadline) => this.#armSweep(deadline),
       onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
       onReady: () => options.onUpstreamReady?.(),
+      onDemand: () => options.onDemand?.(),
     });
   }
 

@@ -45,6 +45,8 @@ export interface UpstreamLinkOptions {
   armSweep: (deadline: number) => void;
   onUpstreamBroken: (reason: string) => void;
   onReady: () => void;
+  /** Called when traffic needs a server and none is attached (lazy start). */
+  onDemand: () => void;
 }
 
 type Phase = "down" | "initializing" | "ready" | "init_failed";
@@ -212,6 +214,7 @@ export class UpstreamLink {
     }
     this.#outbox.push({ line, entry, session });
     if (this.#phase === "init_failed") this.#beginInit();
+    if (!this.#port) this.#o.onDemand();
   }
 
   /** Tell the server to stop working on a request. */
@@ -244,12 +247,12 @@ export class UpstreamLink {
     this.#initWaiters.push({ session, request, deadline });
     this.#o.armSweep(deadline);
     if (this.#phase === "init_failed") this.#beginInit();
+    if (!this.#port) this.#o.onDemand();
   }
 
   /** The mux's health check: a real `ping` round trip to the server. */
   health(target: Target, id: JsonRpcId): void {
-    const refusal = this.refusal("health");
-    if (refusal) return this.#o.reply(target, errorResponse(id, ...refusal));
+    if (this.#closing) return this.#o.reply(target, errorResponse(id, ...this.refusal("health")!));
     if (this.#phase !== "ready" || !this.#port) {
       const detail = this.#phase === "init_failed" && this.#initError
         ? `server "${this.#o.service}" is running but ${this.#initError}`

@@ -14,9 +14,6 @@ import { connSink, LineWriter } from "../transport/line_writer.ts";
 import { wait } from "../upstream/wait.ts";
 import type { Semaphore } from "./semaphore.ts";
 
-/** Bytes queued toward one client before it counts as not reading and is disconnected. */
-export const MAX_CLIENT_BACKLOG_BYTES = 32 * 1024 * 1024;
-
 const READ_CHUNK_BYTES = 64 * 1024;
 
 /** What a connection needs from its mux. */
@@ -25,6 +22,7 @@ export interface ConnectionContext {
   semaphore: Semaphore;
   service: string;
   maxRequestBytes: number;
+  maxClientBacklogBytes: number;
   clientWaitMs: number;
   log: Logger;
 }
@@ -77,7 +75,7 @@ export class ClientConnection {
 
   #send(line: string): void {
     const backlog = this.#writer.backlog;
-    if (backlog > 0 && backlog + line.length > MAX_CLIENT_BACKLOG_BYTES) {
+    if (backlog > 0 && backlog + line.length > this.#ctx.maxClientBacklogBytes) {
       this.#ctx.log.warn(
         "{client} is not reading: {bytes} bytes queued for it; disconnecting it",
         { client: this.#session.label, bytes: backlog },

@@ -9,7 +9,7 @@ import type { Logger } from "@logtape/logtape";
 import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { Router } from "../router/router.ts";
-import type { ServerState } from "../router/server_state.ts";
+import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
 import { wait } from "../upstream/wait.ts";
 import { NAME, VERSION } from "../version.ts";
@@ -52,6 +52,7 @@ export class MuxServer implements AsyncDisposable {
   readonly #connections = new Set<ClientConnection>();
   readonly #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
+  #changeWaiters = new Set<() => void>();
   #resolveClosed!: () => void;
   /** Resolves once the mux has stopped (after {@link close}). */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -72,6 +73,8 @@ export class MuxServer implements AsyncDisposable {
       clientInfo: { name: NAME, version: VERSION },
       onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
       onUpstreamReady: () => this.#supervisor.markRunning(),
+      // Lazy start: the first request that needs the server starts it (probes do not).
+      onDemand: () => this.#supervisor.start(),
     });
     this.#supervisor = new Supervisor({
       service,
@@ -86,6 +89,7 @@ export class MuxServer implements AsyncDisposable {
       maxLineBytes: options.maxResponseBytes,
       stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
       handler: this.#router,
+      onState: () => this.#changed(),
     });
     if (!options.lazyStart) this.#supervisor.start();
     this.#accepting = this.#acceptLoop();
@@ -145,6 +149,76 @@ export class MuxServer implements AsyncDisposable {
   }
 
   /**
+   * Wait until the server reaches a phase (or a state matching `predicate`).
+   * Resolves at once if it already has. Rejects on timeout, abort, or when the
+   * mux stops first.
+   *
+   * @example
+   * ```ts ignore
+   * await mux.waitFor("running", { timeoutMs: 10_000 });
+   * ```
+   */
+  async waitFor(
+    target: ServerPhase | ((state: ServerState) => boolean),
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ServerState> {
+    const matches = typeof target === "function"
+      ? target
+      : (state: ServerState) => state.phase === target;
+    const status = await this.waitForStatus((s) => matches(s.server), options);
+    return status.server;
+  }
+
+  /**
+   * Wait until the status matches `predicate`; checked at once and after
+   * every change (server state, a client connecting or leaving). Rejects on
+   * timeout, abort, or when the mux stops first.
+   *
+   * @example
+   * ```ts ignore
+   * await mux.waitForStatus((s) => s.clients.connected === 0);
+   * ```
+   */
+  waitForStatus(
+    predicate: (status: MuxStatus) => boolean,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<MuxStatus> {
+    const first = this.status();
+    if (predicate(first)) return Promise.resolve(first);
+    return new Promise((resolve, reject) => {
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+        finish();
+        reject(new Error(`timed out after ${options.timeoutMs} ms waiting for the mux status`));
+      }, options.timeoutMs);
+      const onAbort = () => {
+        finish();
+        reject(options.signal!.reason);
+      };
+      const check = () => {
+        const status = this.status();
+        if (predicate(status)) {
+          finish();
+          resolve(status);
+        } else if (status.server.phase === "stopped") {
+          finish();
+          reject(new Error("the mux stopped before its status matched"));
+        }
+      };
+      const finish = () => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        this.#changeWaiters.delete(check);
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      this.#changeWaiters.add(check);
+    });
+  }
+
+  #changed(): void {
+    for (const check of [...this.#changeWaiters]) check();
+  }
+
+  /**
    * Stop: refuse new clients, let in-flight requests finish (briefly), close
    * every connection, stop the server process, remove the socket. Idempotent.
    */
@@ -183,6 +257,7 @@ export class MuxServer implements AsyncDisposable {
       semaphore: this.#semaphore,
       service: this.service,
       maxRequestBytes: this.#options.maxRequestBytes,
+      maxClientBacklogBytes: this.#options.maxClientBacklogBytes,
       clientWaitMs: this.#options.clientWaitMs,
       log: this.#log,
     };
@@ -200,10 +275,13 @@ export class MuxServer implements AsyncDisposable {
         conn.close();
         continue;
       }
-      if (this.#options.lazyStart) this.#supervisor.start();
       const connection = new ClientConnection(conn, ctx);
       this.#connections.add(connection);
-      connection.done.finally(() => this.#connections.delete(connection));
+      this.#changed();
+      connection.done.finally(() => {
+        this.#connections.delete(connection);
+        this.#changed();
+      });
     }
   }
 }

@@ -42,6 +42,8 @@ export class Semaphore {
   /** Wait up to `timeoutMs` (or until `signal` aborts) for a permit. */
   async acquire(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.tryAcquire()) return true;
+    // Already aborted: its "abort" event has fired and will not fire again.
+    if (signal?.aborted) return false;
     const timer = new AbortController();
     const onAbort = () => timer.abort();
     signal?.addEventListener("abort", onAbort, { once: true });

@@ -35,6 +35,7 @@ export class LineWriter {
   #inFlightCount = 0;
   #writing = false;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #idle: (() => void)[] = [];
 
   constructor(sink: ByteSink, options: LineWriterOptions = {}) {
@@ -76,10 +77,14 @@ export class LineWriter {
    * Stop accepting lines. With `flush` (the default) what is queued is written
    * first; then the sink is closed. Idempotent.
    */
-  async close(flush = true): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  close(flush = true): Promise<void> {
     if (!flush) this.#dropQueue();
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
     await this.idle();
     try {
       await this.#sink.close();
@@ -132,7 +137,9 @@ export function connSink(
     async write(bytes) {
       let offset = 0;
       while (offset < bytes.length) {
-        offset += await conn.write(offset === 0 ? bytes : bytes.subarray(offset));
+        const n = await conn.write(offset === 0 ? bytes : bytes.subarray(offset));
+        if (n === 0) throw new Deno.errors.WriteZero("the connection accepted no bytes");
+        offset += n;
       }
     },
     close: () => conn.closeWrite(),

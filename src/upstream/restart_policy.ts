@@ -63,11 +63,11 @@ export class RestartPolicy {
     if (uptimeMs >= this.#o.healthyMs) this.#consecutive = 0;
     this.#recent = this.#recent.filter((t) => t > now - this.#o.windowMs);
     if (this.#o.maxRestarts > 0 && this.#recent.length >= this.#o.maxRestarts) {
-      const minutes = Math.round(this.#o.windowMs / 60_000);
       return {
         action: "fail",
-        reason: `it exited ${this.#recent.length + 1} times within ${minutes} min ` +
-          `(--max-restarts ${this.#o.maxRestarts})`,
+        reason: `it exited ${this.#recent.length + 1} times within ${
+          formatSpan(this.#o.windowMs)
+        } (--max-restarts ${this.#o.maxRestarts})`,
       };
     }
     this.#recent.push(now);
@@ -84,4 +84,9 @@ export class RestartPolicy {
     this.#consecutive = 0;
     this.#recent = [];
   }
+}
+
+/** `600000` → "10 min", `45000` → "45 s". */
+function formatSpan(ms: number): string {
+  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }

@@ -40,6 +40,8 @@ export interface SupervisorOptions {
   maxLineBytes: number;
   stopTiming?: StopTiming;
   handler: UpstreamHandler;
+  /** Called after every state change. */
+  onState?: (state: ServerState) => void;
   now?: () => number;
 }
 
@@ -190,5 +192,6 @@ export class Supervisor {
   #setState(state: ServerState): void {
     this.#state = state;
     this.#o.handler.setServerState(state);
+    this.#o.onState?.(state);
   }
 }

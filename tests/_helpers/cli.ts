@@ -1,0 +1,89 @@
+/**
+ * Running `main.ts` as a real subprocess, and reading its stderr line by line.
+ */
+
+import { ROOT } from "./mux.ts";
+
+export const MAIN = `${ROOT}main.ts`;
+
+/** Run the CLI to completion. */
+export async function runCli(
+  args: string[],
+  options: { stdin?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    cwd: ROOT,
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+}
+
+/** A CLI process kept running, with its stderr readable line by line. */
+export class CliProcess implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  readonly lines: string[] = [];
+  readonly #reader: ReadableStreamDefaultReader<string>;
+  #buffered = "";
+
+  constructor(args: string[]) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", MAIN, ...args],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      cwd: ROOT,
+    }).spawn();
+    this.#reader = this.child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** Read stderr until a line matches; returns it. Throws if stderr ends first. */
+  async waitForLine(pattern: RegExp): Promise<string> {
+    while (true) {
+      const nl = this.#buffered.indexOf("\n");
+      if (nl !== -1) {
+        const line = this.#buffered.slice(0, nl);
+        this.#buffered = this.#buffered.slice(nl + 1);
+        this.lines.push(line);
+        if (pattern.test(line)) return line;
+        continue;
+      }
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        throw new Error(`stderr ended before ${pattern}; got:\n${this.lines.join("\n")}`);
+      }
+      this.#buffered += value;
+    }
+  }
+
+  /** Drain the rest of stderr (after the process exits). */
+  async rest(): Promise<string> {
+    let text = this.#buffered;
+    this.#buffered = "";
+    while (true) {
+      const { value, done } = await this.#reader.read();
+      if (done) break;
+      text += value;
+    }
+    return text;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await this.rest().catch(() => "");
+    await this.child.status;
+  }
+}

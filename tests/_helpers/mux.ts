@@ -1,0 +1,192 @@
+/**
+ * Shared test scaffolding: a mux on a private temp socket, the real reference
+ * server or the fault fixture behind it, and real SDK clients in front.
+ */
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import { MuxServer } from "../../src/server/mux_server.ts";
+import type { MuxOptions } from "../../src/config/options.ts";
+import { UnixSocketTransport } from "./socket_transport.ts";
+
+/** The project root (where deno.json and node_modules live). */
+export const ROOT: string = new URL("../../", import.meta.url).pathname;
+
+/** The reference server, run through Deno itself (pinned in deno.json). */
+export function everythingServer(): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
+  return {
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "npm:@modelcontextprotocol/server-everything@2026.8.31",
+      "stdio",
+    ],
+    cwd: ROOT,
+  };
+}
+
+/** The fault fixture with the given flags. */
+export function fakeServer(...flags: string[]): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--quiet", `${ROOT}tests/fixtures/fake_server.ts`, ...flags],
+    cwd: ROOT,
+  };
+}
+
+/** A mux on a fresh temp socket; disposing it stops the mux and removes the directory. */
+export interface TestMux extends AsyncDisposable {
+  mux: MuxServer;
+  socket: string;
+  dir: string;
+}
+
+/** Settings that keep tests fast: quick restarts and stops. */
+export const FAST: Partial<MuxOptions> = {
+  restartBackoffMs: 20,
+  restartBackoffMaxMs: 100,
+  stopGraceMs: 500,
+  stopTermMs: 500,
+  shutdownGraceMs: 200,
+};
+
+/** Start a mux in this process. */
+export async function startMux(
+  server: Pick<MuxOptions, "cmd" | "args" | "cwd">,
+  options: Partial<MuxOptions> = {},
+): Promise<TestMux> {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-test-" });
+  const socket = options.socket ?? `${dir}/svc.sock`;
+  const mux = await MuxServer.start({ ...FAST, ...server, ...options, socket });
+  return {
+    mux,
+    socket,
+    dir,
+    async [Symbol.asyncDispose]() {
+      await mux.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A real SDK client connected to the mux socket. */
+export interface TestClient extends AsyncDisposable {
+  client: Client;
+  transport: UnixSocketTransport;
+}
+
+/** Connect and initialize an SDK client through the socket. */
+export async function connectClient(
+  socket: string,
+  name = "test-client",
+  capabilities: ClientCapabilities = {},
+): Promise<TestClient> {
+  const transport = new UnixSocketTransport(socket);
+  const client = new Client({ name, version: "1.0.0" }, { capabilities });
+  await client.connect(transport);
+  return {
+    client,
+    transport,
+    async [Symbol.asyncDispose]() {
+      await client.close();
+    },
+  };
+}
+
+/** The text of the first content item of a tool result. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content;
+  return content?.[0]?.text ?? "";
+}
+
+/** A raw line-oriented connection for malformed-input tests. */
+export class RawConnection implements AsyncDisposable {
+  readonly #conn: Deno.UnixConn;
+  readonly #decoder = new TextDecoder();
+  #buffered = "";
+  #buffer = new Uint8Array(64 * 1024);
+
+  private constructor(conn: Deno.UnixConn) {
+    this.#conn = conn;
+  }
+
+  static async open(socket: string): Promise<RawConnection> {
+    return new RawConnection(await Deno.connect({ transport: "unix", path: socket }));
+  }
+
+  async write(text: string | Uint8Array): Promise<void> {
+    const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
+    let offset = 0;
+    while (offset < bytes.length) offset += await this.#conn.write(bytes.subarray(offset));
+  }
+
+  /** Send one message as a line. */
+  send(message: unknown): Promise<void> {
+    return this.write(JSON.stringify(message) + "\n");
+  }
+
+  /** The next line, parsed; `null` at end of stream. */
+  async next(): Promise<Record<string, unknown> | unknown[] | null> {
+    while (true) {
+      const nl = this.#buffered.indexOf("\n");
+      if (nl !== -1) {
+        const line = this.#buffered.slice(0, nl);
+        this.#buffered = this.#buffered.slice(nl + 1);
+        return JSON.parse(line);
+      }
+      const n = await this.#conn.read(this.#buffer);
+      if (n === null) return null;
+      this.#buffered += this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
+    }
+  }
+
+  /** Read lines until one has the given id (skipping notifications). */
+  async answer(id: unknown): Promise<Record<string, unknown>> {
+    while (true) {
+      const message = await this.next();
+      if (message === null) throw new Error(`connection closed before an answer to ${id}`);
+      if (!Array.isArray(message) && message.id === id) return message;
+    }
+  }
+
+  /** Initialize like a client would; returns the result. */
+  async initialize(protocolVersion = "2025-11-25", id: unknown = "init"): Promise<
+    Record<string, unknown>
+  > {
+    await this.send({
+      jsonrpc: "2.0",
+      id,
+      method: "initialize",
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    });
+    const answer = await this.answer(id);
+    await this.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    return answer.result as Record<string, unknown>;
+  }
+
+  closeWrite(): Promise<void> {
+    return this.#conn.closeWrite();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    return Promise.resolve();
+  }
+}
+
+/** True while a process with this pid exists (Linux /proc). */
+export function processExists(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // A zombie ("Z") has exited; it only waits to be reaped.
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}

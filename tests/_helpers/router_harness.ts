@@ -1,0 +1,132 @@
+/**
+ * In-memory ports for router tests: fake clients and a fake upstream that
+ * record what the router sends them.
+ */
+
+import type { LineEvent } from "../../src/jsonrpc/framing.ts";
+import { Router, type RouterOptions } from "../../src/router/router.ts";
+import type { ClientPort, ClientSession } from "../../src/router/session.ts";
+import type { UpstreamPort } from "../../src/router/upstream_link.ts";
+
+// deno-lint-ignore no-explicit-any
+export type Msg = any;
+
+export class FakeClient implements ClientPort {
+  readonly sent: Msg[] = [];
+  closedWith: string | undefined;
+  session!: ClientSession;
+  send(line: string): void {
+    this.sent.push(JSON.parse(line));
+  }
+  close(reason: string): void {
+    this.closedWith = reason;
+  }
+  /** Messages received and not yet taken. */
+  take(): Msg[] {
+    return this.sent.splice(0);
+  }
+  /** The single answer with this id. */
+  answer(id: unknown): Msg {
+    const found = this.sent.filter((m) => !Array.isArray(m) && m.id === id && !m.method);
+    if (found.length !== 1) {
+      throw new Error(`expected one answer to ${JSON.stringify(id)}, got ${found.length}`);
+    }
+    return found[0];
+  }
+}
+
+export class FakeUpstream implements UpstreamPort {
+  readonly sent: Msg[] = [];
+  pending = 0;
+  send(line: string): void {
+    this.sent.push(JSON.parse(line));
+  }
+  take(): Msg[] {
+    return this.sent.splice(0);
+  }
+  /** The last request sent with this method. */
+  last(method: string): Msg {
+    const found = this.sent.filter((m) => m.method === method);
+    if (found.length === 0) throw new Error(`no ${method} sent upstream`);
+    return found[found.length - 1];
+  }
+}
+
+export const line = (message: unknown): LineEvent => ({
+  kind: "line",
+  text: JSON.stringify(message),
+});
+
+export const UPSTREAM_RESULT = {
+  protocolVersion: "2025-11-25",
+  capabilities: { tools: { listChanged: true }, prompts: {}, resources: { listChanged: true } },
+  serverInfo: { name: "upstream", version: "9.9.9" },
+  instructions: "be nice",
+};
+
+export interface Harness {
+  router: Router;
+  upstream: FakeUpstream;
+  client(admit?: boolean): FakeClient;
+  /** Answer the mux's pending upstream initialize. */
+  answerInit(result?: Record<string, unknown>): void;
+  /** Initialize a client (after the upstream is ready); consumes and returns the answer. */
+  initClient(client: FakeClient, protocolVersion?: string, id?: unknown): Msg;
+  /** A server → mux message. */
+  fromServer(message: unknown): void;
+  /** A client → mux message. */
+  fromClient(client: FakeClient, message: unknown): void;
+  broken: string[];
+  [Symbol.dispose](): void;
+}
+
+export function harness(options: Partial<RouterOptions> = {}, attach = true): Harness {
+  const broken: string[] = [];
+  const router = new Router({
+    service: "svc",
+    requestTimeoutMs: 0,
+    initTimeoutMs: 60_000,
+    clientInfo: { name: "rmcp-mux", version: "0.0.0" },
+    onUpstreamBroken: (reason) => broken.push(reason),
+    ...options,
+  });
+  const upstream = new FakeUpstream();
+  if (attach) router.attachUpstream(upstream);
+  const h: Harness = {
+    router,
+    upstream,
+    broken,
+    client(admit = true) {
+      const client = new FakeClient();
+      client.session = router.connect(client);
+      if (admit) router.admit(client.session);
+      return client;
+    },
+    answerInit(result = UPSTREAM_RESULT) {
+      const init = upstream.last("initialize");
+      router.upstreamReceive(line({ jsonrpc: "2.0", id: init.id, result }));
+    },
+    initClient(client, protocolVersion = "2025-11-25", id = "init") {
+      h.fromClient(client, {
+        jsonrpc: "2.0",
+        id,
+        method: "initialize",
+        params: { protocolVersion, capabilities: {}, clientInfo: { name: "c", version: "1" } },
+      });
+      h.fromClient(client, { jsonrpc: "2.0", method: "notifications/initialized" });
+      const answer = client.answer(id);
+      client.take();
+      return answer;
+    },
+    fromServer(message) {
+      router.upstreamReceive(line(message));
+    },
+    fromClient(client, message) {
+      router.receive(client.session, line(message));
+    },
+    [Symbol.dispose]() {
+      router.close();
+    },
+  };
+  return h;
+}

@@ -1,0 +1,295 @@
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { CliError, type Command, parseCommandLine } from "../../src/cli/args.ts";
+import type { MuxOptions } from "../../src/config/options.ts";
+
+const ENV = { HOME: "/home/ann" };
+
+function run(args: string[], env: { HOME?: string } = ENV): Extract<Command, { kind: "run" }> {
+  const c = parseCommandLine(args, env);
+  if (c.kind !== "run") throw new Error(`expected run, got ${c.kind}`);
+  return c;
+}
+
+/** Assert that parsing throws a CliError with exactly `message`. */
+function refuses(args: string[], message: string | RegExp): void {
+  throws(() => parseCommandLine(args, ENV), (e: unknown) => {
+    ok(e instanceof CliError, `expected CliError, got ${e}`);
+    strictEqual(e.name, "CliError");
+    if (typeof message === "string") strictEqual(e.message, message);
+    else ok(message.test(e.message), `${e.message} !~ ${message}`);
+    return true;
+  });
+}
+
+const BASE = ["--socket", "/tmp/s.sock", "--cmd", "server"];
+
+Deno.test("run: --socket --cmd -- args keeps the tail verbatim, flag-like args included", () => {
+  const c = run([
+    "--socket",
+    "/tmp/gh.sock",
+    "--cmd",
+    "npx",
+    "--",
+    "-y",
+    "@modelcontextprotocol/server-github",
+    "--socket",
+    "--help",
+    "-V",
+    "--",
+    "two words",
+    "--lazy-start",
+    "false",
+  ]);
+  strictEqual(c.options.socket, "/tmp/gh.sock");
+  strictEqual(c.options.cmd, "npx");
+  deepStrictEqual(c.options.args, [
+    "-y",
+    "@modelcontextprotocol/server-github",
+    "--socket",
+    "--help",
+    "-V",
+    "--",
+    "two words",
+    "--lazy-start",
+    "false",
+  ]);
+  deepStrictEqual(c.log, { level: "info", format: "text" });
+  strictEqual(c.options.lazyStart, undefined);
+});
+
+Deno.test("run: the explicit `run` subcommand is the same as none", () => {
+  deepStrictEqual(
+    parseCommandLine(["run", ...BASE, "--", "a"], ENV),
+    parseCommandLine([...BASE, "--", "a"], ENV),
+  );
+});
+
+Deno.test("run: --cmd with spaces is split like a shell when no -- args follow", () => {
+  const c = run(["--socket", "/s", "--cmd", "npx -y 'my server' \"x y\""]);
+  strictEqual(c.options.cmd, "npx");
+  deepStrictEqual(c.options.args, ["-y", "my server", "x y"]);
+  // --cmd=... spelling too
+  const eq = run(["--socket=/s", "--cmd=uvx  mcp-server-fetch"]);
+  strictEqual(eq.options.cmd, "uvx");
+  deepStrictEqual(eq.options.args, ["mcp-server-fetch"]);
+});
+
+Deno.test("run: --cmd is not split when -- args follow (a program path with spaces)", () => {
+  const c = run(["--socket", "/s", "--cmd", "/Applications/My App/server", "--", "--stdio"]);
+  strictEqual(c.options.cmd, "/Applications/My App/server");
+  deepStrictEqual(c.options.args, ["--stdio"]);
+});
+
+Deno.test("run: an unterminated quote in --cmd is a CliError naming --cmd", () => {
+  refuses(["--socket", "/s", "--cmd", "npx 'my server"], /^--cmd: unterminated single quote/);
+});
+
+Deno.test("run: ~ in --socket and --cmd expands with the HOME passed in", () => {
+  const c = run(["--socket", "~/.rmcp-mux/gh.sock", "--cmd", "~/bin/server", "--", "~/data"]);
+  strictEqual(c.options.socket, "/home/ann/.rmcp-mux/gh.sock");
+  strictEqual(c.options.cmd, "/home/ann/bin/server");
+  deepStrictEqual(c.options.args, ["~/data"], "server arguments are passed as written");
+  // the split form expands the program too
+  const split = run(["--socket", "~/s.sock", "--cmd", "~/bin/server --flag"]);
+  strictEqual(split.options.cmd, "/home/ann/bin/server");
+  deepStrictEqual(split.options.args, ["--flag"]);
+  // another HOME, or none
+  strictEqual(run(["--socket", "~/s", "--cmd", "x"], { HOME: "/root" }).options.socket, "/root/s");
+  strictEqual(run(["--socket", "~/s", "--cmd", "x"], {}).options.socket, "~/s");
+});
+
+Deno.test("run: every numeric flag maps to its MuxOptions key", () => {
+  const flags: [string, keyof MuxOptions, number][] = [
+    ["--max-active-clients", "maxActiveClients", 7],
+    ["--client-wait-ms", "clientWaitMs", 2500],
+    ["--max-request-bytes", "maxRequestBytes", 4096],
+    ["--max-response-bytes", "maxResponseBytes", 8192],
+    ["--request-timeout-ms", "requestTimeoutMs", 0],
+    ["--restart-backoff-ms", "restartBackoffMs", 250],
+    ["--restart-backoff-max-ms", "restartBackoffMaxMs", 9000],
+    ["--max-restarts", "maxRestarts", 3],
+  ];
+  const args = [...BASE];
+  for (const [flag, , value] of flags) args.push(flag, String(value));
+  const c = run(args);
+  for (const [flag, key, value] of flags) strictEqual(c.options[key], value, flag);
+  // each one alone, too (and nothing else appears)
+  for (const [flag, key, value] of flags) {
+    const one = run([...BASE, flag, String(value)]);
+    deepStrictEqual(one.options, { socket: "/tmp/s.sock", cmd: "server", args: [], [key]: value });
+  }
+});
+
+Deno.test("run: --service-name is passed through", () => {
+  strictEqual(run([...BASE, "--service-name", "github"]).options.serviceName, "github");
+});
+
+Deno.test("run: bad numbers give a CliError naming the flag, the minimum and the input", () => {
+  refuses(
+    [...BASE, "--max-restarts", "five"],
+    '--max-restarts: expected a whole number ≥ 0, got "five"',
+  );
+  refuses([...BASE, "--max-restarts=-1"], '--max-restarts: expected a whole number ≥ 0, got "-1"');
+  // parseArgs will not take "-1" as a value: say what to do instead of "ambiguous"
+  refuses(
+    [...BASE, "--max-restarts", "-1"],
+    '--max-restarts needs a value (write --max-restarts=VALUE for one starting with "-")',
+  );
+  refuses(
+    [...BASE, "--client-wait-ms", "1.5"],
+    '--client-wait-ms: expected a whole number ≥ 0, got "1.5"',
+  );
+  refuses([...BASE, "--client-wait-ms", "1e3"], /got "1e3"/);
+  refuses([...BASE, "--request-timeout-ms", ""], /^--request-timeout-ms: expected/);
+  refuses(
+    [...BASE, "--max-request-bytes", "63"],
+    '--max-request-bytes: expected a whole number ≥ 64, got "63"',
+  );
+  refuses(
+    [...BASE, "--restart-backoff-ms", "0"],
+    /^--restart-backoff-ms: expected a whole number ≥ 1/,
+  );
+  refuses(
+    [...BASE, "--max-restarts", "99999999999999999999"],
+    /^--max-restarts: expected a whole number/,
+  );
+});
+
+Deno.test("run: --max-active-clients 0 is refused", () => {
+  refuses(
+    [...BASE, "--max-active-clients", "0"],
+    '--max-active-clients: expected a whole number ≥ 1, got "0"',
+  );
+});
+
+Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibility)", () => {
+  strictEqual(run([...BASE, "--lazy-start"]).options.lazyStart, true);
+  strictEqual(run(["--lazy-start", ...BASE]).options.lazyStart, true);
+  strictEqual(run([...BASE, "--lazy-start", "true"]).options.lazyStart, true);
+  strictEqual(run([...BASE, "--lazy-start=true"]).options.lazyStart, true);
+  strictEqual(run([...BASE, "--lazy-start", "false"]).options.lazyStart, undefined);
+  strictEqual(run([...BASE, "--lazy-start=false"]).options.lazyStart, undefined);
+  // "false" is consumed by the flag, not taken as a stray argument
+  const c = run(["--lazy-start", "false", ...BASE, "--", "true"]);
+  strictEqual(c.options.lazyStart, undefined);
+  deepStrictEqual(c.options.args, ["true"]);
+  refuses([...BASE, "--lazy-start", "maybe"], /^unexpected argument "maybe"/);
+});
+
+Deno.test("run: an unknown option is refused by name", () => {
+  refuses([...BASE, "--foo"], "unknown option --foo");
+  refuses(["--foo", ...BASE], "unknown option --foo");
+  refuses([...BASE, "-x"], "unknown option -x");
+});
+
+Deno.test("run: --socket and --cmd are required, and need values", () => {
+  refuses(["--cmd", "server"], "--socket PATH is required");
+  refuses(["--socket", "/s"], "--cmd PROGRAM is required (the MCP server to run)");
+  refuses(["--socket", "/s", "--cmd", "  "], "--cmd PROGRAM is required (the MCP server to run)");
+  refuses([], "--socket PATH is required");
+  refuses(["--socket"], "--socket needs a value");
+  refuses(["--socket", "/s", "--cmd"], "--cmd needs a value");
+  // a forgotten value followed by the next flag
+  refuses(["--socket", "--cmd", "server"], /^--socket needs a value/);
+  refuses(["health", "--socket", "--json"], /^--socket needs a value/);
+});
+
+Deno.test("run: a stray positional before -- is refused with a hint", () => {
+  refuses(
+    [...BASE, "extra", "--", "a"],
+    'unexpected argument "extra" (put server arguments after "--")',
+  );
+  refuses(["npx", ...BASE], 'unexpected argument "npx" (put server arguments after "--")');
+});
+
+Deno.test("run: --log-level and --log-format", () => {
+  strictEqual(run([...BASE, "--log-level", "debug"]).log.level, "debug");
+  strictEqual(run([...BASE, "--log-level", "warning"]).log.level, "warn");
+  strictEqual(run([...BASE, "--log-level=trace"]).log.level, "trace");
+  strictEqual(run([...BASE, "--log-format", "json"]).log.format, "json");
+  refuses(
+    [...BASE, "--log-format", "xml"],
+    '--log-format: expected one of text, json, got "xml"',
+  );
+  refuses(
+    [...BASE, "--log-level", "verbose"],
+    '--log-level: expected one of trace, debug, info, warn, error, got "verbose"',
+  );
+});
+
+Deno.test("help and version: subcommand, -h, --help, -V, --version", () => {
+  deepStrictEqual(parseCommandLine(["help"], ENV), { kind: "help", topic: undefined });
+  deepStrictEqual(parseCommandLine(["help", "health"], ENV), { kind: "help", topic: "health" });
+  deepStrictEqual(parseCommandLine(["-h"], ENV), { kind: "help", topic: undefined });
+  deepStrictEqual(parseCommandLine(["--help"], ENV), { kind: "help", topic: undefined });
+  // help wins over missing required flags
+  deepStrictEqual(parseCommandLine(["--socket", "/s", "-h"], ENV), {
+    kind: "help",
+    topic: undefined,
+  });
+  deepStrictEqual(parseCommandLine(["-V"], ENV), { kind: "version" });
+  deepStrictEqual(parseCommandLine(["--version"], ENV), { kind: "version" });
+  deepStrictEqual(parseCommandLine(["demo", "-h"], ENV), { kind: "help", topic: "demo" });
+  deepStrictEqual(parseCommandLine(["proxy", "--help"], ENV), { kind: "help", topic: "proxy" });
+  deepStrictEqual(parseCommandLine(["health", "-h"], ENV), { kind: "help", topic: "health" });
+});
+
+Deno.test("proxy: needs --socket, expands ~, refuses extras", () => {
+  deepStrictEqual(parseCommandLine(["proxy", "--socket", "~/x.sock"], ENV), {
+    kind: "proxy",
+    socket: "/home/ann/x.sock",
+  });
+  refuses(["proxy"], "proxy: --socket PATH is required");
+  refuses(["proxy", "--socket", "/s", "extra"], 'proxy: unexpected argument "extra"');
+  refuses(["proxy", "--socket", "/s", "--cmd", "x"], "unknown option --cmd");
+});
+
+Deno.test("health: --socket, --timeout-ms and --json", () => {
+  deepStrictEqual(parseCommandLine(["health", "--socket", "~/x.sock"], ENV), {
+    kind: "health",
+    socket: "/home/ann/x.sock",
+    timeoutMs: 5_000,
+    json: false,
+  });
+  deepStrictEqual(
+    parseCommandLine(["health", "--socket", "/s", "--timeout-ms", "250", "--json"], ENV),
+    { kind: "health", socket: "/s", timeoutMs: 250, json: true },
+  );
+  refuses(["health"], "health: --socket PATH is required");
+  refuses(
+    ["health", "--socket", "/s", "--timeout-ms", "0"],
+    '--timeout-ms: expected a whole number ≥ 1, got "0"',
+  );
+  refuses(["health", "--socket", "/s", "--timeout-ms", "soon"], /got "soon"/);
+  refuses(["health", "--socket", "/s", "x"], 'health: unexpected argument "x"');
+});
+
+Deno.test("demo: takes run options but refuses --cmd and server arguments", () => {
+  const c = parseCommandLine(
+    [
+      "demo",
+      "--socket",
+      "~/d.sock",
+      "--lazy-start",
+      "--max-active-clients",
+      "2",
+      "--log-level",
+      "debug",
+    ],
+    ENV,
+  );
+  deepStrictEqual(c, {
+    kind: "demo",
+    options: { socket: "/home/ann/d.sock", lazyStart: true, maxActiveClients: 2 },
+    log: { level: "debug", format: "text" },
+  });
+  // no --socket needed for the demo
+  deepStrictEqual(parseCommandLine(["demo"], ENV), {
+    kind: "demo",
+    options: {},
+    log: { level: "info", format: "text" },
+  });
+  refuses(["demo", "--cmd", "x"], "demo runs the built-in reference server; it takes no --cmd");
+  refuses(["demo", "--", "x"], "demo runs the built-in reference server; it takes no --cmd");
+  refuses(["demo", "stray"], 'unexpected argument "stray"');
+});

@@ -1,0 +1,158 @@
+/**
+ * Supervision with real processes: a killed server is restarted and
+ * re-initialized while clients stay connected; crash loops and missing
+ * commands end in a clear "failed" state; stopping escalates as needed.
+ */
+
+import { ErrorCode } from "../../src/jsonrpc/codes.ts";
+import { checkHealth } from "../../src/health/check.ts";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import {
+  connectClient,
+  everythingServer,
+  fakeServer,
+  processExists,
+  RawConnection,
+  startMux,
+  textOf,
+} from "../_helpers/mux.ts";
+
+Deno.test("a server killed mid-request: the error arrives at once, then the same client carries on", async () => {
+  await using m = await startMux(everythingServer());
+  await using c = await connectClient(m.socket, "survivor");
+  const first = (await m.mux.waitFor("running", { timeoutMs: 20_000 })).pid!;
+  const started = Date.now();
+  let atServer!: () => void;
+  const progressed = new Promise<void>((resolve) => atServer = resolve);
+  const inFlight = c.client.callTool(
+    { name: "trigger-long-running-operation", arguments: { duration: 30, steps: 60 } },
+    undefined,
+    { onprogress: () => atServer() },
+  ).then(() => null, (error: Error) => error);
+  // The first progress proves the request is being worked on by the server.
+  await progressed;
+  Deno.kill(first, "SIGKILL");
+  const error = await inFlight;
+  assert(error instanceof Error, "the request must fail, not hang");
+  assert(Date.now() - started < 10_000, "the error must arrive at once, not at a timeout");
+  assertMatch(error.message, /exited \(killed by SIGKILL\)/);
+  // Same connection, no reconnect: the restarted server answers.
+  const second = await m.mux.waitFor((s) => s.phase === "running" && s.pid !== first, {
+    timeoutMs: 20_000,
+  });
+  const result = await c.client.callTool({ name: "echo", arguments: { message: "again" } });
+  assertEquals(textOf(result), "Echo: again");
+  assert(second.pid !== first);
+  assertEquals(m.mux.status().restarts.total, 1);
+  // The client was told to refresh its lists.
+  const notes = c.transport.received.map((msg) => (msg as { method?: string }).method);
+  assert(notes.includes("notifications/tools/list_changed"));
+});
+
+Deno.test("requests sent while the server restarts are held and answered by the new process", async () => {
+  await using m = await startMux(fakeServer(), { restartBackoffMs: 300, restartBackoffMaxMs: 300 });
+  await using raw = await RawConnection.open(m.socket);
+  await raw.initialize();
+  const first = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  Deno.kill(first, "SIGKILL");
+  await m.mux.waitFor("restarting", { timeoutMs: 10_000 });
+  await raw.send({
+    jsonrpc: "2.0",
+    id: "held",
+    method: "tools/call",
+    params: { name: "stats", arguments: {} },
+  });
+  const answer = await raw.answer("held");
+  const stats = JSON.parse(textOf(answer.result));
+  assert(stats.pid !== first, "answered by the new process");
+  assertEquals(stats.initializeCount, 1, "the new process was initialized exactly once");
+});
+
+Deno.test("a crash loop ends in 'failed': every request, initialize included, errors at once", async () => {
+  await using m = await startMux(fakeServer("--crash-on-start"), { maxRestarts: 2 });
+  const failed = await m.mux.waitFor("failed", { timeoutMs: 20_000 });
+  assertMatch(failed.reason!, /exit code 3; it exited 3 times within 10 min \(--max-restarts 2\)/);
+  assertEquals(m.mux.status().restarts.total, 2);
+  assert(m.mux.status().stderrTail.some((l) => l.includes("crashing on start")));
+  await using raw = await RawConnection.open(m.socket);
+  await raw.send({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {} },
+  });
+  const answer = await raw.answer(1);
+  const error = answer.error as { code: number; message: string };
+  assertEquals(error.code, ErrorCode.ServerUnavailable);
+  assertMatch(error.message, /Server "svc" failed: exit code 3/);
+  const health = await checkHealth(m.socket);
+  assertEquals(health.ok, false);
+  assertMatch(health.message, /server "svc" failed: exit code 3/);
+});
+
+Deno.test("a crash after some messages: clients get errors, the server comes back", async () => {
+  await using m = await startMux(fakeServer("--crash-after", "2"));
+  await using raw = await RawConnection.open(m.socket);
+  await raw.initialize(); // messages 1 and 2 at the server: initialize, initialized
+  await raw.send({
+    jsonrpc: "2.0",
+    id: "boom",
+    method: "tools/call",
+    params: { name: "echo", arguments: { text: "x" } },
+  });
+  const error = (await raw.answer("boom")).error as { message: string };
+  assertMatch(error.message, /exited \(exit code 1\) before answering tools\/call/);
+  await raw.send({ jsonrpc: "2.0", id: "ok", method: "ping" });
+  assertEquals((await raw.answer("ok")).result, {});
+});
+
+Deno.test("a missing command is reported clearly, retried, then failed", async () => {
+  await using m = await startMux(
+    { cmd: "rmcp-mux-test-no-such-command", args: [] },
+    { maxRestarts: 1 },
+  );
+  const failed = await m.mux.waitFor("failed", { timeoutMs: 10_000 });
+  assertMatch(failed.reason!, /command "rmcp-mux-test-no-such-command" not found in PATH/);
+  assertEquals(m.mux.status().restarts.total, 1);
+  const health = await checkHealth(m.socket);
+  assertMatch(health.message, /not found in PATH/);
+});
+
+Deno.test("a server that ignores stdin EOF is stopped with SIGTERM", async () => {
+  const m = await startMux(fakeServer("--ignore-stdin-eof"), { stopGraceMs: 100 });
+  const pid = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  await m[Symbol.asyncDispose]();
+  assert(!processExists(pid));
+});
+
+Deno.test("a server that ignores SIGTERM too is killed, grandchild included", async () => {
+  const m = await startMux(
+    fakeServer("--ignore-stdin-eof", "--ignore-sigterm", "--grandchild"),
+    { stopGraceMs: 100, stopTermMs: 100 },
+  );
+  const pid = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  const grandchildren = await childrenOf(pid);
+  assertEquals(grandchildren.length, 1);
+  await m[Symbol.asyncDispose]();
+  assert(!processExists(pid));
+  assert(!processExists(grandchildren[0]!), "the grandchild died with its group");
+});
+
+Deno.test("lazy start: no process until a client needs one (health probes do not count)", async () => {
+  await using m = await startMux(fakeServer(), { lazyStart: true });
+  assertEquals(m.mux.status().server.phase, "idle");
+  const idle = await checkHealth(m.socket);
+  assertEquals(idle.ok, false);
+  assertMatch(idle.message, /lazy start/);
+  await using raw = await RawConnection.open(m.socket);
+  const result = await raw.initialize();
+  assertEquals((result.serverInfo as { name: string }).name, "fake-server");
+  assertEquals(m.mux.status().server.phase, "running");
+});
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
+    .output();
+  return new TextDecoder().decode(out.stdout).split("\n").map((s) => s.trim()).filter(Boolean)
+    .map(Number);
+}

@@ -1,0 +1,566 @@
+import { assert, assertEquals } from "../_helpers/assert.ts";
+import { ErrorCode } from "../../src/jsonrpc/codes.ts";
+import { harness, line, UPSTREAM_RESULT } from "../_helpers/router_harness.ts";
+
+const call = (id: unknown, name = "echo", extra: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: {}, ...extra },
+});
+
+Deno.test("the upstream is initialized once, as the mux itself, with the latest version", () => {
+  using h = harness();
+  const init = h.upstream.take();
+  assertEquals(init.length, 1);
+  assertEquals(init[0].method, "initialize");
+  assertEquals(init[0].params.protocolVersion, "2025-11-25");
+  assertEquals(init[0].params.clientInfo.name, "rmcp-mux");
+  assertEquals(init[0].params.capabilities, {});
+});
+
+Deno.test("clients arriving during the upstream initialize wait for it: single flight", () => {
+  using h = harness();
+  const a = h.client();
+  const b = h.client();
+  h.fromClient(a, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "a" } },
+  });
+  h.fromClient(b, {
+    jsonrpc: "2.0",
+    id: "b-init",
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "b" } },
+  });
+  assertEquals(a.sent, []);
+  assertEquals(h.upstream.sent.filter((m) => m.method === "initialize").length, 1);
+  h.answerInit();
+  const answerA = a.answer(1);
+  const answerB = b.answer("b-init");
+  assertEquals(answerA.result.protocolVersion, "2025-06-18");
+  assertEquals(answerB.result.protocolVersion, "2025-11-25");
+  assertEquals(answerA.result.serverInfo, UPSTREAM_RESULT.serverInfo);
+  assertEquals(answerA.result.instructions, "be nice");
+  // The upstream got exactly one initialize and one initialized.
+  const methods = h.upstream.sent.map((m) => m.method);
+  assertEquals(methods.filter((m) => m === "initialize").length, 1);
+  assertEquals(methods.filter((m) => m === "notifications/initialized").length, 1);
+});
+
+Deno.test("a client asking for an unknown protocol version gets the upstream's", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  const answer = h.initClient(c, "1999-01-01");
+  assertEquals(answer.result.protocolVersion, "2025-11-25");
+});
+
+Deno.test("each client's notifications/initialized is swallowed", () => {
+  using h = harness();
+  h.answerInit();
+  h.upstream.take();
+  h.initClient(h.client());
+  h.initClient(h.client());
+  assertEquals(h.upstream.take(), []);
+});
+
+Deno.test("ping is answered by the mux at any time, before initialize too", () => {
+  using h = harness({}, false);
+  const c = h.client();
+  h.fromClient(c, { jsonrpc: "2.0", id: 7, method: "ping" });
+  assertEquals(c.take(), [{ jsonrpc: "2.0", id: 7, result: {} }]);
+});
+
+Deno.test("a failed upstream initialize is reported to waiters and never cached", () => {
+  using h = harness();
+  const c = h.client();
+  h.fromClient(c, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {} },
+  });
+  const init = h.upstream.last("initialize");
+  h.fromServer({ jsonrpc: "2.0", id: init.id, error: { code: -32603, message: "nope" } });
+  const failed = c.answer(1);
+  assertEquals(failed.error.code, ErrorCode.ServerUnavailable);
+  assert(failed.error.message.includes("rejected initialize: nope"), failed.error.message);
+  // The next initialize tries again rather than replaying the failure.
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, {
+    jsonrpc: "2.0",
+    id: 2,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {} },
+  });
+  assertEquals(h.upstream.sent.filter((m) => m.method === "initialize").length, 1);
+  h.answerInit();
+  assertEquals(c.answer(2).result.protocolVersion, "2025-11-25");
+});
+
+Deno.test("ids are rewritten per request and restored with their JSON type", () => {
+  using h = harness();
+  h.answerInit();
+  const a = h.client();
+  const b = h.client();
+  h.initClient(a);
+  h.initClient(b);
+  h.upstream.take();
+  h.fromClient(a, call(1));
+  h.fromClient(b, call(1));
+  h.fromClient(b, call("1"));
+  const [ua, ub, ubs] = h.upstream.take();
+  assertEquals(new Set([ua.id, ub.id, ubs.id]).size, 3);
+  // Answer out of order.
+  h.fromServer({ jsonrpc: "2.0", id: ubs.id, result: { which: "b-string" } });
+  h.fromServer({ jsonrpc: "2.0", id: ua.id, result: { which: "a" } });
+  h.fromServer({ jsonrpc: "2.0", id: ub.id, result: { which: "b-number" } });
+  assertEquals(a.take(), [{ jsonrpc: "2.0", id: 1, result: { which: "a" } }]);
+  assertEquals(b.take(), [
+    { jsonrpc: "2.0", id: "1", result: { which: "b-string" } },
+    { jsonrpc: "2.0", id: 1, result: { which: "b-number" } },
+  ]);
+});
+
+Deno.test("a request id still in flight cannot be reused by the same client", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  h.fromClient(c, call(5));
+  h.fromClient(c, call(5));
+  const refused = c.answer(5);
+  assertEquals(refused.error.code, ErrorCode.InvalidRequest);
+  assert(refused.error.message.includes("already used"));
+});
+
+Deno.test("responses for clients that left are dropped, and their work is cancelled", () => {
+  using h = harness();
+  h.answerInit();
+  const a = h.client();
+  const b = h.client();
+  h.initClient(a);
+  h.initClient(b);
+  h.upstream.take();
+  h.fromClient(a, call(1));
+  const sent = h.upstream.take()[0];
+  h.router.disconnect(a.session);
+  const cancel = h.upstream.take();
+  assertEquals(cancel, [{
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: sent.id, reason: "client disconnected" },
+  }]);
+  h.fromServer({ jsonrpc: "2.0", id: sent.id, result: {} });
+  assertEquals(a.take().length, 0);
+  assertEquals(b.take().length, 0);
+});
+
+Deno.test("progress tokens are made unique upstream and restored for their owner only", () => {
+  using h = harness();
+  h.answerInit();
+  const a = h.client();
+  const b = h.client();
+  h.initClient(a);
+  h.initClient(b);
+  a.take();
+  b.take();
+  h.upstream.take();
+  // Both clients use token 0, as the TypeScript SDK does (token = its request id).
+  h.fromClient(a, call(0, "echo", { _meta: { progressToken: 0 } }));
+  h.fromClient(b, call(0, "echo", { _meta: { progressToken: 0 } }));
+  const [ua, ub] = h.upstream.take();
+  assert(ua.params._meta.progressToken !== ub.params._meta.progressToken);
+  h.fromServer({
+    jsonrpc: "2.0",
+    method: "notifications/progress",
+    params: { progressToken: ub.params._meta.progressToken, progress: 1, total: 2 },
+  });
+  assertEquals(a.take(), []);
+  assertEquals(b.take(), [{
+    jsonrpc: "2.0",
+    method: "notifications/progress",
+    params: { progressToken: 0, progress: 1, total: 2 },
+  }]);
+  // Unknown and finished tokens never reach anyone.
+  h.fromServer({ jsonrpc: "2.0", id: ub.id, result: {} });
+  b.take();
+  for (const token of [ub.params._meta.progressToken, 12345, "zzz"]) {
+    h.fromServer({
+      jsonrpc: "2.0",
+      method: "notifications/progress",
+      params: { progressToken: token, progress: 2 },
+    });
+  }
+  assertEquals(a.take(), []);
+  assertEquals(b.take(), []);
+});
+
+Deno.test("a client's cancel goes upstream with the upstream id; unknown ids are ignored", () => {
+  using h = harness();
+  h.answerInit();
+  const a = h.client();
+  const b = h.client();
+  h.initClient(a);
+  h.initClient(b);
+  h.upstream.take();
+  h.fromClient(a, call(3));
+  h.fromClient(b, call(3));
+  const [ua] = h.upstream.take();
+  h.fromClient(a, {
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: 3, reason: "user" },
+  });
+  assertEquals(h.upstream.take(), [{
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: ua.id, reason: "user" },
+  }]);
+  h.fromClient(a, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 99 } });
+  assertEquals(h.upstream.take(), []);
+});
+
+Deno.test("server notifications reach every initialized client, unchanged", () => {
+  using h = harness();
+  h.answerInit();
+  const a = h.client();
+  const b = h.client();
+  const notYet = h.client();
+  h.initClient(a);
+  h.initClient(b);
+  a.take();
+  b.take();
+  const note = { jsonrpc: "2.0", method: "notifications/message", params: { level: "info" } };
+  h.fromServer(note);
+  assertEquals(a.take(), [note]);
+  assertEquals(b.take(), [note]);
+  assertEquals(notYet.take(), []);
+});
+
+Deno.test("server requests: ping is answered, the rest refused with an error (never dropped)", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.upstream.take();
+  h.fromServer({ jsonrpc: "2.0", id: 40, method: "ping" });
+  h.fromServer({ jsonrpc: "2.0", id: 41, method: "sampling/createMessage", params: {} });
+  const [pong, refused] = h.upstream.take();
+  assertEquals(pong, { jsonrpc: "2.0", id: 40, result: {} });
+  assertEquals(refused.id, 41);
+  assertEquals(refused.error.code, ErrorCode.MethodNotFound);
+  assertEquals(c.take(), []);
+});
+
+Deno.test("a client's response to a request it never received is ignored", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  h.upstream.take();
+  h.fromClient(c, { jsonrpc: "2.0", id: 1, result: {} });
+  assertEquals(h.upstream.take(), []);
+});
+
+Deno.test("bad input gets clear errors and the session keeps working", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.router.receive(c.session, { kind: "line", text: "{not json" });
+  h.router.receive(c.session, { kind: "invalid_utf8", bytes: 3 });
+  h.fromClient(c, { jsonrpc: "1.0", id: 9, method: "x" });
+  h.fromClient(c, "hello");
+  h.fromClient(c, { jsonrpc: "2.0", id: null, method: "tools/list" });
+  const [parse, utf8, version, notObject, nullId] = c.take();
+  assertEquals([parse.id, parse.error.code], [null, ErrorCode.ParseError]);
+  assertEquals([utf8.id, utf8.error.code], [null, ErrorCode.ParseError]);
+  assertEquals([version.id, version.error.code], [9, ErrorCode.InvalidRequest]);
+  assertEquals([notObject.id, notObject.error.code], [null, ErrorCode.InvalidRequest]);
+  assertEquals([nullId.id, nullId.error.code], [null, ErrorCode.InvalidRequest]);
+  h.fromClient(c, { jsonrpc: "2.0", id: 10, method: "ping" });
+  assertEquals(c.answer(10).result, {});
+});
+
+Deno.test("an over-long message is answered with an error carrying its recovered id", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.router.receive(c.session, {
+    kind: "too_long",
+    bytes: 5_000_000,
+    head: '{"method":"tools/call","params":{"arguments":{"text":"xxxx',
+    tail: 'xxxx"}},"jsonrpc":"2.0","id":17}',
+  });
+  const [error] = c.take();
+  assertEquals(error.id, 17);
+  assertEquals(error.error.code, ErrorCode.MessageTooLarge);
+  assert(error.error.message.includes("--max-request-bytes"));
+});
+
+Deno.test("batches are answered as one array for 2025-03-26 clients", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c, "2025-03-26");
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, [
+    { jsonrpc: "2.0", id: 1, method: "ping" },
+    call(2),
+    { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
+    { bogus: true },
+  ]);
+  assertEquals(c.take(), []); // waits for the upstream's part
+  const [forwarded] = h.upstream.take();
+  h.fromServer({ jsonrpc: "2.0", id: forwarded.id, result: { ok: true } });
+  const [batch] = c.take();
+  assert(Array.isArray(batch));
+  assertEquals(batch.length, 3);
+  assertEquals(batch[0], { jsonrpc: "2.0", id: 1, result: {} });
+  assertEquals(batch[1], { jsonrpc: "2.0", id: 2, result: { ok: true } });
+  assertEquals(batch[2].error.code, ErrorCode.InvalidRequest);
+});
+
+Deno.test("batches are refused with -32600 for 2025-06-18 and later clients", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c, "2025-06-18");
+  c.take();
+  h.fromClient(c, [{ jsonrpc: "2.0", id: 1, method: "ping" }]);
+  const [error] = c.take();
+  assertEquals(error.id, null);
+  assertEquals(error.error.code, ErrorCode.InvalidRequest);
+  assert(error.error.message.includes("batches"));
+});
+
+Deno.test("past MAX_PENDING a request gets an immediate 'overloaded' error", () => {
+  using h = harness({ maxPending: 2 });
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.fromClient(c, call(1));
+  h.fromClient(c, call(2));
+  h.fromClient(c, call(3));
+  const [overloaded] = c.take();
+  assertEquals(overloaded.id, 3);
+  assertEquals(overloaded.error.code, ErrorCode.Overloaded);
+  assert(overloaded.error.message.includes("MAX_PENDING=2"));
+});
+
+Deno.test("traffic is held until the upstream is initialized, then released in order", () => {
+  using h = harness();
+  const c = h.client();
+  h.fromClient(c, call(1));
+  h.fromClient(c, { jsonrpc: "2.0", method: "notifications/roots/list_changed" });
+  h.fromClient(c, { jsonrpc: "2.0", method: "notifications/custom" });
+  h.fromClient(c, call(2));
+  assertEquals(h.upstream.sent.map((m) => m.method), ["initialize"]);
+  h.answerInit();
+  assertEquals(
+    h.upstream.take().map((m) => m.method),
+    ["initialize", "notifications/initialized", "tools/call", "notifications/custom", "tools/call"],
+  );
+});
+
+Deno.test("when the server exits, in-flight requests fail at once; held ones wait", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.fromClient(c, call(1));
+  h.router.detachUpstream("exit code 1");
+  const [failed] = c.take();
+  assertEquals(failed.id, 1);
+  assertEquals(failed.error.code, ErrorCode.ServerUnavailable);
+  assert(failed.error.message.includes('Server "svc" exited (exit code 1)'));
+  // A request while the server is down is held for the next process.
+  h.fromClient(c, call(2));
+  assertEquals(c.take(), []);
+  h.upstream.take();
+  h.router.attachUpstream(h.upstream);
+  h.answerInit();
+  const replay = h.upstream.take().map((m) => m.method);
+  assertEquals(replay, ["initialize", "notifications/initialized", "tools/call"]);
+  // Clients are told to refresh what the new process lists.
+  assertEquals(c.take().map((m) => m.method), [
+    "notifications/tools/list_changed",
+    "notifications/resources/list_changed",
+  ]);
+});
+
+Deno.test("a failed service answers everything at once, initialize included", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  h.fromClient(c, call(1));
+  c.take();
+  h.router.detachUpstream("exit code 1");
+  h.fromClient(c, call(2));
+  c.take();
+  h.router.fail("exit code 1; it exited 6 times within 10 min (--max-restarts 5)");
+  const [held] = c.take();
+  assertEquals(held.id, 2);
+  assert(held.error.message.includes("failed: exit code 1"));
+  const d = h.client();
+  h.fromClient(d, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {} },
+  });
+  assertEquals(d.answer(1).error.code, ErrorCode.ServerUnavailable);
+});
+
+Deno.test("a request unanswered within the timeout fails and is cancelled upstream", async () => {
+  using h = harness({ requestTimeoutMs: 30 });
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, call(1));
+  const [sent] = h.upstream.take();
+  const settled = new Promise<void>((resolve) => c.session.onSettled = resolve);
+  await settled;
+  const [timeout] = c.take();
+  assertEquals(timeout.id, 1);
+  assertEquals(timeout.error.code, ErrorCode.RequestTimeout);
+  assertEquals(h.upstream.take(), [{
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: sent.id, reason: "rmcp-mux request timeout" },
+  }]);
+});
+
+Deno.test("progress resets the request timeout", () => {
+  let now = 0;
+  using h = harness({ requestTimeoutMs: 1_000, now: () => now });
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, call(1, "sleep", { _meta: { progressToken: "p" } }));
+  const [sent] = h.upstream.take();
+  now = 900;
+  h.fromServer({
+    jsonrpc: "2.0",
+    method: "notifications/progress",
+    params: { progressToken: sent.params._meta.progressToken, progress: 1 },
+  });
+  now = 1_500; // past the first deadline, within the renewed one
+  h.fromServer({ jsonrpc: "2.0", id: sent.id, result: { done: true } });
+  const answers = c.take();
+  assertEquals(answers.map((m) => m.result?.done ?? m.params?.progress), [1, true]);
+});
+
+Deno.test("an upstream that never answers initialize is reported as broken", async () => {
+  let onBroken!: (reason: string) => void;
+  const broken = new Promise<string>((resolve) => onBroken = resolve);
+  using _h = harness({ initTimeoutMs: 20, onUpstreamBroken: onBroken });
+  assert((await broken).includes("did not answer initialize within 0.02 s"));
+});
+
+Deno.test("junk from the server is skipped, never fatal", () => {
+  using h = harness();
+  h.router.upstreamReceive({ kind: "line", text: "Starting server v1..." });
+  h.router.upstreamReceive({ kind: "line", text: "[1,2]" });
+  h.router.upstreamReceive({ kind: "invalid_utf8", bytes: 4 });
+  h.answerInit();
+  const c = h.client();
+  assertEquals(h.initClient(c).result.serverInfo.name, "upstream");
+});
+
+Deno.test("an oversized server answer fails that request with a clear error", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, call("big"));
+  const [sent] = h.upstream.take();
+  h.router.upstreamReceive({
+    kind: "too_long",
+    bytes: 99_000_000,
+    head: '{"result":{"content":[{"type":"text","text":"xxx',
+    tail: `xxx"}]},"jsonrpc":"2.0","id":${sent.id}}`,
+  });
+  const [error] = c.take();
+  assertEquals(error.id, "big");
+  assertEquals(error.error.code, ErrorCode.MessageTooLarge);
+});
+
+Deno.test("a waiting client gets ping answers; the rest waits, or is refused by id", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client(false);
+  h.fromClient(c, { jsonrpc: "2.0", id: "p", method: "ping" });
+  assertEquals(c.take(), [{ jsonrpc: "2.0", id: "p", result: {} }]);
+  h.fromClient(c, {
+    jsonrpc: "2.0",
+    id: "i",
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {} },
+  });
+  h.fromClient(c, call(2));
+  assertEquals(c.take(), []);
+  h.router.reject(c.session, "Too many clients (--max-active-clients 1)");
+  const [a, b] = c.take();
+  assertEquals([a.id, a.error.code], ["i", ErrorCode.TooManyClients]);
+  assertEquals([b.id, b.error.code], [2, ErrorCode.TooManyClients]);
+  assert(a.error.message.includes("--max-active-clients"));
+  assertEquals(c.closedWith, "no free client slot");
+});
+
+Deno.test("the queue toward the server is bounded: readers are told to pause", async () => {
+  using h = harness({ maxQueue: 2 }, false);
+  const c = h.client();
+  h.fromClient(c, call(1));
+  assert(h.router.hasRoom);
+  h.fromClient(c, call(2));
+  assert(!h.router.hasRoom);
+  const room = h.router.waitForRoom();
+  h.router.attachUpstream(h.upstream);
+  h.answerInit();
+  await room;
+  assert(h.router.hasRoom);
+});
+
+Deno.test("the health check is a real ping round trip, and reports why when down", () => {
+  using h = harness({}, false);
+  const c = h.client();
+  h.router.setServerState({ phase: "restarting", nextAttemptAt: Date.now() + 4_000, attempt: 2 });
+  h.fromClient(c, { jsonrpc: "2.0", id: 1, method: "rmcp-mux/health" });
+  const down = c.answer(1);
+  assert(
+    down.error.message.includes("restarting (restart 2, next try in 4 s)"),
+    down.error.message,
+  );
+  c.take();
+  h.router.attachUpstream(h.upstream);
+  h.answerInit();
+  h.router.setServerState({ phase: "running", pid: 42 });
+  h.upstream.take();
+  h.fromClient(c, { jsonrpc: "2.0", id: 2, method: "rmcp-mux/health" });
+  const [ping] = h.upstream.take();
+  assertEquals(ping.method, "ping");
+  assertEquals(c.take(), []);
+  h.router.upstreamReceive(line({ jsonrpc: "2.0", id: ping.id, result: {} }));
+  const ok = c.answer(2);
+  assertEquals([ok.result.status, ok.result.pid], ["ok", 42]);
+});

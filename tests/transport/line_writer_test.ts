@@ -1,0 +1,294 @@
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { type ByteSink, connSink, LineWriter } from "../../src/transport/line_writer.ts";
+
+const dec = new TextDecoder();
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+function deferred(): Deferred {
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
+  return { promise, resolve: () => resolve(), reject };
+}
+
+/**
+ * An in-memory sink: every write() is recorded and stays pending until the
+ * test settles it, so the test decides when a write "completes".
+ */
+class ControlledSink implements ByteSink {
+  readonly writes: string[] = [];
+  readonly pending: Deferred[] = [];
+  closeCalls = 0;
+  #writeSeen: (() => void)[] = [];
+
+  write(bytes: Uint8Array): Promise<void> {
+    this.writes.push(dec.decode(bytes));
+    const d = deferred();
+    this.pending.push(d);
+    for (const notify of this.#writeSeen.splice(0)) notify();
+    return d.promise;
+  }
+
+  close(): void {
+    this.closeCalls++;
+  }
+
+  /** Resolves once at least `n` writes were started. */
+  async waitForWrites(n: number): Promise<void> {
+    while (this.writes.length < n) {
+      await new Promise<void>((resolve) => this.#writeSeen.push(resolve));
+    }
+  }
+
+  /** Complete the oldest write still pending. */
+  completeNext(): void {
+    const d = this.pending.shift();
+    if (!d) throw new Error("no write in flight");
+    d.resolve();
+  }
+
+  failNext(error: unknown): void {
+    const d = this.pending.shift();
+    if (!d) throw new Error("no write in flight");
+    d.reject(error);
+  }
+}
+
+Deno.test("LineWriter: each line is written newline-terminated, in order", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  ok(writer.write('{"a":1}'));
+  strictEqual(sink.writes.length, 1, "the first line is written at once");
+  sink.completeNext();
+  await writer.idle();
+  ok(writer.write('{"b":2}'));
+  sink.completeNext();
+  await writer.idle();
+  deepStrictEqual(sink.writes, ['{"a":1}\n', '{"b":2}\n']);
+  await writer.close();
+});
+
+Deno.test("LineWriter: a burst during an in-flight write is coalesced into ONE write", async () => {
+  const sink = new ControlledSink();
+  const progress: number[] = [];
+  const writer = new LineWriter(sink, { onProgress: () => progress.push(sink.writes.length) });
+  writer.write("first");
+  for (let i = 0; i < 5; i++) writer.write(`burst-${i}`);
+  strictEqual(sink.writes.length, 1, "nothing more is written while one write is in flight");
+  sink.completeNext();
+  await sink.waitForWrites(2);
+  strictEqual(sink.writes.length, 2);
+  strictEqual(sink.writes[1], "burst-0\nburst-1\nburst-2\nburst-3\nburst-4\n");
+  sink.completeNext();
+  await writer.idle();
+  strictEqual(sink.writes.length, 2, "exactly two writes for six lines");
+  deepStrictEqual(progress, [1, 2], "onProgress after each completed write");
+  // The bytes as a whole are every line, in order.
+  strictEqual(
+    sink.writes.join(""),
+    ["first", ...Array.from({ length: 5 }, (_, i) => `burst-${i}`)].map((l) => l + "\n").join(""),
+  );
+  await writer.close();
+});
+
+Deno.test("LineWriter: backlog and pending count queued and in-flight lines", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  strictEqual(writer.backlog, 0);
+  strictEqual(writer.pending, 0);
+  writer.write("abc"); // in flight: 4 chars with newline
+  strictEqual(writer.pending, 1);
+  strictEqual(writer.backlog, 4);
+  writer.write("de"); // queued: 3
+  writer.write("f"); // queued: 2
+  strictEqual(writer.pending, 3);
+  strictEqual(writer.backlog, 9);
+  sink.completeNext();
+  await sink.waitForWrites(2);
+  // "de" and "f" are now in flight together
+  strictEqual(writer.pending, 2);
+  strictEqual(writer.backlog, 5);
+  sink.completeNext();
+  await writer.idle();
+  strictEqual(writer.pending, 0);
+  strictEqual(writer.backlog, 0);
+  await writer.close();
+});
+
+Deno.test("LineWriter: idle() resolves at once when nothing is queued, else after the writes", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  await writer.idle(); // nothing written yet
+  writer.write("x");
+  writer.write("y");
+  let idle = false;
+  const done = writer.idle().then(() => idle = true);
+  sink.completeNext();
+  await sink.waitForWrites(2);
+  strictEqual(idle, false, "not idle while the second batch is in flight");
+  sink.completeNext();
+  await done;
+  strictEqual(idle, true);
+  strictEqual(writer.pending, 0);
+  await writer.close();
+});
+
+Deno.test("LineWriter: a failing write calls onError once and closes the writer", async () => {
+  const sink = new ControlledSink();
+  const errors: unknown[] = [];
+  const writer = new LineWriter(sink, { onError: (e) => errors.push(e) });
+  writer.write("one");
+  writer.write("two"); // queued behind the failing write: dropped
+  const boom = new Error("EPIPE");
+  sink.failNext(boom);
+  await writer.idle();
+  deepStrictEqual(errors, [boom]);
+  strictEqual(writer.closed, true);
+  strictEqual(writer.write("three"), false, "write() refuses once the writer failed");
+  strictEqual(writer.pending, 0);
+  strictEqual(writer.backlog, 0);
+  strictEqual(sink.writes.length, 1, "queued lines are not written after a failure");
+  await writer.close();
+  strictEqual(errors.length, 1, "onError is not called again");
+});
+
+Deno.test("LineWriter: close(true) flushes queued lines, then closes the sink", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  writer.write("a");
+  writer.write("b");
+  writer.write("c");
+  let closed = false;
+  const closing = writer.close(true).then(() => closed = true);
+  strictEqual(writer.write("late"), false, "no new lines after close()");
+  strictEqual(writer.closed, true);
+  sink.completeNext();
+  await sink.waitForWrites(2);
+  strictEqual(sink.closeCalls, 0, "the sink stays open until the queue is flushed");
+  strictEqual(closed, false);
+  sink.completeNext();
+  await closing;
+  deepStrictEqual(sink.writes, ["a\n", "b\nc\n"]);
+  strictEqual(sink.closeCalls, 1);
+});
+
+Deno.test("LineWriter: close() defaults to flushing", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  writer.write("a");
+  writer.write("b");
+  const closing = writer.close();
+  sink.completeNext();
+  await sink.waitForWrites(2);
+  sink.completeNext();
+  await closing;
+  deepStrictEqual(sink.writes, ["a\n", "b\n"]);
+  strictEqual(sink.closeCalls, 1);
+});
+
+Deno.test("LineWriter: close(false) drops queued lines but lets the in-flight write finish", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  writer.write("in-flight");
+  writer.write("queued-1");
+  writer.write("queued-2");
+  const closing = writer.close(false);
+  strictEqual(writer.pending, 1, "only the in-flight line remains");
+  sink.completeNext();
+  await closing;
+  deepStrictEqual(sink.writes, ["in-flight\n"]);
+  strictEqual(sink.closeCalls, 1);
+  strictEqual(writer.pending, 0);
+});
+
+Deno.test("LineWriter: close is idempotent (the sink is closed once)", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  await writer.close();
+  await writer.close();
+  await writer.close(false);
+  strictEqual(sink.closeCalls, 1);
+  strictEqual(sink.writes.length, 0);
+});
+
+Deno.test("LineWriter: a sink whose close() throws does not make close() reject", async () => {
+  const writer = new LineWriter({
+    write: () => Promise.resolve(),
+    close: () => Promise.reject(new Error("already closed by peer")),
+  });
+  writer.write("x");
+  await writer.close();
+  strictEqual(writer.closed, true);
+});
+
+Deno.test("LineWriter: multi-byte text is written as UTF-8", async () => {
+  const chunks: Uint8Array[] = [];
+  const writer = new LineWriter({
+    write: (b) => {
+      chunks.push(b);
+      return Promise.resolve();
+    },
+    close: () => {},
+  });
+  writer.write('{"t":"héllo 😀"}');
+  await writer.close();
+  strictEqual(dec.decode(chunks[0]), '{"t":"héllo 😀"}\n');
+});
+
+Deno.test("connSink: a partial write is continued until every byte is written", async () => {
+  const received: number[][] = [];
+  let closeWrites = 0;
+  const conn = {
+    write(p: Uint8Array): Promise<number> {
+      const n = Math.min(3, p.length); // the kernel takes at most 3 bytes at a time
+      received.push([...p.subarray(0, n)]);
+      return Promise.resolve(n);
+    },
+    closeWrite(): Promise<void> {
+      closeWrites++;
+      return Promise.resolve();
+    },
+  };
+  const sink = connSink(conn);
+  const payload = new TextEncoder().encode("hello, world\n");
+  await sink.write(payload);
+  strictEqual(received.length, 5, "13 bytes in writes of at most 3");
+  strictEqual(dec.decode(new Uint8Array(received.flat())), "hello, world\n");
+  await sink.close();
+  strictEqual(closeWrites, 1);
+});
+
+Deno.test("connSink: a write error rejects the write and reaches LineWriter's onError", async () => {
+  const failure = new Error("broken pipe");
+  const conn = {
+    write: (_p: Uint8Array): Promise<number> => Promise.reject(failure),
+    closeWrite: () => Promise.resolve(),
+  };
+  const errors: unknown[] = [];
+  const writer = new LineWriter(connSink(conn), { onError: (e) => errors.push(e) });
+  writer.write("x");
+  await writer.idle();
+  deepStrictEqual(errors, [failure]);
+  strictEqual(writer.write("y"), false);
+  await writer.close();
+});
+
+Deno.test("LineWriter + connSink: partial writes keep lines intact and ordered", async () => {
+  const out: number[] = [];
+  const conn = {
+    write(p: Uint8Array): Promise<number> {
+      const n = Math.min(2, p.length);
+      out.push(...p.subarray(0, n));
+      return Promise.resolve(n);
+    },
+    closeWrite: () => Promise.resolve(),
+  };
+  const writer = new LineWriter(connSink(conn));
+  const lines = ['{"id":1}', '{"id":2}', '{"id":3}'];
+  for (const l of lines) writer.write(l);
+  await writer.close();
+  strictEqual(dec.decode(new Uint8Array(out)), lines.map((l) => l + "\n").join(""));
+});
