@@ -34,6 +34,12 @@ export class PendingTable<C> {
   #next = 1;
   readonly #byUpstream = new Map<number, PendingEntry<C>>();
   readonly #byClient = new Map<C, Map<JsonRpcId, number>>();
+  readonly #onClientIdle: ((client: C) => void) | undefined;
+
+  /** @param options.onClientIdle called when a client's last request leaves the table */
+  constructor(options: { onClientIdle?: (client: C) => void } = {}) {
+    this.#onClientIdle = options.onClientIdle;
+  }
 
   /** Number of requests in flight. */
   get size(): number {
@@ -110,6 +116,7 @@ export class PendingTable<C> {
       this.#byUpstream.delete(upstreamId);
     }
     this.#byClient.delete(client);
+    this.#onClientIdle?.(client);
     return entries;
   }
 
@@ -142,6 +149,9 @@ export class PendingTable<C> {
     const ids = this.#byClient.get(entry.client);
     if (!ids) return;
     ids.delete(entry.clientId);
-    if (ids.size === 0) this.#byClient.delete(entry.client);
+    if (ids.size === 0) {
+      this.#byClient.delete(entry.client);
+      this.#onClientIdle?.(entry.client);
+    }
   }
 }

@@ -1,7 +1,10 @@
 /**
  * The router: many client sessions on one side, one upstream server on the
  * other. Pure logic — it sees serialized lines and ports, never sockets or
- * processes — so every routing rule is testable in memory.
+ * processes — so every routing rule is testable in memory. The rules live in
+ * small units (`pending`, `subscriptions`, `log_levels`, `roots`,
+ * `ownership`, `policy`, `cursors`, `capabilities`); this class dispatches
+ * messages to them. `docs/routing.md` is the contract.
  *
  * @module
  */
@@ -20,10 +23,20 @@ import {
 } from "../jsonrpc/message.ts";
 import { muxLogger, preview } from "../log/logger.ts";
 import { BatchReply } from "./batch.ts";
+import { CallbacksFeature } from "./callbacks_feature.ts";
+import { notificationAllowed, toolsListFor } from "./capabilities.ts";
+import { ClientCalls } from "./client_calls.ts";
+import type { RouterContext, Target } from "./context.ts";
+import { PAGINATED_METHODS, unwrapCursor, wrapCursor } from "./cursors.ts";
+import { LoggingFeature } from "./logging_feature.ts";
 import { allowsBatches } from "./negotiate.ts";
-import { type PendingEntry, PendingTable, type ReplyTarget } from "./pending.ts";
+import { type PendingEntry, PendingTable } from "./pending.ts";
+import { ResourcesFeature } from "./resources_feature.ts";
+import { RootsFeature } from "./roots_feature.ts";
+import { SerialGate } from "./serial_gate.ts";
 import { type ClientPort, ClientSession, MAX_WAITING_LINES } from "./session.ts";
-import { describeServerState, type ServerState } from "./server_state.ts";
+import type { ServerState } from "./server_state.ts";
+import { TasksFeature } from "./tasks_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
@@ -32,6 +45,15 @@ export const MAX_PENDING = 4096;
 export const MAX_QUEUE = 1024;
 /** Method of the mux's own health check (answered by a real `ping` round trip upstream). */
 export const HEALTH_METHOD = "rmcp-mux/health";
+/** How long a client may take to answer a request of the mux's own (its roots). */
+export const CLIENT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Client capabilities the mux declares upstream: it can route all of these. */
+export const MUX_CLIENT_CAPABILITIES: Record<string, unknown> = {
+  roots: { listChanged: true },
+  sampling: { tools: {} },
+  elicitation: { form: {}, url: {} },
+};
 
 /** Settings of a {@link Router}. */
 export interface RouterOptions {
@@ -43,6 +65,8 @@ export interface RouterOptions {
   initTimeoutMs: number;
   /** Name and version the mux introduces itself with upstream. */
   clientInfo: { name: string; version: string };
+  /** Only one client's requests upstream at a time (exact callback attribution). */
+  serialize?: boolean;
   /** Override {@link MAX_PENDING}. */
   maxPending?: number;
   /** Override {@link MAX_QUEUE}. */
@@ -59,8 +83,6 @@ export interface RouterOptions {
   logger?: Logger;
 }
 
-type Target = ReplyTarget<ClientSession>;
-
 /** Counters for status and health. */
 export interface RouterStats {
   connectedClients: number;
@@ -69,6 +91,12 @@ export interface RouterStats {
   pendingRequests: number;
   queueDepth: number;
   upstreamReady: boolean;
+  subscriptions: number;
+}
+
+interface Gated {
+  line: string;
+  entry: PendingEntry<ClientSession>;
 }
 
 /** Routes MCP traffic between client sessions and one upstream server. */
@@ -78,9 +106,18 @@ export class Router {
   readonly #now: () => number;
   readonly #maxPending: number;
   readonly #sessions = new Set<ClientSession>();
-  readonly #pending = new PendingTable<ClientSession>();
+  readonly #pending: PendingTable<ClientSession>;
+  readonly #calls = new ClientCalls<ClientSession>();
   readonly #upstream: UpstreamLink;
+  readonly #ctx: RouterContext;
+  readonly #resources: ResourcesFeature;
+  readonly #logging: LoggingFeature;
+  readonly #roots: RootsFeature;
+  readonly #tasks: TasksFeature;
+  readonly #callbacks: CallbacksFeature;
+  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
   #nextSessionId = 1;
+  #requestSeq = 0;
   #sweepTimer: ReturnType<typeof setTimeout> | undefined;
   #sweepAt = Infinity;
   #closed = false;
@@ -91,10 +128,14 @@ export class Router {
     this.#log = options.logger ?? muxLogger("router", options.service);
     this.#now = options.now ?? Date.now;
     this.#maxPending = options.maxPending ?? MAX_PENDING;
+    this.#gate = options.serialize ? new SerialGate() : undefined;
+    this.#pending = new PendingTable({ onClientIdle: (s) => this.#releaseGate(s) });
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
+      capabilities: MUX_CLIENT_CAPABILITIES,
       initTimeoutMs: options.initTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
       maxQueue: options.maxQueue ?? MAX_QUEUE,
       log: this.#log,
       now: this.#now,
@@ -104,9 +145,27 @@ export class Router {
       reply: (target, message) => this.#reply(target, message),
       armSweep: (deadline) => this.#armSweep(deadline),
       onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
-      onReady: () => options.onUpstreamReady?.(),
+      onReady: (restarted) => this.#onUpstreamReady(restarted),
+      onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
     });
+    this.#ctx = {
+      service: options.service,
+      log: this.#log,
+      now: this.#now,
+      sessions: this.#sessions,
+      pending: this.#pending,
+      upstream: this.#upstream,
+      calls: this.#calls,
+      reply: (target, message) => this.#reply(target, message),
+      notify: (session, message) => this.#notify(session, message),
+      requestClient: (session, method, params) => this.#requestClient(session, method, params),
+    };
+    this.#resources = new ResourcesFeature(this.#ctx);
+    this.#logging = new LoggingFeature(this.#ctx);
+    this.#roots = new RootsFeature(this.#ctx);
+    this.#tasks = new TasksFeature(this.#ctx);
+    this.#callbacks = new CallbacksFeature(this.#ctx, this.#tasks);
   }
 
   // ── Client side ────────────────────────────────────────────────────────
@@ -135,15 +194,11 @@ export class Router {
     for (const line of session.waiting) {
       const request = requestOf(line);
       if (!request) continue;
-      session.port.send(
-        JSON.stringify(errorResponse(request.id, ErrorCode.TooManyClients, message, data)),
-      );
+      this.#notify(session, errorResponse(request.id, ErrorCode.TooManyClients, message, data));
       answered = true;
     }
     if (!answered) {
-      session.port.send(
-        JSON.stringify(errorResponse(null, ErrorCode.TooManyClients, message, data)),
-      );
+      this.#notify(session, errorResponse(null, ErrorCode.TooManyClients, message, data));
     }
     session.waiting = [];
     session.port.close("no free client slot");
@@ -163,21 +218,20 @@ export class Router {
         else this.#onWaitingLine(session, event.text);
         return;
       case "invalid_utf8":
-        this.#send(
+        this.#notify(
           session,
           errorResponse(null, ErrorCode.ParseError, "Parse error: the message is not valid UTF-8"),
         );
         return;
-      case "too_long": {
-        const id = recoverId(event.head, event.tail);
+      case "too_long":
         this.#log.warn("{client} sent a {bytes}-byte message; it was discarded", {
           client: session.label,
           bytes: event.bytes,
         });
-        this.#send(
+        this.#notify(
           session,
           errorResponse(
-            id,
+            recoverId(event.head, event.tail),
             ErrorCode.MessageTooLarge,
             `Message of ${event.bytes} bytes exceeds the mux's limit; it was discarded ` +
               `(raise --max-request-bytes to allow larger requests)`,
@@ -185,16 +239,24 @@ export class Router {
           ),
         );
         return;
-      }
     }
   }
 
-  /** The client is gone: forget it, and cancel what it had in flight upstream. */
+  /** The client is gone: forget it, cancel its work, release what it held. */
   disconnect(session: ClientSession): void {
     if (session.closed) return;
     session.closed = true;
     this.#sessions.delete(session);
+    if (this.#gate) {
+      const { next } = this.#gate.drop(session);
+      if (next) this.#sendGated(next.items);
+    }
     this.#upstream.dropClient(session);
+    this.#callbacks.release(session);
+    this.#resources.release(session);
+    this.#logging.release(session);
+    this.#roots.release(session);
+    this.#tasks.release(session);
     session.openRequests = 0;
     this.#settled(session);
     this.#log.debug("{client} disconnected", { client: session.label });
@@ -221,16 +283,14 @@ export class Router {
   upstreamReceive(event: LineEvent): void {
     switch (event.kind) {
       case "line":
-        this.#onUpstreamLine(event.text);
-        return;
+        return this.#onUpstreamLine(event.text);
       case "invalid_utf8":
         this.#log.warn("Server wrote {bytes} bytes of invalid UTF-8 to stdout; skipped", {
           bytes: event.bytes,
         });
         return;
       case "too_long":
-        this.#upstream.onOversizedMessage(event.bytes, recoverId(event.head, event.tail));
-        return;
+        return this.#upstream.onOversizedMessage(event.bytes, recoverId(event.head, event.tail));
     }
   }
 
@@ -269,6 +329,7 @@ export class Router {
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
       upstreamReady: this.#upstream.ready,
+      subscriptions: this.#resources.activeUris.length,
     };
   }
 
@@ -287,29 +348,15 @@ export class Router {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  #openRequests(): number {
-    let open = 0;
-    for (const session of this.#sessions) open += session.openRequests;
-    return open;
-  }
-
-  #settled(session: ClientSession): void {
-    if (session.openRequests > 0) return;
-    session.onSettled?.();
-    if (this.#idleWaiters.length > 0 && this.#openRequests() === 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
   // ── Client messages ─────────────────────────────────────────────────────
 
   #onWaitingLine(session: ClientSession, text: string): void {
     // A waiting client still gets `ping` and health answers: both cost the server nothing.
     const request = requestOf(text);
-    if (request?.method === "ping") return this.#send(session, resultResponse(request.id, {}));
-    if (request?.method === HEALTH_METHOD) return this.#upstream.health(session.target, request.id);
+    if (request?.method === "ping") return this.#notify(session, resultResponse(request.id, {}));
+    if (request?.method === HEALTH_METHOD) {
+      return void this.#upstream.health(session.target, request.id);
+    }
     session.waiting.push(text);
   }
 
@@ -318,7 +365,7 @@ export class Router {
     try {
       value = JSON.parse(text);
     } catch {
-      this.#send(
+      this.#notify(
         session,
         errorResponse(
           null,
@@ -328,10 +375,10 @@ export class Router {
       );
       return;
     }
-    this.#onClientValue(session, value, session.target);
+    this.#onClientValue(session, value, session.target, text);
   }
 
-  #onClientValue(session: ClientSession, value: unknown, target: Target): void {
+  #onClientValue(session: ClientSession, value: unknown, target: Target, text?: string): void {
     const msg = classify(value);
     // Everything that will be answered is open until its answer goes out.
     if (
@@ -343,15 +390,9 @@ export class Router {
       case "request":
         return this.#onClientRequest(session, msg.message, target);
       case "notification":
-        return this.#onClientNotification(session, msg.message);
+        return this.#onClientNotification(session, msg.message, text);
       case "response":
-        // Nothing was sent to clients that they could answer: ignore, never forward.
-        this.#log.debug(
-          "{client} sent a response to id {id} that no request of the mux " +
-            "awaits; ignored",
-          { client: session.label, id: msg.message.id },
-        );
-        return;
+        return this.#callbacks.onClientResponse(session, msg.message);
       case "batch":
         if (target.batch) {
           return this.#reply(
@@ -370,7 +411,7 @@ export class Router {
 
   #onBatch(session: ClientSession, items: unknown[]): void {
     if (!allowsBatches(session.protocolVersion)) {
-      return this.#send(
+      return this.#notify(
         session,
         errorResponse(
           null,
@@ -381,7 +422,7 @@ export class Router {
       );
     }
     if (items.length === 0) {
-      return this.#send(
+      return this.#notify(
         session,
         errorResponse(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"),
       );
@@ -391,8 +432,7 @@ export class Router {
       const kind = classify(item).kind;
       return kind !== "notification" && kind !== "response";
     });
-    const expected = answered.filter(Boolean).length;
-    const reply = new BatchReply(expected, (answers) => {
+    const reply = new BatchReply(answered.filter(Boolean).length, (answers) => {
       if (!session.closed) session.port.send(JSON.stringify(answers));
     });
     let index = 0;
@@ -421,15 +461,31 @@ export class Router {
         }
         return this.#upstream.initializeClient(session, request);
       case HEALTH_METHOD:
-        return this.#upstream.health(target, request.id);
+        return void this.#upstream.health(target, request.id);
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+      case "logging/setLevel": {
+        const refusal = this.#upstream.refusal(request.method);
+        if (refusal) return this.#reply(target, errorResponse(request.id, ...refusal));
+        if (request.method === "logging/setLevel") {
+          return this.#logging.setLevel(session, request, target);
+        }
+        return request.method === "resources/subscribe"
+          ? this.#resources.subscribe(session, request, target)
+          : this.#resources.unsubscribe(session, request, target);
+      }
       default:
         return this.#forward(session, request, target);
     }
   }
 
   #forward(session: ClientSession, request: JsonRpcRequest, target: Target): void {
-    const refusal = this.#upstream.refusal(request.method);
-    if (refusal) return this.#reply(target, errorResponse(request.id, ...refusal));
+    const refusal = this.#upstream.refusal(request.method) ??
+      this.#tasks.refusal(session, request) ?? this.#cursorRefusal(request);
+    if (refusal) {
+      const [code, message, data] = refusal;
+      return this.#reply(target, errorResponse(request.id, code, message, data));
+    }
     if (this.#pending.hasClientId(session, request.id)) {
       return this.#reply(
         target,
@@ -463,31 +519,37 @@ export class Router {
     }
     const meta = request.params?._meta as Record<string, unknown> | undefined;
     const token = meta?.progressToken as JsonRpcId | undefined;
-    const entry = this.#pending.add(
-      target,
-      request.id,
-      request.method,
-      this.#deadline(),
-      token,
-    );
+    const entry = this.#pending.add(target, request.id, request.method, this.#deadline(), token);
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
     request.id = entry.upstreamId;
     if (token !== undefined) meta!.progressToken = entry.upstreamId;
-    this.#upstream.send(JSON.stringify(request), entry, session);
+    session.lastRequest = ++this.#requestSeq;
+    const line = JSON.stringify(request);
+    if (!this.#gate || this.#gate.offer(session, { line, entry })) {
+      this.#upstream.send(line, entry, session);
+    }
     this.#armSweep(entry.deadline);
   }
 
-  #onClientNotification(session: ClientSession, note: JsonRpcNotification): void {
+  #cursorRefusal(request: JsonRpcRequest): [number, string] | undefined {
+    if (!PAGINATED_METHODS.has(request.method) || request.params?.cursor === undefined) return;
+    const unwrapped = unwrapCursor(this.#upstream.generation, request.params.cursor);
+    if (!unwrapped.ok) return [ErrorCode.InvalidParams, `Invalid cursor: ${unwrapped.reason}`];
+    request.params.cursor = unwrapped.cursor;
+    return undefined;
+  }
+
+  #onClientNotification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
     switch (note.method) {
       case "notifications/initialized":
-        // The upstream got the mux's own, once per process.
-        return;
+        // The upstream got the mux's own, once per process. Now the client may be asked things.
+        return void this.#roots.refresh(session);
       case "notifications/cancelled":
         return this.#onClientCancel(session, note);
       case "notifications/progress":
+        return this.#callbacks.onClientProgress(session, note, text ?? JSON.stringify(note));
       case "notifications/roots/list_changed":
-        // Both concern server→client requests, which the mux answers itself.
-        return;
+        return void this.#roots.refresh(session);
       default:
         this.#upstream.send(JSON.stringify(note), undefined, session);
     }
@@ -506,9 +568,7 @@ export class Router {
       return;
     }
     this.#pending.take(entry.upstreamId);
-    if (entry.sent) {
-      this.#upstream.cancel(entry.upstreamId, note.params?.reason);
-    }
+    if (entry.sent) this.#upstream.cancel(entry.upstreamId, note.params?.reason);
     // A cancelled request is never answered.
     if (session.openRequests > 0) session.openRequests--;
     this.#settled(session);
@@ -533,7 +593,7 @@ export class Router {
       case "notification":
         return this.#onUpstreamNotification(msg.message, text);
       case "request":
-        return this.#upstream.onServerRequest(msg.message);
+        return this.#onServerRequest(msg.message);
       default:
         this.#log.warn("Server wrote a line that is not a JSON-RPC message; skipped: {line}", {
           line: preview(text),
@@ -549,14 +609,62 @@ export class Router {
       this.#log.debug("Response for unknown or finished request {id}; dropped", { id });
       return;
     }
+    this.#tasks.onResponse(entry, response);
+    if ("result" in response) this.#adaptResult(entry, response.result);
     response.id = entry.clientId;
     this.#reply(entry, response);
   }
 
+  /** Make a result fit the client it goes to: its version, its cursors. */
+  #adaptResult(entry: PendingEntry<ClientSession>, result: Record<string, unknown>): void {
+    if (!PAGINATED_METHODS.has(entry.method)) return;
+    if (typeof result.nextCursor === "string") {
+      result.nextCursor = wrapCursor(this.#upstream.generation, result.nextCursor);
+    }
+    if (entry.method === "tools/list") {
+      Object.assign(result, toolsListFor(entry.client.protocolVersion ?? "", result));
+    }
+  }
+
   #onUpstreamNotification(note: JsonRpcNotification, text: string): void {
-    if (note.method === "notifications/progress") return this.#onProgress(note);
-    if (note.method === "notifications/cancelled") return; // only concerns server→client requests
-    // Everything else: every client that has initialized, the original bytes unchanged.
+    switch (note.method) {
+      case "notifications/progress":
+        return this.#onProgress(note);
+      case "notifications/cancelled":
+        return this.#callbacks.onServerCancel(note);
+      case "notifications/resources/updated":
+        return this.#resources.onUpdated(note, text);
+      case "notifications/message":
+        return this.#logging.onMessage(note, text);
+      case "notifications/tasks/status":
+        return this.#tasks.onStatus(note, text);
+      case "notifications/elicitation/complete":
+        return this.#tasks.onElicitationComplete(note, text);
+      case "notifications/tools/list_changed":
+      case "notifications/prompts/list_changed":
+      case "notifications/resources/list_changed":
+        return this.#onListChanged(note.method, text);
+      default:
+        // Anything else: every initialized client that may receive it, bytes unchanged.
+        for (const session of this.#sessions) {
+          if (session.initialized && notificationAllowed(session.protocolVersion!, note.method)) {
+            session.port.send(text);
+          }
+        }
+    }
+  }
+
+  #onListChanged(method: string, text: string): void {
+    const kind = method.split("/")[1]!;
+    const capability = this.#upstream.serverCapabilities[kind] as
+      | { listChanged?: boolean }
+      | undefined;
+    if (!capability?.listChanged) {
+      this.#log.debug("{method} from a server that did not declare listChanged; dropped", {
+        method,
+      });
+      return;
+    }
     for (const session of this.#sessions) {
       if (session.initialized) session.port.send(text);
     }
@@ -565,14 +673,54 @@ export class Router {
   #onProgress(note: JsonRpcNotification): void {
     const token = note.params?.progressToken;
     const entry = typeof token === "number" ? this.#pending.get(token) : undefined;
-    if (!entry || entry.progressToken === undefined) {
+    const owner = entry?.progressToken !== undefined
+      ? { client: entry.client, token: entry.progressToken }
+      : typeof token === "number"
+      ? this.#tasks.progressFor(token)
+      : undefined;
+    if (!owner) {
       // Some hosts drop the whole connection on an unknown token: never forward one.
       this.#log.debug("Progress for unknown or finished token {token}; dropped", { token });
       return;
     }
-    entry.deadline = this.#deadline();
-    note.params!.progressToken = entry.progressToken;
-    if (!entry.client.closed) entry.client.port.send(JSON.stringify(note));
+    if (entry) entry.deadline = this.#deadline();
+    const params: Record<string, unknown> = { ...note.params, progressToken: owner.token };
+    // `message` arrived in 2025-03-26.
+    if (owner.client.protocolVersion === "2024-11-05") delete params.message;
+    this.#notify(owner.client, { ...note, params });
+  }
+
+  #onServerRequest(request: JsonRpcRequest): void {
+    if (request.method === "ping") {
+      return this.#upstream.answerServer(resultResponse(request.id, {}));
+    }
+    if (request.method === "roots/list") return this.#roots.answer(request);
+    if (this.#callbacks.route(request)) return;
+    this.#log.info("Server sent {method}, which rmcp-mux does not route; refused", {
+      method: request.method,
+    });
+    this.#upstream.answerServer(errorResponse(
+      request.id,
+      ErrorCode.MethodNotFound,
+      `Method not found: rmcp-mux does not route ${request.method} to its clients`,
+    ));
+  }
+
+  // ── Lifecycle hooks ─────────────────────────────────────────────────────
+
+  #onUpstreamReady(restarted: boolean): void {
+    if (restarted) {
+      // The new process knows nothing: tell it what the old one knew.
+      this.#resources.reapply();
+      this.#logging.reapply();
+      this.#roots.reapply();
+    }
+    this.#options.onUpstreamReady?.();
+  }
+
+  #onUpstreamGone(reason: string): void {
+    this.#callbacks.forget(reason);
+    this.#tasks.forget();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────
@@ -582,16 +730,59 @@ export class Router {
     return timeout > 0 ? this.#now() + timeout : Infinity;
   }
 
-  #send(session: ClientSession, message: JsonRpcResponse): void {
-    if (!session.closed) session.port.send(JSON.stringify(message));
+  #notify(session: ClientSession, message: unknown): void {
+    if (session.closed) return;
+    session.port.send(typeof message === "string" ? message : JSON.stringify(message));
   }
 
   #reply(target: Target, message: JsonRpcResponse): void {
     if (target.batch) target.batch.fill(target.batch.index, message);
-    else this.#send(target.client, message);
+    else this.#notify(target.client, message);
     const session = target.client;
     if (session.openRequests > 0) session.openRequests--;
     this.#settled(session);
+  }
+
+  #requestClient(
+    session: ClientSession,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<JsonRpcResponse> {
+    return new Promise((resolve) => {
+      const deadline = this.#now() + CLIENT_REQUEST_TIMEOUT_MS;
+      const id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
+      this.#armSweep(deadline);
+      this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    });
+  }
+
+  #releaseGate(session: ClientSession): void {
+    const next = this.#gate?.release(session);
+    if (next) this.#sendGated(next.items);
+  }
+
+  #sendGated(items: Gated[]): void {
+    for (const { line, entry } of items) {
+      if (this.#pending.get(entry.upstreamId) === entry) {
+        this.#upstream.send(line, entry, entry.client);
+      }
+    }
+  }
+
+  #openRequests(): number {
+    let open = 0;
+    for (const session of this.#sessions) open += session.openRequests;
+    return open;
+  }
+
+  #settled(session: ClientSession): void {
+    if (session.openRequests > 0) return;
+    session.onSettled?.();
+    if (this.#idleWaiters.length > 0 && this.#openRequests() === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
   }
 
   #armSweep(deadline: number): void {
@@ -605,9 +796,15 @@ export class Router {
     this.#sweepTimer = undefined;
     this.#sweepAt = Infinity;
     const now = this.#now();
-    const expired = this.#pending.removeWhere((entry) => entry.deadline <= now);
-    for (const entry of expired) this.#expire(entry);
-    const next = Math.min(this.#pending.nextDeadline(), this.#upstream.sweep(now));
+    for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
+    for (const call of this.#calls.expire(now)) {
+      call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
+    }
+    const next = Math.min(
+      this.#pending.nextDeadline(),
+      this.#calls.nextDeadline(),
+      this.#upstream.sweep(now),
+    );
     this.#armSweep(next);
   }
 
@@ -642,5 +839,5 @@ function requestOf(text: string): JsonRpcRequest | undefined {
   }
 }
 
-export { describeServerState };
-export type { ServerState };
+export { describeServerState } from "./server_state.ts";
+export type { ServerState } from "./server_state.ts";

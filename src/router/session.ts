@@ -41,6 +41,8 @@ export class ClientSession {
   protocolVersion: string | undefined;
   /** Set when the connection is gone. */
   closed = false;
+  /** Sequence number of its latest request forwarded upstream (higher is more recent). */
+  lastRequest = 0;
   /** Requests received and not yet answered (or cancelled by the client). */
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */

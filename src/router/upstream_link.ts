@@ -1,8 +1,9 @@
 /**
  * The router's side of the one upstream connection: its initialize
  * handshake (once per process, single-flight), the queue of traffic held
- * while it is not ready, health pings, and what happens to open requests
- * when the process goes away.
+ * while it is not ready, the mux's own requests (health pings, subscription
+ * and log-level bookkeeping), and what happens to open requests when the
+ * process goes away.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import {
   type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
+import { serverCapabilitiesFor } from "./capabilities.ts";
 import { LATEST_PROTOCOL_VERSION, negotiateVersion } from "./negotiate.ts";
 import type { PendingEntry, PendingTable, ReplyTarget } from "./pending.ts";
 import type { ClientHello, ClientSession } from "./session.ts";
@@ -34,7 +36,11 @@ export interface UpstreamPort {
 export interface UpstreamLinkOptions {
   service: string;
   clientInfo: { name: string; version: string };
+  /** Client capabilities the mux declares upstream. */
+  capabilities: Record<string, unknown>;
   initTimeoutMs: number;
+  /** Timeout of the mux's own requests (0 = none). */
+  requestTimeoutMs: number;
   maxQueue: number;
   log: Logger;
   now: () => number;
@@ -44,7 +50,10 @@ export interface UpstreamLinkOptions {
   reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
   armSweep: (deadline: number) => void;
   onUpstreamBroken: (reason: string) => void;
-  onReady: () => void;
+  /** The new process is initialized; re-apply what it must know (before queued traffic). */
+  onReady: (restarted: boolean) => void;
+  /** The process is gone; forget what only it knew. */
+  onGone: (reason: string) => void;
   /** Called when traffic needs a server and none is attached (lazy start). */
   onDemand: () => void;
 }
@@ -58,21 +67,21 @@ interface InitWaiter {
   deadline: number;
 }
 
-interface HealthWait {
-  target: Target;
-  id: JsonRpcId;
-  startedAt: number;
+interface InternalRequest {
+  method: string;
+  resolve: (response: JsonRpcResponse) => void;
   deadline: number;
 }
 
 interface OutboxItem {
   line: string;
-  entry: PendingEntry<ClientSession> | undefined;
-  session: ClientSession | undefined;
+  entry?: PendingEntry<ClientSession>;
+  session?: ClientSession;
+  internalId?: string;
 }
 
-/** How long a health check waits for the server's `pong`. */
-const HEALTH_PING_TIMEOUT_MS = 10_000;
+/** How long a health check waits for the server's answer to `ping`. */
+export const HEALTH_PING_TIMEOUT_MS = 10_000;
 
 /** The upstream connection as the router sees it. */
 export class UpstreamLink {
@@ -83,13 +92,13 @@ export class UpstreamLink {
   #initId: string | null = null;
   #initTimer: ReturnType<typeof setTimeout> | undefined;
   #initError: string | null = null;
-  #everReady = false;
+  #generation = 0;
   #failed: string | null = null;
   #closing = false;
   #state: ServerState = { phase: "idle" };
   #outbox: OutboxItem[] = [];
   #initWaiters: InitWaiter[] = [];
-  readonly #health = new Map<string, HealthWait>();
+  readonly #internal = new Map<string, InternalRequest>();
   #nextInternal = 1;
   #roomWaiters: (() => void)[] = [];
 
@@ -100,6 +109,16 @@ export class UpstreamLink {
   /** True once the current process has answered the mux's `initialize`. */
   get ready(): boolean {
     return this.#phase === "ready";
+  }
+
+  /** Which process this is: 1 for the first one initialized, +1 per restart. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The server's capabilities (from its initialize result), once known. */
+  get serverCapabilities(): Record<string, unknown> {
+    return (this.#initResult?.capabilities ?? {}) as Record<string, unknown>;
   }
 
   /** Messages held or queued toward the server. */
@@ -175,13 +194,17 @@ export class UpstreamLink {
         ),
       );
     }
-    this.#failHealth(`server "${this.#o.service}" exited (${reason})`);
     if (lost.length > 0) {
       this.#o.log.warn("Failed {count} in-flight requests: server exited ({reason})", {
         count: lost.length,
         reason,
       });
     }
+    this.#failInternal(
+      ErrorCode.ServerUnavailable,
+      `server "${this.#o.service}" exited (${reason})`,
+    );
+    this.#o.onGone(reason);
     this.notifyRoom();
   }
 
@@ -206,15 +229,34 @@ export class UpstreamLink {
   // ── Traffic ─────────────────────────────────────────────────────────────
 
   /** Send now if ready, else hold until the server is initialized. */
-  send(line: string, entry: PendingEntry<ClientSession> | undefined, session?: ClientSession) {
+  send(line: string, entry?: PendingEntry<ClientSession>, session?: ClientSession): void {
     if (this.#phase === "ready" && this.#port) {
       this.#port.send(line);
       if (entry) entry.sent = true;
       return;
     }
-    this.#outbox.push({ line, entry, session });
-    if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    this.#hold({ line, entry, session });
+  }
+
+  /**
+   * A request of the mux's own. Never rejects: failures (server gone,
+   * timeout, shutdown) resolve to an error response.
+   */
+  request(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<
+    JsonRpcResponse
+  > {
+    const refusal = this.refusal(method);
+    if (refusal) return Promise.resolve(errorResponse(null, ...refusal));
+    const id = `rmcp-mux:${this.#nextInternal++}`;
+    const timeout = timeoutMs ?? this.#o.requestTimeoutMs;
+    const deadline = timeout > 0 ? this.#o.now() + timeout : Infinity;
+    const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    return new Promise((resolve) => {
+      this.#internal.set(id, { method, resolve, deadline });
+      this.#o.armSweep(deadline);
+      if (this.#phase === "ready" && this.#port) this.#port.send(line);
+      else this.#hold({ line, internalId: id });
+    });
   }
 
   /** Tell the server to stop working on a request. */
@@ -231,9 +273,6 @@ export class UpstreamLink {
       if (entry.sent) this.cancel(entry.upstreamId, "client disconnected");
     }
     this.#initWaiters = this.#initWaiters.filter((w) => w.session !== session);
-    for (const [id, wait] of this.#health) {
-      if (wait.target.client === session) this.#health.delete(id);
-    }
     this.#outbox = this.#outbox.filter((item) => item.session !== session);
     this.notifyRoom();
   }
@@ -251,7 +290,7 @@ export class UpstreamLink {
   }
 
   /** The mux's health check: a real `ping` round trip to the server. */
-  health(target: Target, id: JsonRpcId): void {
+  async health(target: Target, id: JsonRpcId): Promise<void> {
     if (this.#closing) return this.#o.reply(target, errorResponse(id, ...this.refusal("health")!));
     if (this.#phase !== "ready" || !this.#port) {
       const detail = this.#phase === "init_failed" && this.#initError
@@ -265,61 +304,48 @@ export class UpstreamLink {
         }),
       );
     }
-    const internalId = `rmcp-mux:health:${this.#nextInternal++}`;
-    const now = this.#o.now();
-    const deadline = now + HEALTH_PING_TIMEOUT_MS;
-    this.#health.set(internalId, { target, id, startedAt: now, deadline });
-    this.#o.armSweep(deadline);
-    this.#port.send(JSON.stringify({ jsonrpc: "2.0", id: internalId, method: "ping" }));
-  }
-
-  /** A request from the server to its client (the mux). */
-  onServerRequest(request: JsonRpcRequest): void {
-    if (!this.#port) return;
-    if (request.method === "ping") {
-      this.#port.send(JSON.stringify(resultResponse(request.id, {})));
-      return;
-    }
-    this.#o.log.info("Server sent {method}; rmcp-mux does not route it to clients yet, refused", {
-      method: request.method,
-    });
-    this.#port.send(JSON.stringify(errorResponse(
-      request.id,
-      ErrorCode.MethodNotFound,
-      `rmcp-mux does not route ${request.method} to its clients; no client was asked`,
-    )));
-  }
-
-  /** A response to one of the mux's own requests (string ids). */
-  onInternalResponse(id: string, response: JsonRpcResponse): void {
-    if (id === this.#initId) return this.#onInitResponse(response);
-    const wait = this.#health.get(id);
-    if (!wait) {
-      this.#o.log.debug("Response for unknown request {id}; dropped", { id });
-      return;
-    }
-    this.#health.delete(id);
-    if (isErrorResponse(response)) {
+    const started = this.#o.now();
+    const pong = await this.request("ping", undefined, HEALTH_PING_TIMEOUT_MS);
+    if (isErrorResponse(pong)) {
       return this.#o.reply(
-        wait.target,
+        target,
         errorResponse(
-          wait.id,
-          ErrorCode.ServerUnavailable,
-          `server "${this.#o.service}" answered ping with an error: ${response.error.message}`,
+          id,
+          pong.error.code === ErrorCode.RequestTimeout
+            ? ErrorCode.RequestTimeout
+            : ErrorCode.ServerUnavailable,
+          `server "${this.#o.service}" did not answer ping: ${pong.error.message}`,
           { service: this.#o.service, state: this.#state.phase },
         ),
       );
     }
     this.#o.reply(
-      wait.target,
-      resultResponse(wait.id, {
+      target,
+      resultResponse(id, {
         status: "ok",
         service: this.#o.service,
         pid: this.#state.pid ?? null,
-        latencyMs: this.#o.now() - wait.startedAt,
+        latencyMs: this.#o.now() - started,
         serverInfo: this.#initResult?.serverInfo ?? null,
       }),
     );
+  }
+
+  /** Send a message the server is owed (answers to its own requests). */
+  answerServer(message: unknown): void {
+    this.#port?.send(JSON.stringify(message));
+  }
+
+  /** A response to one of the mux's own requests (string ids). */
+  onInternalResponse(id: string, response: JsonRpcResponse): void {
+    if (id === this.#initId) return this.#onInitResponse(response);
+    const request = this.#internal.get(id);
+    if (!request) {
+      this.#o.log.debug("Response for unknown request {id}; dropped", { id });
+      return;
+    }
+    this.#internal.delete(id);
+    request.resolve(response);
   }
 
   /** The server wrote a message over the size limit: fail its request if it was one. */
@@ -361,27 +387,28 @@ export class UpstreamLink {
       );
     }
     this.#initWaiters = keep;
-    for (const [id, wait] of this.#health) {
-      if (wait.deadline > now) {
-        next = Math.min(next, wait.deadline);
+    for (const [id, request] of this.#internal) {
+      if (request.deadline > now) {
+        next = Math.min(next, request.deadline);
         continue;
       }
-      this.#health.delete(id);
-      this.#o.reply(
-        wait.target,
-        errorResponse(
-          wait.id,
-          ErrorCode.RequestTimeout,
-          `server "${this.#o.service}" did not answer ping within ` +
-            `${HEALTH_PING_TIMEOUT_MS / 1000} s`,
-          { service: this.#o.service, state: this.#state.phase },
-        ),
-      );
+      this.#internal.delete(id);
+      request.resolve(errorResponse(
+        null,
+        ErrorCode.RequestTimeout,
+        `no answer to ${request.method} within ${Math.round((request.deadline - now) / 1000)} s`,
+      ));
     }
     return next;
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
+
+  #hold(item: OutboxItem): void {
+    this.#outbox.push(item);
+    if (this.#phase === "init_failed") this.#beginInit();
+    if (!this.#port) this.#o.onDemand();
+  }
 
   #beginInit(): void {
     if (!this.#port || this.#phase === "initializing") return;
@@ -394,7 +421,7 @@ export class UpstreamLink {
       method: "initialize",
       params: {
         protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: {},
+        capabilities: this.#o.capabilities,
         clientInfo: this.#o.clientInfo,
       },
     }));
@@ -425,6 +452,7 @@ export class UpstreamLink {
     }
     this.#initResult = result;
     this.#phase = "ready";
+    this.#generation++;
     this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
     const info = result.serverInfo as { name?: string; version?: string } | undefined;
     this.#o.log.info("Server initialized: {name} {version}, protocol {protocol}", {
@@ -432,13 +460,13 @@ export class UpstreamLink {
       version: info?.version ?? "?",
       protocol: result.protocolVersion,
     });
-    this.#o.onReady();
+    const restarted = this.#generation > 1;
+    this.#o.onReady(restarted);
     this.#flushOutbox();
     const waiters = this.#initWaiters;
     this.#initWaiters = [];
     for (const waiter of waiters) this.#answerInitialize(waiter.session, waiter.request);
-    if (this.#everReady) this.#announceListChanges(result.capabilities as Record<string, unknown>);
-    this.#everReady = true;
+    if (restarted) this.#announceListChanges();
   }
 
   #initFailed(why: string): void {
@@ -458,6 +486,12 @@ export class UpstreamLink {
     const outbox = this.#outbox;
     this.#outbox = [];
     for (const item of outbox) {
+      if (item.internalId) {
+        const request = this.#internal.get(item.internalId);
+        this.#internal.delete(item.internalId);
+        request?.resolve(errorResponse(null, ErrorCode.ServerUnavailable, message, data));
+        continue;
+      }
       if (!item.entry || this.#o.pending.take(item.entry.upstreamId) !== item.entry) continue;
       this.#o.reply(
         item.entry,
@@ -478,9 +512,13 @@ export class UpstreamLink {
       clientInfo: (params.clientInfo ?? {}) as ClientHello["clientInfo"],
     };
     session.protocolVersion = version;
+    const capabilities = serverCapabilitiesFor(
+      version,
+      result.capabilities as Record<string, unknown>,
+    );
     this.#o.reply(
       session.target,
-      resultResponse(request.id, { ...result, protocolVersion: version }),
+      resultResponse(request.id, { ...result, protocolVersion: version, capabilities }),
     );
     this.#o.log.info("{client} initialized (protocol {version})", {
       client: session.label,
@@ -498,14 +536,17 @@ export class UpstreamLink {
         item.entry.sent = true;
       } else if (item.session?.closed) {
         continue;
+      } else if (item.internalId && !this.#internal.has(item.internalId)) {
+        continue;
       }
       this.#port!.send(item.line);
     }
     this.notifyRoom();
   }
 
-  #announceListChanges(capabilities: Record<string, unknown>): void {
+  #announceListChanges(): void {
     // The new process may list different things; tell clients to refresh.
+    const capabilities = this.serverCapabilities;
     for (const kind of ["tools", "prompts", "resources"] as const) {
       const cap = capabilities[kind] as { listChanged?: boolean } | undefined;
       if (!cap?.listChanged) continue;
@@ -527,18 +568,14 @@ export class UpstreamLink {
       this.#o.reply(w.session.target, errorResponse(w.request.id, code, message, data));
     }
     this.#outbox = [];
-    this.#failHealth(message, code);
+    this.#failInternal(code, message);
     this.notifyRoom();
   }
 
-  #failHealth(message: string, code: number = ErrorCode.ServerUnavailable): void {
-    for (const wait of this.#health.values()) {
-      this.#o.reply(
-        wait.target,
-        errorResponse(wait.id, code, message, { service: this.#o.service }),
-      );
-    }
-    this.#health.clear();
+  #failInternal(code: number, message: string): void {
+    const requests = [...this.#internal.values()];
+    this.#internal.clear();
+    for (const request of requests) request.resolve(errorResponse(null, code, message));
   }
 
   #clearInitTimer(): void {

@@ -15,8 +15,20 @@ export class FakeClient implements ClientPort {
   readonly sent: Msg[] = [];
   closedWith: string | undefined;
   session!: ClientSession;
+  #waiters: (() => void)[] = [];
   send(line: string): void {
     this.sent.push(JSON.parse(line));
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+  /** Resolves with the first queued message matching `predicate` (removed from the queue). */
+  async next(predicate: (m: Msg) => boolean = () => true): Promise<Msg> {
+    while (true) {
+      const index = this.sent.findIndex(predicate);
+      if (index !== -1) return this.sent.splice(index, 1)[0];
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
   }
   close(reason: string): void {
     this.closedWith = reason;
@@ -38,8 +50,20 @@ export class FakeClient implements ClientPort {
 export class FakeUpstream implements UpstreamPort {
   readonly sent: Msg[] = [];
   pending = 0;
+  #waiters: (() => void)[] = [];
   send(line: string): void {
     this.sent.push(JSON.parse(line));
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+  /** Resolves with the first queued message matching `predicate` (removed from the queue). */
+  async next(predicate: (m: Msg) => boolean = () => true): Promise<Msg> {
+    while (true) {
+      const index = this.sent.findIndex(predicate);
+      if (index !== -1) return this.sent.splice(index, 1)[0];
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
   }
   take(): Msg[] {
     return this.sent.splice(0);

@@ -16,7 +16,12 @@ Deno.test("the upstream is initialized once, as the mux itself, with the latest 
   assertEquals(init[0].method, "initialize");
   assertEquals(init[0].params.protocolVersion, "2025-11-25");
   assertEquals(init[0].params.clientInfo.name, "rmcp-mux");
-  assertEquals(init[0].params.capabilities, {});
+  // The mux can route all of these to its clients, so it declares them once, for everyone.
+  assertEquals(init[0].params.capabilities, {
+    roots: { listChanged: true },
+    sampling: { tools: {} },
+    elicitation: { form: {}, url: {} },
+  });
 });
 
 Deno.test("clients arriving during the upstream initialize wait for it: single flight", () => {
@@ -242,20 +247,30 @@ Deno.test("server notifications reach every initialized client, unchanged", () =
   assertEquals(notYet.take(), []);
 });
 
-Deno.test("server requests: ping is answered, the rest refused with an error (never dropped)", () => {
+Deno.test("server requests: ping answered; no able client → elicitation cancelled, sampling refused", () => {
   using h = harness();
   h.answerInit();
   const c = h.client();
-  h.initClient(c);
+  h.initClient(c); // declares neither sampling nor elicitation
   c.take();
   h.upstream.take();
   h.fromServer({ jsonrpc: "2.0", id: 40, method: "ping" });
   h.fromServer({ jsonrpc: "2.0", id: 41, method: "sampling/createMessage", params: {} });
-  const [pong, refused] = h.upstream.take();
+  h.fromServer({
+    jsonrpc: "2.0",
+    id: 42,
+    method: "elicitation/create",
+    params: { message: "?", requestedSchema: { type: "object", properties: {} } },
+  });
+  h.fromServer({ jsonrpc: "2.0", id: 43, method: "custom/thing" });
+  const [pong, sampling, elicitation, unknown] = h.upstream.take();
   assertEquals(pong, { jsonrpc: "2.0", id: 40, result: {} });
-  assertEquals(refused.id, 41);
-  assertEquals(refused.error.code, ErrorCode.MethodNotFound);
-  assertEquals(c.take(), []);
+  assertEquals(sampling.id, 41);
+  assertEquals(sampling.error.code, ErrorCode.InternalError);
+  assert(sampling.error.message.includes("no connected client can do sampling"));
+  assertEquals(elicitation, { jsonrpc: "2.0", id: 42, result: { action: "cancel" } });
+  assertEquals(unknown.error.code, ErrorCode.MethodNotFound);
+  assertEquals(c.take(), [], "no client was shown anything");
 });
 
 Deno.test("a client's response to a request it never received is ignored", () => {
@@ -541,7 +556,7 @@ Deno.test("the queue toward the server is bounded: readers are told to pause", a
   assert(h.router.hasRoom);
 });
 
-Deno.test("the health check is a real ping round trip, and reports why when down", () => {
+Deno.test("the health check is a real ping round trip, and reports why when down", async () => {
   using h = harness({}, false);
   const c = h.client();
   h.router.setServerState({ phase: "restarting", nextAttemptAt: Date.now() + 4_000, attempt: 2 });
@@ -557,10 +572,9 @@ Deno.test("the health check is a real ping round trip, and reports why when down
   h.router.setServerState({ phase: "running", pid: 42 });
   h.upstream.take();
   h.fromClient(c, { jsonrpc: "2.0", id: 2, method: "rmcp-mux/health" });
-  const [ping] = h.upstream.take();
-  assertEquals(ping.method, "ping");
+  const ping = await h.upstream.next((m) => m.method === "ping");
   assertEquals(c.take(), []);
   h.router.upstreamReceive(line({ jsonrpc: "2.0", id: ping.id, result: {} }));
-  const ok = c.answer(2);
+  const ok = await c.next((m) => m.id === 2);
   assertEquals([ok.result.status, ok.result.pid], ["ok", 42]);
 });

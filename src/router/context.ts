@@ -1,0 +1,37 @@
+/**
+ * What the router's feature modules share: sessions, the id map, the
+ * upstream link, the mux→client call table, and ways to answer.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { JsonRpcResponse } from "../jsonrpc/message.ts";
+import type { ClientCalls } from "./client_calls.ts";
+import type { PendingTable, ReplyTarget } from "./pending.ts";
+import type { ClientSession } from "./session.ts";
+import type { UpstreamLink } from "./upstream_link.ts";
+
+/** Where a reply goes: a client, or one slot of a client's batch. */
+export type Target = ReplyTarget<ClientSession>;
+
+/** The router's shared state and effects, as features see them. */
+export interface RouterContext {
+  readonly service: string;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly sessions: ReadonlySet<ClientSession>;
+  readonly pending: PendingTable<ClientSession>;
+  readonly upstream: UpstreamLink;
+  readonly calls: ClientCalls<ClientSession>;
+  /** Answer a client request. */
+  reply(target: Target, message: JsonRpcResponse): void;
+  /** Send a message (an object, or an already serialized line) to a client, if connected. */
+  notify(session: ClientSession, message: unknown): void;
+  /** A request of the mux's own to one client. Never rejects. */
+  requestClient(
+    session: ClientSession,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<JsonRpcResponse>;
+}
