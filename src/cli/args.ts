@@ -44,6 +44,7 @@ const runFlags = {
   "max-active-clients": { type: "string" },
   "client-wait-ms": { type: "string" },
   "lazy-start": { type: "boolean" },
+  serialize: { type: "boolean" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
@@ -106,6 +107,7 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values.socket !== undefined) options.socket = expandHome(values.socket, env.HOME);
   if (values["service-name"] !== undefined) options.serviceName = values["service-name"];
   if (values["lazy-start"]) options.lazyStart = true;
+  if (values.serialize) options.serialize = true;
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);
@@ -213,7 +215,7 @@ function cleanParseError(message: string): string {
   return message.split("\n")[0]!.replace(/\. To specify.*$/, "");
 }
 
-/** `--lazy-start true|false` (the Rust tool's spelling) → `--lazy-start` or nothing. */
+/** `--lazy-start true|false` (the Rust tool's spelling) → `--lazy-start` or nothing; same for `--serialize`. */
 function normalizeBooleans(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -222,13 +224,16 @@ function normalizeBooleans(args: readonly string[]): string[] {
       out.push(...args.slice(i));
       break;
     }
-    const inline = /^--lazy-start=(true|false)$/.exec(arg);
+    const inline = /^--(lazy-start|serialize)=(true|false)$/.exec(arg);
     if (inline) {
-      if (inline[1] === "true") out.push("--lazy-start");
+      if (inline[2] === "true") out.push(`--${inline[1]}`);
       continue;
     }
-    if (arg === "--lazy-start" && (args[i + 1] === "true" || args[i + 1] === "false")) {
-      if (args[++i] === "true") out.push("--lazy-start");
+    if (
+      (arg === "--lazy-start" || arg === "--serialize") &&
+      (args[i + 1] === "true" || args[i + 1] === "false")
+    ) {
+      if (args[++i] === "true") out.push(arg);
       continue;
     }
     out.push(arg);

@@ -28,6 +28,9 @@ Run options:
                                 gets an error (default ${DEFAULTS.clientWaitMs})
   --lazy-start                  start the server when a client first needs it (not at
                                 startup; pings and health checks do not start it)
+  --serialize                   one client's requests upstream at a time, so a server that
+                                asks back (sampling, elicitation) always reaches the right
+                                client; others wait their turn
   --max-request-bytes N         largest message from a client (default ${DEFAULTS.maxRequestBytes})
   --max-response-bytes N        largest message from the server (default ${DEFAULTS.maxResponseBytes})
   --request-timeout-ms N        fail a request the server has not answered, nor reported

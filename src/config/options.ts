@@ -23,6 +23,12 @@ export interface MuxOptions {
   maxActiveClients?: number;
   /** How long a client over the limit waits for a slot before it gets an error. Default 10 s. */
   clientWaitMs?: number;
+  /**
+   * Only one client's requests upstream at a time, so a server that calls
+   * back (sampling, elicitation) is always calling back for that client.
+   * Others wait their turn. Default false.
+   */
+  serialize?: boolean;
   /** Start the server when the first client needs it (pings and health checks do not count) instead of at once. Default false. */
   lazyStart?: boolean;
   /** Largest message a client may send, bytes. Default 1 MiB. */
@@ -64,6 +70,7 @@ export const DEFAULTS = {
   maxActiveClients: 64,
   clientWaitMs: 10_000,
   lazyStart: false,
+  serialize: false,
   maxRequestBytes: 1024 * 1024,
   maxResponseBytes: 64 * 1024 * 1024,
   maxClientBacklogBytes: 32 * 1024 * 1024,
@@ -120,7 +127,7 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
   } as ResolvedMuxOptions;
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const value = resolved[key];
-    if (key === "lazyStart") {
+    if (key === "lazyStart" || key === "serialize") {
       if (typeof value !== "boolean") throw new OptionError(`${key}: expected true or false`);
       continue;
     }

@@ -39,6 +39,11 @@ export class CallbacksFeature {
     if (!requirement) return false;
     const taskId = relatedTaskOf(request.params);
     const owner = taskId === undefined ? undefined : this.#tasks.taskOwner(taskId) ?? null;
+    // Only requests the server has seen can have caused this one (not those held back).
+    const sent = new Map<ClientSession, number>();
+    for (const entry of this.#ctx.pending.values()) {
+      if (entry.sent) sent.set(entry.client, (sent.get(entry.client) ?? 0) + 1);
+    }
     const candidates: Candidate<ClientSession>[] = [];
     for (const session of this.#ctx.sessions) {
       if (!session.hello || session.closed) continue;
@@ -46,7 +51,7 @@ export class CallbacksFeature {
         client: session,
         capabilities: session.hello.capabilities,
         protocolVersion: session.protocolVersion ?? "",
-        inFlight: this.#ctx.pending.countFor(session),
+        inFlight: sent.get(session) ?? 0,
         lastRequest: session.lastRequest,
       });
     }

@@ -710,9 +710,10 @@ export class Router {
 
   #onUpstreamReady(restarted: boolean): void {
     if (restarted) {
-      // The new process knows nothing: tell it what the old one knew.
-      this.#resources.reapply();
+      // The new process knows nothing: tell it what the old one knew. The log
+      // level first, so nothing below it is logged while the rest is restored.
       this.#logging.reapply();
+      this.#resources.reapply();
       this.#roots.reapply();
     }
     this.#options.onUpstreamReady?.();

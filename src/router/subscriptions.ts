@@ -56,6 +56,12 @@ export class SubscriptionTable<C> {
 
   /** A client asks to unsubscribe. Its updates stop at once either way. */
   unsubscribe(client: C, uri: string): UnsubscribeStep {
+    const waiting = this.#inFlight.get(uri);
+    if (waiting?.includes(client)) {
+      // Its subscribe is still in flight: it will not be counted when that completes.
+      this.#inFlight.set(uri, waiting.filter((c) => c !== client));
+      return { action: "answer" };
+    }
     const set = this.#subscribers.get(uri);
     if (!set?.delete(client)) return { action: "answer" };
     if (set.size > 0) return { action: "answer" };

@@ -70,6 +70,7 @@ export class MuxServer implements AsyncDisposable {
       service,
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
+      serialize: options.serialize,
       clientInfo: { name: NAME, version: VERSION },
       onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
       onUpstreamReady: () => this.#supervisor.markRunning(),

@@ -12,8 +12,11 @@ import { UnixSocketTransport } from "./socket_transport.ts";
 /** The project root (where deno.json and node_modules live). */
 export const ROOT: string = new URL("../../", import.meta.url).pathname;
 
-/** The reference server, run through Deno itself (pinned in deno.json). */
-export function everythingServer(): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
+/**
+ * The reference server, run through Deno itself (pinned in deno.json).
+ * `marker`, an argument the server ignores, makes its process findable with `ps`.
+ */
+export function everythingServer(marker?: string): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
   return {
     cmd: Deno.execPath(),
     args: [
@@ -22,6 +25,7 @@ export function everythingServer(): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
       "--quiet",
       "npm:@modelcontextprotocol/server-everything@2026.8.31",
       "stdio",
+      ...(marker ? [marker] : []),
     ],
     cwd: ROOT,
   };
@@ -77,14 +81,20 @@ export interface TestClient extends AsyncDisposable {
   transport: UnixSocketTransport;
 }
 
-/** Connect and initialize an SDK client through the socket. */
+/**
+ * Connect and initialize an SDK client through the socket. `setup` runs
+ * before the handshake: register request handlers there (the mux may ask
+ * for roots as soon as the client has initialized).
+ */
 export async function connectClient(
   socket: string,
   name = "test-client",
   capabilities: ClientCapabilities = {},
+  options: { protocolVersion?: string; setup?: (client: Client) => void } = {},
 ): Promise<TestClient> {
-  const transport = new UnixSocketTransport(socket);
+  const transport = new UnixSocketTransport(socket, options.protocolVersion);
   const client = new Client({ name, version: "1.0.0" }, { capabilities });
+  options.setup?.(client);
   await client.connect(transport);
   return {
     client,
@@ -95,10 +105,10 @@ export async function connectClient(
   };
 }
 
-/** The text of the first content item of a tool result. */
+/** The text of a tool result: its text content items, joined by newlines. */
 export function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content;
-  return content?.[0]?.text ?? "";
+  return (content ?? []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
 }
 
 /** A raw line-oriented connection for malformed-input tests. */

@@ -95,7 +95,14 @@ export interface Harness {
   /** Answer the mux's pending upstream initialize. */
   answerInit(result?: Record<string, unknown>): void;
   /** Initialize a client (after the upstream is ready); consumes and returns the answer. */
-  initClient(client: FakeClient, protocolVersion?: string, id?: unknown): Msg;
+  initClient(
+    client: FakeClient,
+    protocolVersion?: string,
+    id?: unknown,
+    capabilities?: Record<string, unknown>,
+  ): Msg;
+  /** Wait for the mux to send `method` upstream, answer it, and return the request. */
+  answerUpstream(method: string, answer: { result?: unknown; error?: unknown }): Promise<Msg>;
   /** A server → mux message. */
   fromServer(message: unknown): void;
   /** A client → mux message. */
@@ -130,20 +137,25 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
       const init = upstream.last("initialize");
       router.upstreamReceive(line({ jsonrpc: "2.0", id: init.id, result }));
     },
-    initClient(client, protocolVersion = "2025-11-25", id = "init") {
+    initClient(client, protocolVersion = "2025-11-25", id = "init", capabilities = {}) {
       h.fromClient(client, {
         jsonrpc: "2.0",
         id,
         method: "initialize",
-        params: { protocolVersion, capabilities: {}, clientInfo: { name: "c", version: "1" } },
+        params: { protocolVersion, capabilities, clientInfo: { name: "c", version: "1" } },
       });
       h.fromClient(client, { jsonrpc: "2.0", method: "notifications/initialized" });
       const answer = client.answer(id);
-      client.take();
+      client.sent.splice(client.sent.indexOf(answer), 1);
       return answer;
     },
     fromServer(message) {
       router.upstreamReceive(line(message));
+    },
+    async answerUpstream(method, answer) {
+      const request = await upstream.next((m) => m.method === method && m.id !== undefined);
+      router.upstreamReceive(line({ jsonrpc: "2.0", id: request.id, ...answer }));
+      return request;
     },
     fromClient(client, message) {
       router.receive(client.session, line(message));

@@ -16,12 +16,42 @@ export class UnixSocketTransport implements Transport {
   /** Every message received, in order. */
   readonly received: JSONRPCMessage[] = [];
   readonly #path: string;
+  readonly #protocolVersion: string | undefined;
   #conn: Deno.UnixConn | undefined;
   #reading: Promise<void> | undefined;
   #closed = false;
+  #waiters: (() => void)[] = [];
 
-  constructor(path: string) {
+  /**
+   * @param protocolVersion if set, the client's `initialize` asks for this
+   *   version instead of the SDK's latest (the SDK has no option for it)
+   */
+  constructor(path: string, protocolVersion?: string) {
     this.#path = path;
+    this.#protocolVersion = protocolVersion;
+  }
+
+  /** Resolves with the first received message (from `from` on) matching `predicate`. */
+  async next(
+    predicate: (message: JSONRPCMessage) => boolean,
+    from = 0,
+  ): Promise<JSONRPCMessage> {
+    while (true) {
+      const found = this.received.slice(from).find(predicate);
+      if (found) return found;
+      if (this.#closed) throw new Error("transport closed before a matching message arrived");
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Received notifications with this method. */
+  notifications(method: string): { method: string; params?: Record<string, unknown> }[] {
+    return this.received.filter((m) =>
+      (m as { method?: string }).method === method && !("id" in m)
+    ) as {
+      method: string;
+      params?: Record<string, unknown>;
+    }[];
   }
 
   async start(): Promise<void> {
@@ -30,6 +60,13 @@ export class UnixSocketTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
+    const m = message as { method?: string; params?: Record<string, unknown> };
+    if (this.#protocolVersion && m.method === "initialize" && m.params) {
+      message = {
+        ...message,
+        params: { ...m.params, protocolVersion: this.#protocolVersion },
+      } as JSONRPCMessage;
+    }
     await this.sendRaw(JSON.stringify(message) + "\n");
   }
 
@@ -74,6 +111,7 @@ export class UnixSocketTransport implements Transport {
           const message = JSON.parse(line) as JSONRPCMessage;
           this.received.push(message);
           this.onmessage?.(message);
+          this.#wake();
         }
       }
     } catch (error) {
@@ -87,6 +125,13 @@ export class UnixSocketTransport implements Transport {
         // Already closed.
       }
     }
+    this.#wake();
     this.onclose?.();
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
   }
 }

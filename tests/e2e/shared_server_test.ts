@@ -6,19 +6,18 @@
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { connectClient, everythingServer, startMux, textOf } from "../_helpers/mux.ts";
 
-/** Child processes of this test process that run the reference server. */
-async function referenceServerChildren(): Promise<number[]> {
-  const out = await new Deno.Command("ps", { args: ["-eo", "pid=,ppid=,args="] }).output();
+/** Live processes whose command line carries `marker`. */
+async function processesWith(marker: string): Promise<number[]> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="] }).output();
   return new TextDecoder().decode(out.stdout).split("\n")
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, ...args]) =>
-      Number(ppid) === Deno.pid && args.join(" ").includes("server-everything")
-    )
+    .filter(([, stat, ...args]) => !stat?.startsWith("Z") && args.includes(marker))
     .map(([pid]) => Number(pid));
 }
 
 Deno.test("five SDK clients share one reference server and each gets its own answers", async () => {
-  await using m = await startMux(everythingServer());
+  const marker = `--rmcp-mux-test=${crypto.randomUUID()}`;
+  await using m = await startMux(everythingServer(marker));
   const clients = await Promise.all(
     [0, 1, 2, 3, 4].map((i) => connectClient(m.socket, `client-${i}`)),
   );
@@ -36,9 +35,8 @@ Deno.test("five SDK clients share one reference server and each gets its own ans
     const results = await Promise.all(calls);
     for (const { i, j, text } of results) assertEquals(text, `Echo: c${i}-r${j}`);
     // Exactly one upstream process served them all.
-    const children = await referenceServerChildren();
-    assertEquals(children.length, 1);
-    assertEquals(children[0], m.mux.status().server.pid);
+    const servers = await processesWith(marker);
+    assertEquals(servers, [m.mux.status().server.pid]);
     assertEquals(m.mux.status().restarts.total, 0);
     // Every client sees the server as its own.
     for (const { client } of clients) {
