@@ -7,7 +7,12 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { JsonRpcResponse } from "../jsonrpc/message.ts";
+import type { CallbacksFeature } from "./callbacks_feature.ts";
 import type { ClientCalls } from "./client_calls.ts";
+import type { LoggingFeature } from "./logging_feature.ts";
+import type { ResourcesFeature } from "./resources_feature.ts";
+import type { RootsFeature } from "./roots_feature.ts";
+import type { TasksFeature } from "./tasks_feature.ts";
 import type { PendingTable, ReplyTarget } from "./pending.ts";
 import type { ClientSession } from "./session.ts";
 import type { UpstreamLink } from "./upstream_link.ts";
@@ -34,4 +39,19 @@ export interface RouterContext {
     method: string,
     params?: Record<string, unknown>,
   ): Promise<JsonRpcResponse>;
+  /** When a request accepted now times out (`Infinity`: never). */
+  deadline(): number;
+  /** Make sure deadlines up to this one are checked. */
+  armSweep(deadline: number): void;
+  /** A client's open-request count dropped: wake whoever waits for it to settle. */
+  settled(session: ClientSession): void;
+}
+
+/** The feature units the router composes. */
+export interface Features {
+  readonly resources: ResourcesFeature;
+  readonly logging: LoggingFeature;
+  readonly roots: RootsFeature;
+  readonly tasks: TasksFeature;
+  readonly callbacks: CallbacksFeature;
 }

@@ -1,10 +1,9 @@
 /**
  * The router: many client sessions on one side, one upstream server on the
  * other. Pure logic — it sees serialized lines and ports, never sockets or
- * processes — so every routing rule is testable in memory. The rules live in
- * small units (`pending`, `subscriptions`, `log_levels`, `roots`,
- * `ownership`, `policy`, `cursors`, `capabilities`); this class dispatches
- * messages to them. `docs/routing.md` is the contract.
+ * processes — so every routing rule is testable in memory. Messages are
+ * dispatched by direction (`client_messages.ts`, `server_messages.ts`) to
+ * small units, one per rule; `docs/routing.md` is the contract.
  *
  * @module
  */
@@ -12,39 +11,30 @@
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
-import {
-  classify,
-  errorResponse,
-  type JsonRpcId,
-  type JsonRpcNotification,
-  type JsonRpcRequest,
-  type JsonRpcResponse,
-  resultResponse,
-} from "../jsonrpc/message.ts";
-import { muxLogger, preview } from "../log/logger.ts";
-import { BatchReply } from "./batch.ts";
+import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
+import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
-import { notificationAllowed, toolsListFor } from "./capabilities.ts";
 import { ClientCalls } from "./client_calls.ts";
-import type { RouterContext, Target } from "./context.ts";
-import { PAGINATED_METHODS, unwrapCursor, wrapCursor } from "./cursors.ts";
+import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
+import type { Features, RouterContext, Target } from "./context.ts";
 import { LoggingFeature } from "./logging_feature.ts";
-import { allowsBatches } from "./negotiate.ts";
 import { type PendingEntry, PendingTable } from "./pending.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
+import { ServerMessages } from "./server_messages.ts";
 import { type ClientPort, ClientSession, MAX_WAITING_LINES } from "./session.ts";
 import type { ServerState } from "./server_state.ts";
+import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
+
+export { HEALTH_METHOD } from "./client_messages.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
 /** Messages queued toward the server; beyond it the mux stops reading from clients. */
 export const MAX_QUEUE = 1024;
-/** Method of the mux's own health check (answered by a real `ping` round trip upstream). */
-export const HEALTH_METHOD = "rmcp-mux/health";
 /** How long a client may take to answer a request of the mux's own (its roots). */
 export const CLIENT_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -94,32 +84,21 @@ export interface RouterStats {
   subscriptions: number;
 }
 
-interface Gated {
-  line: string;
-  entry: PendingEntry<ClientSession>;
-}
-
 /** Routes MCP traffic between client sessions and one upstream server. */
 export class Router {
   readonly #options: RouterOptions;
   readonly #log: Logger;
   readonly #now: () => number;
-  readonly #maxPending: number;
   readonly #sessions = new Set<ClientSession>();
   readonly #pending: PendingTable<ClientSession>;
   readonly #calls = new ClientCalls<ClientSession>();
   readonly #upstream: UpstreamLink;
-  readonly #ctx: RouterContext;
-  readonly #resources: ResourcesFeature;
-  readonly #logging: LoggingFeature;
-  readonly #roots: RootsFeature;
-  readonly #tasks: TasksFeature;
-  readonly #callbacks: CallbacksFeature;
+  readonly #sweeper: Sweeper;
+  readonly #features: Features;
   readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  readonly #fromClients: ClientMessages;
+  readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
-  #requestSeq = 0;
-  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
-  #sweepAt = Infinity;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -127,9 +106,9 @@ export class Router {
     this.#options = options;
     this.#log = options.logger ?? muxLogger("router", options.service);
     this.#now = options.now ?? Date.now;
-    this.#maxPending = options.maxPending ?? MAX_PENDING;
     this.#gate = options.serialize ? new SerialGate() : undefined;
     this.#pending = new PendingTable({ onClientIdle: (s) => this.#releaseGate(s) });
+    this.#sweeper = new Sweeper(this.#now, (now) => this.#sweep(now));
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
@@ -143,13 +122,13 @@ export class Router {
       pending: this.#pending,
       sessions: this.#sessions,
       reply: (target, message) => this.#reply(target, message),
-      armSweep: (deadline) => this.#armSweep(deadline),
+      armSweep: (deadline) => this.#sweeper.arm(deadline),
       onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
       onReady: (restarted) => this.#onUpstreamReady(restarted),
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
     });
-    this.#ctx = {
+    const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
       now: this.#now,
@@ -160,12 +139,25 @@ export class Router {
       reply: (target, message) => this.#reply(target, message),
       notify: (session, message) => this.#notify(session, message),
       requestClient: (session, method, params) => this.#requestClient(session, method, params),
+      deadline: () => this.#deadline(),
+      armSweep: (deadline) => this.#sweeper.arm(deadline),
+      settled: (session) => this.#settled(session),
     };
-    this.#resources = new ResourcesFeature(this.#ctx);
-    this.#logging = new LoggingFeature(this.#ctx);
-    this.#roots = new RootsFeature(this.#ctx);
-    this.#tasks = new TasksFeature(this.#ctx);
-    this.#callbacks = new CallbacksFeature(this.#ctx, this.#tasks);
+    const tasks = new TasksFeature(ctx);
+    this.#features = {
+      resources: new ResourcesFeature(ctx),
+      logging: new LoggingFeature(ctx),
+      roots: new RootsFeature(ctx),
+      tasks,
+      callbacks: new CallbacksFeature(ctx, tasks),
+    };
+    this.#fromClients = new ClientMessages(
+      ctx,
+      this.#features,
+      this.#gate,
+      options.maxPending ?? MAX_PENDING,
+    );
+    this.#fromServer = new ServerMessages(ctx, this.#features);
   }
 
   // ── Client side ────────────────────────────────────────────────────────
@@ -183,7 +175,7 @@ export class Router {
     session.admitted = true;
     const waiting = session.waiting;
     session.waiting = [];
-    for (const line of waiting) this.#onClientLine(session, line);
+    for (const line of waiting) this.#fromClients.line(session, line);
   }
 
   /** The client never got a slot: answer each waiting request with `message`, then close. */
@@ -214,8 +206,8 @@ export class Router {
     if (session.closed) return;
     switch (event.kind) {
       case "line":
-        if (session.admitted) this.#onClientLine(session, event.text);
-        else this.#onWaitingLine(session, event.text);
+        if (session.admitted) this.#fromClients.line(session, event.text);
+        else this.#fromClients.waiting(session, event.text);
         return;
       case "invalid_utf8":
         this.#notify(
@@ -252,11 +244,12 @@ export class Router {
       if (next) this.#sendGated(next.items);
     }
     this.#upstream.dropClient(session);
-    this.#callbacks.release(session);
-    this.#resources.release(session);
-    this.#logging.release(session);
-    this.#roots.release(session);
-    this.#tasks.release(session);
+    const f = this.#features;
+    f.callbacks.release(session);
+    f.resources.release(session);
+    f.logging.release(session);
+    f.roots.release(session);
+    f.tasks.release(session);
     session.openRequests = 0;
     this.#settled(session);
     this.#log.debug("{client} disconnected", { client: session.label });
@@ -283,7 +276,7 @@ export class Router {
   upstreamReceive(event: LineEvent): void {
     switch (event.kind) {
       case "line":
-        return this.#onUpstreamLine(event.text);
+        return this.#fromServer.line(event.text);
       case "invalid_utf8":
         this.#log.warn("Server wrote {bytes} bytes of invalid UTF-8 to stdout; skipped", {
           bytes: event.bytes,
@@ -329,7 +322,7 @@ export class Router {
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
       upstreamReady: this.#upstream.ready,
-      subscriptions: this.#resources.activeUris.length,
+      subscriptions: this.#features.resources.activeUris.length,
     };
   }
 
@@ -338,8 +331,7 @@ export class Router {
     if (this.#closed) return;
     this.#closed = true;
     this.#upstream.shutDown();
-    if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
-    this.#sweepTimer = undefined;
+    this.#sweeper.close();
   }
 
   /** Resolves when no client request is open (answered, cancelled or abandoned). */
@@ -348,380 +340,22 @@ export class Router {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  // ── Client messages ─────────────────────────────────────────────────────
-
-  #onWaitingLine(session: ClientSession, text: string): void {
-    // A waiting client still gets `ping` and health answers: both cost the server nothing.
-    const request = requestOf(text);
-    if (request?.method === "ping") return this.#notify(session, resultResponse(request.id, {}));
-    if (request?.method === HEALTH_METHOD) {
-      return void this.#upstream.health(session.target, request.id);
-    }
-    session.waiting.push(text);
-  }
-
-  #onClientLine(session: ClientSession, text: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      this.#notify(
-        session,
-        errorResponse(
-          null,
-          ErrorCode.ParseError,
-          `Parse error: invalid JSON: ${preview(text, 80)}`,
-        ),
-      );
-      return;
-    }
-    this.#onClientValue(session, value, session.target, text);
-  }
-
-  #onClientValue(session: ClientSession, value: unknown, target: Target, text?: string): void {
-    const msg = classify(value);
-    // Everything that will be answered is open until its answer goes out.
-    if (
-      msg.kind === "request" || msg.kind === "invalid" || (msg.kind === "batch" && target.batch)
-    ) {
-      session.openRequests++;
-    }
-    switch (msg.kind) {
-      case "request":
-        return this.#onClientRequest(session, msg.message, target);
-      case "notification":
-        return this.#onClientNotification(session, msg.message, text);
-      case "response":
-        return this.#callbacks.onClientResponse(session, msg.message);
-      case "batch":
-        if (target.batch) {
-          return this.#reply(
-            target,
-            errorResponse(null, ErrorCode.InvalidRequest, "Invalid request: nested batch"),
-          );
-        }
-        return this.#onBatch(session, msg.items);
-      case "invalid":
-        return this.#reply(
-          target,
-          errorResponse(msg.id, ErrorCode.InvalidRequest, `Invalid request: ${msg.reason}`),
-        );
-    }
-  }
-
-  #onBatch(session: ClientSession, items: unknown[]): void {
-    if (!allowsBatches(session.protocolVersion)) {
-      return this.#notify(
-        session,
-        errorResponse(
-          null,
-          ErrorCode.InvalidRequest,
-          `Invalid request: JSON-RPC batches are not part of MCP ${session.protocolVersion} ` +
-            "(they exist only up to 2025-03-26); send one message per line",
-        ),
-      );
-    }
-    if (items.length === 0) {
-      return this.#notify(
-        session,
-        errorResponse(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"),
-      );
-    }
-    // Every element except a valid notification or response gets an answer.
-    const answered = items.map((item) => {
-      const kind = classify(item).kind;
-      return kind !== "notification" && kind !== "response";
-    });
-    const reply = new BatchReply(answered.filter(Boolean).length, (answers) => {
-      if (!session.closed) session.port.send(JSON.stringify(answers));
-    });
-    let index = 0;
-    for (const [i, item] of items.entries()) {
-      const target: Target = answered[i]
-        ? { client: session, batch: { fill: (n, m) => reply.fill(n, m), index: index++ } }
-        : session.target;
-      this.#onClientValue(session, item, target);
-    }
-  }
-
-  #onClientRequest(session: ClientSession, request: JsonRpcRequest, target: Target): void {
-    switch (request.method) {
-      case "ping":
-        return this.#reply(target, resultResponse(request.id, {}));
-      case "initialize":
-        if (target.batch) {
-          return this.#reply(
-            target,
-            errorResponse(
-              request.id,
-              ErrorCode.InvalidRequest,
-              "Invalid request: initialize must not be part of a batch",
-            ),
-          );
-        }
-        return this.#upstream.initializeClient(session, request);
-      case HEALTH_METHOD:
-        return void this.#upstream.health(target, request.id);
-      case "resources/subscribe":
-      case "resources/unsubscribe":
-      case "logging/setLevel": {
-        const refusal = this.#upstream.refusal(request.method);
-        if (refusal) return this.#reply(target, errorResponse(request.id, ...refusal));
-        if (request.method === "logging/setLevel") {
-          return this.#logging.setLevel(session, request, target);
-        }
-        return request.method === "resources/subscribe"
-          ? this.#resources.subscribe(session, request, target)
-          : this.#resources.unsubscribe(session, request, target);
-      }
-      default:
-        return this.#forward(session, request, target);
-    }
-  }
-
-  #forward(session: ClientSession, request: JsonRpcRequest, target: Target): void {
-    const refusal = this.#upstream.refusal(request.method) ??
-      this.#tasks.refusal(session, request) ?? this.#cursorRefusal(request);
-    if (refusal) {
-      const [code, message, data] = refusal;
-      return this.#reply(target, errorResponse(request.id, code, message, data));
-    }
-    if (this.#pending.hasClientId(session, request.id)) {
-      return this.#reply(
-        target,
-        errorResponse(
-          request.id,
-          ErrorCode.InvalidRequest,
-          `Invalid request: id ${JSON.stringify(request.id)} is already used by a request ` +
-            "of yours that is still in flight",
-        ),
-      );
-    }
-    if (this.#pending.size >= this.#maxPending) {
-      this.#log.warn(
-        "Mux overloaded: {count} requests in flight; refusing {method} from {client}",
-        {
-          count: this.#pending.size,
-          method: request.method,
-          client: session.label,
-        },
-      );
-      return this.#reply(
-        target,
-        errorResponse(
-          request.id,
-          ErrorCode.Overloaded,
-          `Mux overloaded: ${this.#pending.size} requests are already in flight to server ` +
-            `"${this.#options.service}" (limit MAX_PENDING=${this.#maxPending}); retry shortly`,
-          { service: this.#options.service },
-        ),
-      );
-    }
-    const meta = request.params?._meta as Record<string, unknown> | undefined;
-    const token = meta?.progressToken as JsonRpcId | undefined;
-    const entry = this.#pending.add(target, request.id, request.method, this.#deadline(), token);
-    // Ids and progress tokens are rewritten to the upstream id: unique across clients.
-    request.id = entry.upstreamId;
-    if (token !== undefined) meta!.progressToken = entry.upstreamId;
-    session.lastRequest = ++this.#requestSeq;
-    const line = JSON.stringify(request);
-    if (!this.#gate || this.#gate.offer(session, { line, entry })) {
-      this.#upstream.send(line, entry, session);
-    }
-    this.#armSweep(entry.deadline);
-  }
-
-  #cursorRefusal(request: JsonRpcRequest): [number, string] | undefined {
-    if (!PAGINATED_METHODS.has(request.method) || request.params?.cursor === undefined) return;
-    const unwrapped = unwrapCursor(this.#upstream.generation, request.params.cursor);
-    if (!unwrapped.ok) return [ErrorCode.InvalidParams, `Invalid cursor: ${unwrapped.reason}`];
-    request.params.cursor = unwrapped.cursor;
-    return undefined;
-  }
-
-  #onClientNotification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
-    switch (note.method) {
-      case "notifications/initialized":
-        // The upstream got the mux's own, once per process. Now the client may be asked things.
-        return void this.#roots.refresh(session);
-      case "notifications/cancelled":
-        return this.#onClientCancel(session, note);
-      case "notifications/progress":
-        return this.#callbacks.onClientProgress(session, note, text ?? JSON.stringify(note));
-      case "notifications/roots/list_changed":
-        return void this.#roots.refresh(session);
-      default:
-        this.#upstream.send(JSON.stringify(note), undefined, session);
-    }
-  }
-
-  #onClientCancel(session: ClientSession, note: JsonRpcNotification): void {
-    const requestId = note.params?.requestId;
-    const entry = requestId === undefined
-      ? undefined
-      : this.#pending.findByClientId(session, requestId as JsonRpcId);
-    if (!entry) {
-      this.#log.debug("{client} cancelled unknown or finished request {id}; ignored", {
-        client: session.label,
-        id: requestId,
-      });
-      return;
-    }
-    this.#pending.take(entry.upstreamId);
-    if (entry.sent) this.#upstream.cancel(entry.upstreamId, note.params?.reason);
-    // A cancelled request is never answered.
-    if (session.openRequests > 0) session.openRequests--;
-    this.#settled(session);
-  }
-
-  // ── Upstream messages ───────────────────────────────────────────────────
-
-  #onUpstreamLine(text: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      this.#log.warn("Server wrote a line that is not JSON to stdout; skipped: {line}", {
-        line: preview(text),
-      });
-      return;
-    }
-    const msg = classify(value);
-    switch (msg.kind) {
-      case "response":
-        return this.#onUpstreamResponse(msg.message);
-      case "notification":
-        return this.#onUpstreamNotification(msg.message, text);
-      case "request":
-        return this.#onServerRequest(msg.message);
-      default:
-        this.#log.warn("Server wrote a line that is not a JSON-RPC message; skipped: {line}", {
-          line: preview(text),
-        });
-    }
-  }
-
-  #onUpstreamResponse(response: JsonRpcResponse): void {
-    const id = response.id;
-    if (typeof id === "string") return this.#upstream.onInternalResponse(id, response);
-    const entry = id === null ? undefined : this.#pending.take(id);
-    if (!entry) {
-      this.#log.debug("Response for unknown or finished request {id}; dropped", { id });
-      return;
-    }
-    this.#tasks.onResponse(entry, response);
-    if ("result" in response) this.#adaptResult(entry, response.result);
-    response.id = entry.clientId;
-    this.#reply(entry, response);
-  }
-
-  /** Make a result fit the client it goes to: its version, its cursors. */
-  #adaptResult(entry: PendingEntry<ClientSession>, result: Record<string, unknown>): void {
-    if (!PAGINATED_METHODS.has(entry.method)) return;
-    if (typeof result.nextCursor === "string") {
-      result.nextCursor = wrapCursor(this.#upstream.generation, result.nextCursor);
-    }
-    if (entry.method === "tools/list") {
-      Object.assign(result, toolsListFor(entry.client.protocolVersion ?? "", result));
-    }
-  }
-
-  #onUpstreamNotification(note: JsonRpcNotification, text: string): void {
-    switch (note.method) {
-      case "notifications/progress":
-        return this.#onProgress(note);
-      case "notifications/cancelled":
-        return this.#callbacks.onServerCancel(note);
-      case "notifications/resources/updated":
-        return this.#resources.onUpdated(note, text);
-      case "notifications/message":
-        return this.#logging.onMessage(note, text);
-      case "notifications/tasks/status":
-        return this.#tasks.onStatus(note, text);
-      case "notifications/elicitation/complete":
-        return this.#tasks.onElicitationComplete(note, text);
-      case "notifications/tools/list_changed":
-      case "notifications/prompts/list_changed":
-      case "notifications/resources/list_changed":
-        return this.#onListChanged(note.method, text);
-      default:
-        // Anything else: every initialized client that may receive it, bytes unchanged.
-        for (const session of this.#sessions) {
-          if (session.initialized && notificationAllowed(session.protocolVersion!, note.method)) {
-            session.port.send(text);
-          }
-        }
-    }
-  }
-
-  #onListChanged(method: string, text: string): void {
-    const kind = method.split("/")[1]!;
-    const capability = this.#upstream.serverCapabilities[kind] as
-      | { listChanged?: boolean }
-      | undefined;
-    if (!capability?.listChanged) {
-      this.#log.debug("{method} from a server that did not declare listChanged; dropped", {
-        method,
-      });
-      return;
-    }
-    for (const session of this.#sessions) {
-      if (session.initialized) session.port.send(text);
-    }
-  }
-
-  #onProgress(note: JsonRpcNotification): void {
-    const token = note.params?.progressToken;
-    const entry = typeof token === "number" ? this.#pending.get(token) : undefined;
-    const owner = entry?.progressToken !== undefined
-      ? { client: entry.client, token: entry.progressToken }
-      : typeof token === "number"
-      ? this.#tasks.progressFor(token)
-      : undefined;
-    if (!owner) {
-      // Some hosts drop the whole connection on an unknown token: never forward one.
-      this.#log.debug("Progress for unknown or finished token {token}; dropped", { token });
-      return;
-    }
-    if (entry) entry.deadline = this.#deadline();
-    const params: Record<string, unknown> = { ...note.params, progressToken: owner.token };
-    // `message` arrived in 2025-03-26.
-    if (owner.client.protocolVersion === "2024-11-05") delete params.message;
-    this.#notify(owner.client, { ...note, params });
-  }
-
-  #onServerRequest(request: JsonRpcRequest): void {
-    if (request.method === "ping") {
-      return this.#upstream.answerServer(resultResponse(request.id, {}));
-    }
-    if (request.method === "roots/list") return this.#roots.answer(request);
-    if (this.#callbacks.route(request)) return;
-    this.#log.info("Server sent {method}, which rmcp-mux does not route; refused", {
-      method: request.method,
-    });
-    this.#upstream.answerServer(errorResponse(
-      request.id,
-      ErrorCode.MethodNotFound,
-      `Method not found: rmcp-mux does not route ${request.method} to its clients`,
-    ));
-  }
-
   // ── Lifecycle hooks ─────────────────────────────────────────────────────
 
   #onUpstreamReady(restarted: boolean): void {
     if (restarted) {
       // The new process knows nothing: tell it what the old one knew. The log
       // level first, so nothing below it is logged while the rest is restored.
-      this.#logging.reapply();
-      this.#resources.reapply();
-      this.#roots.reapply();
+      this.#features.logging.reapply();
+      this.#features.resources.reapply();
+      this.#features.roots.reapply();
     }
     this.#options.onUpstreamReady?.();
   }
 
   #onUpstreamGone(reason: string): void {
-    this.#callbacks.forget(reason);
-    this.#tasks.forget();
+    this.#features.callbacks.forget(reason);
+    this.#features.tasks.forget();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────
@@ -752,7 +386,7 @@ export class Router {
     return new Promise((resolve) => {
       const deadline = this.#now() + CLIENT_REQUEST_TIMEOUT_MS;
       const id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
-      this.#armSweep(deadline);
+      this.#sweeper.arm(deadline);
       this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
     });
   }
@@ -786,27 +420,17 @@ export class Router {
     }
   }
 
-  #armSweep(deadline: number): void {
-    if (this.#closed || deadline === Infinity || deadline >= this.#sweepAt) return;
-    if (this.#sweepTimer !== undefined) clearTimeout(this.#sweepTimer);
-    this.#sweepAt = deadline;
-    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, deadline - this.#now()));
-  }
-
-  #sweep(): void {
-    this.#sweepTimer = undefined;
-    this.#sweepAt = Infinity;
-    const now = this.#now();
+  /** Expire whatever is past its deadline; returns the next deadline. */
+  #sweep(now: number): number {
     for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
     for (const call of this.#calls.expire(now)) {
       call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
     }
-    const next = Math.min(
+    return Math.min(
       this.#pending.nextDeadline(),
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
     );
-    this.#armSweep(next);
   }
 
   #expire(entry: PendingEntry<ClientSession>): void {
@@ -827,16 +451,6 @@ export class Router {
       ),
     );
     if (entry.sent) this.#upstream.cancel(entry.upstreamId, "rmcp-mux request timeout");
-  }
-}
-
-/** The request in a line, if the line is a valid request. */
-function requestOf(text: string): JsonRpcRequest | undefined {
-  try {
-    const msg = classify(JSON.parse(text));
-    return msg.kind === "request" ? msg.message : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -579,3 +579,18 @@ Deno.test("serialize: a callback goes to the client whose requests are upstream,
   assertEquals(b.take(), []);
   assertEquals((await a.next((m) => m.method === "sampling/createMessage")).params, {});
 });
+
+Deno.test("restarts: a question the dead server asked a client is cancelled for that client", async () => {
+  using h = ready();
+  const a = h.client();
+  h.initClient(a, "2025-11-25", "init", { elicitation: {} });
+  h.fromServer({ jsonrpc: "2.0", id: 4, method: "elicitation/create", params: { message: "?" } });
+  const asked = await a.next((m) => m.method === "elicitation/create");
+  h.router.detachUpstream("exit code 1");
+  const cancel = await a.next((m) => m.method === "notifications/cancelled");
+  assertEquals(cancel.params.requestId, asked.id);
+  assert(cancel.params.reason.includes("exit code 1"));
+  // Its late answer goes nowhere.
+  h.fromClient(a, { jsonrpc: "2.0", id: asked.id, result: { action: "accept" } });
+  assertEquals(h.upstream.take().filter((m) => m.id === 4), []);
+});

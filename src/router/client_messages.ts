@@ -1,0 +1,290 @@
+/**
+ * Everything a client sends: parsed, classified, and routed — answered by
+ * the mux, handed to a feature, or forwarded upstream with a fresh id.
+ *
+ * @module
+ */
+
+import { ErrorCode } from "../jsonrpc/codes.ts";
+import {
+  classify,
+  errorResponse,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  resultResponse,
+} from "../jsonrpc/message.ts";
+import { preview } from "../log/logger.ts";
+import { BatchReply } from "./batch.ts";
+import type { Features, RouterContext, Target } from "./context.ts";
+import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
+import { allowsBatches } from "./negotiate.ts";
+import type { PendingEntry } from "./pending.ts";
+import type { SerialGate } from "./serial_gate.ts";
+import type { ClientSession } from "./session.ts";
+
+/** Method of the mux's own health check (answered by a real `ping` round trip upstream). */
+export const HEALTH_METHOD = "rmcp-mux/health";
+
+/** A request held back by serialize mode. */
+export interface Gated {
+  line: string;
+  entry: PendingEntry<ClientSession>;
+}
+
+/** Routes client→mux messages. */
+export class ClientMessages {
+  readonly #ctx: RouterContext;
+  readonly #f: Features;
+  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  readonly #maxPending: number;
+  #requestSeq = 0;
+
+  constructor(
+    ctx: RouterContext,
+    features: Features,
+    gate: SerialGate<ClientSession, Gated> | undefined,
+    maxPending: number,
+  ) {
+    this.#ctx = ctx;
+    this.#f = features;
+    this.#gate = gate;
+    this.#maxPending = maxPending;
+  }
+
+  /** A line from a client still waiting for a slot: only `ping` and health are answered now. */
+  waiting(session: ClientSession, text: string): void {
+    const request = requestOf(text);
+    if (request?.method === "ping") {
+      return this.#ctx.notify(session, resultResponse(request.id, {}));
+    }
+    if (request?.method === HEALTH_METHOD) {
+      return void this.#ctx.upstream.health(session.target, request.id);
+    }
+    session.waiting.push(text);
+  }
+
+  /** A line from an admitted client. */
+  line(session: ClientSession, text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.#ctx.notify(
+        session,
+        errorResponse(
+          null,
+          ErrorCode.ParseError,
+          `Parse error: invalid JSON: ${preview(text, 80)}`,
+        ),
+      );
+      return;
+    }
+    this.#value(session, value, session.target, text);
+  }
+
+  #value(session: ClientSession, value: unknown, target: Target, text?: string): void {
+    const msg = classify(value);
+    // Everything that will be answered is open until its answer goes out.
+    if (
+      msg.kind === "request" || msg.kind === "invalid" || (msg.kind === "batch" && target.batch)
+    ) {
+      session.openRequests++;
+    }
+    switch (msg.kind) {
+      case "request":
+        return this.#request(session, msg.message, target);
+      case "notification":
+        return this.#notification(session, msg.message, text);
+      case "response":
+        return this.#f.callbacks.onClientResponse(session, msg.message);
+      case "batch":
+        if (target.batch) {
+          return this.#ctx.reply(
+            target,
+            errorResponse(null, ErrorCode.InvalidRequest, "Invalid request: nested batch"),
+          );
+        }
+        return this.#batch(session, msg.items);
+      case "invalid":
+        return this.#ctx.reply(
+          target,
+          errorResponse(msg.id, ErrorCode.InvalidRequest, `Invalid request: ${msg.reason}`),
+        );
+    }
+  }
+
+  #batch(session: ClientSession, items: unknown[]): void {
+    if (!allowsBatches(session.protocolVersion)) {
+      return this.#ctx.notify(
+        session,
+        errorResponse(
+          null,
+          ErrorCode.InvalidRequest,
+          `Invalid request: JSON-RPC batches are not part of MCP ${session.protocolVersion} ` +
+            "(they exist only up to 2025-03-26); send one message per line",
+        ),
+      );
+    }
+    if (items.length === 0) {
+      return this.#ctx.notify(
+        session,
+        errorResponse(null, ErrorCode.InvalidRequest, "Invalid request: empty batch"),
+      );
+    }
+    // Every element except a valid notification or response gets an answer.
+    const answered = items.map((item) => {
+      const kind = classify(item).kind;
+      return kind !== "notification" && kind !== "response";
+    });
+    const reply = new BatchReply(answered.filter(Boolean).length, (answers) => {
+      if (!session.closed) session.port.send(JSON.stringify(answers));
+    });
+    let index = 0;
+    for (const [i, item] of items.entries()) {
+      const target: Target = answered[i]
+        ? { client: session, batch: { fill: (n, m) => reply.fill(n, m), index: index++ } }
+        : session.target;
+      this.#value(session, item, target);
+    }
+  }
+
+  #request(session: ClientSession, request: JsonRpcRequest, target: Target): void {
+    const ctx = this.#ctx;
+    switch (request.method) {
+      case "ping":
+        return ctx.reply(target, resultResponse(request.id, {}));
+      case "initialize":
+        if (target.batch) {
+          return ctx.reply(
+            target,
+            errorResponse(
+              request.id,
+              ErrorCode.InvalidRequest,
+              "Invalid request: initialize must not be part of a batch",
+            ),
+          );
+        }
+        return ctx.upstream.initializeClient(session, request);
+      case HEALTH_METHOD:
+        return void ctx.upstream.health(target, request.id);
+      case "resources/subscribe":
+      case "resources/unsubscribe":
+      case "logging/setLevel": {
+        const refusal = ctx.upstream.refusal(request.method);
+        if (refusal) return ctx.reply(target, errorResponse(request.id, ...refusal));
+        if (request.method === "logging/setLevel") {
+          return this.#f.logging.setLevel(session, request, target);
+        }
+        return request.method === "resources/subscribe"
+          ? this.#f.resources.subscribe(session, request, target)
+          : this.#f.resources.unsubscribe(session, request, target);
+      }
+      default:
+        return this.#forward(session, request, target);
+    }
+  }
+
+  #forward(session: ClientSession, request: JsonRpcRequest, target: Target): void {
+    const ctx = this.#ctx;
+    const refusal = ctx.upstream.refusal(request.method) ??
+      this.#f.tasks.refusal(session, request) ?? this.#cursorRefusal(request);
+    if (refusal) {
+      const [code, message, data] = refusal;
+      return ctx.reply(target, errorResponse(request.id, code, message, data));
+    }
+    if (ctx.pending.hasClientId(session, request.id)) {
+      return ctx.reply(
+        target,
+        errorResponse(
+          request.id,
+          ErrorCode.InvalidRequest,
+          `Invalid request: id ${JSON.stringify(request.id)} is already used by a request ` +
+            "of yours that is still in flight",
+        ),
+      );
+    }
+    if (ctx.pending.size >= this.#maxPending) {
+      ctx.log.warn("Mux overloaded: {count} requests in flight; refusing {method} from {client}", {
+        count: ctx.pending.size,
+        method: request.method,
+        client: session.label,
+      });
+      return ctx.reply(
+        target,
+        errorResponse(
+          request.id,
+          ErrorCode.Overloaded,
+          `Mux overloaded: ${ctx.pending.size} requests are already in flight to server ` +
+            `"${ctx.service}" (limit MAX_PENDING=${this.#maxPending}); retry shortly`,
+          { service: ctx.service },
+        ),
+      );
+    }
+    const meta = request.params?._meta as Record<string, unknown> | undefined;
+    const token = meta?.progressToken as JsonRpcId | undefined;
+    const entry = ctx.pending.add(target, request.id, request.method, ctx.deadline(), token);
+    // Ids and progress tokens are rewritten to the upstream id: unique across clients.
+    request.id = entry.upstreamId;
+    if (token !== undefined) meta!.progressToken = entry.upstreamId;
+    session.lastRequest = ++this.#requestSeq;
+    const line = JSON.stringify(request);
+    if (!this.#gate || this.#gate.offer(session, { line, entry })) {
+      ctx.upstream.send(line, entry, session);
+    }
+    ctx.armSweep(entry.deadline);
+  }
+
+  #cursorRefusal(request: JsonRpcRequest): [number, string] | undefined {
+    if (!PAGINATED_METHODS.has(request.method) || request.params?.cursor === undefined) return;
+    const unwrapped = unwrapCursor(this.#ctx.upstream.generation, request.params.cursor);
+    if (!unwrapped.ok) return [ErrorCode.InvalidParams, `Invalid cursor: ${unwrapped.reason}`];
+    request.params.cursor = unwrapped.cursor;
+    return undefined;
+  }
+
+  #notification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
+    switch (note.method) {
+      case "notifications/initialized":
+        // The upstream got the mux's own, once per process. Now the client may be asked things.
+        return void this.#f.roots.refresh(session);
+      case "notifications/cancelled":
+        return this.#cancel(session, note);
+      case "notifications/progress":
+        return this.#f.callbacks.onClientProgress(session, note, text ?? JSON.stringify(note));
+      case "notifications/roots/list_changed":
+        return void this.#f.roots.refresh(session);
+      default:
+        this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
+    }
+  }
+
+  #cancel(session: ClientSession, note: JsonRpcNotification): void {
+    const requestId = note.params?.requestId;
+    const entry = requestId === undefined
+      ? undefined
+      : this.#ctx.pending.findByClientId(session, requestId as JsonRpcId);
+    if (!entry) {
+      this.#ctx.log.debug("{client} cancelled unknown or finished request {id}; ignored", {
+        client: session.label,
+        id: requestId,
+      });
+      return;
+    }
+    this.#ctx.pending.take(entry.upstreamId);
+    if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    // A cancelled request is never answered.
+    if (session.openRequests > 0) session.openRequests--;
+    this.#ctx.settled(session);
+  }
+}
+
+/** The request in a line, if the line is a valid request. */
+export function requestOf(text: string): JsonRpcRequest | undefined {
+  try {
+    const msg = classify(JSON.parse(text));
+    return msg.kind === "request" ? msg.message : undefined;
+  } catch {
+    return undefined;
+  }
+}

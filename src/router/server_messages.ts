@@ -1,0 +1,166 @@
+/**
+ * Everything the server writes: answers mapped back to their client,
+ * notifications delivered to exactly the clients they concern, and the
+ * server's own requests answered by the mux or routed to one client.
+ *
+ * @module
+ */
+
+import { ErrorCode } from "../jsonrpc/codes.ts";
+import {
+  classify,
+  errorResponse,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  resultResponse,
+} from "../jsonrpc/message.ts";
+import { preview } from "../log/logger.ts";
+import { notificationAllowed, toolsListFor } from "./capabilities.ts";
+import type { Features, RouterContext } from "./context.ts";
+import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
+import type { PendingEntry } from "./pending.ts";
+import type { ClientSession } from "./session.ts";
+
+/** Routes server→mux messages. */
+export class ServerMessages {
+  readonly #ctx: RouterContext;
+  readonly #f: Features;
+
+  constructor(ctx: RouterContext, features: Features) {
+    this.#ctx = ctx;
+    this.#f = features;
+  }
+
+  /** One line from the server's stdout. Junk is logged and skipped, never fatal. */
+  line(text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.#ctx.log.warn("Server wrote a line that is not JSON to stdout; skipped: {line}", {
+        line: preview(text),
+      });
+      return;
+    }
+    const msg = classify(value);
+    switch (msg.kind) {
+      case "response":
+        return this.#response(msg.message);
+      case "notification":
+        return this.#notification(msg.message, text);
+      case "request":
+        return this.#request(msg.message);
+      default:
+        this.#ctx.log.warn(
+          "Server wrote a line that is not a JSON-RPC message; skipped: {line}",
+          { line: preview(text) },
+        );
+    }
+  }
+
+  #response(response: JsonRpcResponse): void {
+    const id = response.id;
+    if (typeof id === "string") return this.#ctx.upstream.onInternalResponse(id, response);
+    const entry = id === null ? undefined : this.#ctx.pending.take(id);
+    if (!entry) {
+      this.#ctx.log.debug("Response for unknown or finished request {id}; dropped", { id });
+      return;
+    }
+    this.#f.tasks.onResponse(entry, response);
+    if ("result" in response) this.#adaptResult(entry, response.result);
+    response.id = entry.clientId;
+    this.#ctx.reply(entry, response);
+  }
+
+  /** Make a result fit the client it goes to: its version, its cursors. */
+  #adaptResult(entry: PendingEntry<ClientSession>, result: Record<string, unknown>): void {
+    if (!PAGINATED_METHODS.has(entry.method)) return;
+    if (typeof result.nextCursor === "string") {
+      result.nextCursor = wrapCursor(this.#ctx.upstream.generation, result.nextCursor);
+    }
+    if (entry.method === "tools/list") {
+      Object.assign(result, toolsListFor(entry.client.protocolVersion ?? "", result));
+    }
+  }
+
+  #notification(note: JsonRpcNotification, text: string): void {
+    switch (note.method) {
+      case "notifications/progress":
+        return this.#progress(note);
+      case "notifications/cancelled":
+        return this.#f.callbacks.onServerCancel(note);
+      case "notifications/resources/updated":
+        return this.#f.resources.onUpdated(note, text);
+      case "notifications/message":
+        return this.#f.logging.onMessage(note, text);
+      case "notifications/tasks/status":
+        return this.#f.tasks.onStatus(note, text);
+      case "notifications/elicitation/complete":
+        return this.#f.tasks.onElicitationComplete(note, text);
+      case "notifications/tools/list_changed":
+      case "notifications/prompts/list_changed":
+      case "notifications/resources/list_changed":
+        return this.#listChanged(note.method, text);
+      default:
+        // Anything else: every initialized client that may receive it, bytes unchanged.
+        for (const session of this.#ctx.sessions) {
+          if (session.initialized && notificationAllowed(session.protocolVersion!, note.method)) {
+            session.port.send(text);
+          }
+        }
+    }
+  }
+
+  #listChanged(method: string, text: string): void {
+    const kind = method.split("/")[1]!;
+    const capability = this.#ctx.upstream.serverCapabilities[kind] as
+      | { listChanged?: boolean }
+      | undefined;
+    if (!capability?.listChanged) {
+      this.#ctx.log.debug("{method} from a server that did not declare listChanged; dropped", {
+        method,
+      });
+      return;
+    }
+    for (const session of this.#ctx.sessions) {
+      if (session.initialized) session.port.send(text);
+    }
+  }
+
+  #progress(note: JsonRpcNotification): void {
+    const token = note.params?.progressToken;
+    const entry = typeof token === "number" ? this.#ctx.pending.get(token) : undefined;
+    const owner = entry?.progressToken !== undefined
+      ? { client: entry.client, token: entry.progressToken }
+      : typeof token === "number"
+      ? this.#f.tasks.progressFor(token)
+      : undefined;
+    if (!owner) {
+      // Some hosts drop the whole connection on an unknown token: never forward one.
+      this.#ctx.log.debug("Progress for unknown or finished token {token}; dropped", { token });
+      return;
+    }
+    if (entry) entry.deadline = this.#ctx.deadline();
+    const params: Record<string, unknown> = { ...note.params, progressToken: owner.token };
+    // `message` arrived in 2025-03-26.
+    if (owner.client.protocolVersion === "2024-11-05") delete params.message;
+    this.#ctx.notify(owner.client, { ...note, params });
+  }
+
+  #request(request: JsonRpcRequest): void {
+    if (request.method === "ping") {
+      return this.#ctx.upstream.answerServer(resultResponse(request.id, {}));
+    }
+    if (request.method === "roots/list") return this.#f.roots.answer(request);
+    if (this.#f.callbacks.route(request)) return;
+    this.#ctx.log.info("Server sent {method}, which rmcp-mux does not route; refused", {
+      method: request.method,
+    });
+    this.#ctx.upstream.answerServer(errorResponse(
+      request.id,
+      ErrorCode.MethodNotFound,
+      `Method not found: rmcp-mux does not route ${request.method} to its clients`,
+    ));
+  }
+}
