@@ -8,23 +8,37 @@
  * is answered from one cached handshake, and a crashed server is restarted
  * and re-initialized without clients noticing more than a failed request.
  *
- * @example Run a mux for 30 seconds
- * ```ts ignore
- * import { MuxServer } from "@rmcp-mux/mux";
+ * @example Share a server: one mux, one socket
+ * ```ts
+ * import { checkHealth, MuxConfig, spawnMuxServer } from "@rmcp-mux/mux";
  *
- * await using mux = await MuxServer.start({
- *   socket: "/tmp/rmcp-mux-example/memory.sock",
- *   cmd: "npx",
- *   args: ["-y", "@modelcontextprotocol/server-memory"],
- * });
- * console.log(mux.status().server.phase);
- * await new Promise((resolve) => setTimeout(resolve, 30_000));
+ * const dir = await Deno.makeTempDir();
+ * const config = new MuxConfig(`${dir}/memory.sock`, "npx")
+ *   .withArgs(["-y", "@modelcontextprotocol/server-memory"])
+ *   .withLazyStart(); // spawned when a client first needs it
+ * await using mux = await spawnMuxServer(config);
+ * console.log(mux.status().server.phase); // "idle" until a client asks
+ * console.log((await checkHealth(mux.socketPath)).message);
  * ```
  *
  * @module
  */
 
 export { MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { MuxConfig } from "./api/mux_config.ts";
+export { MuxHandle, runMuxServer, spawnMuxServer } from "./api/spawn.ts";
+export {
+  Daemon,
+  DaemonError,
+  type DaemonOptions,
+  type DaemonService,
+  type DaemonStatus,
+  type ReloadReport,
+  type ServiceStatus,
+} from "./daemon/daemon.ts";
+export { type ControlMethod, ControlServer } from "./control/server.ts";
+export { callControl, ControlError } from "./control/client.ts";
+export type { LatencySummary } from "./router/metrics.ts";
 export {
   DEFAULTS,
   type MuxOptions,
@@ -33,7 +47,7 @@ export {
   resolveOptions,
   serviceNameFromSocket,
 } from "./config/options.ts";
-export { HEALTH_METHOD, MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
+export { HEALTH_METHOD, MAX_PENDING, MAX_QUEUE, STATUS_METHOD } from "./router/router.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";
 export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./proxy/proxy.ts";

@@ -53,6 +53,7 @@ const runFlags = {
   "max-restarts": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "status-file": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -106,6 +107,9 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   const options: Partial<MuxOptions> & Record<string, unknown> = {};
   if (values.socket !== undefined) options.socket = expandHome(values.socket, env.HOME);
   if (values["service-name"] !== undefined) options.serviceName = values["service-name"];
+  if (values["status-file"] !== undefined) {
+    options.statusFile = expandHome(values["status-file"], env.HOME);
+  }
   if (values["lazy-start"]) options.lazyStart = true;
   if (values.serialize) options.serialize = true;
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {

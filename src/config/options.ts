@@ -57,12 +57,15 @@ export interface MuxOptions {
   stopTermMs?: number;
   /** On shutdown, how long in-flight requests may finish. Default 2 s. */
   shutdownGraceMs?: number;
+  /** Write the status snapshot to this JSON file (atomically, only on change). */
+  statusFile?: string;
 }
 
 /** {@link MuxOptions} with every default filled in. */
-export type ResolvedMuxOptions = Required<Omit<MuxOptions, "cwd" | "env">> & {
+export type ResolvedMuxOptions = Required<Omit<MuxOptions, "cwd" | "env" | "statusFile">> & {
   cwd: string | undefined;
   env: Readonly<Record<string, string>>;
+  statusFile: string | undefined;
 };
 
 /** Defaults of every optional setting. */
@@ -91,7 +94,15 @@ export class OptionError extends Error {
   override name = "OptionError";
 }
 
-/** The service name a socket path implies: `~/x/github.sock` → `github`. */
+/**
+ * The service name a socket path implies: `~/x/github.sock` → `github`.
+ *
+ * @example
+ * ```ts
+ * import { serviceNameFromSocket } from "@rmcp-mux/mux";
+ * console.log(serviceNameFromSocket("/run/mcp/github.sock")); // github
+ * ```
+ */
 export function serviceNameFromSocket(socket: string): string {
   const file = socket.split("/").pop() ?? "";
   // Characters a service name may not hold (see resolveOptions) become "-".
@@ -109,7 +120,16 @@ const minimums: Partial<Record<keyof typeof DEFAULTS, number>> = {
   initTimeoutMs: 1,
 };
 
-/** Fill in defaults and check every value; throws {@link OptionError} naming the setting. */
+/**
+ * Fill in defaults and check every value; throws {@link OptionError} naming the setting.
+ *
+ * @example
+ * ```ts
+ * import { resolveOptions } from "@rmcp-mux/mux";
+ * const options = resolveOptions({ socket: "/tmp/x/github.sock", cmd: "github-mcp" });
+ * console.log(options.serviceName, options.maxActiveClients); // github 64
+ * ```
+ */
 export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
   if (typeof options.socket !== "string" || options.socket === "") {
     throw new OptionError("socket: a Unix socket path is required");
@@ -123,6 +143,7 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
     args: [...(options.args ?? [])],
     cwd: options.cwd,
     env: { ...(options.env ?? {}) },
+    statusFile: options.statusFile,
     serviceName: options.serviceName ?? serviceNameFromSocket(options.socket),
   } as ResolvedMuxOptions;
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {

@@ -6,10 +6,9 @@
  * @module
  */
 
-import { LineDecoder } from "../jsonrpc/framing.ts";
 import { HEALTH_METHOD } from "../router/router.ts";
-import { ConnectError, connectUnix } from "../transport/unix_client.ts";
-import { wait } from "../upstream/wait.ts";
+import { requestOnce } from "../transport/request_once.ts";
+import { ConnectError } from "../transport/unix_client.ts";
 
 /** The outcome of a health check. */
 export interface HealthReport {
@@ -38,10 +37,10 @@ export interface HealthOptions {
  * `ok: false` and a message that says why.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { checkHealth } from "@rmcp-mux/mux";
- * const report = await checkHealth("/tmp/github.sock", { timeoutMs: 2000 });
- * console.log(report.ok, report.message);
+ * const report = await checkHealth("/tmp/nothing-here.sock", { timeoutMs: 2000 });
+ * console.log(report.ok, report.message); // false "no mux at /tmp/nothing-here.sock: no such socket …"
  * ```
  */
 export async function checkHealth(
@@ -49,57 +48,17 @@ export async function checkHealth(
   options: HealthOptions = {},
 ): Promise<HealthReport> {
   const timeoutMs = options.timeoutMs ?? 5_000;
-  let conn: Deno.UnixConn;
+  let outcome;
   try {
-    conn = await connectUnix(socketPath);
+    outcome = await requestOnce(socketPath, HEALTH_METHOD, undefined, timeoutMs);
   } catch (error) {
     const reason = error instanceof ConnectError ? error.reason : String(error);
     return { ok: false, message: `no mux at ${socketPath}: ${reason}` };
   }
-  try {
-    const request = { jsonrpc: "2.0", id: 1, method: HEALTH_METHOD };
-    await conn.write(new TextEncoder().encode(JSON.stringify(request) + "\n"));
-    const answer = readAnswer(conn);
-    if (!(await wait(answer, timeoutMs))) {
-      return {
-        ok: false,
-        message: `the mux at ${socketPath} did not answer within ${timeoutMs} ms`,
-      };
-    }
-    return toReport(await answer, socketPath);
-  } catch (error) {
-    return { ok: false, message: `health check of ${socketPath} failed: ${String(error)}` };
-  } finally {
-    try {
-      conn.close();
-    } catch {
-      // Already closed.
-    }
+  if (outcome.kind === "timeout") {
+    return { ok: false, message: `the mux at ${socketPath} did not answer within ${timeoutMs} ms` };
   }
-}
-
-async function readAnswer(conn: Deno.UnixConn): Promise<Record<string, unknown> | null> {
-  const decoder = new LineDecoder(1024 * 1024);
-  const buffer = new Uint8Array(16 * 1024);
-  let answer: Record<string, unknown> | null = null;
-  try {
-    while (answer === null) {
-      const n = await conn.read(buffer);
-      if (n === null) return null;
-      decoder.push(buffer.subarray(0, n), (event) => {
-        if (event.kind !== "line" || answer !== null) return;
-        try {
-          const value = JSON.parse(event.text);
-          if (value?.id === 1) answer = value;
-        } catch {
-          // Not ours.
-        }
-      });
-    }
-  } catch {
-    return null; // closed after a timeout
-  }
-  return answer;
+  return toReport(outcome.kind === "answer" ? outcome.message : null, socketPath);
 }
 
 function toReport(answer: Record<string, unknown> | null, socketPath: string): HealthReport {

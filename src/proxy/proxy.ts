@@ -27,10 +27,19 @@ export type ProxyEnd = "stdin-closed" | "mux-closed" | "aborted";
  * relayed before returning. Throws `ConnectError` if the socket cannot be
  * reached.
  *
- * @example
- * ```ts ignore
- * import { runProxy } from "@rmcp-mux/mux";
- * const end = await runProxy("/tmp/github.sock");
+ * @example Bridge two in-memory streams to a mux (a host would pass none: stdio)
+ * ```ts
+ * import { MuxConfig, runProxy, spawnMuxServer } from "@rmcp-mux/mux";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await using mux = await spawnMuxServer(new MuxConfig(`${dir}/s.sock`, "any").withLazyStart());
+ * const ping = new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+ * let output = "";
+ * const end = await runProxy(mux.socketPath, {
+ *   stdin: ReadableStream.from([ping]),
+ *   stdout: new WritableStream({ write: (chunk) => void (output += new TextDecoder().decode(chunk)) }),
+ * });
+ * console.log(end, output); // stdin-closed {"jsonrpc":"2.0","id":1,"result":{}}
  * ```
  */
 export async function runProxy(socketPath: string, options: ProxyOptions = {}): Promise<ProxyEnd> {

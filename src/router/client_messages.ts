@@ -25,6 +25,8 @@ import type { ClientSession } from "./session.ts";
 
 /** Method of the mux's own health check (answered by a real `ping` round trip upstream). */
 export const HEALTH_METHOD = "rmcp-mux/health";
+/** Method of the mux's own status snapshot (answered without touching the server). */
+export const STATUS_METHOD = "rmcp-mux/status";
 
 /** A request held back by serialize mode. */
 export interface Gated {
@@ -60,6 +62,9 @@ export class ClientMessages {
     }
     if (request?.method === HEALTH_METHOD) {
       return void this.#ctx.upstream.health(session.target, request.id);
+    }
+    if (request?.method === STATUS_METHOD) {
+      return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
     }
     session.waiting.push(text);
   }
@@ -168,6 +173,8 @@ export class ClientMessages {
         return ctx.upstream.initializeClient(session, request);
       case HEALTH_METHOD:
         return void ctx.upstream.health(target, request.id);
+      case STATUS_METHOD:
+        return ctx.reply(target, resultResponse(request.id, ctx.status()));
       case "resources/subscribe":
       case "resources/unsubscribe":
       case "logging/setLevel": {
@@ -223,7 +230,14 @@ export class ClientMessages {
     }
     const meta = request.params?._meta as Record<string, unknown> | undefined;
     const token = meta?.progressToken as JsonRpcId | undefined;
-    const entry = ctx.pending.add(target, request.id, request.method, ctx.deadline(), token);
+    const entry = ctx.pending.add(
+      target,
+      request.id,
+      request.method,
+      ctx.deadline(),
+      token,
+      ctx.now(),
+    );
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
     request.id = entry.upstreamId;
     if (token !== undefined) meta!.progressToken = entry.upstreamId;

@@ -10,6 +10,7 @@ import type { JsonRpcResponse } from "../jsonrpc/message.ts";
 import type { CallbacksFeature } from "./callbacks_feature.ts";
 import type { ClientCalls } from "./client_calls.ts";
 import type { LoggingFeature } from "./logging_feature.ts";
+import type { LatencyWindow } from "./metrics.ts";
 import type { ResourcesFeature } from "./resources_feature.ts";
 import type { RootsFeature } from "./roots_feature.ts";
 import type { TasksFeature } from "./tasks_feature.ts";
@@ -29,6 +30,8 @@ export interface RouterContext {
   readonly pending: PendingTable<ClientSession>;
   readonly upstream: UpstreamLink;
   readonly calls: ClientCalls<ClientSession>;
+  /** Latencies of answered client requests. */
+  readonly latencies: LatencyWindow;
   /** Answer a client request. */
   reply(target: Target, message: JsonRpcResponse): void;
   /** Send a message (an object, or an already serialized line) to a client, if connected. */
@@ -45,6 +48,8 @@ export interface RouterContext {
   armSweep(deadline: number): void;
   /** A client's open-request count dropped: wake whoever waits for it to settle. */
   settled(session: ClientSession): void;
+  /** The mux's status snapshot, for `rmcp-mux/status`. */
+  status(): Record<string, unknown>;
 }
 
 /** The feature units the router composes. */

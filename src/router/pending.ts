@@ -25,6 +25,8 @@ export interface PendingEntry<C> extends ReplyTarget<C> {
   readonly progressToken: JsonRpcId | undefined;
   /** When the mux gives up (ms since epoch); `Infinity` for never. */
   deadline: number;
+  /** When the client's request arrived (ms since epoch). */
+  readonly startedAt: number;
   /** True once written to the current upstream process. */
   sent: boolean;
 }
@@ -53,6 +55,7 @@ export class PendingTable<C> {
     method: string,
     deadline: number,
     progressToken?: JsonRpcId,
+    startedAt: number = Date.now(),
   ): PendingEntry<C> {
     const upstreamId = this.#next++;
     const entry: PendingEntry<C> = {
@@ -62,6 +65,7 @@ export class PendingTable<C> {
       method,
       progressToken,
       deadline,
+      startedAt,
       sent: false,
       ...(target.batch ? { batch: target.batch } : {}),
     };

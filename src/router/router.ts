@@ -18,6 +18,7 @@ import { ClientCalls } from "./client_calls.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { LoggingFeature } from "./logging_feature.ts";
+import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { type PendingEntry, PendingTable } from "./pending.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
@@ -29,7 +30,7 @@ import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
-export { HEALTH_METHOD } from "./client_messages.ts";
+export { HEALTH_METHOD, STATUS_METHOD } from "./client_messages.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
@@ -67,6 +68,8 @@ export interface RouterOptions {
   onUpstreamReady?: () => void;
   /** Called when a client needs the server and none is attached (used for lazy start). */
   onDemand?: () => void;
+  /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
+  status?: () => Record<string, unknown>;
   /** Clock, for tests. */
   now?: () => number;
   /** Logger (defaults to the `rmcp-mux.router` category). */
@@ -82,6 +85,10 @@ export interface RouterStats {
   queueDepth: number;
   upstreamReady: boolean;
   subscriptions: number;
+  /** Answers since start. */
+  requestsTotal: number;
+  /** Rate and latency of the last minute's answers. */
+  latency: LatencySummary;
 }
 
 /** Routes MCP traffic between client sessions and one upstream server. */
@@ -92,6 +99,7 @@ export class Router {
   readonly #sessions = new Set<ClientSession>();
   readonly #pending: PendingTable<ClientSession>;
   readonly #calls = new ClientCalls<ClientSession>();
+  readonly #latencies = new LatencyWindow();
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
   readonly #features: Features;
@@ -136,12 +144,14 @@ export class Router {
       pending: this.#pending,
       upstream: this.#upstream,
       calls: this.#calls,
+      latencies: this.#latencies,
       reply: (target, message) => this.#reply(target, message),
       notify: (session, message) => this.#notify(session, message),
       requestClient: (session, method, params) => this.#requestClient(session, method, params),
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
       settled: (session) => this.#settled(session),
+      status: () => options.status?.() ?? { ...this.stats() },
     };
     const tasks = new TasksFeature(ctx);
     this.#features = {
@@ -323,6 +333,8 @@ export class Router {
       queueDepth: this.#upstream.queueDepth,
       upstreamReady: this.#upstream.ready,
       subscriptions: this.#features.resources.activeUris.length,
+      requestsTotal: this.#latencies.total,
+      latency: this.#latencies.summary(this.#now()),
     };
   }
 

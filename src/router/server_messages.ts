@@ -67,6 +67,8 @@ export class ServerMessages {
       this.#ctx.log.debug("Response for unknown or finished request {id}; dropped", { id });
       return;
     }
+    const now = this.#ctx.now();
+    this.#ctx.latencies.record(now, now - entry.startedAt);
     this.#f.tasks.onResponse(entry, response);
     if ("result" in response) this.#adaptResult(entry, response.result);
     response.id = entry.clientId;

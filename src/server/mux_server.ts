@@ -8,6 +8,7 @@
 import type { Logger } from "@logtape/logtape";
 import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
+import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
@@ -15,6 +16,7 @@ import { wait } from "../upstream/wait.ts";
 import { NAME, VERSION } from "../version.ts";
 import { ClientConnection } from "./connection.ts";
 import { Semaphore } from "./semaphore.ts";
+import { StatusFileWriter } from "./status_file.ts";
 import { prepareSocketPath } from "./socket_path.ts";
 
 /** A point-in-time view of one mux. */
@@ -25,6 +27,8 @@ export interface MuxStatus {
   socket: string;
   /** Server process state. */
   server: ServerState;
+  /** When the mux started (ms since epoch). */
+  startedAt: number;
   /** When the current server process started (ms since epoch). */
   serverStartedAt: number | null;
   /** Clients connected, served, waiting for a slot, and the limit. */
@@ -33,6 +37,12 @@ export interface MuxStatus {
   pendingRequests: number;
   /** Messages queued toward the server. */
   queueDepth: number;
+  /** Requests answered since start. */
+  requestsTotal: number;
+  /** Rate and latency of the answers of the last minute. */
+  latency: LatencySummary;
+  /** Resource URIs clients are subscribed to. */
+  subscriptions: number;
   /** Server restarts: total since start, and within the restart window. */
   restarts: { total: number; recent: number };
   /** Why the previous server process ended. */
@@ -41,7 +51,22 @@ export interface MuxStatus {
   stderrTail: string[];
 }
 
-/** A running mux. Close it with {@link MuxServer.close} or `await using`. */
+/**
+ * A running mux. Close it with {@link MuxServer.close} or `await using`.
+ *
+ * @example
+ * ```ts
+ * import { MuxServer } from "@rmcp-mux/mux";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await using mux = await MuxServer.start({
+ *   socket: `${dir}/tools.sock`,
+ *   cmd: "my-mcp-server",
+ *   lazyStart: true,
+ * });
+ * console.log(mux.service, mux.status().clients); // tools { connected: 0, … }
+ * ```
+ */
 export class MuxServer implements AsyncDisposable {
   readonly #options: ResolvedMuxOptions;
   readonly #log: Logger;
@@ -51,6 +76,8 @@ export class MuxServer implements AsyncDisposable {
   readonly #semaphore: Semaphore;
   readonly #connections = new Set<ClientConnection>();
   readonly #accepting: Promise<void>;
+  readonly #startedAt = Date.now();
+  readonly #statusFile: StatusFileWriter | undefined;
   #closing: Promise<void> | undefined;
   #changeWaiters = new Set<() => void>();
   #resolveClosed!: () => void;
@@ -76,6 +103,7 @@ export class MuxServer implements AsyncDisposable {
       onUpstreamReady: () => this.#supervisor.markRunning(),
       // Lazy start: the first request that needs the server starts it (probes do not).
       onDemand: () => this.#supervisor.start(),
+      status: () => ({ ...this.status() }),
     });
     this.#supervisor = new Supervisor({
       service,
@@ -94,6 +122,9 @@ export class MuxServer implements AsyncDisposable {
     });
     if (!options.lazyStart) this.#supervisor.start();
     this.#accepting = this.#acceptLoop();
+    if (options.statusFile) {
+      this.#statusFile = new StatusFileWriter(options.statusFile, () => this.status(), this.#log);
+    }
   }
 
   /**
@@ -134,6 +165,7 @@ export class MuxServer implements AsyncDisposable {
       service: this.service,
       socket: this.socketPath,
       server: { ...this.#supervisor.state },
+      startedAt: this.#startedAt,
       serverStartedAt: this.#supervisor.startedAt ?? null,
       clients: {
         connected: stats.connectedClients,
@@ -143,10 +175,28 @@ export class MuxServer implements AsyncDisposable {
       },
       pendingRequests: stats.pendingRequests,
       queueDepth: stats.queueDepth,
+      requestsTotal: stats.requestsTotal,
+      latency: stats.latency,
+      subscriptions: stats.subscriptions,
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
     };
+  }
+
+  /**
+   * Restart the server process now (clients stay connected and are
+   * re-initialized transparently). Past crashes are forgotten, so this also
+   * brings a failed service back.
+   *
+   * @example
+   * ```ts ignore
+   * await mux.restartServer("config changed");
+   * ```
+   */
+  async restartServer(reason = "restart requested"): Promise<void> {
+    if (this.#closing) return;
+    await this.#supervisor.restart(reason);
   }
 
   /**
@@ -248,6 +298,7 @@ export class MuxServer implements AsyncDisposable {
       ...[...this.#connections].map((c) => c.flushAndClose(500)),
       this.#supervisor.close(),
     ]);
+    await this.#statusFile?.close();
     this.#log.info("Stopped");
     this.#resolveClosed();
   }

@@ -56,6 +56,10 @@ export class Supervisor {
   #state: ServerState = { phase: "idle" };
   #child: ChildProcess | null = null;
   #loop: Promise<void> | undefined;
+  /** Cuts a backoff wait short (a manual restart). */
+  #skipWait = new AbortController();
+  /** The next exit was asked for by a human: restart at once, count nothing. */
+  #manual = false;
   #startedAt: number | undefined;
   #lastExit: string | undefined;
   #stderrTail: string[] = [];
@@ -112,6 +116,30 @@ export class Supervisor {
     void child.stop(this.#o.stopTiming);
   }
 
+  /**
+   * Restart now because a human asked: past crashes are forgotten and there
+   * is no backoff. Works whether the server is running, waiting to restart,
+   * failed, or never started. Resolves once the old process (if any) is gone.
+   */
+  async restart(reason: string): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    this.#log.info("Restart requested: {reason}", { reason });
+    this.#policy.reset();
+    const child = this.#child;
+    if (child) {
+      this.#manual = true;
+      await child.stop(this.#o.stopTiming);
+      return;
+    }
+    if (this.#state.phase === "restarting") {
+      this.#skipWait.abort();
+      return;
+    }
+    // Failed or never started: run the loop afresh.
+    await this.#loop;
+    this.#loop = this.#run(this.#abort.signal);
+  }
+
   /** Stop supervising and stop the process. Idempotent. */
   async close(): Promise<void> {
     this.#abort.abort();
@@ -149,6 +177,11 @@ export class Supervisor {
         reason = exit.description;
         handler.detachUpstream(reason);
         if (signal.aborted) break;
+        if (this.#manual) {
+          this.#manual = false;
+          this.#lastExit = `${reason} (restart requested)`;
+          continue;
+        }
         const uptime = Math.round((this.#now() - spawnedAt) / 100) / 10;
         this.#log.warn("Server exited ({reason}) after {uptime} s", { reason, uptime });
       } catch (error) {
@@ -179,7 +212,9 @@ export class Supervisor {
         seconds: decision.delayMs / 1000,
         attempt: decision.attempt,
       });
-      if (!(await delay(decision.delayMs, signal))) break;
+      this.#skipWait = new AbortController();
+      await delay(decision.delayMs, AbortSignal.any([signal, this.#skipWait.signal]));
+      if (signal.aborted) break;
     }
   }
 

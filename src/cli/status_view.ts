@@ -1,0 +1,116 @@
+/**
+ * `rmcp-mux status` as text: one row per service, states in words
+ * ("restarting (next try in 4 s)", "failed: exit code 1…"), and with `-v`
+ * each server's last stderr lines. Pure: a snapshot and a clock in, text out.
+ *
+ * @module
+ */
+
+import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
+import type { MuxStatus } from "../server/mux_server.ts";
+
+/** `3723000` → `1h 02m`; `42000` → `42s`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${String(m % 60).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** The state column for one service. */
+export function describeState(service: ServiceStatus, now: number): string {
+  if (service.state === "stopped") return "stopped";
+  if (service.state === "error") return `error: ${service.error ?? "could not start"}`;
+  const server = service.mux!.server;
+  switch (server.phase) {
+    case "idle":
+      return "lazy (not started)";
+    case "restarting": {
+      const next = server.nextAttemptAt === undefined
+        ? ""
+        : `, next try in ${Math.max(0, Math.ceil((server.nextAttemptAt - now) / 1000))} s`;
+      return `restarting (restart ${server.attempt ?? 1}${next})`;
+    }
+    case "failed":
+      return `failed: ${server.reason ?? "unknown reason"}`;
+    default:
+      return server.phase;
+  }
+}
+
+/** Wrap one mux's status as a service row. */
+export function serviceOf(mux: MuxStatus): ServiceStatus {
+  return { name: mux.service, socket: mux.socket, state: "running", mux };
+}
+
+const ms = (value: number | null | undefined) =>
+  value === null || value === undefined
+    ? "-"
+    : `${value < 10 ? value.toFixed(1) : Math.round(value)}ms`;
+
+/** The status table (and details with `verbose`). */
+export function formatStatus(
+  status: Pick<DaemonStatus, "services"> & Partial<DaemonStatus>,
+  now: number,
+  verbose = false,
+): string {
+  const lines: string[] = [];
+  if (status.pid !== undefined && status.startedAt !== undefined) {
+    lines.push(
+      `rmcp-mux daemon (pid ${status.pid}, up ${formatDuration(now - status.startedAt)})` +
+        (status.config ? ` — ${status.config}` : ""),
+    );
+  }
+  const header = [
+    "SERVICE",
+    "STATE",
+    "PID",
+    "UPTIME",
+    "CLIENTS",
+    "IN-FLIGHT",
+    "RESTARTS",
+    "REQ/S",
+    "P50",
+    "P99",
+  ];
+  const rows = status.services.map((s) => {
+    const mux = s.mux;
+    return [
+      s.name,
+      describeState(s, now),
+      mux?.server.pid ? String(mux.server.pid) : "-",
+      mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
+      mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
+      mux ? String(mux.pendingRequests) : "-",
+      mux ? `${mux.restarts.recent}/${mux.restarts.total}` : "-",
+      mux ? String(mux.latency.ratePerSecond) : "-",
+      ms(mux?.latency.p50Ms),
+      ms(mux?.latency.p99Ms),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const render = (cells: string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
+  lines.push(render(header));
+  for (const row of rows) lines.push(render(row));
+  if (status.services.length === 0) lines.push("(no services)");
+  for (const s of status.services) {
+    const mux = s.mux;
+    const details: string[] = [];
+    if (mux?.lastExit) details.push(`last exit: ${mux.lastExit}`);
+    if (mux && mux.clients.waiting > 0) {
+      details.push(`${mux.clients.waiting} clients waiting for a slot`);
+    }
+    if (verbose) {
+      details.push(`socket: ${s.socket}`);
+      for (const line of mux?.stderrTail ?? []) details.push(`stderr: ${line}`);
+    }
+    if (details.length > 0) {
+      lines.push("", `${s.name}:`, ...details.map((d) => `  ${d}`));
+    }
+  }
+  return lines.join("\n") + "\n";
+}

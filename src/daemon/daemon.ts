@@ -1,0 +1,306 @@
+/**
+ * One daemon for all your servers: a mux per service, each on its own
+ * socket, in one process. Services are independent — one failing, restarting
+ * or being stopped never disturbs another — and a reload touches only what
+ * changed, so clients of unchanged services keep their connections.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { MuxOptions } from "../config/options.ts";
+import { muxLogger } from "../log/logger.ts";
+import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
+
+/** One service the daemon runs. */
+export interface DaemonService {
+  /** Service name (unique). */
+  name: string;
+  /** Settings of its mux (`serviceName` is set to `name`). */
+  options: MuxOptions;
+}
+
+/** A service as `status` reports it. */
+export interface ServiceStatus {
+  /** Service name. */
+  name: string;
+  /** Its socket. */
+  socket: string;
+  /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
+  state: "running" | "stopped" | "error";
+  /** Why the mux could not start, for `error`. */
+  error?: string;
+  /** The mux's own status, while running. */
+  mux?: MuxStatus;
+}
+
+/** The whole daemon, as `status` reports it. */
+export interface DaemonStatus {
+  /** Daemon process id. */
+  pid: number;
+  /** When the daemon started (ms since epoch). */
+  startedAt: number;
+  /** The config file it runs, if any. */
+  config: string | null;
+  /** Its control socket, if any. */
+  control: string | null;
+  /** Every service, sorted by name. */
+  services: ServiceStatus[];
+}
+
+/** What a reload did. */
+export interface ReloadReport {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+  /** Services whose mux could not start, with the reason. */
+  errors: Record<string, string>;
+}
+
+/** A failed daemon command (unknown service, bad state); the message says why. */
+export class DaemonError extends Error {
+  override name = "DaemonError";
+}
+
+interface Entry {
+  spec: DaemonService;
+  mux: MuxServer | null;
+  state: ServiceStatus["state"];
+  error?: string;
+}
+
+/** Settings of a {@link Daemon}. */
+export interface DaemonOptions {
+  /** Services to run. */
+  services: readonly DaemonService[];
+  /** The config file they came from (for status). */
+  config?: string;
+  /** The control socket (for status; the control server is separate). */
+  control?: string;
+  /** Re-reads the services for `reload`; throws to reject the new configuration. */
+  reload?: () => Promise<readonly DaemonService[]>;
+}
+
+/** Runs many muxes in one process. */
+export class Daemon implements AsyncDisposable {
+  readonly #entries = new Map<string, Entry>();
+  readonly #options: DaemonOptions;
+  readonly #log: Logger = muxLogger("server");
+  readonly #startedAt = Date.now();
+  #closing: Promise<void> | undefined;
+  #resolveClosed!: () => void;
+  #busy: Promise<unknown> = Promise.resolve();
+  /** Resolves once the daemon has stopped. */
+  readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
+
+  private constructor(options: DaemonOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Start every service, sorted by name. A service whose mux cannot start
+   * (its socket is in use, say) is reported as `error`; the others run.
+   *
+   * @example
+   * ```ts
+   * import { Daemon } from "@rmcp-mux/mux";
+   * const dir = await Deno.makeTempDir();
+   * await using daemon = await Daemon.start({
+   *   services: [
+   *     { name: "a", options: { socket: `${dir}/a.sock`, cmd: "server-a", lazyStart: true } },
+   *     { name: "b", options: { socket: `${dir}/b.sock`, cmd: "server-b", lazyStart: true } },
+   *   ],
+   * });
+   * console.log(daemon.status().services.map((s) => `${s.name}: ${s.state}`));
+   * ```
+   */
+  static async start(options: DaemonOptions): Promise<Daemon> {
+    const daemon = new Daemon(options);
+    for (const spec of sortByName(options.services)) {
+      daemon.#entries.set(spec.name, await daemon.#launch(spec));
+    }
+    return daemon;
+  }
+
+  /** Every service's state. */
+  status(): DaemonStatus {
+    return {
+      pid: Deno.pid,
+      startedAt: this.#startedAt,
+      config: this.#options.config ?? null,
+      control: this.#options.control ?? null,
+      services: [...this.#entries.values()]
+        .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
+        .map((entry) => ({
+          name: entry.spec.name,
+          socket: entry.spec.options.socket,
+          state: entry.state,
+          ...(entry.error ? { error: entry.error } : {}),
+          ...(entry.mux ? { mux: entry.mux.status() } : {}),
+        })),
+    };
+  }
+
+  /** The running mux of a service (for `waitFor` and the like). */
+  server(name: string): MuxServer | undefined {
+    return this.#entries.get(name)?.mux ?? undefined;
+  }
+
+  /** The names of the services, sorted. */
+  get serviceNames(): string[] {
+    return [...this.#entries.keys()].sort();
+  }
+
+  /** Restart a service's server process (its clients stay connected); starts it if stopped. */
+  restart(name: string): Promise<ServiceStatus> {
+    return this.#serial(async () => {
+      const entry = this.#entry(name);
+      if (entry.mux) await entry.mux.restartServer("restart requested by a control command");
+      else this.#entries.set(name, await this.#launch(entry.spec));
+      return this.#statusOf(name);
+    });
+  }
+
+  /** Stop a service: its clients are disconnected and its socket removed. */
+  stop(name: string): Promise<ServiceStatus> {
+    return this.#serial(async () => {
+      const entry = this.#entry(name);
+      await entry.mux?.close();
+      this.#entries.set(name, { spec: entry.spec, mux: null, state: "stopped" });
+      this.#log.info("Service {service} stopped", { service: name });
+      return this.#statusOf(name);
+    });
+  }
+
+  /** Start a stopped service (a running one is left alone). */
+  start(name: string): Promise<ServiceStatus> {
+    return this.#serial(async () => {
+      const entry = this.#entry(name);
+      if (!entry.mux) this.#entries.set(name, await this.#launch(entry.spec));
+      return this.#statusOf(name);
+    });
+  }
+
+  /**
+   * Re-read the services: added ones start, removed ones stop, changed ones
+   * restart (on their new settings), unchanged ones are not touched. If the
+   * new configuration is invalid, nothing changes and the error is thrown.
+   */
+  reload(): Promise<ReloadReport> {
+    return this.#serial(async () => {
+      if (!this.#options.reload) {
+        throw new DaemonError("this daemon has no configuration to reload");
+      }
+      const next = new Map(sortByName(await this.#options.reload()).map((s) => [s.name, s]));
+      const report: ReloadReport = {
+        added: [],
+        removed: [],
+        changed: [],
+        unchanged: [],
+        errors: {},
+      };
+      for (const [name, entry] of this.#entries) {
+        if (next.has(name)) continue;
+        await entry.mux?.close();
+        this.#entries.delete(name);
+        report.removed.push(name);
+      }
+      for (const [name, spec] of next) {
+        const entry = this.#entries.get(name);
+        if (entry && sameSpec(entry.spec, spec)) {
+          report.unchanged.push(name);
+          continue;
+        }
+        if (entry) {
+          await entry.mux?.close();
+          report.changed.push(name);
+        } else {
+          report.added.push(name);
+        }
+        const launched = await this.#launch(spec);
+        if (launched.error) report.errors[name] = launched.error;
+        this.#entries.set(name, launched);
+      }
+      this.#log.info(
+        "Reloaded: {added} added, {removed} removed, {changed} changed, {unchanged} unchanged",
+        {
+          added: report.added.length,
+          removed: report.removed.length,
+          changed: report.changed.length,
+          unchanged: report.unchanged.length,
+        },
+      );
+      return report;
+    });
+  }
+
+  /** Stop every service. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#busy.catch(() => {});
+      await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close()));
+      this.#resolveClosed();
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@link close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #launch(spec: DaemonService): Promise<Entry> {
+    try {
+      const mux = await MuxServer.start({ ...spec.options, serviceName: spec.name });
+      return { spec, mux, state: "running" };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#log.error("Cannot start service {service}: {error}", {
+        service: spec.name,
+        error: message,
+      });
+      return { spec, mux: null, state: "error", error: message };
+    }
+  }
+
+  #entry(name: string): Entry {
+    const entry = this.#entries.get(name);
+    if (!entry) {
+      throw new DaemonError(
+        `unknown service "${name}"; this daemon runs: ${this.serviceNames.join(", ") || "none"}`,
+      );
+    }
+    return entry;
+  }
+
+  #statusOf(name: string): ServiceStatus {
+    return this.status().services.find((s) => s.name === name)!;
+  }
+
+  /** Commands run one at a time: a reload never interleaves with a stop. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new DaemonError("the daemon is shutting down"));
+    const run = this.#busy.catch(() => {}).then(work);
+    this.#busy = run;
+    return run;
+  }
+}
+
+function sortByName(services: readonly DaemonService[]): DaemonService[] {
+  return [...services].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function sameSpec(a: DaemonService, b: DaemonService): boolean {
+  return stableJson(a.options) === stableJson(b.options);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)))
+        : v,
+  );
+}

@@ -1,0 +1,99 @@
+import { describeState, formatDuration, formatStatus } from "../../src/cli/status_view.ts";
+import type { ServiceStatus } from "../../src/daemon/daemon.ts";
+import type { MuxStatus } from "../../src/server/mux_server.ts";
+import { assertEquals, assertMatch } from "../_helpers/assert.ts";
+
+const NOW = 1_800_000_000_000;
+
+function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
+  return {
+    service: "svc",
+    socket: "/run/svc.sock",
+    server: { phase: "running", pid: 4242 },
+    startedAt: NOW - 7_500_000,
+    serverStartedAt: NOW - 3_723_000,
+    clients: { connected: 3, active: 3, waiting: 0, max: 64 },
+    pendingRequests: 2,
+    queueDepth: 0,
+    requestsTotal: 120,
+    latency: { ratePerSecond: 1.5, p50Ms: 3.2, p99Ms: 41.7, count: 90 },
+    subscriptions: 1,
+    restarts: { total: 4, recent: 1 },
+    lastExit: "killed by SIGKILL",
+    stderrTail: ["Starting server", "ready"],
+    ...overrides,
+  };
+}
+
+const service = (name: string, m?: MuxStatus, extra: Partial<ServiceStatus> = {}) => ({
+  name,
+  socket: `/run/${name}.sock`,
+  state: "running" as const,
+  ...(m ? { mux: { ...m, service: name } } : {}),
+  ...extra,
+});
+
+Deno.test("durations read like a person would say them", () => {
+  assertEquals(
+    [formatDuration(42_000), formatDuration(125_000), formatDuration(3_723_000)],
+    ["42s", "2m 05s", "1h 02m"],
+  );
+  assertEquals(formatDuration(3 * 86_400_000 + 3_600_000), "3d 1h");
+});
+
+Deno.test("states say what is going on: restarting with the next try, failed with the reason", () => {
+  const restarting = service(
+    "r",
+    mux({
+      server: {
+        phase: "restarting",
+        nextAttemptAt: NOW + 3_400,
+        attempt: 2,
+        reason: "exit code 1",
+      },
+    }),
+  );
+  assertEquals(describeState(restarting, NOW), "restarting (restart 2, next try in 4 s)");
+  const failed = service("f", mux({ server: { phase: "failed", reason: "exit code 3; …" } }));
+  assertEquals(describeState(failed, NOW), "failed: exit code 3; …");
+  assertEquals(
+    describeState(service("l", mux({ server: { phase: "idle" } })), NOW),
+    "lazy (not started)",
+  );
+  assertEquals(describeState(service("s", undefined, { state: "stopped" }), NOW), "stopped");
+  assertEquals(
+    describeState(service("e", undefined, { state: "error", error: "socket in use" }), NOW),
+    "error: socket in use",
+  );
+});
+
+Deno.test("the status table: one aligned row per service, figures where known", () => {
+  const text = formatStatus(
+    {
+      pid: 99,
+      startedAt: NOW - 7_500_000,
+      config: "/home/me/.config/rmcp-mux/config.yaml",
+      control: null,
+      services: [service("github", mux()), service("memory", undefined, { state: "stopped" })],
+    },
+    NOW,
+  );
+  const lines = text.split("\n");
+  assertEquals(
+    lines[0],
+    "rmcp-mux daemon (pid 99, up 2h 05m) — /home/me/.config/rmcp-mux/config.yaml",
+  );
+  assertMatch(
+    lines[1]!,
+    /^SERVICE\s+STATE\s+PID\s+UPTIME\s+CLIENTS\s+IN-FLIGHT\s+RESTARTS\s+REQ\/S\s+P50\s+P99$/,
+  );
+  assertMatch(
+    lines[2]!,
+    /^github\s+running\s+4242\s+1h 02m\s+3\/64\s+2\s+1\/4\s+1\.5\s+3\.2ms\s+42ms$/,
+  );
+  assertMatch(lines[3]!, /^memory\s+stopped\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
+  assertMatch(text, /github:\n {2}last exit: killed by SIGKILL/);
+  assertEquals(text.includes("stderr:"), false, "stderr lines only with -v");
+  const verbose = formatStatus({ services: [service("github", mux())] }, NOW, true);
+  assertMatch(verbose, / {2}stderr: Starting server\n {2}stderr: ready/);
+});

@@ -1,0 +1,75 @@
+/**
+ * The control socket: every command, run against a live daemon.
+ */
+
+import { callControl } from "../../src/control/client.ts";
+import { ControlServer } from "../../src/control/server.ts";
+import { Daemon, type DaemonService } from "../../src/daemon/daemon.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
+import { fakeServer, FAST, RawConnection } from "../_helpers/mux.ts";
+
+const spec = (dir: string, name: string): DaemonService => ({
+  name,
+  options: { ...FAST, ...fakeServer(), socket: `${dir}/${name}.sock` },
+});
+
+Deno.test("control: status, restart, stop, start, reload and shutdown over the socket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-control-" });
+  let next = [spec(dir, "a"), spec(dir, "b")];
+  let shutdowns = 0;
+  await using daemon = await Daemon.start({
+    services: [spec(dir, "a")],
+    reload: () => Promise.resolve(next),
+  });
+  await using control = await ControlServer.start(`${dir}/control.sock`, daemon, () => shutdowns++);
+  assertEquals(Deno.statSync(control.path).mode! & 0o777, 0o600, "private to its owner");
+  const status = await callControl(control.path, "status") as {
+    pid: number;
+    services: { name: string; state: string }[];
+  };
+  assertEquals(status.pid, Deno.pid);
+  assertEquals(status.services.map((s) => [s.name, s.state]), [["a", "running"]]);
+
+  await using client = await RawConnection.open(`${dir}/a.sock`);
+  await client.initialize();
+  const restarted = await callControl(control.path, "restart", { service: "a" }) as {
+    state: string;
+  };
+  assertEquals(restarted.state, "running");
+  await client.send({ jsonrpc: "2.0", id: "p", method: "ping" });
+  assertEquals((await client.answer("p")).result, {}, "the client stayed connected");
+
+  assertEquals((await callControl(control.path, "stop", { service: "a" })).state, "stopped");
+  assertEquals((await callControl(control.path, "start", { service: "a" })).state, "running");
+  const report = await callControl(control.path, "reload");
+  assertEquals(report.added, ["b"]);
+  next = [];
+  assertEquals((await callControl(control.path, "reload")).removed, ["a", "b"]);
+
+  await assertRejects(
+    () => callControl(control.path, "stop", { service: "ghost" }),
+    /unknown service "ghost"/,
+  );
+  await assertRejects(() => callControl(control.path, "stop"), /needs params.service/);
+  await assertRejects(() => callControl(control.path, "dance"), /unknown control method "dance"/);
+  assertEquals((await callControl(control.path, "shutdown")).shuttingDown, true);
+  assertEquals(shutdowns, 1);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+});
+
+Deno.test("control: a second daemon cannot take a live control socket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-control-" });
+  await using daemon = await Daemon.start({ services: [] });
+  await using _first = await ControlServer.start(`${dir}/c.sock`, daemon, () => {});
+  await assertRejects(
+    () => ControlServer.start(`${dir}/c.sock`, daemon, () => {}),
+    /already listening/,
+  );
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+});
+
+Deno.test("control: no daemon on the path is a clear error", async () => {
+  const error = await callControl("/nonexistent-dir/rmcp.sock", "status").catch((e) => e);
+  assert(error instanceof Error);
+  assertMatch(error.message, /cannot connect to \/nonexistent-dir\/rmcp\.sock: no such socket/);
+});

@@ -1,0 +1,159 @@
+/**
+ * One daemon, many services, each independent: real fixture servers behind
+ * real sockets.
+ */
+
+import { Daemon, type DaemonService } from "../../src/daemon/daemon.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
+import { fakeServer, FAST, RawConnection, textOf } from "../_helpers/mux.ts";
+
+async function tempDir(): Promise<string & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-daemon-" });
+  return Object.assign(dir, {
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  }) as string & AsyncDisposable;
+}
+
+const service = (dir: string, name: string, ...flags: string[]): DaemonService => ({
+  name,
+  options: { ...FAST, ...fakeServer(...flags), socket: `${dir}/${name}.sock` },
+});
+
+const withOptions = (spec: DaemonService, extra: Partial<DaemonService["options"]>) => ({
+  ...spec,
+  options: { ...spec.options, ...extra },
+});
+
+async function echo(conn: RawConnection, id: string, text: string): Promise<string> {
+  await conn.send({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "echo", arguments: { text } },
+  });
+  return textOf((await conn.answer(id)).result);
+}
+
+Deno.test("one service crash-looping never disturbs the two serving real clients", async () => {
+  await using dir = await tempDir();
+  await using daemon = await Daemon.start({
+    services: [
+      service(dir, "steady"),
+      withOptions(service(dir, "broken", "--crash-on-start"), { maxRestarts: 0 }), // crashes forever
+      service(dir, "calm"),
+    ],
+  });
+  assertEquals(daemon.serviceNames, ["broken", "calm", "steady"], "sorted by name");
+  await using a = await RawConnection.open(`${dir}/steady.sock`);
+  await using b = await RawConnection.open(`${dir}/calm.sock`);
+  await a.initialize();
+  await b.initialize();
+  for (let i = 0; i < 20; i++) {
+    assertEquals(await echo(a, `a${i}`, `steady ${i}`), `steady ${i}`);
+    assertEquals(await echo(b, `b${i}`, `calm ${i}`), `calm ${i}`);
+  }
+  await daemon.server("broken")!.waitFor((s) => (s.attempt ?? 0) >= 2, { timeoutMs: 10_000 });
+  assert(daemon.server("broken")!.status().restarts.total >= 2, "it kept crashing meanwhile");
+  const steady = daemon.status().services.find((s) => s.name === "steady")!;
+  assertEquals(steady.mux!.restarts.total, 0);
+});
+
+Deno.test("restart keeps clients connected; stop removes the socket; start brings it back", async () => {
+  await using dir = await tempDir();
+  await using daemon = await Daemon.start({ services: [service(dir, "svc")] });
+  await using client = await RawConnection.open(`${dir}/svc.sock`);
+  await client.initialize();
+  const before = daemon.status().services[0]!.mux!;
+  await daemon.restart("svc");
+  assertEquals(await echo(client, "after-restart", "still here"), "still here");
+  const after = daemon.status().services[0]!.mux!;
+  assert(after.server.pid !== before.server.pid, "a new server process");
+  await daemon.stop("svc");
+  assertEquals(daemon.status().services[0]!.state, "stopped");
+  assertEquals(await client.next(), null, "its clients were disconnected");
+  await assertRejects(() => Deno.lstat(`${dir}/svc.sock`));
+  await daemon.start("svc");
+  await using again = await RawConnection.open(`${dir}/svc.sock`);
+  await again.initialize();
+  assertEquals(await echo(again, "x", "back"), "back");
+  await assertRejects(
+    () => daemon.restart("nope"),
+    /unknown service "nope"; this daemon runs: svc/,
+  );
+});
+
+Deno.test("restart brings a failed service back", async () => {
+  await using dir = await tempDir();
+  const broken = `${dir}/broken`;
+  await Deno.writeTextFile(broken, "");
+  const spec = service(dir, "svc", "--crash-if-exists", broken);
+  await using daemon = await Daemon.start({
+    services: [{ ...spec, options: { ...spec.options, maxRestarts: 1 } }],
+  });
+  const failed = await daemon.server("svc")!.waitFor("failed", { timeoutMs: 10_000 });
+  assertMatch(failed.reason!, /exit code 3/);
+  await Deno.remove(broken); // the fix
+  await daemon.restart("svc");
+  await daemon.server("svc")!.waitFor("running", { timeoutMs: 10_000 });
+  await using client = await RawConnection.open(`${dir}/svc.sock`);
+  await client.initialize();
+  assertEquals(await echo(client, "x", "recovered"), "recovered");
+});
+
+Deno.test("reload: added start, removed stop, changed restart, unchanged keep their clients", async () => {
+  await using dir = await tempDir();
+  let next: DaemonService[] = [];
+  await using daemon = await Daemon.start({
+    services: [service(dir, "keep"), service(dir, "change"), service(dir, "drop")],
+    reload: () => Promise.resolve(next),
+  });
+  await using kept = await RawConnection.open(`${dir}/keep.sock`);
+  await using changed = await RawConnection.open(`${dir}/change.sock`);
+  await kept.initialize();
+  await changed.initialize();
+  next = [
+    service(dir, "keep"),
+    withOptions(service(dir, "change"), { maxRestarts: 9 }),
+    service(dir, "add"),
+  ];
+  const report = await daemon.reload();
+  assertEquals(report, {
+    added: ["add"],
+    removed: ["drop"],
+    changed: ["change"],
+    unchanged: ["keep"],
+    errors: {},
+  });
+  assertEquals(await echo(kept, "k", "untouched"), "untouched", "same connection, still served");
+  assertEquals(await changed.next(), null, "a changed service restarts: its clients reconnect");
+  await assertRejects(() => Deno.lstat(`${dir}/drop.sock`));
+  await using added = await RawConnection.open(`${dir}/add.sock`);
+  await added.initialize();
+  assertEquals(daemon.serviceNames, ["add", "change", "keep"]);
+});
+
+Deno.test("reload with an invalid configuration changes nothing and says why", async () => {
+  await using dir = await tempDir();
+  await using daemon = await Daemon.start({
+    services: [service(dir, "svc")],
+    reload: () => Promise.reject(new Error("config.yaml:3:5 servers.svc.cmd: expected a string")),
+  });
+  await using client = await RawConnection.open(`${dir}/svc.sock`);
+  await client.initialize();
+  await assertRejects(() => daemon.reload(), /config\.yaml:3:5/);
+  assertEquals(await echo(client, "x", "unaffected"), "unaffected");
+  assertEquals(daemon.serviceNames, ["svc"]);
+});
+
+Deno.test("a service whose socket is taken is reported; the others run", async () => {
+  await using dir = await tempDir();
+  await using squatter = await Daemon.start({ services: [service(dir, "taken")] });
+  await using daemon = await Daemon.start({
+    services: [service(dir, "taken"), service(dir, "free")],
+  });
+  const [free, taken] = daemon.status().services; // sorted by name
+  assertEquals(taken!.state, "error");
+  assertMatch(taken!.error!, /already listening/);
+  assertEquals(free!.state, "running");
+  assertEquals(squatter.status().services[0]!.state, "running", "the live one was not stolen");
+});
