@@ -12,6 +12,8 @@ import {
   runMuxCommand,
   runProxyCommand,
 } from "./src/cli/commands.ts";
+import { runConfigCheck, runControlCommand, runStatusCommand } from "./src/cli/admin_commands.ts";
+import { runDaemonCommand } from "./src/cli/daemon_command.ts";
 import { helpText } from "./src/cli/help.ts";
 import { writeStderr } from "./src/cli/logging.ts";
 import { NAME, VERSION } from "./src/version.ts";
@@ -40,6 +42,14 @@ async function main(args: string[]): Promise<number> {
       return await runProxyCommand(command.socket);
     case "health":
       return await runHealthCommand(command.socket, command.timeoutMs, command.json);
+    case "daemon":
+      return await runDaemonCommand(command);
+    case "status":
+      return await runStatusCommand(command);
+    case "control":
+      return await runControlCommand(command);
+    case "config-check":
+      return await runConfigCheck(command.file);
   }
 }
 

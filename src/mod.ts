@@ -37,6 +37,19 @@ export {
   type ServiceStatus,
 } from "./daemon/daemon.ts";
 export { type ControlMethod, ControlServer } from "./control/server.ts";
+export { controlSocketFor } from "./daemon/control_path.ts";
+export { loadConfig } from "./config/load.ts";
+export { parseConfig } from "./config/parse.ts";
+export {
+  type CliOverrides,
+  type SelectedService,
+  selectServices,
+  type ServiceFilter,
+} from "./config/select.ts";
+export { defaultConfigPath } from "./config/default_path.ts";
+export { ConfigError, type ConfigIssue } from "./config/errors.ts";
+export { configJsonSchema, type LogFormat, type LogLevel } from "./config/schema.ts";
+export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
 export {

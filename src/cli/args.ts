@@ -5,8 +5,10 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import type { MuxOptions } from "../config/options.ts";
+import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
+
+export { CliError };
 import { expandHome, splitCommandLine } from "../upstream/command_line.ts";
 
 /** Log verbosity names accepted on the command line (the Rust tool's). */
@@ -21,25 +23,59 @@ export interface LogSettings {
   format: LogFormat;
 }
 
+/** Which services of a config file to run. */
+export interface ServiceFilter {
+  service?: string;
+  only?: string[];
+  except?: string[];
+}
+
+/** How an admin command finds what to talk to. */
+export interface ControlTarget {
+  /** The daemon's config file (its control socket is derived from it). */
+  config?: string;
+  /** The daemon's control socket. */
+  control?: string;
+  /** A single mux's socket (`status` only). */
+  socket?: string;
+}
+
+/** Control commands that act on a running daemon. */
+export type ControlCommand = "restart" | "stop" | "start" | "reload" | "shutdown";
+
 /** What the command line asks for. */
 export type Command =
   | { kind: "run"; options: MuxOptions; log: LogSettings }
+  | {
+    kind: "daemon";
+    /** The config file; `undefined`: the default location. */
+    config: string | undefined;
+    filter: ServiceFilter;
+    control: string | undefined;
+    /** Flags given on the command line, applied over every selected service. */
+    overrides: Partial<MuxOptions>;
+    /** Log settings given on the command line (the config's apply otherwise). */
+    log: Partial<LogSettings>;
+  }
+  | { kind: "status"; target: ControlTarget; json: boolean; watch: boolean; verbose: boolean }
+  | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
+  | { kind: "config-check"; file: string | undefined }
   | { kind: "demo"; options: Partial<Omit<MuxOptions, "cmd">>; log: LogSettings }
   | { kind: "proxy"; socket: string }
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
   | { kind: "version" };
 
-/** A command line that cannot be run; the message says what is wrong. */
-export class CliError extends Error {
-  override name = "CliError";
-}
-
 const LEVELS: readonly CliLogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
 const runFlags = {
   socket: { type: "string" },
   cmd: { type: "string" },
+  config: { type: "string" },
+  service: { type: "string" },
+  only: { type: "string" },
+  except: { type: "string" },
+  control: { type: "string" },
   "service-name": { type: "string" },
   "max-active-clients": { type: "string" },
   "client-wait-ms": { type: "string" },
@@ -81,6 +117,16 @@ export function parseCommandLine(
   switch (first) {
     case "proxy":
       return parseSocketOnly("proxy", rest, env);
+    case "status":
+      return parseStatus(rest, env);
+    case "restart":
+    case "stop":
+    case "start":
+    case "reload":
+    case "shutdown":
+      return parseControl(first, rest, env);
+    case "config":
+      return parseConfigCommand(rest, env);
     case "health":
       return parseHealth(rest, env);
     case "demo":
@@ -116,10 +162,42 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);
   }
-  const log: LogSettings = {
-    level: oneOf("--log-level", values["log-level"] ?? "info", LEVELS, { warning: "warn" }),
-    format: oneOf("--log-format", values["log-format"] ?? "text", ["text", "json"] as const),
-  };
+  const given: Partial<LogSettings> = {};
+  if (values["log-level"] !== undefined) {
+    given.level = oneOf<CliLogLevel>("--log-level", values["log-level"], LEVELS, {
+      warning: "warn",
+    });
+  }
+  if (values["log-format"] !== undefined) {
+    given.format = oneOf("--log-format", values["log-format"], ["text", "json"] as const);
+  }
+  const log: LogSettings = { level: given.level ?? "info", format: given.format ?? "text" };
+  const daemonFlags = ["config", "service", "only", "except", "control"] as const;
+  const usesConfig = daemonFlags.some((f) => values[f] !== undefined);
+  if (mode === "run" && (usesConfig || (values.cmd === undefined && values.socket === undefined))) {
+    if (values.cmd !== undefined || tail.length > 0) {
+      throw new CliError(
+        "--cmd runs one server; --config runs the servers of a file. Use one or the other",
+      );
+    }
+    if (options.socket !== undefined || options.serviceName !== undefined) {
+      throw new CliError(
+        "--socket and --service-name name one server; with --config they come from the file",
+      );
+    }
+    return {
+      kind: "daemon",
+      config: values.config === undefined ? undefined : expandHome(values.config, env.HOME),
+      filter: {
+        ...(values.service !== undefined ? { service: values.service } : {}),
+        ...(values.only !== undefined ? { only: list("--only", values.only) } : {}),
+        ...(values.except !== undefined ? { except: list("--except", values.except) } : {}),
+      },
+      control: values.control === undefined ? undefined : expandHome(values.control, env.HOME),
+      overrides: options,
+      log: given,
+    };
+  }
   if (mode === "demo") {
     if (values.cmd !== undefined || tail.length > 0) {
       throw new CliError("demo runs the built-in reference server; it takes no --cmd");
@@ -178,90 +256,78 @@ function parseHealth(args: readonly string[], env: { HOME?: string }): Command {
   };
 }
 
-type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
-
-// deno-lint-ignore no-explicit-any
-function parse<T extends FlagSpec>(args: readonly string[], options: T): any {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options,
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    throw new CliError(cleanParseError((error as Error).message));
-  }
-  // Positionals after `--` are the server's arguments; before it they are mistakes.
-  const terminator = parsed.tokens.find((t) => t.kind === "option-terminator");
-  const cut = terminator ? terminator.index : Infinity;
-  const positionals: string[] = [];
-  const tail: string[] = [];
-  for (const token of parsed.tokens) {
-    if (token.kind !== "positional") continue;
-    (token.index > cut ? tail : positionals).push(token.value);
-  }
-  return { values: parsed.values, positionals, tail };
+function list(flag: string, raw: string): string[] {
+  const names = raw.split(",").map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0) throw new CliError(`${flag}: expected service names, like a,b`);
+  return names;
 }
 
-function cleanParseError(message: string): string {
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown option ${unknown[1]}`;
-  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-  if (missing) return `${missing[1]} needs a value`;
-  // `--socket --cmd x` or `--max-restarts -1`: the value is missing or starts with "-".
-  const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
-  if (ambiguous) {
-    return `${ambiguous[1]} needs a value (write ${ambiguous[1]}=VALUE for one starting with "-")`;
+const targetFlags = {
+  config: { type: "string" },
+  control: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function targetOf(values: Record<string, string | undefined>, env: { HOME?: string }) {
+  const target: ControlTarget = {};
+  if (values.config !== undefined) target.config = expandHome(values.config, env.HOME);
+  if (values.control !== undefined) target.control = expandHome(values.control, env.HOME);
+  if (values.socket !== undefined) target.socket = expandHome(values.socket, env.HOME);
+  if (Object.keys(target).length > 1) {
+    throw new CliError("give one of --config, --control or --socket");
   }
-  return message.split("\n")[0]!.replace(/\. To specify.*$/, "");
+  return target;
 }
 
-/** `--lazy-start true|false` (the Rust tool's spelling) → `--lazy-start` or nothing; same for `--serialize`. */
-function normalizeBooleans(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--") {
-      out.push(...args.slice(i));
-      break;
-    }
-    const inline = /^--(lazy-start|serialize)=(true|false)$/.exec(arg);
-    if (inline) {
-      if (inline[2] === "true") out.push(`--${inline[1]}`);
-      continue;
-    }
-    if (
-      (arg === "--lazy-start" || arg === "--serialize") &&
-      (args[i + 1] === "true" || args[i + 1] === "false")
-    ) {
-      if (args[++i] === "true") out.push(arg);
-      continue;
-    }
-    out.push(arg);
-  }
-  return out;
+function parseStatus(args: readonly string[], env: { HOME?: string }): Command {
+  const { values, positionals } = parse(args, {
+    ...targetFlags,
+    socket: { type: "string" },
+    json: { type: "boolean" },
+    watch: { type: "boolean", short: "w" },
+    verbose: { type: "boolean", short: "v" },
+  });
+  if (values.help) return { kind: "help", topic: "status" };
+  if (positionals.length > 0) throw new CliError(`status: unexpected argument "${positionals[0]}"`);
+  if (values.json && values.watch) throw new CliError("status: --json and --watch do not mix");
+  return {
+    kind: "status",
+    target: targetOf(values, env),
+    json: values.json ?? false,
+    watch: values.watch ?? false,
+    verbose: values.verbose ?? false,
+  };
 }
 
-function wholeNumber(flag: string, raw: string, min: number): number {
-  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new CliError(`${flag}: expected a whole number ≥ ${min}, got "${raw}"`);
+function parseControl(
+  command: ControlCommand,
+  args: readonly string[],
+  env: { HOME?: string },
+): Command {
+  const { values, positionals } = parse(args, targetFlags);
+  if (values.help) return { kind: "help", topic: "control" };
+  const needsName = command === "restart" || command === "stop" || command === "start";
+  if (needsName && positionals.length !== 1) {
+    throw new CliError(`${command}: name one service, e.g. rmcp-mux ${command} github`);
   }
-  return value;
+  if (!needsName && positionals.length > 0) {
+    throw new CliError(`${command}: unexpected argument "${positionals[0]}"`);
+  }
+  return { kind: "control", command, service: positionals[0], target: targetOf(values, env) };
 }
 
-function oneOf<T extends string>(
-  flag: string,
-  raw: string,
-  allowed: readonly T[],
-  aliases: Record<string, T> = {},
-): T {
-  const value = (aliases[raw] ?? raw) as T;
-  if (!allowed.includes(value)) {
-    throw new CliError(`${flag}: expected one of ${allowed.join(", ")}, got "${raw}"`);
+function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Command {
+  const [sub, ...rest] = args;
+  if (sub !== "check") {
+    throw new CliError(
+      `config: unknown subcommand "${sub ?? ""}"; try: rmcp-mux config check FILE`,
+    );
   }
-  return value;
+  const { values, positionals } = parse(rest, { help: { type: "boolean", short: "h" } });
+  if (values.help) return { kind: "help", topic: "config" };
+  if (positionals.length > 1) throw new CliError("config check: give one FILE");
+  return {
+    kind: "config-check",
+    file: positionals[0] === undefined ? undefined : expandHome(positionals[0], env.HOME),
+  };
 }

@@ -11,10 +11,22 @@ const MAIN = `${NAME} ${VERSION} — one MCP server process shared by many clien
 
 Usage:
   ${NAME} --socket PATH --cmd PROGRAM [options] [-- ARG...]   run one mux
+  ${NAME} [--config FILE] [--service NAME | --only A,B | --except C] [options]
+                                                        run every server of a config file
   ${NAME} proxy --socket PATH                                 stdio bridge for MCP hosts
   ${NAME} health --socket PATH [--timeout-ms N] [--json]      is the mux and its server up?
+  ${NAME} status [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
+  ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
+  ${NAME} reload|shutdown [--config FILE | --control PATH]
+  ${NAME} config check [FILE]                                 validate a config file
   ${NAME} demo [--socket PATH] [options]                      serve the MCP reference server
-  ${NAME} help [proxy|health|demo]
+  ${NAME} help [proxy|health|status|control|config|demo]
+
+Config file: --config FILE, else $XDG_CONFIG_HOME/rmcp-mux/config.yaml (or
+~/.config/rmcp-mux/config.yaml). Every run option below also applies to each
+service of the file and wins over it (CLI flag > server entry > defaults: >
+built-in default). --control PATH sets the daemon's control socket (default:
+beside the config file, e.g. config.control.sock). SIGHUP reloads the file.
 
 Run options:
   --socket PATH                 Unix socket to listen on (~ is expanded; parent made 0700,
@@ -43,6 +55,7 @@ Run options:
                                 marked failed; 0 = unlimited (default ${DEFAULTS.maxRestarts})
   --log-level LEVEL             trace, debug, info, warn or error (default info)
   --log-format FORMAT           text or json (default text); logs go to stderr only
+  --status-file PATH            keep a JSON status snapshot at PATH (atomic, on change)
   -h, --help                    this help
   -V, --version                 print the version
 
@@ -69,6 +82,37 @@ Asks the mux for a real ping round trip to its server. Exits 0 only when the
 mux answers and its server is up; otherwise 1, with one line saying why (no mux
 on that path, server restarting, server failed: reason). --timeout-ms defaults
 to 5000. --json prints the report as JSON on stdout.
+`,
+  status:
+    `Usage: ${NAME} status [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
+
+Shows every service of a running daemon (found from its config file or its
+control socket; default: the default config file's daemon), or one mux with
+--socket: state (running, starting, restarting with the next try, failed:
+reason, stopped, lazy), pid, uptime, clients, requests in flight, restarts
+(recent/total), request rate and p50/p99 latency of the last minute.
+-v adds each server's last stderr lines; --json prints the raw snapshot;
+--watch redraws it every second until Ctrl+C.
+`,
+  control: `Usage: ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
+       ${NAME} reload|shutdown [--config FILE | --control PATH]
+
+restart  restart a service's server process; its clients stay connected (also
+         brings back a failed service)
+stop     stop a service: clients disconnected, socket removed
+start    start a stopped service
+reload   re-read the config file: added services start, removed ones stop,
+         changed ones restart, unchanged ones are not touched. An invalid file
+         is refused and the running configuration stays (same as SIGHUP)
+shutdown stop the daemon
+Exit code 0 only on success; otherwise one line on stderr says why.
+`,
+  config: `Usage: ${NAME} config check [FILE]
+
+Validates a config file (YAML, JSON or TOML; default: the default config
+file) and prints each service as it would run, every default filled in.
+Errors name the file, line and column, the key and what was expected.
+Environment values are shown as names only.
 `,
   demo: `Usage: ${NAME} demo [--socket PATH] [run options]
 

@@ -49,15 +49,39 @@ export function formatText(record: LogRecord): string {
   return `${new Date(record.timestamp).toISOString()} ${LABEL[record.level]} ${tag}${message}\n`;
 }
 
-/** Send every `rmcp-mux` log record at or above `level` to stderr. */
-export function setupLogging(settings: LogSettings): void {
+const ORDER: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
+
+/**
+ * Send every `rmcp-mux` log record at or above `level` to stderr. Records of
+ * a service listed in `serviceLevels` use that service's level instead.
+ */
+export function setupLogging(
+  settings: LogSettings,
+  serviceLevels: Readonly<Record<string, CliLogLevel>> = {},
+): void {
   const format = settings.format === "json" ? getJsonLinesFormatter() : formatText;
   const stderr: Sink = (record) => writeStderr(format(record));
+  const rank = (level: CliLogLevel) => ORDER.indexOf(LEVEL_MAP[level]);
+  const global = rank(settings.level);
+  const perService = new Map(Object.entries(serviceLevels).map(([s, l]) => [s, rank(l)]));
+  const lowest = Math.min(global, ...perService.values());
   configureSync({
     reset: true,
     sinks: { stderr },
+    filters: {
+      level: (record: LogRecord) => {
+        const service = record.properties.service;
+        const limit = typeof service === "string" ? perService.get(service) ?? global : global;
+        return ORDER.indexOf(record.level) >= limit;
+      },
+    },
     loggers: [
-      { category: [LOG_CATEGORY], lowestLevel: LEVEL_MAP[settings.level], sinks: ["stderr"] },
+      {
+        category: [LOG_CATEGORY],
+        lowestLevel: ORDER[lowest]!,
+        sinks: ["stderr"],
+        filters: ["level"],
+      },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
     ],
   });

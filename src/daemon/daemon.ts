@@ -58,6 +58,9 @@ export interface ReloadReport {
   errors: Record<string, string>;
 }
 
+/** How long `restart` waits for the new process to come up before reporting. */
+export const RESTART_SETTLE_MS = 30_000;
+
 /** A failed daemon command (unknown service, bad state); the message says why. */
 export class DaemonError extends Error {
   override name = "DaemonError";
@@ -152,12 +155,23 @@ export class Daemon implements AsyncDisposable {
     return [...this.#entries.keys()].sort();
   }
 
-  /** Restart a service's server process (its clients stay connected); starts it if stopped. */
+  /**
+   * Restart a service's server process (its clients stay connected); starts it
+   * if stopped. Resolves once the new process is running or has failed (at
+   * most {@link RESTART_SETTLE_MS}); `start` waits the same way.
+   */
   restart(name: string): Promise<ServiceStatus> {
     return this.#serial(async () => {
       const entry = this.#entry(name);
+      const oldPid = entry.mux?.status().server.pid;
       if (entry.mux) await entry.mux.restartServer("restart requested by a control command");
       else this.#entries.set(name, await this.#launch(entry.spec));
+      await this.#entries.get(name)?.mux?.waitFor(
+        (s) =>
+          (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||
+          s.phase === "restarting",
+        { timeoutMs: RESTART_SETTLE_MS },
+      ).catch(() => {}); // still starting: report that
       return this.#statusOf(name);
     });
   }
@@ -178,7 +192,7 @@ export class Daemon implements AsyncDisposable {
     return this.#serial(async () => {
       const entry = this.#entry(name);
       if (!entry.mux) this.#entries.set(name, await this.#launch(entry.spec));
-      return this.#statusOf(name);
+      return await this.#settled(name);
     });
   }
 
@@ -252,7 +266,10 @@ export class Daemon implements AsyncDisposable {
 
   async #launch(spec: DaemonService): Promise<Entry> {
     try {
-      const mux = await MuxServer.start({ ...spec.options, serviceName: spec.name });
+      const mux = await MuxServer.start({
+        ...spec.options,
+        serviceName: spec.options.serviceName ?? spec.name,
+      });
       return { spec, mux, state: "running" };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -272,6 +289,17 @@ export class Daemon implements AsyncDisposable {
       );
     }
     return entry;
+  }
+
+  /** Wait (at most RESTART_SETTLE_MS) for a new process to run or fail, then report. */
+  async #settled(name: string, oldPid?: number): Promise<ServiceStatus> {
+    await this.#entries.get(name)?.mux?.waitFor(
+      (s) =>
+        (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||
+        s.phase === "restarting" || s.phase === "idle",
+      { timeoutMs: RESTART_SETTLE_MS },
+    ).catch(() => {}); // still starting after all that time: report that
+    return this.#statusOf(name);
   }
 
   #statusOf(name: string): ServiceStatus {

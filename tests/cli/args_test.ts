@@ -186,7 +186,8 @@ Deno.test("run: --socket and --cmd are required, and need values", () => {
   refuses(["--cmd", "server"], "--socket PATH is required");
   refuses(["--socket", "/s"], "--cmd PROGRAM is required (the MCP server to run)");
   refuses(["--socket", "/s", "--cmd", "  "], "--cmd PROGRAM is required (the MCP server to run)");
-  refuses([], "--socket PATH is required");
+  // No server on the command line at all: the daemon runs the default config file.
+  strictEqual(parseCommandLine([], ENV).kind, "daemon");
   refuses(["--socket"], "--socket needs a value");
   refuses(["--socket", "/s", "--cmd"], "--cmd needs a value");
   // a forgotten value followed by the next flag
@@ -292,4 +293,75 @@ Deno.test("demo: takes run options but refuses --cmd and server arguments", () =
   refuses(["demo", "--cmd", "x"], "demo runs the built-in reference server; it takes no --cmd");
   refuses(["demo", "--", "x"], "demo runs the built-in reference server; it takes no --cmd");
   refuses(["demo", "stray"], 'unexpected argument "stray"');
+});
+
+Deno.test("daemon: --config with filters and overrides; --cmd and --config do not mix", () => {
+  const command = parseCommandLine(
+    ["--config", "~/mux.yaml", "--only", "a, b", "--max-restarts", "9", "--log-level", "debug"],
+    ENV,
+  );
+  deepStrictEqual(command, {
+    kind: "daemon",
+    config: "/home/ann/mux.yaml",
+    filter: { only: ["a", "b"] },
+    control: undefined,
+    overrides: { maxRestarts: 9 },
+    log: { level: "debug" },
+  });
+  const single = parseCommandLine(["--config", "/c.yaml", "--service", "github"], ENV);
+  deepStrictEqual((single as { filter: unknown }).filter, { service: "github" });
+  refuses(["--config", "/c.yaml", "--cmd", "x"], /Use one or the other/);
+  refuses(["--config", "/c.yaml", "--socket", "/s"], /come from the file/);
+  refuses(["--config", "/c.yaml", "--only", ","], "--only: expected service names, like a,b");
+});
+
+Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => {
+  deepStrictEqual(parseCommandLine(["status"], ENV), {
+    kind: "status",
+    target: {},
+    json: false,
+    watch: false,
+    verbose: false,
+  });
+  deepStrictEqual(parseCommandLine(["status", "--socket", "~/s.sock", "--json", "-v"], ENV), {
+    kind: "status",
+    target: { socket: "/home/ann/s.sock" },
+    json: true,
+    watch: false,
+    verbose: true,
+  });
+  refuses(
+    ["status", "--config", "/c", "--control", "/k"],
+    "give one of --config, --control or --socket",
+  );
+  refuses(["status", "--json", "--watch"], "status: --json and --watch do not mix");
+});
+
+Deno.test("control commands: restart/stop/start need one name; reload/shutdown none", () => {
+  deepStrictEqual(parseCommandLine(["restart", "github", "--control", "/k.sock"], ENV), {
+    kind: "control",
+    command: "restart",
+    service: "github",
+    target: { control: "/k.sock" },
+  });
+  deepStrictEqual(parseCommandLine(["reload"], ENV), {
+    kind: "control",
+    command: "reload",
+    service: undefined,
+    target: {},
+  });
+  refuses(["stop"], "stop: name one service, e.g. rmcp-mux stop github");
+  refuses(["reload", "x"], 'reload: unexpected argument "x"');
+});
+
+Deno.test("config check: an optional FILE", () => {
+  deepStrictEqual(parseCommandLine(["config", "check", "~/c.yaml"], ENV), {
+    kind: "config-check",
+    file: "/home/ann/c.yaml",
+  });
+  deepStrictEqual(parseCommandLine(["config", "check"], ENV), {
+    kind: "config-check",
+    file: undefined,
+  });
+  refuses(["config", "lint"], /unknown subcommand "lint"/);
 });

@@ -1,0 +1,190 @@
+/**
+ * Commands that talk to a running mux or daemon — `status`, `restart`,
+ * `stop`, `start`, `reload`, `shutdown` — and `config check`. Each prints one
+ * clear outcome and returns 0 only on success.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../config/errors.ts";
+import { loadConfig } from "../config/load.ts";
+import { selectServices } from "../config/select.ts";
+import { callControl, ControlError } from "../control/client.ts";
+import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
+import { STATUS_METHOD } from "../router/router.ts";
+import type { MuxStatus } from "../server/mux_server.ts";
+import { delay } from "../upstream/wait.ts";
+import { NAME } from "../version.ts";
+import type { Command, ControlTarget } from "./args.ts";
+import { controlSocketFor } from "../daemon/control_path.ts";
+import { configPathOf, controlPathOf } from "./daemon_command.ts";
+import { writeStderr } from "./logging.ts";
+import { formatStatus, serviceOf } from "./status_view.ts";
+
+type StatusCommand = Extract<Command, { kind: "status" }>;
+type ControlCommandLine = Extract<Command, { kind: "control" }>;
+
+/** Where to send a control request: a control socket, or a single mux's socket. */
+async function resolve(target: ControlTarget): Promise<{ path: string; single: boolean }> {
+  if (target.socket) return { path: target.socket, single: true };
+  if (target.control) return { path: target.control, single: false };
+  const file = configPathOf(target.config);
+  try {
+    return { path: controlPathOf(await loadConfig(file)), single: false };
+  } catch (error) {
+    // A file broken since the daemon started must not hide the daemon: try the usual socket.
+    if (!(error instanceof ConfigError) || error.cause instanceof Deno.errors.NotFound) throw error;
+    writeStderr(`${NAME}: ${file} has errors; trying the control socket beside it\n`);
+    return { path: controlSocketFor(file), single: false };
+  }
+}
+
+/** Fetch the status, as a daemon status (a single mux becomes a one-service daemon). */
+async function fetchStatus(
+  target: ControlTarget,
+): Promise<Pick<DaemonStatus, "services"> & Partial<DaemonStatus>> {
+  const { path, single } = await resolve(target);
+  if (single) {
+    const mux = await callControl(path, STATUS_METHOD, undefined, 5_000) as unknown as MuxStatus;
+    return { services: [serviceOf(mux)] };
+  }
+  return await callControl(path, "status", undefined, 5_000) as unknown as DaemonStatus;
+}
+
+/** `rmcp-mux status`: a table (or JSON); `--watch` redraws it every second until Ctrl+C. */
+export async function runStatusCommand(command: StatusCommand): Promise<number> {
+  if (!command.watch) {
+    try {
+      const status = await fetchStatus(command.target);
+      if (command.json) console.log(JSON.stringify(status, null, 2));
+      else {Deno.stdout.writeSync(
+          new TextEncoder().encode(formatStatus(status, Date.now(), command.verbose)),
+        );}
+      return 0;
+    } catch (error) {
+      return report(error);
+    }
+  }
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    while (!stop.signal.aborted) {
+      let screen: string;
+      try {
+        screen = formatStatus(await fetchStatus(command.target), Date.now(), command.verbose);
+      } catch (error) {
+        screen = `${error instanceof Error ? error.message : String(error)}\n`;
+      }
+      // Home the cursor and clear the screen: a small live dashboard.
+      const stamp = new Date().toLocaleTimeString();
+      Deno.stdout.writeSync(
+        new TextEncoder().encode(`\x1b[H\x1b[2J${screen}\n(updated ${stamp}; Ctrl+C to quit)\n`),
+      );
+      await delay(1_000, stop.signal);
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+  return 0;
+}
+
+/** `rmcp-mux restart|stop|start NAME`, `reload`, `shutdown`. */
+export async function runControlCommand(command: ControlCommandLine): Promise<number> {
+  try {
+    const { path, single } = await resolve(command.target);
+    if (single) {
+      throw new ControlError(
+        `${command.command} needs a daemon: give --config FILE or --control PATH`,
+      );
+    }
+    const params = command.service ? { service: command.service } : undefined;
+    const result = await callControl(path, command.command, params, 60_000);
+    console.log(describeOutcome(command, result));
+    return 0;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function describeOutcome(command: ControlCommandLine, result: Record<string, unknown>): string {
+  switch (command.command) {
+    case "reload": {
+      const r = result as {
+        added: string[];
+        removed: string[];
+        changed: string[];
+        unchanged: string[];
+        errors: Record<string, string>;
+      };
+      const part = (label: string, names: string[]) =>
+        `${label}: ${names.length ? names.join(", ") : "none"}`;
+      const errors = Object.entries(r.errors).map(([name, e]) =>
+        `\n  ${name} could not start: ${e}`
+      );
+      return `reloaded; ${part("added", r.added)}; ${part("removed", r.removed)}; ` +
+        `${part("changed", r.changed)}; ${part("unchanged", r.unchanged)}${errors.join("")}`;
+    }
+    case "shutdown":
+      return "daemon shutting down";
+    default: {
+      const s = result as unknown as ServiceStatus;
+      const pid = s.mux?.server.pid ? ` (pid ${s.mux.server.pid})` : "";
+      const verb = { restart: "restarted", stop: "stopped", start: "started" }[command.command];
+      return `${verb} ${s.name}: ${
+        s.state === "running" ? s.mux?.server.phase ?? "running" : s.state
+      }${pid}`;
+    }
+  }
+}
+
+/** `rmcp-mux config check [FILE]`: validate and print the resolved services. */
+export async function runConfigCheck(file: string | undefined): Promise<number> {
+  const path = configPathOf(file);
+  try {
+    const config = await loadConfig(path);
+    const services = selectServices(config, {}, {});
+    const lines = [`${path}: OK, ${services.length} service${services.length === 1 ? "" : "s"}`];
+    for (const warning of config.warnings) lines.push(`warning: ${warning}`);
+    for (const s of services) {
+      const o = s.options;
+      lines.push(
+        "",
+        `${s.name}`,
+        `  socket:  ${o.socket}`,
+        `  command: ${[o.cmd, ...o.args].map(quote).join(" ")}`,
+        ...(o.cwd ? [`  cwd:     ${o.cwd}`] : []),
+        // Values may be secrets: only names are printed.
+        ...(Object.keys(o.env).length
+          ? [`  env:     ${Object.keys(o.env).map((k) => `${k}=***`).join(" ")}`]
+          : []),
+        `  limits:  ${o.maxActiveClients} clients, ${o.maxRequestBytes} request bytes, ` +
+          `timeout ${o.requestTimeoutMs} ms, ${o.maxRestarts} restarts (backoff ` +
+          `${o.restartBackoffMs}–${o.restartBackoffMaxMs} ms)` +
+          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : ""),
+        `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
+      );
+    }
+    console.log(lines.join("\n"));
+    console.log(`control socket: ${controlPathOf(config)}`);
+    return 0;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+function quote(word: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+function report(error: unknown): number {
+  if (error instanceof ControlError || error instanceof ConfigError) {
+    writeStderr(`${NAME}: ${error.message}\n`);
+    return 1;
+  }
+  if (error instanceof Deno.errors.NotFound) {
+    writeStderr(`${NAME}: ${error.message}\n`);
+    return 1;
+  }
+  throw error;
+}

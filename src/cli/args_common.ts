@@ -1,0 +1,101 @@
+/**
+ * Shared pieces of command-line parsing: `node:util` `parseArgs` with the
+ * `--` split, and value checks with messages a person can act on.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** A command line that cannot be run; the message says what is wrong. */
+export class CliError extends Error {
+  override name = "CliError";
+}
+
+export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+// deno-lint-ignore no-explicit-any
+export function parse<T extends FlagSpec>(args: readonly string[], options: T): any {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw new CliError(cleanParseError((error as Error).message));
+  }
+  // Positionals after `--` are the server's arguments; before it they are mistakes.
+  const terminator = parsed.tokens.find((t) => t.kind === "option-terminator");
+  const cut = terminator ? terminator.index : Infinity;
+  const positionals: string[] = [];
+  const tail: string[] = [];
+  for (const token of parsed.tokens) {
+    if (token.kind !== "positional") continue;
+    (token.index > cut ? tail : positionals).push(token.value);
+  }
+  return { values: parsed.values, positionals, tail };
+}
+
+function cleanParseError(message: string): string {
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
+  if (missing) return `${missing[1]} needs a value`;
+  // `--socket --cmd x` or `--max-restarts -1`: the value is missing or starts with "-".
+  const ambiguous = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    return `${ambiguous[1]} needs a value (write ${ambiguous[1]}=VALUE for one starting with "-")`;
+  }
+  return message.split("\n")[0]!.replace(/\. To specify.*$/, "");
+}
+
+/** `--lazy-start true|false` (the Rust tool's spelling) → `--lazy-start` or nothing; same for `--serialize`. */
+export function normalizeBooleans(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const inline = /^--(lazy-start|serialize)=(true|false)$/.exec(arg);
+    if (inline) {
+      if (inline[2] === "true") out.push(`--${inline[1]}`);
+      continue;
+    }
+    if (
+      (arg === "--lazy-start" || arg === "--serialize") &&
+      (args[i + 1] === "true" || args[i + 1] === "false")
+    ) {
+      if (args[++i] === "true") out.push(arg);
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+export function wholeNumber(flag: string, raw: string, min: number): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new CliError(`${flag}: expected a whole number ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(
+  flag: string,
+  raw: string,
+  allowed: readonly T[],
+  aliases: Record<string, T> = {},
+): T {
+  const value = (aliases[raw] ?? raw) as T;
+  if (!allowed.includes(value)) {
+    throw new CliError(`${flag}: expected one of ${allowed.join(", ")}, got "${raw}"`);
+  }
+  return value;
+}

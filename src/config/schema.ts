@@ -1,0 +1,325 @@
+/**
+ * The config file's shape, once: a zod schema that validates files and
+ * generates the JSON Schema shipped at `docs/config.schema.json`, plus the
+ * table mapping the file's snake_case keys (the Rust rmcp-mux's names) to
+ * {@link MuxOptions} fields.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { DEFAULTS, type MuxOptions } from "./options.ts";
+
+/** Log verbosity names (the Rust tool's). */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+
+/** Daemon log output format. */
+export type LogFormat = "text" | "json";
+
+/** Every {@link LogLevel}, most verbose first. */
+export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
+
+/** What a service name (a key under `servers:`, or `service_name`) may hold. */
+export const SERVICE_NAME_PATTERN: RegExp = /^[\w.@-]+$/;
+
+/** Message for a service name that does not match {@link SERVICE_NAME_PATTERN}. */
+export const SERVICE_NAME_RULE = 'a service name: letters, digits, ".", "_", "-", "@"';
+
+/**
+ * Keys the Rust rmcp-mux reads that this mux has no use for, with the reason
+ * each is ignored. They load (with a warning) so Rust configs keep working.
+ */
+export const IGNORED_RUST_KEYS: Readonly<Record<string, string>> = {
+  tray: "the Rust rmcp-mux's tray icon is not supported",
+  heartbeat_enabled: "there is no heartbeat: a dead server is noticed when it exits, " +
+    "a stuck one by request_timeout_ms",
+  heartbeat_interval_ms: "there is no heartbeat (see request_timeout_ms)",
+  heartbeat_timeout_ms: "there is no heartbeat (see request_timeout_ms)",
+  heartbeat_max_failures: "there is no heartbeat (see max_restarts)",
+};
+
+/** Server-entry keys that belong to one server and so may not appear under `defaults:`. */
+export const PER_SERVER_KEYS: readonly string[] = [
+  "socket",
+  "cmd",
+  "args",
+  "service_name",
+  "status_file",
+];
+
+/** Server-entry keys that map one-to-one onto a {@link MuxOptions} field. */
+export const OPTION_KEYS: Readonly<Record<string, keyof MuxOptions>> = {
+  socket: "socket",
+  cmd: "cmd",
+  args: "args",
+  cwd: "cwd",
+  env: "env",
+  service_name: "serviceName",
+  max_active_clients: "maxActiveClients",
+  client_wait_ms: "clientWaitMs",
+  lazy_start: "lazyStart",
+  serialize: "serialize",
+  max_request_bytes: "maxRequestBytes",
+  max_response_bytes: "maxResponseBytes",
+  request_timeout_ms: "requestTimeoutMs",
+  restart_backoff_ms: "restartBackoffMs",
+  restart_backoff_max_ms: "restartBackoffMaxMs",
+  max_restarts: "maxRestarts",
+  status_file: "statusFile",
+};
+
+function wholeNumber(min: number, what: string, fallback: number): z.ZodType<number> {
+  const expected = `expected a whole number ≥ ${min}`;
+  return z.int({ error: expected }).min(min, { error: expected })
+    .meta({ description: what, default: fallback });
+}
+
+function flag(what: string, fallback: boolean): z.ZodType<boolean> {
+  return z.boolean({ error: "expected true or false" }).meta({
+    description: what,
+    default: fallback,
+  });
+}
+
+function path(what: string): z.ZodType<string> {
+  return z.string({ error: "expected a path (a string)" })
+    .min(1, { error: "expected a path, not an empty string" })
+    .meta({ description: `${what} A leading ~ and \${VAR} / \${VAR:-default} are expanded.` });
+}
+
+const logLevel = z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` });
+
+function ignored(key: string): z.ZodType<unknown> {
+  const description = `Rust rmcp-mux only; accepted and ignored with a warning: ` +
+    `${IGNORED_RUST_KEYS[key]}.`;
+  return z.unknown().optional().meta({ deprecated: true, description });
+}
+
+/** Keys allowed both in a server entry and under `defaults:`. */
+const sharedKeys = {
+  cwd: path("Working directory of the server process.").optional(),
+  env: z.record(
+    z.string().regex(/^[^=\0]+$/, { error: 'expected a variable name (without "=")' }),
+    z.string({ error: "expected a string (quote numbers and booleans)" }),
+    { error: "expected a mapping of variable names to strings" },
+  ).meta({
+    description: "Extra environment for the server, merged over the daemon's. Values are never " +
+      "logged; ${VAR} / ${VAR:-default} are expanded. Under defaults: merged per variable.",
+  }).optional(),
+  max_active_clients: wholeNumber(
+    1,
+    "Clients served at once; one more waits up to client_wait_ms. CLI: --max-active-clients.",
+    DEFAULTS.maxActiveClients,
+  ).optional(),
+  client_wait_ms: wholeNumber(
+    0,
+    "How long a client over max_active_clients waits for a slot before it gets an error. " +
+      "CLI: --client-wait-ms.",
+    DEFAULTS.clientWaitMs,
+  ).optional(),
+  lazy_start: flag(
+    "Start the server when a client first needs it, not at startup. CLI: --lazy-start.",
+    DEFAULTS.lazyStart,
+  ).optional(),
+  serialize: flag(
+    "One client's requests upstream at a time, so server-to-client requests reach the right " +
+      "client. CLI: --serialize.",
+    DEFAULTS.serialize,
+  ).optional(),
+  max_request_bytes: wholeNumber(
+    64,
+    "Largest message a client may send, in bytes. CLI: --max-request-bytes.",
+    DEFAULTS.maxRequestBytes,
+  ).optional(),
+  max_response_bytes: wholeNumber(
+    64,
+    "Largest message the server may send, in bytes. CLI: --max-response-bytes.",
+    DEFAULTS.maxResponseBytes,
+  ).optional(),
+  request_timeout_ms: wholeNumber(
+    0,
+    "Fail and cancel a request with no answer and no progress for this long; 0 = never. " +
+      "CLI: --request-timeout-ms.",
+    DEFAULTS.requestTimeoutMs,
+  ).optional(),
+  restart_backoff_ms: wholeNumber(
+    1,
+    "First restart delay; doubles per consecutive crash. CLI: --restart-backoff-ms.",
+    DEFAULTS.restartBackoffMs,
+  ).optional(),
+  restart_backoff_max_ms: wholeNumber(
+    1,
+    "Largest restart delay (≥ restart_backoff_ms). CLI: --restart-backoff-max-ms.",
+    DEFAULTS.restartBackoffMaxMs,
+  ).optional(),
+  max_restarts: wholeNumber(
+    0,
+    "Restarts allowed within 10 minutes before the service is failed; 0 = unlimited. " +
+      "CLI: --max-restarts.",
+    DEFAULTS.maxRestarts,
+  ).optional(),
+  log_level: logLevel.meta({
+    description: "Log verbosity of this service. CLI: --log-level.",
+    default: "info",
+  }).optional(),
+  tray: ignored("tray"),
+  heartbeat_enabled: ignored("heartbeat_enabled"),
+  heartbeat_interval_ms: ignored("heartbeat_interval_ms"),
+  heartbeat_timeout_ms: ignored("heartbeat_timeout_ms"),
+  heartbeat_max_failures: ignored("heartbeat_max_failures"),
+};
+
+const serverSchema = z.strictObject({
+  socket: path("Unix socket the mux listens on (its directory is created 0700). CLI: --socket."),
+  cmd: z.string({ error: "expected the server command (a string)" })
+    .regex(/\S/, { error: "expected the server command, not an empty string" })
+    .meta({
+      description: "The MCP server: a program in PATH or a path. Without args, a cmd with " +
+        "spaces is split like a shell would (quotes honoured; no shell is run). CLI: --cmd.",
+    }),
+  args: z.array(z.string({ error: "expected a string (quote numbers and booleans)" }), {
+    error: "expected a list of strings",
+  }).meta({ description: "Arguments for cmd, taken as-is (after expansion)." }).optional(),
+  service_name: z.string({ error: `expected ${SERVICE_NAME_RULE}` })
+    .regex(SERVICE_NAME_PATTERN, { error: `expected ${SERVICE_NAME_RULE}` })
+    .meta({
+      description: "Name in logs, errors and health. Default: the key under servers:. " +
+        "CLI: --service-name.",
+    }).optional(),
+  status_file: path("JSON status snapshot of this service.").optional(),
+  ...sharedKeys,
+}, { error: "expected a mapping of server settings" }).meta({
+  description: "One MCP server shared behind one Unix socket.",
+});
+
+const defaultsSchema = z.strictObject(sharedKeys, {
+  error: "expected a mapping of server settings",
+}).meta({
+  description: "Settings applied to every server; a server's own value wins, a CLI flag wins " +
+    "over both.",
+});
+
+const daemonSchema = z.strictObject({
+  control: path("Control socket of the daemon (status and commands).").optional(),
+  log_format: z.enum(["text", "json"], { error: "expected one of text, json" })
+    .meta({ description: "Log output format (logs go to stderr). CLI: --log-format." })
+    .optional(),
+  log_level: logLevel.meta({ description: "Log verbosity of the daemon. CLI: --log-level." })
+    .optional(),
+  status_file: path("JSON status snapshot of every service.").optional(),
+}, { error: "expected a mapping of daemon settings" }).meta({
+  description: "Settings of the daemon process itself.",
+});
+
+const fileObject = z.strictObject({
+  $schema: z.string({ error: "expected a string" })
+    .meta({ description: "JSON Schema reference for editors; ignored." }).optional(),
+  version: z.unknown().meta({ description: "Reserved for future format versions; ignored." })
+    .optional(),
+  daemon: daemonSchema.optional(),
+  defaults: defaultsSchema.optional(),
+  servers: z.record(z.string(), serverSchema, {
+    error: "expected a mapping of service names to server settings",
+  }).meta({
+    description: "The services, by name (letters, digits, . _ - @).",
+    propertyNames: { pattern: SERVICE_NAME_PATTERN.source },
+    minProperties: 1,
+  }),
+}, { error: "expected a mapping with a servers: key" }).meta({
+  title: "rmcp-mux configuration",
+  description: "Services the rmcp-mux daemon runs: one shared MCP server per Unix socket.",
+});
+
+/** Settings shared by a server entry and `defaults:`, as validated (before expansion). */
+export interface SharedData {
+  cwd?: string | undefined;
+  env?: Record<string, string> | undefined;
+  max_active_clients?: number | undefined;
+  client_wait_ms?: number | undefined;
+  lazy_start?: boolean | undefined;
+  serialize?: boolean | undefined;
+  max_request_bytes?: number | undefined;
+  max_response_bytes?: number | undefined;
+  request_timeout_ms?: number | undefined;
+  restart_backoff_ms?: number | undefined;
+  restart_backoff_max_ms?: number | undefined;
+  max_restarts?: number | undefined;
+  log_level?: LogLevel | undefined;
+  tray?: unknown;
+  heartbeat_enabled?: unknown;
+  heartbeat_interval_ms?: unknown;
+  heartbeat_timeout_ms?: unknown;
+  heartbeat_max_failures?: unknown;
+}
+
+/** One entry under `servers:`, as validated (before expansion). */
+export interface ServerData extends SharedData {
+  socket: string;
+  cmd: string;
+  args?: string[] | undefined;
+  service_name?: string | undefined;
+  status_file?: string | undefined;
+}
+
+/** `daemon:`, as validated (before expansion). */
+export interface DaemonData {
+  control?: string | undefined;
+  log_format?: LogFormat | undefined;
+  log_level?: LogLevel | undefined;
+  status_file?: string | undefined;
+}
+
+/** The whole file, as validated (before expansion). */
+export interface FileData {
+  $schema?: string | undefined;
+  version?: unknown;
+  daemon?: DaemonData | undefined;
+  defaults?: SharedData | undefined;
+  servers: Record<string, ServerData>;
+}
+
+/**
+ * The whole file. TypeScript checks that it yields {@link FileData}, so the
+ * interfaces above cannot drift from the schema.
+ */
+export const fileSchema: z.ZodType<FileData> = fileObject;
+
+/** Allowed keys of each kind of mapping, for "did you mean" suggestions. */
+export const KNOWN_KEYS: Readonly<Record<"file" | "server" | "defaults" | "daemon", string[]>> = {
+  file: Object.keys(fileObject.shape),
+  server: Object.keys(serverSchema.shape),
+  defaults: Object.keys(defaultsSchema.shape),
+  daemon: Object.keys(daemonSchema.shape),
+};
+
+/**
+ * The JSON Schema (draft-07) of the config file, generated from the same zod
+ * schema that validates files; `deno task schema` writes it to
+ * `docs/config.schema.json`.
+ *
+ * @example
+ * ```ts
+ * import { configJsonSchema } from "./schema.ts";
+ *
+ * const schema = configJsonSchema();
+ * console.log(schema.title); // "rmcp-mux configuration"
+ * ```
+ */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(fileObject, { target: "draft-7" }) as Record<string, unknown>;
+}
+
+/**
+ * The text of `docs/config.schema.json`: {@link configJsonSchema} as
+ * 2-space-indented JSON with a final newline.
+ *
+ * @example
+ * ```ts
+ * import { configSchemaText } from "./schema.ts";
+ *
+ * console.log(configSchemaText().startsWith("{")); // true
+ * ```
+ */
+export function configSchemaText(): string {
+  return JSON.stringify(configJsonSchema(), null, 2) + "\n";
+}

@@ -1,0 +1,196 @@
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
+import { ConfigError } from "../../src/config/errors.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import { configError, parseYaml, problems, text, yamlProblems } from "./_support.ts";
+
+const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
+
+Deno.test("validation: wrong type names file, line, column, key path, expectation and value", () => {
+  deepStrictEqual(yamlProblems([...GITHUB, "    max_restarts: five"]), [
+    'config.yaml:5:19 servers.github.max_restarts: expected a whole number ≥ 0, got "five"',
+  ]);
+  deepStrictEqual(yamlProblems([...GITHUB, "    lazy_start: yes"]), [
+    'config.yaml:5:17 servers.github.lazy_start: expected true or false, got "yes"',
+  ]);
+  deepStrictEqual(yamlProblems([...GITHUB, "    args: -y"]), [
+    'config.yaml:5:11 servers.github.args: expected a list of strings, got "-y"',
+  ]);
+  deepStrictEqual(yamlProblems([...GITHUB, "    args: [-y, 5]"]), [
+    "config.yaml:5:16 servers.github.args[1]: expected a string (quote numbers and booleans), " +
+    "got 5",
+  ]);
+  deepStrictEqual(yamlProblems(["servers:", "  github: /run/gh.sock"]), [
+    'config.yaml:2:11 servers.github: expected a mapping of server settings, got "/run/gh.sock"',
+  ]);
+  deepStrictEqual(yamlProblems(["servers: [a, b]"]), [
+    "config.yaml:1:10 servers: expected a mapping of service names to server settings, got a list",
+  ]);
+});
+
+Deno.test("validation: negative, fractional and too-small numbers use resolveOptions' minimums", () => {
+  deepStrictEqual(yamlProblems([...GITHUB, "    max_restarts: -1"]), [
+    "config.yaml:5:19 servers.github.max_restarts: expected a whole number ≥ 0, got -1",
+  ]);
+  deepStrictEqual(yamlProblems([...GITHUB, "    request_timeout_ms: 1.5"]), [
+    "config.yaml:5:25 servers.github.request_timeout_ms: expected a whole number ≥ 0, got 1.5",
+  ]);
+  deepStrictEqual(yamlProblems([...GITHUB, "    max_active_clients: 0"]), [
+    "config.yaml:5:25 servers.github.max_active_clients: expected a whole number ≥ 1, got 0",
+  ]);
+  deepStrictEqual(yamlProblems([...GITHUB, "    max_request_bytes: 10"]), [
+    "config.yaml:5:24 servers.github.max_request_bytes: expected a whole number ≥ 64, got 10",
+  ]);
+  deepStrictEqual(yamlProblems(["defaults:", "  restart_backoff_ms: 0", ...GITHUB]), [
+    "config.yaml:2:23 defaults.restart_backoff_ms: expected a whole number ≥ 1, got 0",
+  ]);
+});
+
+Deno.test("validation: a missing socket or cmd points at the server", () => {
+  deepStrictEqual(yamlProblems(["servers:", "  github:", "    args: []"]), [
+    'config.yaml:2:3 servers.github: missing "socket" (the Unix socket path the mux listens on)',
+    'config.yaml:2:3 servers.github: missing "cmd" (the MCP server command)',
+  ]);
+  deepStrictEqual(yamlProblems(["servers:", "  github: { socket: /gh.sock, cmd: '  ' }"]), [
+    "config.yaml:2:36 servers.github.cmd: expected the server command, not an empty string, " +
+    'got "  "',
+  ]);
+  deepStrictEqual(yamlProblems(["daemon: {}"]), [
+    'config.yaml: missing "servers" (a mapping of service names to server settings)',
+  ]);
+  deepStrictEqual(yamlProblems(["servers: {}"]), [
+    "config.yaml:1:1 servers: expected at least one server",
+  ]);
+});
+
+Deno.test("validation: unknown keys are errors, with a suggestion when one is close", () => {
+  deepStrictEqual(yamlProblems([...GITHUB, "    max_restart: 5", "    lazyStart: true"]), [
+    'config.yaml:5:5 servers.github.max_restart: unknown key "max_restart" ' +
+    '(did you mean "max_restarts"?)',
+    'config.yaml:6:5 servers.github.lazyStart: unknown key "lazyStart" (did you mean "lazy_start"?)',
+  ]);
+  deepStrictEqual(yamlProblems(["daemon: { log-format: json }", ...GITHUB]), [
+    'config.yaml:1:11 daemon.log-format: unknown key "log-format" (did you mean "log_format"?)',
+  ]);
+  deepStrictEqual(yamlProblems(["sevrers: {}"]), [
+    'config.yaml:1:1 sevrers: unknown key "sevrers" (did you mean "servers"?)',
+    'config.yaml: missing "servers" (a mapping of service names to server settings)',
+  ]);
+  const [far] = yamlProblems([...GITHUB, "    colour: blue"]);
+  match(far!, /^config\.yaml:5:5 servers\.github\.colour: unknown key "colour": expected one of /);
+  match(far!, /socket, cmd, args, .*max_restarts, log_level$/);
+  ok(!far!.includes("heartbeat"), "ignored Rust keys are not offered");
+});
+
+Deno.test("validation: per-server keys are refused under defaults; MCP host configs are named", () => {
+  deepStrictEqual(yamlProblems(["defaults:", "  socket: /x.sock", "  args: []", ...GITHUB]), [
+    'config.yaml:2:3 defaults.socket: "socket" is set per server, not under defaults:',
+    'config.yaml:3:3 defaults.args: "args" is set per server, not under defaults:',
+  ]);
+  const [host] = yamlProblems(["mcpServers:", "  x: { command: npx }", ...GITHUB]);
+  match(host!, /^config\.yaml:1:1 mcpServers: unknown key "mcpServers": that is an MCP host's/);
+});
+
+Deno.test("validation: log_level and log_format must be one of the names", () => {
+  deepStrictEqual(yamlProblems([...GITHUB, "    log_level: verbose"]), [
+    "config.yaml:5:16 servers.github.log_level: expected one of trace, debug, info, warn, " +
+    'error, got "verbose"',
+  ]);
+  deepStrictEqual(yamlProblems(["daemon: { log_format: xml }", ...GITHUB]), [
+    'config.yaml:1:23 daemon.log_format: expected one of text, json, got "xml"',
+  ]);
+});
+
+Deno.test("validation: every problem is reported at once, in file order", () => {
+  const error = configError(() =>
+    parseYaml([
+      "servers:",
+      "  a:",
+      "    socket: ${NOPE}/a.sock",
+      "    cmd: a",
+      "    max_restarts: five",
+      "  b:",
+      "    cmd: b",
+      "    tray: true",
+      "    colour: red",
+      "  bad name: { socket: /c.sock, cmd: c, env: { K: 1 } }",
+    ])
+  );
+  ok(error instanceof ConfigError);
+  strictEqual(error.name, "ConfigError");
+  strictEqual(
+    error.message,
+    [
+      "6 problems in config.yaml:",
+      "config.yaml:3:13 servers.a.socket: environment variable NOPE is not set " +
+      "(write ${NOPE:-default} for a fallback)",
+      'config.yaml:5:19 servers.a.max_restarts: expected a whole number ≥ 0, got "five"',
+      'config.yaml:6:3 servers.b: missing "socket" (the Unix socket path the mux listens on)',
+      'config.yaml:9:5 servers.b.colour: unknown key "colour": expected one of socket, cmd, ' +
+      "args, service_name, status_file, cwd, env, max_active_clients, client_wait_ms, " +
+      "lazy_start, serialize, max_request_bytes, max_response_bytes, request_timeout_ms, " +
+      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level",
+      'config.yaml:10:3 servers["bad name"]: "bad name" is not a service name: letters, digits, ' +
+      '".", "_", "-", "@"',
+      'config.yaml:10:50 servers["bad name"].env.K: expected a string (quote numbers and ' +
+      "booleans), got a number",
+    ].join("\n"),
+  );
+  deepStrictEqual(error.issues[0], {
+    file: "config.yaml",
+    line: 3,
+    column: 13,
+    keyPath: "servers.a.socket",
+    message: "environment variable NOPE is not set (write ${NOPE:-default} for a fallback)",
+  });
+});
+
+Deno.test("validation: env values never appear in messages, even when of the wrong type", () => {
+  const lines = problems(() =>
+    parseConfig(
+      text(
+        ...GITHUB,
+        "    env:",
+        "      TOKEN: 123456789",
+        "      OTHER: ${SECRET}x",
+        "    cwd: 5",
+      ),
+      "config.yaml",
+      { env: { SECRET: "hunter2-very-secret" } },
+    )
+  );
+  deepStrictEqual(lines, [
+    "config.yaml:6:14 servers.github.env.TOKEN: expected a string (quote numbers and booleans), " +
+    "got a number",
+    "config.yaml:8:10 servers.github.cwd: expected a path (a string), got 5",
+  ]);
+  ok(!lines.join("\n").includes("123456789"));
+  ok(!lines.join("\n").includes("hunter2"));
+});
+
+Deno.test("validation: a bare ~ is YAML's null; the message says so", () => {
+  deepStrictEqual(yamlProblems([...GITHUB, "    cwd: ~"]), [
+    "config.yaml:5:10 servers.github.cwd: expected a path (a string), got null (an empty value) " +
+    '(a bare ~ is null in YAML: write "~" in quotes for the home directory)',
+  ]);
+});
+
+Deno.test("validation: an empty file, or one that is not a mapping", () => {
+  deepStrictEqual(problems(() => parseConfig("", "c.yaml", { env: {} })), [
+    "c.yaml: the file is empty: expected a mapping with a servers: key",
+  ]);
+  deepStrictEqual(problems(() => parseConfig("# nothing\n", "c.yaml", { env: {} })), [
+    "c.yaml: the file is empty: expected a mapping with a servers: key",
+  ]);
+  deepStrictEqual(problems(() => parseConfig("- a\n", "c.yaml", { env: {} })), [
+    "c.yaml: expected a mapping with a servers: key, got a list",
+  ]);
+});
+
+Deno.test("validation: env names may not hold '='; env must be a mapping", () => {
+  deepStrictEqual(yamlProblems([...GITHUB, "    env: { 'A=B': x }"]), [
+    'config.yaml:5:12 servers.github.env["A=B"]: expected a variable name (without "=")',
+  ]);
+  deepStrictEqual(yamlProblems(["defaults: { env: [A=1] }", ...GITHUB]), [
+    "config.yaml:1:18 defaults.env: expected a mapping of variable names to strings, got a list",
+  ]);
+});

@@ -1,0 +1,130 @@
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { parseYaml } from "./_support.ts";
+
+const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
+
+Deno.test("parseConfig: a minimal file", () => {
+  const config = parseYaml(["servers:", "  memory:", "    socket: /run/m.sock", "    cmd: mem"]);
+  strictEqual(config.path, "config.yaml");
+  deepStrictEqual(config.daemon, {});
+  deepStrictEqual(config.warnings, []);
+  deepStrictEqual(config.services, [{
+    name: "memory",
+    options: { socket: "/run/m.sock", cmd: "mem", args: [], serviceName: "memory" },
+  }]);
+});
+
+Deno.test("parseConfig: every server key maps to its MuxOptions field", () => {
+  const config = parseYaml([
+    ...GITHUB,
+    "    args: [a, b]",
+    "    cwd: /srv",
+    "    env: { A: x }",
+    "    service_name: gh",
+    "    max_active_clients: 2",
+    "    client_wait_ms: 3",
+    "    lazy_start: true",
+    "    serialize: true",
+    "    max_request_bytes: 100",
+    "    max_response_bytes: 200",
+    "    request_timeout_ms: 0",
+    "    restart_backoff_ms: 4",
+    "    restart_backoff_max_ms: 5",
+    "    max_restarts: 0",
+    "    log_level: warn",
+    "    status_file: /run/gh.json",
+  ]);
+  deepStrictEqual(config.services[0], {
+    name: "github",
+    options: {
+      socket: "/run/gh.sock",
+      cmd: "gh-server",
+      args: ["a", "b"],
+      cwd: "/srv",
+      env: { A: "x" },
+      serviceName: "gh",
+      maxActiveClients: 2,
+      clientWaitMs: 3,
+      lazyStart: true,
+      serialize: true,
+      maxRequestBytes: 100,
+      maxResponseBytes: 200,
+      requestTimeoutMs: 0,
+      restartBackoffMs: 4,
+      restartBackoffMaxMs: 5,
+      maxRestarts: 0,
+      statusFile: "/run/gh.json",
+    },
+    logLevel: "warn",
+    statusFile: "/run/gh.json",
+  });
+});
+
+Deno.test("parseConfig: daemon settings", () => {
+  const config = parseYaml([
+    "daemon:",
+    "  control: ~/.rmcp-mux/control.sock",
+    "  log_format: json",
+    "  log_level: debug",
+    "  status_file: ${STATE:-/var/lib}/status.json",
+    ...GITHUB,
+  ]);
+  deepStrictEqual(config.daemon, {
+    control: "/home/ada/.rmcp-mux/control.sock",
+    logFormat: "json",
+    logLevel: "debug",
+    statusFile: "/var/lib/status.json",
+  });
+});
+
+Deno.test("parseConfig: services come sorted by name; $schema and version are tolerated", () => {
+  const config = parseYaml([
+    "$schema: ./docs/config.schema.json",
+    "version: 1",
+    "servers:",
+    "  zeta: { socket: /z.sock, cmd: z }",
+    "  Alpha: { socket: /A.sock, cmd: a }",
+    "  beta: { socket: /b.sock, cmd: b }",
+  ]);
+  deepStrictEqual(config.services.map((s) => s.name), ["Alpha", "beta", "zeta"]);
+});
+
+Deno.test("Rust keys load with a warning each; they change nothing", () => {
+  const config = parseYaml([
+    "defaults: { heartbeat_enabled: true }",
+    ...GITHUB,
+    "    tray: true",
+    "    heartbeat_interval_ms: 1000",
+    "    heartbeat_timeout_ms: 1000",
+    "    heartbeat_max_failures: 3",
+  ]);
+  deepStrictEqual(config.warnings, [
+    "config.yaml:1:13 defaults.heartbeat_enabled: ignored: there is no heartbeat: a dead server " +
+    "is noticed when it exits, a stuck one by request_timeout_ms",
+    "config.yaml:6:5 servers.github.tray: ignored: the Rust rmcp-mux's tray icon is not supported",
+    "config.yaml:7:5 servers.github.heartbeat_interval_ms: ignored: there is no heartbeat " +
+    "(see request_timeout_ms)",
+    "config.yaml:8:5 servers.github.heartbeat_timeout_ms: ignored: there is no heartbeat " +
+    "(see request_timeout_ms)",
+    "config.yaml:9:5 servers.github.heartbeat_max_failures: ignored: there is no heartbeat " +
+    "(see max_restarts)",
+  ]);
+  deepStrictEqual(config.services[0]?.options, {
+    socket: "/run/gh.sock",
+    cmd: "gh-server",
+    args: [],
+    serviceName: "github",
+  });
+});
+
+Deno.test("YAML anchors and merge keys work", () => {
+  const config = parseYaml([
+    "servers:",
+    "  a: &a { socket: /a.sock, cmd: npx, max_restarts: 7 }",
+    "  b: { <<: *a, socket: /b.sock }",
+  ]);
+  deepStrictEqual(config.services.map((s) => [s.options.socket, s.options.maxRestarts]), [
+    ["/a.sock", 7],
+    ["/b.sock", 7],
+  ]);
+});

@@ -1,0 +1,177 @@
+/**
+ * One YAML file runs a fleet in one daemon process; `rmcp-mux status` shows
+ * it truthfully; restart/stop/start/reload/SIGHUP work on the live daemon
+ * without disturbing other services.
+ */
+
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { CliProcess, runCli } from "../_helpers/cli.ts";
+import { connectClient, RawConnection, ROOT, textOf } from "../_helpers/mux.ts";
+
+const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
+const DENO = Deno.execPath();
+
+function fleet(dir: string, extra = ""): string {
+  return `# a fleet: one real reference server, one steady fixture, one crash loop
+defaults:
+  restart_backoff_ms: 20
+  restart_backoff_max_ms: 100
+servers:
+  everything:
+    socket: ${dir}/everything.sock
+    cmd: ${DENO}
+    args: [run, -A, --quiet, "npm:@modelcontextprotocol/server-everything@2026.8.31", stdio]
+    cwd: ${ROOT}
+  steady:
+    socket: ${dir}/steady.sock
+    cmd: ${DENO} run -A --quiet ${FIXTURE}
+  crashy:
+    socket: ${dir}/crashy.sock
+    cmd: ${DENO}
+    args: [run, -A, --quiet, ${FIXTURE}, --crash-on-start]
+    max_restarts: 0
+${extra}`;
+}
+
+async function tempDir(): Promise<string & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-fleet-" });
+  return Object.assign(dir, {
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  }) as string & AsyncDisposable;
+}
+
+async function statusJson(config: string) {
+  const run = await runCli(["status", "--config", config, "--json"]);
+  assertEquals(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout) as {
+    services: {
+      name: string;
+      state: string;
+      mux?: { server: { phase: string; pid?: number }; restarts: { total: number } };
+    }[];
+  };
+}
+
+Deno.test("a fleet from one file: real clients served while a neighbour crash-loops; status tells the truth", async () => {
+  await using dir = await tempDir();
+  const config = `${dir}/mux.yaml`;
+  await Deno.writeTextFile(config, fleet(dir));
+  await using daemon = new CliProcess(["--config", config]);
+  await daemon.waitForLine(/Daemon running 3 services; control socket .*mux\.control\.sock/);
+  await using real = await connectClient(`${dir}/everything.sock`, "real");
+  await using steady = await RawConnection.open(`${dir}/steady.sock`);
+  await steady.initialize();
+  for (let i = 0; i < 10; i++) {
+    const echo = await real.client.callTool({ name: "echo", arguments: { message: `m${i}` } });
+    assertEquals(textOf(echo), `Echo: m${i}`);
+    await steady.send({
+      jsonrpc: "2.0",
+      id: i,
+      method: "tools/call",
+      params: { name: "echo", arguments: { text: `s${i}` } },
+    });
+    assertEquals(textOf((await steady.answer(i)).result), `s${i}`);
+  }
+  const status = await statusJson(config);
+  assertEquals(status.services.map((s) => s.name), ["crashy", "everything", "steady"]);
+  const crashy = status.services[0]!;
+  assert(crashy.mux!.restarts.total > 0, "the crash loop shows in status");
+  assertEquals(status.services[2]!.mux!.restarts.total, 0);
+  const text = await runCli(["status", "--config", config]);
+  assertMatch(text.stdout, /^crashy\s+(restarting|starting)/m);
+  assertMatch(text.stdout, /^everything\s+running\s+\d+/m);
+  const verbose = await runCli(["status", "--config", config, "-v"]);
+  assertMatch(verbose.stdout, /stderr: fake server: crashing on start as asked/);
+  // shutdown: exit 0, every socket gone.
+  const shutdown = await runCli(["shutdown", "--config", config]);
+  assertEquals(shutdown.code, 0);
+  assertEquals((await daemon.child.status).code, 0);
+  const left = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".sock"));
+  assertEquals(left, []);
+});
+
+Deno.test("control commands and SIGHUP reload on a live daemon; bad files are refused", async () => {
+  await using dir = await tempDir();
+  const config = `${dir}/mux.yaml`;
+  const one = (name: string, flags = "") =>
+    `  ${name}:\n    socket: ${dir}/${name}.sock\n    cmd: ${DENO} run -A --quiet ${FIXTURE} ${flags}\n`;
+  await Deno.writeTextFile(config, `servers:\n${one("keep")}${one("change")}${one("drop")}`);
+  await using daemon = new CliProcess(["--config", config]);
+  await daemon.waitForLine(/Daemon running 3 services/);
+  await using kept = await RawConnection.open(`${dir}/keep.sock`);
+  await kept.initialize();
+
+  const restart = await runCli(["restart", "keep", "--config", config]);
+  assertEquals(restart.code, 0, restart.stderr);
+  assertMatch(restart.stdout, /^restarted keep: running \(pid \d+\)/);
+  await kept.send({ jsonrpc: "2.0", id: "r", method: "ping" });
+  assertEquals((await kept.answer("r")).result, {}, "still connected across the restart");
+
+  assertMatch(
+    (await runCli(["stop", "drop", "--config", config])).stdout,
+    /^stopped drop: stopped/,
+  );
+  assertMatch(
+    (await runCli(["start", "drop", "--config", config])).stdout,
+    /^started drop: running/,
+  );
+  const unknown = await runCli(["stop", "ghost", "--config", config]);
+  assertEquals(unknown.code, 1);
+  assertMatch(unknown.stderr, /unknown service "ghost"; this daemon runs: change, drop, keep/);
+
+  // SIGHUP: add one, remove one, change one, keep one.
+  await Deno.writeTextFile(
+    config,
+    `servers:\n${one("keep")}${one("change", "--no-list-changed")}${one("added")}`,
+  );
+  daemon.child.kill("SIGHUP");
+  await daemon.waitForLine(/Reloaded: 1 added, 1 removed, 1 changed, 1 unchanged/);
+  await kept.send({ jsonrpc: "2.0", id: "k", method: "ping" });
+  assertEquals((await kept.answer("k")).result, {}, "the unchanged service kept its client");
+  const names = (await statusJson(config)).services.map((s) => s.name);
+  assertEquals(names, ["added", "change", "keep"]);
+
+  // A broken file is refused; the running configuration stays.
+  await Deno.writeTextFile(
+    config,
+    `servers:\n  keep:\n    socket: ${dir}/keep.sock\n    cmd: 42\n`,
+  );
+  const reload = await runCli(["reload", "--config", config]);
+  assertEquals(reload.code, 1);
+  assertMatch(reload.stderr, /mux\.yaml:4:\d+ servers\.keep\.cmd/);
+  assertEquals((await statusJson(config)).services.length, 3);
+  await runCli(["shutdown", "--config", config]);
+  assertEquals((await daemon.child.status).code, 0);
+});
+
+Deno.test("config check: resolved services on success; file:line:col and the key on failure", async () => {
+  await using dir = await tempDir();
+  const good = `${dir}/good.yaml`;
+  await Deno.writeTextFile(
+    good,
+    `servers:\n  memory:\n    socket: ~/m.sock\n    cmd: npx -y server-memory\n    env:\n      TOKEN: s3cret\n`,
+  );
+  const ok = await runCli(["config", "check", good]);
+  assertEquals(ok.code, 0, ok.stderr);
+  assertMatch(ok.stdout, /memory\n {2}socket: {2}\/.*\/m\.sock\n {2}command: npx -y server-memory/);
+  assertMatch(ok.stdout, /env: {5}TOKEN=\*\*\*/);
+  assert(!ok.stdout.includes("s3cret"), "secrets are never printed");
+  const bad = `${dir}/bad.yaml`;
+  await Deno.writeTextFile(
+    bad,
+    `servers:\n  github:\n    socket: /s\n    cmd: x\n    max_restarts: five\n`,
+  );
+  const failed = await runCli(["config", "check", bad]);
+  assertEquals(failed.code, 1);
+  assertMatch(
+    failed.stderr,
+    /bad\.yaml:5:19 servers\.github\.max_restarts: expected a whole number/,
+  );
+});
+
+Deno.test("no --cmd, no --config and no default file: one clear line, exit 2", async () => {
+  await using dir = await tempDir();
+  const run = await runCli([], { env: { XDG_CONFIG_HOME: `${dir}/nothing-here` } });
+  assertEquals(run.code, 2);
+  assertMatch(run.stderr, /nothing to run: give --socket PATH --cmd PROGRAM .* or --config FILE/);
+});
