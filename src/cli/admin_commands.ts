@@ -10,6 +10,7 @@ import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
+import { reportError } from "./lifecycle.ts";
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
 import { STATUS_METHOD } from "../router/router.ts";
 import type { MuxStatus } from "../server/mux_server.ts";
@@ -62,7 +63,7 @@ export async function runStatusCommand(command: StatusCommand): Promise<number> 
         );}
       return 0;
     } catch (error) {
-      return report(error);
+      return reportError(error);
     }
   }
   const stop = new AbortController();
@@ -103,7 +104,7 @@ export async function runControlCommand(command: ControlCommandLine): Promise<nu
     console.log(describeOutcome(command, result));
     return 0;
   } catch (error) {
-    return report(error);
+    return reportError(error);
   }
 }
 
@@ -169,22 +170,10 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
     console.log(`control socket: ${controlPathOf(config)}`);
     return 0;
   } catch (error) {
-    return report(error);
+    return reportError(error);
   }
 }
 
 function quote(word: string): string {
   return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-function report(error: unknown): number {
-  if (error instanceof ControlError || error instanceof ConfigError) {
-    writeStderr(`${NAME}: ${error.message}\n`);
-    return 1;
-  }
-  if (error instanceof Deno.errors.NotFound) {
-    writeStderr(`${NAME}: ${error.message}\n`);
-    return 1;
-  }
-  throw error;
 }

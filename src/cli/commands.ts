@@ -6,13 +6,12 @@
  */
 
 import type { MuxOptions } from "../config/options.ts";
-import { OptionError } from "../config/options.ts";
 import { checkHealth } from "../health/check.ts";
 import { ConnectError, runProxy } from "../proxy/proxy.ts";
 import { MuxServer } from "../server/mux_server.ts";
-import { SocketPathError } from "../server/socket_path.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
+import { reportError, untilStopped } from "./lifecycle.ts";
 import { setupLogging, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
@@ -28,11 +27,7 @@ export async function runMuxCommand(options: MuxOptions, log: LogSettings): Prom
   try {
     server = await MuxServer.start(options);
   } catch (error) {
-    if (error instanceof OptionError || error instanceof SocketPathError) {
-      writeStderr(`${NAME}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportError(error);
   }
   return await serveUntilSignal(server);
 }
@@ -54,11 +49,7 @@ export async function runDemoCommand(
   try {
     mux = await MuxServer.start({ serviceName: "everything", ...options, ...server, socket });
   } catch (error) {
-    if (error instanceof OptionError || error instanceof SocketPathError) {
-      writeStderr(`${NAME}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    return reportError(error);
   }
   const self = viaDeno
     ? `${exec} run -A ${new URL("../../main.ts", import.meta.url).pathname}`
@@ -114,20 +105,8 @@ export async function runHealthCommand(
 }
 
 async function serveUntilSignal(server: MuxServer): Promise<number> {
-  let signals = 0;
-  const stop = () => {
-    // A second Ctrl+C means "now": the server's process group gets SIGKILL on exit anyway.
-    if (++signals > 1) Deno.exit(130);
-    void server.close();
-  };
   const ignoreHup = () => writeStderr(`${NAME}: SIGHUP ignored (nothing to reload)\n`);
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGHUP", ignoreHup);
-  await server.closed;
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
-  Deno.removeSignalListener("SIGHUP", ignoreHup);
+  await untilStopped(server.closed, () => void server.close(), ignoreHup);
   return 0;
 }
 

@@ -15,10 +15,10 @@ import { ControlServer } from "../control/server.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
-import { SocketPathError } from "../server/socket_path.ts";
 import { StatusFileWriter } from "../server/status_file.ts";
 import { NAME } from "../version.ts";
 import type { Command, LogSettings } from "./args.ts";
+import { reportError, untilStopped } from "./lifecycle.ts";
 import { setupLogging, writeStderr } from "./logging.ts";
 
 type DaemonCommand = Extract<Command, { kind: "daemon" }>;
@@ -87,11 +87,6 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
   const statusFile = config.daemon.statusFile
     ? new StatusFileWriter(config.daemon.statusFile, () => daemon.status(), logger)
     : undefined;
-  let signals = 0;
-  const stop = () => {
-    if (++signals > 1) Deno.exit(130);
-    void daemon.close();
-  };
   const reload = () => {
     daemon.reload().catch((error) =>
       logger.error("Reload refused, the running configuration stays: {error}", {
@@ -99,13 +94,7 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
       })
     );
   };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
-  Deno.addSignalListener("SIGHUP", reload);
-  await daemon.closed;
-  Deno.removeSignalListener("SIGINT", stop);
-  Deno.removeSignalListener("SIGTERM", stop);
-  Deno.removeSignalListener("SIGHUP", reload);
+  await untilStopped(daemon.closed, () => void daemon.close(), reload);
   await control.close();
   await statusFile?.close();
   return 0;
@@ -135,13 +124,5 @@ function fail(error: unknown, defaultPath?: string): number {
     );
     return 2;
   }
-  if (error instanceof ConfigError || error instanceof SocketPathError) {
-    writeStderr(`${NAME}: ${error.message}\n`);
-    return 1;
-  }
-  if (error instanceof Deno.errors.NotFound) {
-    writeStderr(`${NAME}: ${error.message}\n`);
-    return 1;
-  }
-  throw error;
+  return reportError(error);
 }
