@@ -18,6 +18,7 @@ import { preview } from "../log/logger.ts";
 import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
+import { checkServerHealth } from "./health_feature.ts";
 import { allowsBatches } from "./negotiate.ts";
 import type { PendingEntry } from "./pending.ts";
 import type { SerialGate } from "./serial_gate.ts";
@@ -61,7 +62,7 @@ export class ClientMessages {
       return this.#ctx.notify(session, resultResponse(request.id, {}));
     }
     if (request?.method === HEALTH_METHOD) {
-      return void this.#ctx.upstream.health(session.target, request.id);
+      return void checkServerHealth(this.#ctx, session.target, request.id);
     }
     if (request?.method === STATUS_METHOD) {
       return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
@@ -172,7 +173,7 @@ export class ClientMessages {
         }
         return ctx.upstream.initializeClient(session, request);
       case HEALTH_METHOD:
-        return void ctx.upstream.health(target, request.id);
+        return void checkServerHealth(ctx, target, request.id);
       case STATUS_METHOD:
         return ctx.reply(target, resultResponse(request.id, ctx.status()));
       case "resources/subscribe":

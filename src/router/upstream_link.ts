@@ -19,6 +19,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { serverCapabilitiesFor } from "./capabilities.ts";
+import { OwnRequests } from "./own_requests.ts";
 import { LATEST_PROTOCOL_VERSION, negotiateVersion } from "./negotiate.ts";
 import type { PendingEntry, PendingTable, ReplyTarget } from "./pending.ts";
 import type { ClientHello, ClientSession } from "./session.ts";
@@ -67,21 +68,12 @@ interface InitWaiter {
   deadline: number;
 }
 
-interface InternalRequest {
-  method: string;
-  resolve: (response: JsonRpcResponse) => void;
-  deadline: number;
-}
-
 interface OutboxItem {
   line: string;
   entry?: PendingEntry<ClientSession>;
   session?: ClientSession;
   internalId?: string;
 }
-
-/** How long a health check waits for the server's answer to `ping`. */
-export const HEALTH_PING_TIMEOUT_MS = 10_000;
 
 /** The upstream connection as the router sees it. */
 export class UpstreamLink {
@@ -98,8 +90,7 @@ export class UpstreamLink {
   #state: ServerState = { phase: "idle" };
   #outbox: OutboxItem[] = [];
   #initWaiters: InitWaiter[] = [];
-  readonly #internal = new Map<string, InternalRequest>();
-  #nextInternal = 1;
+  readonly #own = new OwnRequests();
   #roomWaiters: (() => void)[] = [];
 
   constructor(options: UpstreamLinkOptions) {
@@ -200,7 +191,7 @@ export class UpstreamLink {
         reason,
       });
     }
-    this.#failInternal(
+    this.#own.failAll(
       ErrorCode.ServerUnavailable,
       `server "${this.#o.service}" exited (${reason})`,
     );
@@ -247,16 +238,16 @@ export class UpstreamLink {
   > {
     const refusal = this.refusal(method);
     if (refusal) return Promise.resolve(errorResponse(null, ...refusal));
-    const id = `rmcp-mux:${this.#nextInternal++}`;
-    const timeout = timeoutMs ?? this.#o.requestTimeoutMs;
-    const deadline = timeout > 0 ? this.#o.now() + timeout : Infinity;
+    const { id, deadline, answer } = this.#own.add(
+      method,
+      timeoutMs ?? this.#o.requestTimeoutMs,
+      this.#o.now(),
+    );
     const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
-    return new Promise((resolve) => {
-      this.#internal.set(id, { method, resolve, deadline });
-      this.#o.armSweep(deadline);
-      if (this.#phase === "ready" && this.#port) this.#port.send(line);
-      else this.#hold({ line, internalId: id });
-    });
+    this.#o.armSweep(deadline);
+    if (this.#phase === "ready" && this.#port) this.#port.send(line);
+    else this.#hold({ line, internalId: id });
+    return answer;
   }
 
   /** Tell the server to stop working on a request. */
@@ -289,46 +280,26 @@ export class UpstreamLink {
     if (!this.#port) this.#o.onDemand();
   }
 
-  /** The mux's health check: a real `ping` round trip to the server. */
-  async health(target: Target, id: JsonRpcId): Promise<void> {
-    if (this.#closing) return this.#o.reply(target, errorResponse(id, ...this.refusal("health")!));
-    if (this.#phase !== "ready" || !this.#port) {
-      const detail = this.#phase === "init_failed" && this.#initError
-        ? `server "${this.#o.service}" is running but ${this.#initError}`
-        : describeServerState(this.#o.service, this.#state, this.#o.now());
-      return this.#o.reply(
-        target,
-        errorResponse(id, ErrorCode.ServerUnavailable, detail, {
-          service: this.#o.service,
-          state: this.#state.phase,
-        }),
-      );
-    }
-    const started = this.#o.now();
-    const pong = await this.request("ping", undefined, HEALTH_PING_TIMEOUT_MS);
-    if (isErrorResponse(pong)) {
-      return this.#o.reply(
-        target,
-        errorResponse(
-          id,
-          pong.error.code === ErrorCode.RequestTimeout
-            ? ErrorCode.RequestTimeout
-            : ErrorCode.ServerUnavailable,
-          `server "${this.#o.service}" did not answer ping: ${pong.error.message}`,
-          { service: this.#o.service, state: this.#state.phase },
-        ),
-      );
-    }
-    this.#o.reply(
-      target,
-      resultResponse(id, {
-        status: "ok",
-        service: this.#o.service,
-        pid: this.#state.pid ?? null,
-        latencyMs: this.#o.now() - started,
-        serverInfo: this.#initResult?.serverInfo ?? null,
-      }),
-    );
+  /** Why the server is not ready, in words (for health and errors). */
+  notReadyReason(): string {
+    return this.#phase === "init_failed" && this.#initError
+      ? `server "${this.#o.service}" is running but ${this.#initError}`
+      : describeServerState(this.#o.service, this.#state, this.#o.now());
+  }
+
+  /** The supervisor's latest view of the process. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** The server's `serverInfo`, once initialized. */
+  get serverInfo(): unknown {
+    return this.#initResult?.serverInfo ?? null;
+  }
+
+  /** True once the mux is shutting down. */
+  get closing(): boolean {
+    return this.#closing;
   }
 
   /** Send a message the server is owed (answers to its own requests). */
@@ -339,13 +310,9 @@ export class UpstreamLink {
   /** A response to one of the mux's own requests (string ids). */
   onInternalResponse(id: string, response: JsonRpcResponse): void {
     if (id === this.#initId) return this.#onInitResponse(response);
-    const request = this.#internal.get(id);
-    if (!request) {
+    if (!this.#own.resolve(id, response)) {
       this.#o.log.debug("Response for unknown request {id}; dropped", { id });
-      return;
     }
-    this.#internal.delete(id);
-    request.resolve(response);
   }
 
   /** The server wrote a message over the size limit: fail its request if it was one. */
@@ -387,18 +354,7 @@ export class UpstreamLink {
       );
     }
     this.#initWaiters = keep;
-    for (const [id, request] of this.#internal) {
-      if (request.deadline > now) {
-        next = Math.min(next, request.deadline);
-        continue;
-      }
-      this.#internal.delete(id);
-      request.resolve(errorResponse(
-        null,
-        ErrorCode.RequestTimeout,
-        `no answer to ${request.method} within ${Math.round((request.deadline - now) / 1000)} s`,
-      ));
-    }
+    next = Math.min(next, this.#own.expire(now));
     return next;
   }
 
@@ -414,7 +370,7 @@ export class UpstreamLink {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
     this.#initError = null;
-    this.#initId = `rmcp-mux:init:${this.#nextInternal++}`;
+    this.#initId = this.#own.nextId("init");
     this.#port.send(JSON.stringify({
       jsonrpc: "2.0",
       id: this.#initId,
@@ -487,9 +443,7 @@ export class UpstreamLink {
     this.#outbox = [];
     for (const item of outbox) {
       if (item.internalId) {
-        const request = this.#internal.get(item.internalId);
-        this.#internal.delete(item.internalId);
-        request?.resolve(errorResponse(null, ErrorCode.ServerUnavailable, message, data));
+        this.#own.fail(item.internalId, ErrorCode.ServerUnavailable, message, data);
         continue;
       }
       if (!item.entry || this.#o.pending.take(item.entry.upstreamId) !== item.entry) continue;
@@ -536,7 +490,7 @@ export class UpstreamLink {
         item.entry.sent = true;
       } else if (item.session?.closed) {
         continue;
-      } else if (item.internalId && !this.#internal.has(item.internalId)) {
+      } else if (item.internalId && !this.#own.has(item.internalId)) {
         continue;
       }
       this.#port!.send(item.line);
@@ -568,14 +522,8 @@ export class UpstreamLink {
       this.#o.reply(w.session.target, errorResponse(w.request.id, code, message, data));
     }
     this.#outbox = [];
-    this.#failInternal(code, message);
+    this.#own.failAll(code, message);
     this.notifyRoom();
-  }
-
-  #failInternal(code: number, message: string): void {
-    const requests = [...this.#internal.values()];
-    this.#internal.clear();
-    for (const request of requests) request.resolve(errorResponse(null, code, message));
   }
 
   #clearInitTimer(): void {
