@@ -114,7 +114,7 @@ export class RawClient {
 
   /** Send a request; resolves with the whole response message (result or error). */
   request(method: string, params?: Record<string, unknown>): Promise<Message> {
-    if (this.#closed) return Promise.reject(this.#error ?? new Error("client closed"));
+    if (this.#closed) return Promise.resolve(lostAnswer(null, this.#error));
     const id = this.#nextId++;
     const line = params === undefined
       ? `{"jsonrpc":"2.0","id":${id},"method":${JSON.stringify(method)}}`
@@ -140,7 +140,7 @@ export class RawClient {
     return answer.result;
   }
 
-  /** Close the connection (a child's stdin). Requests still open are rejected with errors. */
+  /** Close the connection (a child's stdin). Requests still open get connection-lost errors. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -171,9 +171,7 @@ export class RawClient {
     this.#closed = true;
     const pending = [...this.#pending.entries()];
     this.#pending.clear();
-    for (const [id, resolve] of pending) {
-      resolve({ jsonrpc: "2.0", id, error: { code: -1, message: `connection lost: ${error}` } });
-    }
+    for (const [id, resolve] of pending) resolve(lostAnswer(id, error));
   }
 
   async #readLoop(): Promise<void> {
@@ -219,6 +217,17 @@ export class RawClient {
       : { jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "not supported" } };
     this.#send(JSON.stringify(answer));
   }
+}
+
+/** Error code of the answers a client makes up for requests its connection lost. */
+export const CONNECTION_LOST = -1;
+
+function lostAnswer(id: number | string | null, error: Error | undefined): Message {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: { code: CONNECTION_LOST, message: `connection lost: ${error ?? "closed"}` },
+  };
 }
 
 /** The echo tool call (the reference server's `echo` and the fast fixture's agree). */

@@ -27,6 +27,8 @@ export class Managed {
   readonly pid: number;
   /** The last stderr lines (for error messages). */
   readonly stderrTail: string[] = [];
+  /** Stderr lines that look like warnings or errors (rmcp-mux's WARN/ERROR/FATAL lines). */
+  readonly problems: string[] = [];
   /** Resolves with the exit status. */
   readonly status: Promise<Deno.CommandStatus>;
   #exited = false;
@@ -64,6 +66,9 @@ export class Managed {
         buffered = lines.pop()!;
         for (const line of lines) {
           if (!line) continue;
+          if (/ (WARN|ERROR|FATAL) /.test(line) && this.problems.length < 100) {
+            this.problems.push(line.slice(0, 500));
+          }
           this.stderrTail.push(line.length > 500 ? line.slice(0, 500) + "…" : line);
           if (this.stderrTail.length > 50) this.stderrTail.shift();
         }
@@ -88,7 +93,7 @@ export class Managed {
     if (!this.#exited) {
       signal(-this.pid, "SIGTERM");
       signal(this.pid, "SIGTERM");
-      let timeout: number | undefined;
+      let timeout: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         this.status,
         new Promise((resolve) => timeout = setTimeout(resolve, graceMs)),
@@ -104,13 +109,16 @@ export class Managed {
       }
     }
     await this.status.catch(() => {});
-    for (const stream of [this.child.stdin, this.child.stdout]) {
-      try {
-        if (stream instanceof WritableStream) await stream.close().catch(() => {});
-        else if (stream instanceof ReadableStream) await stream.cancel().catch(() => {});
-      } catch {
-        // Not piped, or already released.
-      }
+    // Release pipes nobody holds (a client holding one closes it itself).
+    try {
+      if (!this.child.stdin.locked) await this.child.stdin.close().catch(() => {});
+    } catch {
+      // Not piped.
+    }
+    try {
+      if (!this.child.stdout.locked) await this.child.stdout.cancel().catch(() => {});
+    } catch {
+      // Not piped.
     }
     registry.delete(this);
   }
@@ -208,14 +216,30 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/** Proportional set size (shared pages split among their users), bytes; NaN if unknown. */
+export function pssBytes(pid: number): number {
+  try {
+    const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+    const match = /^Pss:\s+(\d+) kB/m.exec(rollup);
+    return match ? Number(match[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Resident set size of a process and all its descendants, in bytes. */
-export function treeRssBytes(pid: number): number {
-  let total = rssBytes(pid);
+export function treeRssBytes(pid: number, read: (pid: number) => number = rssBytes): number {
+  let total = read(pid);
   for (const child of descendants(pid)) {
-    const rss = rssBytes(child);
-    if (Number.isFinite(rss)) total += rss;
+    const value = read(child);
+    if (Number.isFinite(value)) total += value;
   }
   return total;
+}
+
+/** Proportional set size of a process and all its descendants, in bytes. */
+export function treePssBytes(pid: number): number {
+  return treeRssBytes(pid, pssBytes);
 }
 
 /** CPU time (user + system) a process has used so far, in ms (from /proc/<pid>/stat). */
