@@ -6,18 +6,12 @@
  */
 
 import { CliError, parseCommandLine } from "./src/cli/args.ts";
-import {
-  runDemoCommand,
-  runHealthCommand,
-  runMuxCommand,
-  runProxyCommand,
-} from "./src/cli/commands.ts";
-import { runConfigCheck, runControlCommand, runStatusCommand } from "./src/cli/admin_commands.ts";
-import { runDaemonCommand } from "./src/cli/daemon_command.ts";
 import { helpText } from "./src/cli/help.ts";
-import { writeStderr } from "./src/cli/logging.ts";
+import { writeStderr } from "./src/cli/stderr.ts";
 import { NAME, VERSION } from "./src/version.ts";
 
+// Each command loads only what it needs: `proxy` and `health` start in a
+// host's session path, so they must not pay for the config parser and the daemon.
 async function main(args: string[]): Promise<number> {
   let command;
   try {
@@ -35,21 +29,31 @@ async function main(args: string[]): Promise<number> {
       console.log(`${NAME} ${VERSION}`);
       return 0;
     case "run":
-      return await runMuxCommand(command.options, command.log);
+      return await (await import("./src/cli/commands.ts")).runMuxCommand(
+        command.options,
+        command.log,
+      );
     case "demo":
-      return await runDemoCommand(command.options, command.log);
+      return await (await import("./src/cli/commands.ts")).runDemoCommand(
+        command.options,
+        command.log,
+      );
     case "proxy":
-      return await runProxyCommand(command.socket);
+      return await (await import("./src/cli/proxy_command.ts")).runProxyCommand(command.socket);
     case "health":
-      return await runHealthCommand(command.socket, command.timeoutMs, command.json);
+      return await (await import("./src/cli/proxy_command.ts")).runHealthCommand(
+        command.socket,
+        command.timeoutMs,
+        command.json,
+      );
     case "daemon":
-      return await runDaemonCommand(command);
+      return await (await import("./src/cli/daemon_command.ts")).runDaemonCommand(command);
     case "status":
-      return await runStatusCommand(command);
+      return await (await import("./src/cli/admin_commands.ts")).runStatusCommand(command);
     case "control":
-      return await runControlCommand(command);
+      return await (await import("./src/cli/admin_commands.ts")).runControlCommand(command);
     case "config-check":
-      return await runConfigCheck(command.file);
+      return await (await import("./src/cli/admin_commands.ts")).runConfigCheck(command.file);
   }
 }
 

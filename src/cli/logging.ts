@@ -14,6 +14,7 @@ import {
 } from "@logtape/logtape";
 import { LOG_CATEGORY } from "../log/logger.ts";
 import type { CliLogLevel, LogSettings } from "./args.ts";
+import { writeStderr } from "./stderr.ts";
 
 const LEVEL_MAP: Record<CliLogLevel, LogLevel> = {
   trace: "trace",
@@ -31,8 +32,6 @@ const LABEL: Record<LogLevel, string> = {
   error: "ERROR",
   fatal: "FATAL",
 };
-
-const encoder = new TextEncoder();
 
 /** One text line: `2026-11-24T05:44:51.123Z INFO  [github] Listening on …`. */
 export function formatText(record: LogRecord): string {
@@ -87,13 +86,4 @@ export function setupLogging(
   });
 }
 
-/** Write all of `text` to stderr, synchronously (so nothing is lost on exit). */
-export function writeStderr(text: string): void {
-  const bytes = encoder.encode(text);
-  try {
-    let offset = 0;
-    while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
-  } catch {
-    // stderr closed: nowhere left to write.
-  }
-}
+export { writeStderr } from "./stderr.ts";

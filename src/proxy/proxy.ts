@@ -44,8 +44,9 @@ export type ProxyEnd = "stdin-closed" | "mux-closed" | "aborted";
  */
 export async function runProxy(socketPath: string, options: ProxyOptions = {}): Promise<ProxyEnd> {
   const conn = await connectUnix(socketPath);
-  const stdin = (options.stdin ?? Deno.stdin.readable).getReader();
-  const stdout = (options.stdout ?? Deno.stdout.writable).getWriter();
+  // The process's own stdio is read and written directly: no stream layer, no copies.
+  const input = options.stdin ? streamInput(options.stdin) : rawInput();
+  const output = options.stdout ? streamOutput(options.stdout) : rawOutput();
   let stdinDone = false;
   const onAbort = () => {
     try {
@@ -59,10 +60,10 @@ export async function runProxy(socketPath: string, options: ProxyOptions = {}): 
   const up = (async () => {
     try {
       while (true) {
-        const { value, done } = await stdin.read();
-        if (done) break;
+        const chunk = await input.read();
+        if (chunk === null) break;
         let offset = 0;
-        while (offset < value.length) offset += await conn.write(value.subarray(offset));
+        while (offset < chunk.length) offset += await conn.write(chunk.subarray(offset));
       }
       stdinDone = true;
       await conn.closeWrite();
@@ -77,7 +78,7 @@ export async function runProxy(socketPath: string, options: ProxyOptions = {}): 
       while (true) {
         const n = await conn.read(buffer);
         if (n === null) break;
-        await stdout.write(buffer.slice(0, n));
+        await output.write(buffer.subarray(0, n));
       }
     } catch {
       // Closed by abort or reset by the mux.
@@ -86,10 +87,12 @@ export async function runProxy(socketPath: string, options: ProxyOptions = {}): 
 
   await down;
   options.signal?.removeEventListener("abort", onAbort);
-  if (!stdinDone) await stdin.cancel().catch(() => {});
-  await up;
-  stdin.releaseLock();
-  stdout.releaseLock();
+  // The mux went first: a pending read of the process's own stdin cannot be
+  // cancelled, so it is left behind (the CLI exits right after).
+  if (!stdinDone && options.stdin) await input.cancel();
+  if (stdinDone || options.stdin) await up;
+  input.release();
+  output.release();
   try {
     conn.close();
   } catch {
@@ -97,4 +100,58 @@ export async function runProxy(socketPath: string, options: ProxyOptions = {}): 
   }
   if (options.signal?.aborted) return "aborted";
   return stdinDone ? "stdin-closed" : "mux-closed";
+}
+
+interface Input {
+  read(): Promise<Uint8Array | null>;
+  cancel(): Promise<void>;
+  release(): void;
+}
+
+interface Output {
+  write(bytes: Uint8Array): Promise<void>;
+  release(): void;
+}
+
+function rawInput(): Input {
+  const buffer = new Uint8Array(64 * 1024);
+  return {
+    async read() {
+      const n = await Deno.stdin.read(buffer);
+      return n === null ? null : buffer.subarray(0, n);
+    },
+    cancel: () => Promise.resolve(),
+    release: () => {},
+  };
+}
+
+function rawOutput(): Output {
+  return {
+    async write(bytes) {
+      let offset = 0;
+      while (offset < bytes.length) offset += await Deno.stdout.write(bytes.subarray(offset));
+    },
+    release: () => {},
+  };
+}
+
+function streamInput(stream: ReadableStream<Uint8Array>): Input {
+  const reader = stream.getReader();
+  return {
+    async read() {
+      const { value, done } = await reader.read();
+      return done ? null : value;
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+    release: () => reader.releaseLock(),
+  };
+}
+
+function streamOutput(stream: WritableStream<Uint8Array>): Output {
+  const writer = stream.getWriter();
+  return {
+    // A stream may keep the chunk: hand it a copy, the buffer is reused.
+    write: (bytes) => writer.write(bytes.slice()),
+    release: () => writer.releaseLock(),
+  };
 }

@@ -14,7 +14,10 @@ import { connSink, LineWriter } from "../transport/line_writer.ts";
 import { wait } from "../upstream/wait.ts";
 import type { Semaphore } from "./semaphore.ts";
 
-const READ_CHUNK_BYTES = 64 * 1024;
+/** Each connection starts reading in small chunks (idle clients stay cheap)… */
+const MIN_READ_BYTES = 4 * 1024;
+/** …and a busy one grows its buffer, doubling whenever a read fills it, up to this. */
+const MAX_READ_BYTES = 64 * 1024;
 
 /** What a connection needs from its mux. */
 export interface ConnectionContext {
@@ -48,7 +51,8 @@ export class ClientConnection {
     });
     this.#session = ctx.router.connect({
       send: (line) => this.#send(line),
-      close: (reason) => this.close(reason),
+      // The router closes after a last word (a refusal): let it reach the client first.
+      close: (reason) => void this.flushAndClose(1_000, reason),
     });
     this.done = this.#serve();
   }
@@ -67,9 +71,9 @@ export class ClientConnection {
   }
 
   /** Write what is queued (at most `ms`), then close. */
-  async flushAndClose(ms: number): Promise<void> {
+  async flushAndClose(ms: number, reason = "mux shutting down"): Promise<void> {
     await wait(this.#writer.idle(), ms);
-    this.close("mux shutting down");
+    this.close(reason);
     await this.done;
   }
 
@@ -92,7 +96,7 @@ export class ClientConnection {
     this.#admit();
     const decoder = new LineDecoder(this.#ctx.maxRequestBytes);
     const emit = (event: LineEvent) => router.receive(session, event);
-    const buffer = new Uint8Array(READ_CHUNK_BYTES);
+    let buffer = new Uint8Array(MIN_READ_BYTES);
     const gone = new Promise<void>((resolve) =>
       this.#gone.signal.addEventListener("abort", () => resolve(), { once: true })
     );
@@ -108,6 +112,9 @@ export class ClientConnection {
           break;
         }
         decoder.push(buffer.subarray(0, n), emit);
+        if (n === buffer.length && buffer.length < MAX_READ_BYTES) {
+          buffer = new Uint8Array(buffer.length * 2);
+        }
       }
       decoder.finish(emit);
     } catch {

@@ -48,7 +48,12 @@ export class LineWriter {
     if (this.#closed) return false;
     this.#queue.push(line);
     this.#queuedChars += line.length + 1;
-    if (!this.#writing) void this.#pump();
+    if (!this.#writing) {
+      // Start at the end of this turn, not now: the rest of a burst (the other
+      // answers of one chunk) joins the same write instead of needing its own.
+      this.#writing = true;
+      queueMicrotask(() => void this.#pump());
+    }
     return true;
   }
 

@@ -61,10 +61,13 @@ Deno.test("LineWriter: each line is written newline-terminated, in order", async
   const sink = new ControlledSink();
   const writer = new LineWriter(sink);
   ok(writer.write('{"a":1}'));
-  strictEqual(sink.writes.length, 1, "the first line is written at once");
+  strictEqual(sink.writes.length, 0, "not during the turn that queued it…");
+  await sink.waitForWrites(1);
+  strictEqual(sink.writes.length, 1, "…but right at its end");
   sink.completeNext();
   await writer.idle();
   ok(writer.write('{"b":2}'));
+  await sink.waitForWrites(2);
   sink.completeNext();
   await writer.idle();
   deepStrictEqual(sink.writes, ['{"a":1}\n', '{"b":2}\n']);
@@ -76,6 +79,7 @@ Deno.test("LineWriter: a burst during an in-flight write is coalesced into ONE w
   const progress: number[] = [];
   const writer = new LineWriter(sink, { onProgress: () => progress.push(sink.writes.length) });
   writer.write("first");
+  await sink.waitForWrites(1); // the write starts at the end of the turn
   for (let i = 0; i < 5; i++) writer.write(`burst-${i}`);
   strictEqual(sink.writes.length, 1, "nothing more is written while one write is in flight");
   sink.completeNext();
@@ -99,9 +103,11 @@ Deno.test("LineWriter: backlog and pending count queued and in-flight lines", as
   const writer = new LineWriter(sink);
   strictEqual(writer.backlog, 0);
   strictEqual(writer.pending, 0);
-  writer.write("abc"); // in flight: 4 chars with newline
+  writer.write("abc"); // 4 chars with newline
   strictEqual(writer.pending, 1);
   strictEqual(writer.backlog, 4);
+  await sink.waitForWrites(1); // the write starts at the end of the turn
+
   writer.write("de"); // queued: 3
   writer.write("f"); // queued: 2
   strictEqual(writer.pending, 3);
@@ -123,6 +129,7 @@ Deno.test("LineWriter: idle() resolves at once when nothing is queued, else afte
   const writer = new LineWriter(sink);
   await writer.idle(); // nothing written yet
   writer.write("x");
+  await sink.waitForWrites(1); // the write starts at the end of the turn
   writer.write("y");
   let idle = false;
   const done = writer.idle().then(() => idle = true);
@@ -141,6 +148,7 @@ Deno.test("LineWriter: a failing write calls onError once and closes the writer"
   const errors: unknown[] = [];
   const writer = new LineWriter(sink, { onError: (e) => errors.push(e) });
   writer.write("one");
+  await sink.waitForWrites(1); // the write starts at the end of the turn
   writer.write("two"); // queued behind the failing write: dropped
   const boom = new Error("EPIPE");
   sink.failNext(boom);
@@ -159,6 +167,7 @@ Deno.test("LineWriter: close(true) flushes queued lines, then closes the sink", 
   const sink = new ControlledSink();
   const writer = new LineWriter(sink);
   writer.write("a");
+  await sink.waitForWrites(1); // the write starts at the end of the turn
   writer.write("b");
   writer.write("c");
   let closed = false;
@@ -179,6 +188,7 @@ Deno.test("LineWriter: close() defaults to flushing", async () => {
   const sink = new ControlledSink();
   const writer = new LineWriter(sink);
   writer.write("a");
+  await sink.waitForWrites(1); // the write starts at the end of the turn
   writer.write("b");
   const closing = writer.close();
   sink.completeNext();
@@ -193,6 +203,7 @@ Deno.test("LineWriter: close(false) drops queued lines but lets the in-flight wr
   const sink = new ControlledSink();
   const writer = new LineWriter(sink);
   writer.write("in-flight");
+  await sink.waitForWrites(1); // the write starts at the end of the turn
   writer.write("queued-1");
   writer.write("queued-2");
   const closing = writer.close(false);
@@ -291,4 +302,14 @@ Deno.test("LineWriter + connSink: partial writes keep lines intact and ordered",
   for (const l of lines) writer.write(l);
   await writer.close();
   strictEqual(dec.decode(new Uint8Array(out)), lines.map((l) => l + "\n").join(""));
+});
+
+Deno.test("LineWriter: lines queued in the same turn leave in ONE write (one syscall per burst)", async () => {
+  const sink = new ControlledSink();
+  const writer = new LineWriter(sink);
+  for (let i = 0; i < 4; i++) writer.write(`answer-${i}`); // e.g. four answers from one server chunk
+  await sink.waitForWrites(1);
+  deepStrictEqual(sink.writes, ["answer-0\nanswer-1\nanswer-2\nanswer-3\n"]);
+  sink.completeNext();
+  await writer.close();
 });
