@@ -15,6 +15,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
+import { spliceId } from "../jsonrpc/splice.ts";
 import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
@@ -99,7 +100,7 @@ export class ClientMessages {
     }
     switch (msg.kind) {
       case "request":
-        return this.#request(session, msg.message, target);
+        return this.#request(session, msg.message, target, text);
       case "notification":
         return this.#notification(session, msg.message, text);
       case "response":
@@ -155,7 +156,12 @@ export class ClientMessages {
     }
   }
 
-  #request(session: ClientSession, request: JsonRpcRequest, target: Target): void {
+  #request(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text?: string,
+  ): void {
     const ctx = this.#ctx;
     switch (request.method) {
       case "ping":
@@ -189,11 +195,11 @@ export class ClientMessages {
           : this.#f.resources.unsubscribe(session, request, target);
       }
       default:
-        return this.#forward(session, request, target);
+        return this.#forward(session, request, target, text);
     }
   }
 
-  #forward(session: ClientSession, request: JsonRpcRequest, target: Target): void {
+  #forward(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string): void {
     const ctx = this.#ctx;
     const refusal = ctx.upstream.refusal(request.method) ??
       this.#f.tasks.refusal(session, request) ?? this.#cursorRefusal(request);
@@ -240,10 +246,17 @@ export class ClientMessages {
       ctx.now(),
     );
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
+    // Without a token (or a cursor) to rewrite, only the id changes: splice it into the text.
+    const untouched = token === undefined && text !== undefined &&
+      request.params?.cursor === undefined;
+    const line = (untouched && spliceId(text, request.id, entry.upstreamId)) ||
+      JSON.stringify({
+        ...request,
+        id: entry.upstreamId,
+        ...(token !== undefined ? { params: withToken(request.params!, entry.upstreamId) } : {}),
+      });
     request.id = entry.upstreamId;
-    if (token !== undefined) meta!.progressToken = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
-    const line = JSON.stringify(request);
     if (!this.#gate || this.#gate.offer(session, { line, entry })) {
       ctx.upstream.send(line, entry, session);
     }
@@ -292,6 +305,12 @@ export class ClientMessages {
     if (session.openRequests > 0) session.openRequests--;
     this.#ctx.settled(session);
   }
+}
+
+/** `params` with `_meta.progressToken` replaced (the client's object is not changed). */
+function withToken(params: Record<string, unknown>, token: JsonRpcId): Record<string, unknown> {
+  const meta = params._meta as Record<string, unknown>;
+  return { ...params, _meta: { ...meta, progressToken: token } };
 }
 
 /** The request in a line, if the line is a valid request. */

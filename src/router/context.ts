@@ -32,8 +32,11 @@ export interface RouterContext {
   readonly calls: ClientCalls<ClientSession>;
   /** Latencies of answered client requests. */
   readonly latencies: LatencyWindow;
-  /** Answer a client request. */
-  reply(target: Target, message: JsonRpcResponse): void;
+  /**
+   * Answer a client request. `text`, when given, is `message` already
+   * serialised (sent as is, unless the answer goes into a batch).
+   */
+  reply(target: Target, message: JsonRpcResponse, text?: string): void;
   /** Send a message (an object, or an already serialized line) to a client, if connected. */
   notify(session: ClientSession, message: unknown): void;
   /** A request of the mux's own to one client. Never rejects. */

@@ -145,7 +145,7 @@ export class Router {
       upstream: this.#upstream,
       calls: this.#calls,
       latencies: this.#latencies,
-      reply: (target, message) => this.#reply(target, message),
+      reply: (target, message, text) => this.#reply(target, message, text),
       notify: (session, message) => this.#notify(session, message),
       requestClient: (session, method, params) => this.#requestClient(session, method, params),
       deadline: () => this.#deadline(),
@@ -382,9 +382,9 @@ export class Router {
     session.port.send(typeof message === "string" ? message : JSON.stringify(message));
   }
 
-  #reply(target: Target, message: JsonRpcResponse): void {
+  #reply(target: Target, message: JsonRpcResponse, text?: string): void {
     if (target.batch) target.batch.fill(target.batch.index, message);
-    else this.#notify(target.client, message);
+    else this.#notify(target.client, text ?? message);
     const session = target.client;
     if (session.openRequests > 0) session.openRequests--;
     this.#settled(session);

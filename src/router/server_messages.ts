@@ -19,6 +19,7 @@ import { preview } from "../log/logger.ts";
 import { notificationAllowed, toolsListFor } from "./capabilities.ts";
 import type { Features, RouterContext } from "./context.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
+import { spliceId } from "../jsonrpc/splice.ts";
 import type { PendingEntry } from "./pending.ts";
 import type { ClientSession } from "./session.ts";
 
@@ -46,7 +47,7 @@ export class ServerMessages {
     const msg = classify(value);
     switch (msg.kind) {
       case "response":
-        return this.#response(msg.message);
+        return this.#response(msg.message, text);
       case "notification":
         return this.#notification(msg.message, text);
       case "request":
@@ -59,7 +60,7 @@ export class ServerMessages {
     }
   }
 
-  #response(response: JsonRpcResponse): void {
+  #response(response: JsonRpcResponse, text: string): void {
     const id = response.id;
     if (typeof id === "string") return this.#ctx.upstream.onInternalResponse(id, response);
     const entry = id === null ? undefined : this.#ctx.pending.take(id);
@@ -70,9 +71,12 @@ export class ServerMessages {
     const now = this.#ctx.now();
     this.#ctx.latencies.record(now, now - entry.startedAt);
     this.#f.tasks.onResponse(entry, response);
-    if ("result" in response) this.#adaptResult(entry, response.result);
+    // Lists may be rewritten for their client; anything else travels as the server wrote it.
+    const rewritten = PAGINATED_METHODS.has(entry.method);
+    if (rewritten && "result" in response) this.#adaptResult(entry, response.result);
+    const line = rewritten ? undefined : spliceId(text, entry.upstreamId, entry.clientId);
     response.id = entry.clientId;
-    this.#ctx.reply(entry, response);
+    this.#ctx.reply(entry, response, line);
   }
 
   /** Make a result fit the client it goes to: its version, its cursors. */
