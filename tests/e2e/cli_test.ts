@@ -54,6 +54,7 @@ Deno.test("a live mux on the socket: a second one refuses to start", async () =>
   assertEquals(second.code, 1);
   assertMatch(second.stderr, /Another rmcp-mux is already listening on ".*svc\.sock"/);
   // The first one still serves.
+  await m.mux.waitFor("running", { timeoutMs: 10_000 });
   assertEquals((await runCli(["health", "--socket", m.socket])).code, 0);
 });
 
