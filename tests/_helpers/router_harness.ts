@@ -11,10 +11,9 @@ import type { UpstreamPort } from "../../src/router/upstream_link.ts";
 // deno-lint-ignore no-explicit-any
 export type Msg = any;
 
-export class FakeClient implements ClientPort {
+/** Records parsed messages and lets a test await the next matching one. */
+class Recorder {
   readonly sent: Msg[] = [];
-  closedWith: string | undefined;
-  session!: ClientSession;
   #waiters: (() => void)[] = [];
   send(line: string): void {
     this.sent.push(JSON.parse(line));
@@ -30,12 +29,17 @@ export class FakeClient implements ClientPort {
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
-  close(reason: string): void {
-    this.closedWith = reason;
-  }
   /** Messages received and not yet taken. */
   take(): Msg[] {
     return this.sent.splice(0);
+  }
+}
+
+export class FakeClient extends Recorder implements ClientPort {
+  closedWith: string | undefined;
+  session!: ClientSession;
+  close(reason: string): void {
+    this.closedWith = reason;
   }
   /** The single answer with this id. */
   answer(id: unknown): Msg {
@@ -47,27 +51,8 @@ export class FakeClient implements ClientPort {
   }
 }
 
-export class FakeUpstream implements UpstreamPort {
-  readonly sent: Msg[] = [];
+export class FakeUpstream extends Recorder implements UpstreamPort {
   pending = 0;
-  #waiters: (() => void)[] = [];
-  send(line: string): void {
-    this.sent.push(JSON.parse(line));
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-  /** Resolves with the first queued message matching `predicate` (removed from the queue). */
-  async next(predicate: (m: Msg) => boolean = () => true): Promise<Msg> {
-    while (true) {
-      const index = this.sent.findIndex(predicate);
-      if (index !== -1) return this.sent.splice(index, 1)[0];
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-  take(): Msg[] {
-    return this.sent.splice(0);
-  }
   /** The last request sent with this method. */
   last(method: string): Msg {
     const found = this.sent.filter((m) => m.method === method);
