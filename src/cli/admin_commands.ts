@@ -8,6 +8,7 @@
 
 import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
+import { redact } from "../config/options.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
@@ -153,7 +154,7 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
         "",
         `${s.name}`,
         `  socket:  ${o.socket}`,
-        `  command: ${[o.cmd, ...o.args].map(quote).join(" ")}`,
+        `  command: ${[o.cmd, ...o.args].map((w) => quote(redact(w, o.redact))).join(" ")}`,
         ...(o.cwd ? [`  cwd:     ${o.cwd}`] : []),
         // Values may be secrets: only names are printed.
         ...(Object.keys(o.env).length
@@ -175,5 +176,5 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
 }
 
 function quote(word: string): string {
-  return /^[\w@%+=:,./~-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return /^[\w@%+=:,./~*-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

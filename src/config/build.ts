@@ -54,16 +54,19 @@ export function buildConfig(
   const issues: ConfigIssue[] = [];
   const issue = (path: readonly PropertyKey[], message: string, at: "key" | "value" = "value") =>
     issues.push({ file, ...locate(path, at), keyPath: keyPathOf(path), message });
-  const expand = (value: unknown, path: readonly PropertyKey[]): string | undefined => {
-    if (typeof value !== "string") return undefined;
-    try {
-      return expandValue(value, ctx);
-    } catch (error) {
-      if (!(error instanceof ExpansionError)) throw error;
-      issue(path, error.message);
-      return undefined;
-    }
-  };
+  const expanderFor =
+    (context: ExpandContext) =>
+    (value: unknown, path: readonly PropertyKey[]): string | undefined => {
+      if (typeof value !== "string") return undefined;
+      try {
+        return expandValue(value, context);
+      } catch (error) {
+        if (!(error instanceof ExpansionError)) throw error;
+        issue(path, error.message);
+        return undefined;
+      }
+    };
+  const expand = expanderFor(ctx);
   const expandEnv = (value: unknown, path: readonly PropertyKey[]) => {
     if (!isRecord(value)) return undefined;
     const out: Record<string, string> = {};
@@ -98,7 +101,20 @@ export function buildConfig(
     if (!nameOk) issue(at, `"${name}" is not ${SERVICE_NAME_RULE}`, "key");
     if (!isRecord(entry)) continue;
 
-    const command = commandOf(entry, at, expand, issue);
+    // Values of variables used in the command line may be secrets (tokens passed as
+    // arguments): remember them so every display of the command masks them.
+    const secrets = new Set<string>();
+    const recording: ExpandContext = {
+      home: ctx.home,
+      lookup: (variable) => {
+        const value = ctx.lookup(variable);
+        if (value !== undefined && value.length >= 3 && !NOT_SECRET.has(variable)) {
+          secrets.add(value);
+        }
+        return value;
+      },
+    };
+    const command = commandOf(entry, at, expanderFor(recording), issue);
     const env = expandEnv(entry.env, [...at, "env"]);
     const options: MuxOptions = {
       socket: expand(entry.socket, [...at, "socket"]) ?? "",
@@ -106,6 +122,7 @@ export function buildConfig(
       args: command?.args ?? [],
       serviceName: typeof entry.service_name === "string" ? entry.service_name : name,
     };
+    if (secrets.size > 0) options.redact = [...secrets];
     const cwd = expand(entry.cwd, [...at, "cwd"]) ?? defaultCwd;
     if (cwd !== undefined) options.cwd = cwd;
     if (env !== undefined || defaultEnv !== undefined) options.env = { ...defaultEnv, ...env };
@@ -171,6 +188,9 @@ type Report = (path: readonly PropertyKey[], message: string, at?: "key" | "valu
  * like the CLI's `--cmd` (quotes honoured, no shell), then each word is
  * expanded, so a variable's value is never split.
  */
+/** Variables whose values are locations, not secrets: shown as they are. */
+const NOT_SECRET = new Set(["HOME", "USER", "LOGNAME", "PWD", "TMPDIR", "PATH", "SHELL"]);
+
 function commandOf(
   entry: Record<string, unknown>,
   at: readonly PropertyKey[],

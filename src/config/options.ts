@@ -59,14 +59,30 @@ export interface MuxOptions {
   shutdownGraceMs?: number;
   /** Write the status snapshot to this JSON file (atomically, only on change). */
   statusFile?: string;
+  /**
+   * Strings never to show where the command line is displayed (logs, `config check`):
+   * secrets passed as arguments. The config loader fills it with the values of the
+   * variables a command line used; they appear as `***`.
+   */
+  redact?: readonly string[];
 }
 
 /** {@link MuxOptions} with every default filled in. */
-export type ResolvedMuxOptions = Required<Omit<MuxOptions, "cwd" | "env" | "statusFile">> & {
-  cwd: string | undefined;
-  env: Readonly<Record<string, string>>;
-  statusFile: string | undefined;
-};
+export type ResolvedMuxOptions =
+  & Required<Omit<MuxOptions, "cwd" | "env" | "statusFile" | "redact">>
+  & {
+    cwd: string | undefined;
+    env: Readonly<Record<string, string>>;
+    statusFile: string | undefined;
+    redact: readonly string[];
+  };
+
+/** `text` with every string of `secrets` replaced by `***`. */
+export function redact(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.replaceAll(secret, "***");
+  return out;
+}
 
 /** Defaults of every optional setting. */
 export const DEFAULTS = {
@@ -144,6 +160,7 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
     cwd: options.cwd,
     env: { ...(options.env ?? {}) },
     statusFile: options.statusFile,
+    redact: [...(options.redact ?? [])],
     serviceName: options.serviceName ?? serviceNameFromSocket(options.socket),
   } as ResolvedMuxOptions;
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {

@@ -107,7 +107,13 @@ export class MuxServer implements AsyncDisposable {
     });
     this.#supervisor = new Supervisor({
       service,
-      spec: { command: options.cmd, args: options.args, cwd: options.cwd, env: options.env },
+      spec: {
+        command: options.cmd,
+        args: options.args,
+        cwd: options.cwd,
+        env: options.env,
+        redact: options.redact,
+      },
       restart: {
         initialMs: options.restartBackoffMs,
         maxMs: options.restartBackoffMaxMs,

@@ -20,6 +20,8 @@ export interface SpawnSpec {
   cwd?: string;
   /** Extra environment variables, merged over the mux's environment. */
   env?: Readonly<Record<string, string>>;
+  /** Strings to mask wherever the command line is shown (secrets among the arguments). */
+  redact?: readonly string[];
 }
 
 /** How a process ended. */

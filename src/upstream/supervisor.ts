@@ -8,6 +8,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { LineEvent } from "../jsonrpc/framing.ts";
+import { redact } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { ServerState } from "../router/server_state.ts";
 import type { UpstreamPort } from "../router/upstream_link.ts";
@@ -167,7 +168,7 @@ export class Supervisor {
         this.#setState({ phase: "starting", pid: child.pid });
         this.#log.info("Started server (pid {pid}): {command}", {
           pid: child.pid,
-          command: [spec.command, ...spec.args].join(" "),
+          command: redact([spec.command, ...spec.args].join(" "), spec.redact),
           envKeys: Object.keys(spec.env ?? {}),
         });
         handler.attachUpstream(child);

@@ -36,9 +36,10 @@ export class CliProcess implements AsyncDisposable {
   readonly #reader: ReadableStreamDefaultReader<string>;
   #buffered = "";
 
-  constructor(args: string[]) {
+  constructor(args: string[], env?: Record<string, string>) {
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", MAIN, ...args],
+      env,
       stdin: "null",
       stdout: "null",
       stderr: "piped",

@@ -175,3 +175,28 @@ Deno.test("no --cmd, no --config and no default file: one clear line, exit 2", a
   assertEquals(run.code, 2);
   assertMatch(run.stderr, /nothing to run: give --socket PATH --cmd PROGRAM .* or --config FILE/);
 });
+
+Deno.test("a secret passed as an argument via ${VAR} never reaches logs or config check", async () => {
+  await using dir = await tempDir();
+  const config = `${dir}/secret.yaml`;
+  await Deno.writeTextFile(
+    config,
+    `servers:\n  gh:\n    socket: ${dir}/gh.sock\n    cmd: ${DENO}\n` +
+      `    args: [run, -A, --quiet, ${FIXTURE}, --token, "\${RMCP_TEST_TOKEN}"]\n`,
+  );
+  const env = { RMCP_TEST_TOKEN: "tok-hunter2-secret" };
+  const check = await runCli(["config", "check", config], { env });
+  assertEquals(check.code, 0, check.stderr);
+  assertMatch(check.stdout, /--token \*\*\*/);
+  assert(!check.stdout.includes("hunter2"), "config check masks it");
+  const daemon = new CliProcess(["--config", config], env);
+  try {
+    const started = await daemon.waitForLine(/Started server \(pid \d+\)/);
+    assertMatch(started, /--token \*\*\*/);
+    assert(!started.includes("hunter2"), "the log masks it");
+  } finally {
+    await runCli(["shutdown", "--config", config], { env });
+    await daemon[Symbol.asyncDispose]();
+  }
+  assert(!daemon.lines.some((line) => line.includes("hunter2")));
+});
