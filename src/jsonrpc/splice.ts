@@ -35,7 +35,8 @@ export function spliceId(text: string, from: JsonRpcId, to: JsonRpcId): string |
     if (text.startsWith(prefix + member, 0)) {
       const after = prefix.length + member.length;
       const next = text.charCodeAt(after);
-      if (next === 0x2c /* , */ || next === 0x7d /* } */) {
+      // A later `"id":` could be a duplicate top-level key, and parsers keep the last one.
+      if ((next === 0x2c /* , */ || next === 0x7d /* } */) && !text.includes('"id":', after)) {
         return prefix + `"id":${value}` + text.slice(after);
       }
     }

@@ -5,6 +5,8 @@
  * @module
  */
 
+const DROPPED = Symbol("dropped");
+
 /** Collects the answers to one batch and sends them as one array when complete. */
 export class BatchReply {
   readonly #slots: unknown[];
@@ -26,7 +28,12 @@ export class BatchReply {
     if (this.#slots[index] !== undefined || this.#remaining === 0) return;
     this.#slots[index] = message;
     this.#remaining--;
-    if (this.#remaining === 0) this.#send(this.#slots);
+    if (this.#remaining === 0) this.#send(this.#slots.filter((m) => m !== DROPPED));
+  }
+
+  /** The element at `index` will never be answered (the client cancelled it). */
+  drop(index: number): void {
+    this.fill(index, DROPPED);
   }
 
   /** Answers still missing. */

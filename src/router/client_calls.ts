@@ -65,6 +65,7 @@ export class ClientCalls<C> {
 
   /** A routed call of `client` whose progress token is `token`. */
   routedByToken(client: C, token: unknown): RoutedCall | undefined {
+    if (token === undefined) return undefined;
     for (const call of this.#byClient.get(client)?.values() ?? []) {
       if (call.kind === "routed" && call.progressToken === token) return call;
     }

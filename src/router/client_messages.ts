@@ -150,7 +150,10 @@ export class ClientMessages {
     let index = 0;
     for (const [i, item] of items.entries()) {
       const target: Target = answered[i]
-        ? { client: session, batch: { fill: (n, m) => reply.fill(n, m), index: index++ } }
+        ? {
+          client: session,
+          batch: { fill: (n, m) => reply.fill(n, m), drop: (n) => reply.drop(n), index: index++ },
+        }
         : session.target;
       this.#value(session, item, target);
     }
@@ -301,7 +304,8 @@ export class ClientMessages {
     }
     this.#ctx.pending.take(entry.upstreamId);
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
-    // A cancelled request is never answered.
+    // A cancelled request is never answered (in a batch, the others still are).
+    entry.batch?.drop(entry.batch.index);
     if (session.openRequests > 0) session.openRequests--;
     this.#ctx.settled(session);
   }

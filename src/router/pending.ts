@@ -13,7 +13,11 @@ import type { JsonRpcId } from "../jsonrpc/message.ts";
 export interface ReplyTarget<C> {
   readonly client: C;
   /** Set when the request was one element of a JSON-RPC batch. */
-  readonly batch?: { readonly fill: (index: number, message: unknown) => void; index: number };
+  readonly batch?: {
+    readonly fill: (index: number, message: unknown) => void;
+    readonly drop: (index: number) => void;
+    index: number;
+  };
 }
 
 /** One request in flight upstream (or held until the upstream is ready). */

@@ -249,10 +249,7 @@ export class Router {
     if (session.closed) return;
     session.closed = true;
     this.#sessions.delete(session);
-    if (this.#gate) {
-      const { next } = this.#gate.drop(session);
-      if (next) this.#sendGated(next.items);
-    }
+    if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
     const f = this.#features;
     f.callbacks.release(session);
@@ -404,15 +401,20 @@ export class Router {
   }
 
   #releaseGate(session: ClientSession): void {
-    const next = this.#gate?.release(session);
-    if (next) this.#sendGated(next.items);
+    this.#advanceGate(this.#gate?.release(session));
   }
 
-  #sendGated(items: Gated[]): void {
-    for (const { line, entry } of items) {
-      if (this.#pending.get(entry.upstreamId) === entry) {
-        this.#upstream.send(line, entry, entry.client);
-      }
+  /**
+   * Give the turn to `next`. A client whose queued requests were all cancelled
+   * or timed out while it waited has nothing to send: pass the turn on at once,
+   * or the gate would wait for it forever.
+   */
+  #advanceGate(next: { client: ClientSession; items: Gated[] } | undefined): void {
+    while (next) {
+      const live = next.items.filter(({ entry }) => this.#pending.get(entry.upstreamId) === entry);
+      for (const { line, entry } of live) this.#upstream.send(line, entry, entry.client);
+      if (live.length > 0 || this.#pending.countFor(next.client) > 0) return;
+      next = this.#gate!.release(next.client);
     }
   }
 

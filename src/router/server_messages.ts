@@ -62,8 +62,12 @@ export class ServerMessages {
 
   #response(response: JsonRpcResponse, text: string): void {
     const id = response.id;
-    if (typeof id === "string") return this.#ctx.upstream.onInternalResponse(id, response);
-    const entry = id === null ? undefined : this.#ctx.pending.take(id);
+    if (typeof id === "string" && id.startsWith("rmcp-mux:")) {
+      return this.#ctx.upstream.onInternalResponse(id, response);
+    }
+    // Some servers echo a numeric id as a string: accept "17" for 17.
+    const numeric = typeof id === "string" && /^\d+$/.test(id) ? Number(id) : id;
+    const entry = typeof numeric === "number" ? this.#ctx.pending.take(numeric) : undefined;
     if (!entry) {
       this.#ctx.log.debug("Response for unknown or finished request {id}; dropped", { id });
       return;

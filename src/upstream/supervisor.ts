@@ -61,6 +61,8 @@ export class Supervisor {
   #skipWait = new AbortController();
   /** The next exit was asked for by a human: restart at once, count nothing. */
   #manual = false;
+  /** A restart of a stopped loop in progress (shared by concurrent callers). */
+  #relaunch: Promise<void> | undefined;
   #startedAt: number | undefined;
   #lastExit: string | undefined;
   #stderrTail: string[] = [];
@@ -136,9 +138,16 @@ export class Supervisor {
       this.#skipWait.abort();
       return;
     }
-    // Failed or never started: run the loop afresh.
-    await this.#loop;
-    this.#loop = this.#run(this.#abort.signal);
+    // Failed or never started: run the loop afresh — once, however many ask at once.
+    this.#relaunch ??= (async () => {
+      const before = this.#loop;
+      await before;
+      // A lazy start may have begun a loop meanwhile: never run two.
+      if (this.#loop === before && !this.#abort.signal.aborted) {
+        this.#loop = this.#run(this.#abort.signal);
+      }
+    })().finally(() => this.#relaunch = undefined);
+    await this.#relaunch;
   }
 
   /** Stop supervising and stop the process. Idempotent. */

@@ -157,3 +157,24 @@ Deno.test("a service whose socket is taken is reported; the others run", async (
   assertEquals(free!.state, "running");
   assertEquals(squatter.status().services[0]!.state, "running", "the live one was not stolen");
 });
+
+Deno.test("concurrent restarts of a failed service start exactly one server", async () => {
+  await using dir = await tempDir();
+  const broken = `${dir}/broken`;
+  await Deno.writeTextFile(broken, "");
+  const marker = `--marker=${crypto.randomUUID()}`;
+  const spec = withOptions(service(dir, "svc", "--crash-if-exists", broken, marker), {
+    maxRestarts: 1,
+  });
+  await using daemon = await Daemon.start({ services: [spec] });
+  const mux = daemon.server("svc")!;
+  await mux.waitFor("failed", { timeoutMs: 10_000 });
+  await Deno.remove(broken); // fixed: the next spawn stays up
+  // Straight at the mux, not through the daemon's one-at-a-time commands.
+  await Promise.all([mux.restartServer("a"), mux.restartServer("b"), mux.restartServer("c")]);
+  await mux.waitFor("running", { timeoutMs: 10_000 });
+  const out = await new Deno.Command("ps", { args: ["-eo", "stat=,args="] }).output();
+  const servers = new TextDecoder().decode(out.stdout).split("\n")
+    .filter((line) => line.includes(marker) && !line.trim().startsWith("Z"));
+  assertEquals(servers.length, 1, "one server process, not one per concurrent restart");
+});

@@ -36,3 +36,9 @@ Deno.test("anything unusual declines, so the caller re-serialises", () => {
   check('{"jsonrpc":"2.0","result":{},"id":50}', 5, 9, false); // a different id
   check('{"jsonrpc":"2.0","result":{"t":"\\"id\\":5"}}', 5, 9, false); // only inside a string
 });
+
+Deno.test("a duplicate top-level id (parsers keep the last) is never spliced at the head", () => {
+  // JSON.parse keeps the last "id": rewriting the first would leave the old one in force.
+  check('{"id":7,"method":"tools/call","id":7,"params":{}}', 7, 99, false);
+  check('{"id":7,"result":{"items":[{"id":1}]}}', 7, 99, false); // declined, safely
+});

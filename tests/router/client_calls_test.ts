@@ -205,3 +205,14 @@ Deno.test("countRouted counts one client's routed calls only", () => {
   calls.take("a", first);
   strictEqual(calls.countRouted("a"), 1);
 });
+
+Deno.test("progress without a token never matches a routed call that has none", () => {
+  const calls = new ClientCalls<string>();
+  calls.add("a", {
+    kind: "routed",
+    method: "sampling/createMessage",
+    upstreamId: 1,
+    progressToken: undefined,
+  });
+  strictEqual(calls.routedByToken("a", undefined), undefined);
+});

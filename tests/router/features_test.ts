@@ -594,3 +594,17 @@ Deno.test("restarts: a question the dead server asked a client is cancelled for 
   h.fromClient(a, { jsonrpc: "2.0", id: asked.id, result: { action: "accept" } });
   assertEquals(h.upstream.take().filter((m) => m.id === 4), []);
 });
+
+Deno.test("serialize: a waiting client whose requests were all cancelled does not stall the gate", () => {
+  using h = ready({ serialize: true });
+  const [a, b, c] = [h.client(), h.client(), h.client()];
+  for (const x of [a, b, c]) h.initClient(x);
+  const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
+  h.fromClient(a, call(1));
+  h.fromClient(b, call(1)); // waits behind a…
+  h.fromClient(b, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+  h.fromClient(c, call(1)); // …and so does c
+  const [first] = h.upstream.take();
+  h.fromServer({ jsonrpc: "2.0", id: first.id, result: {} });
+  assertEquals(h.upstream.take().length, 1, "c's request went up: b's empty turn was skipped");
+});

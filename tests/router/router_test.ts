@@ -578,3 +578,28 @@ Deno.test("the health check is a real ping round trip, and reports why when down
   const ok = await c.next((m) => m.id === 2);
   assertEquals([ok.result.status, ok.result.pid], ["ok", 42]);
 });
+
+Deno.test("a cancelled element of a batch does not hold back the batch's other answers", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c, "2025-03-26");
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, [call(1), { jsonrpc: "2.0", id: 2, method: "ping" }]);
+  h.fromClient(c, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+  assertEquals(c.take(), [[{ jsonrpc: "2.0", id: 2, result: {} }]]);
+});
+
+Deno.test("an answer whose numeric id the server echoed as a string still reaches its client", () => {
+  using h = harness();
+  h.answerInit();
+  const c = h.client();
+  h.initClient(c);
+  c.take();
+  h.upstream.take();
+  h.fromClient(c, call(9));
+  const [sent] = h.upstream.take();
+  h.fromServer({ jsonrpc: "2.0", id: String(sent.id), result: { ok: 1 } });
+  assertEquals(c.take(), [{ jsonrpc: "2.0", id: 9, result: { ok: 1 } }]);
+});
