@@ -127,6 +127,8 @@ Deno.test("parseConfig: expansion covers socket, cwd, status_file, cmd, args, en
     env: { TOKEN: "s3cret", PLAIN: "/home/ada/plain" },
     serviceName: "x",
     statusFile: "/home/ada/x.json",
+    // Variables used in the command line are masked wherever it is shown (HOME is not a secret).
+    redact: ["srv"],
   });
   strictEqual(x?.statusFile, "/home/ada/x.json");
 });

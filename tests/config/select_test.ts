@@ -47,6 +47,7 @@ Deno.test("selectServices: all services, sorted by name, every default filled in
     maxRestarts: 10,
     requestTimeoutMs: 60000,
     statusFile: "/run/github.json",
+    redact: [],
   });
   strictEqual(github.logLevel, "debug");
   strictEqual(github.statusFile, "/run/github.json");
