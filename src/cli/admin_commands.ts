@@ -7,6 +7,8 @@
  */
 
 import { ConfigError } from "../config/errors.ts";
+import { contextFrom, expandValue } from "../config/expand.ts";
+import { readSource } from "../config/formats.ts";
 import { loadConfig } from "../config/load.ts";
 import { redact } from "../config/options.ts";
 import { selectServices } from "../config/select.ts";
@@ -34,10 +36,14 @@ async function resolve(target: ControlTarget): Promise<{ path: string; single: b
   try {
     return { path: controlPathOf(await loadConfig(file)), single: false };
   } catch (error) {
-    // A file broken since the daemon started must not hide the daemon: try the usual socket.
     if (!(error instanceof ConfigError) || error.cause instanceof Deno.errors.NotFound) throw error;
-    writeStderr(`${NAME}: ${file} has errors; trying the control socket beside it\n`);
-    return { path: controlSocketFor(file), single: false };
+    // The file may be broken since the daemon started, or use variables only the daemon's
+    // environment has: neither must hide the daemon. Read just `daemon.control`.
+    const control = await daemonControlOf(file);
+    if (control === undefined) {
+      writeStderr(`${NAME}: ${file} has errors; trying the control socket beside it\n`);
+    }
+    return { path: control ?? controlSocketFor(file), single: false };
   }
 }
 
@@ -102,11 +108,29 @@ export async function runControlCommand(command: ControlCommandLine): Promise<nu
     }
     const params = command.service ? { service: command.service } : undefined;
     const result = await callControl(path, command.command, params, 60_000);
-    console.log(describeOutcome(command, result));
+    const outcome = describeOutcome(command, result);
+    // Exit 0 only when the command achieved what it was for.
+    if (failedOutcome(command, result)) {
+      writeStderr(`${NAME}: ${outcome}\n`);
+      return 1;
+    }
+    console.log(outcome);
     return 0;
   } catch (error) {
     return reportError(error);
   }
+}
+
+function failedOutcome(command: ControlCommandLine, result: Record<string, unknown>): boolean {
+  if (command.command === "reload") {
+    return Object.keys((result as { errors?: Record<string, string> }).errors ?? {}).length > 0;
+  }
+  if (command.command === "restart" || command.command === "start") {
+    // Success is a server that runs (or, with lazy start, will run when needed).
+    const phase = (result as unknown as ServiceStatus).mux?.server.phase;
+    return phase !== "running" && phase !== "idle";
+  }
+  return false;
 }
 
 function describeOutcome(command: ControlCommandLine, result: Record<string, unknown>): string {
@@ -172,6 +196,18 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
     return 0;
   } catch (error) {
     return reportError(error);
+  }
+}
+
+/** `daemon.control` of a config file that does not load as a whole, if it can be read. */
+async function daemonControlOf(file: string): Promise<string | undefined> {
+  try {
+    const { value } = readSource(await Deno.readTextFile(file), file);
+    const control = (value as { daemon?: { control?: unknown } })?.daemon?.control;
+    if (typeof control !== "string") return undefined;
+    return expandValue(control, contextFrom(Deno.env.toObject(), Deno.env.get("HOME")));
+  } catch {
+    return undefined;
   }
 }
 

@@ -80,7 +80,9 @@ const runFlags = {
   "max-active-clients": { type: "string" },
   "client-wait-ms": { type: "string" },
   "lazy-start": { type: "boolean" },
+  "no-lazy-start": { type: "boolean" },
   serialize: { type: "boolean" },
+  "no-serialize": { type: "boolean" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
@@ -157,7 +159,9 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
     options.statusFile = expandHome(values["status-file"], env.HOME);
   }
   if (values["lazy-start"]) options.lazyStart = true;
+  if (values["no-lazy-start"]) options.lazyStart = false;
   if (values.serialize) options.serialize = true;
+  if (values["no-serialize"]) options.serialize = false;
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);
@@ -175,16 +179,18 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   const daemonFlags = ["config", "service", "only", "except", "control"] as const;
   const usesConfig = daemonFlags.some((f) => values[f] !== undefined);
   if (mode === "run" && (usesConfig || (values.cmd === undefined && values.socket === undefined))) {
-    if (values.cmd !== undefined || tail.length > 0) {
+    // --socket, --cmd, server arguments and --service-name describe one server:
+    // with a file they override that server's entry, so they need --service NAME.
+    const oneServer = values.cmd !== undefined || tail.length > 0 ||
+      options.socket !== undefined || options.serviceName !== undefined;
+    if (oneServer && values.service === undefined) {
       throw new CliError(
-        "--cmd runs one server; --config runs the servers of a file. Use one or the other",
+        "--socket, --cmd, server arguments and --service-name describe one server: with " +
+          "--config, name it with --service NAME (or leave them to the file)",
       );
     }
-    if (options.socket !== undefined || options.serviceName !== undefined) {
-      throw new CliError(
-        "--socket and --service-name name one server; with --config they come from the file",
-      );
-    }
+    if (values.cmd !== undefined) Object.assign(options, commandOf(values.cmd, tail, env));
+    else if (tail.length > 0) options.args = tail;
     return {
       kind: "daemon",
       config: values.config === undefined ? undefined : expandHome(values.config, env.HOME),
@@ -208,18 +214,7 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values.cmd === undefined || values.cmd.trim() === "") {
     throw new CliError("--cmd PROGRAM is required (the MCP server to run)");
   }
-  let cmd = values.cmd.trim();
-  let cmdArgs = tail;
-  if (tail.length === 0 && /\s/.test(cmd)) {
-    // `--cmd "npx -y server"`: split like a shell would, but never run one.
-    try {
-      [cmd, ...cmdArgs] = splitCommandLine(cmd);
-    } catch (error) {
-      throw new CliError(`--cmd: ${(error as Error).message}`);
-    }
-  }
-  options.cmd = expandHome(cmd!, env.HOME);
-  options.args = cmdArgs;
+  Object.assign(options, commandOf(values.cmd, tail, env));
   return { kind: "run", options: options as MuxOptions, log };
 }
 
@@ -254,6 +249,25 @@ function parseHealth(args: readonly string[], env: { HOME?: string }): Command {
       : wholeNumber("--timeout-ms", values["timeout-ms"], 1),
     json: values.json ?? false,
   };
+}
+
+/** `--cmd` and the arguments after `--`; a `--cmd` with spaces and no `--` is split like a shell would. */
+function commandOf(
+  raw: string,
+  tail: string[],
+  env: { HOME?: string },
+): { cmd: string; args: string[] } {
+  let cmd = raw.trim();
+  let args = tail;
+  if (tail.length === 0 && /\s/.test(cmd)) {
+    // Split like a shell would, but never run one.
+    try {
+      [cmd, ...args] = splitCommandLine(cmd) as [string, ...string[]];
+    } catch (error) {
+      throw new CliError(`--cmd: ${(error as Error).message}`);
+    }
+  }
+  return { cmd: expandHome(cmd, env.HOME), args };
 }
 
 function list(flag: string, raw: string): string[] {

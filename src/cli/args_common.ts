@@ -53,7 +53,11 @@ function cleanParseError(message: string): string {
   return message.split("\n")[0]!.replace(/\. To specify.*$/, "");
 }
 
-/** `--lazy-start true|false` (the Rust tool's spelling) → `--lazy-start` or nothing; same for `--serialize`. */
+/**
+ * `--lazy-start true|false` (the Rust tool's spelling) → `--lazy-start` or
+ * `--no-lazy-start` (an explicit "off" that overrides a config file); same
+ * for `--serialize`.
+ */
 export function normalizeBooleans(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -64,14 +68,14 @@ export function normalizeBooleans(args: readonly string[]): string[] {
     }
     const inline = /^--(lazy-start|serialize)=(true|false)$/.exec(arg);
     if (inline) {
-      if (inline[2] === "true") out.push(`--${inline[1]}`);
+      out.push(inline[2] === "true" ? `--${inline[1]}` : `--no-${inline[1]}`);
       continue;
     }
     if (
       (arg === "--lazy-start" || arg === "--serialize") &&
       (args[i + 1] === "true" || args[i + 1] === "false")
     ) {
-      if (args[++i] === "true") out.push(arg);
+      out.push(args[++i] === "true" ? arg : `--no-${arg.slice(2)}`);
       continue;
     }
     out.push(arg);

@@ -107,6 +107,7 @@ export const DEFAULTS = {
 
 /** A setting with an invalid value. */
 export class OptionError extends Error {
+  /** Always `"OptionError"`. */
   override name = "OptionError";
 }
 

@@ -9,6 +9,7 @@ import { requestOnce } from "../transport/request_once.ts";
 
 /** A control command failed; the message says why. */
 export class ControlError extends Error {
+  /** Always `"ControlError"`. */
   override name = "ControlError";
 }
 

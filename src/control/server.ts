@@ -17,7 +17,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
-import { prepareSocketPath } from "../server/socket_path.ts";
+import { listenPrivately, prepareSocketPath } from "../server/socket_path.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
 
 /** Methods the control socket answers. */
@@ -70,8 +70,7 @@ export class ControlServer implements AsyncDisposable {
    */
   static async start(path: string, daemon: Daemon, onShutdown: () => void): Promise<ControlServer> {
     await prepareSocketPath(path);
-    const listener = Deno.listen({ transport: "unix", path });
-    await Deno.chmod(path, 0o600);
+    const listener = listenPrivately(path);
     return new ControlServer(path, listener, daemon, onShutdown);
   }
 

@@ -50,9 +50,13 @@ export interface DaemonStatus {
 
 /** What a reload did. */
 export interface ReloadReport {
+  /** Services that are new in the file: started. */
   added: string[];
+  /** Services gone from the file: stopped. */
   removed: string[];
+  /** Services whose settings changed: restarted on the new ones (their clients reconnect). */
   changed: string[];
+  /** Services left untouched (their clients kept their connections). */
   unchanged: string[];
   /** Services whose mux could not start, with the reason. */
   errors: Record<string, string>;
@@ -63,6 +67,7 @@ export const RESTART_SETTLE_MS = 30_000;
 
 /** A failed daemon command (unknown service, bad state); the message says why. */
 export class DaemonError extends Error {
+  /** Always `"DaemonError"`. */
   override name = "DaemonError";
 }
 

@@ -12,7 +12,9 @@ export { ConnectError } from "../transport/unix_client.ts";
 
 /** Streams to bridge; default to the process's stdin and stdout. */
 export interface ProxyOptions {
+  /** Where the host's messages come from (default: this process's stdin, read directly). */
   stdin?: ReadableStream<Uint8Array>;
+  /** Where the mux's messages go (default: this process's stdout, written directly). */
   stdout?: WritableStream<Uint8Array>;
   /** Aborting ends the bridge. */
   signal?: AbortSignal;

@@ -16,6 +16,7 @@ export type ServerPhase =
 
 /** Server process state as the supervisor reports it. */
 export interface ServerState {
+  /** Where the process is in its life. */
   phase: ServerPhase;
   /** Process id while a process exists. */
   pid?: number;
@@ -35,8 +36,8 @@ export function describeServerState(
 ): string {
   switch (state.phase) {
     case "idle":
-      return `server "${service}" has not been started yet (lazy start: it starts when the ` +
-        "first client connects)";
+      return `server "${service}" has not been started yet (lazy start: it starts when a ` +
+        "client first needs it)";
     case "starting":
       return `server "${service}" is starting`;
     case "running":

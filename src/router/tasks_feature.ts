@@ -104,6 +104,12 @@ export class TasksFeature {
     ) {
       this.#endProgress(result.taskId);
     }
+    // `tasks/result` answers only once the task is over.
+    const related = (result._meta as Record<string, { taskId?: unknown }> | undefined)
+      ?.["io.modelcontextprotocol/related-task"];
+    if (entry.method === "tasks/result" && typeof related?.taskId === "string") {
+      this.#endProgress(related.taskId);
+    }
   }
 
   /** Progress routing for tokens that belong to a running task. */

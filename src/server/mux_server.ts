@@ -12,12 +12,12 @@ import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
-import { wait } from "../upstream/wait.ts";
+import { delay, wait } from "../upstream/wait.ts";
 import { NAME, VERSION } from "../version.ts";
 import { ClientConnection } from "./connection.ts";
 import { Semaphore } from "./semaphore.ts";
 import { StatusFileWriter } from "./status_file.ts";
-import { prepareSocketPath } from "./socket_path.ts";
+import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
 
 /** A point-in-time view of one mux. */
 export interface MuxStatus {
@@ -142,9 +142,7 @@ export class MuxServer implements AsyncDisposable {
     const log = muxLogger("server", resolved.serviceName);
     const { removedStale } = await prepareSocketPath(resolved.socket);
     if (removedStale) log.info("Removed a stale socket at {path}", { path: resolved.socket });
-    const listener = Deno.listen({ transport: "unix", path: resolved.socket });
-    // Deno creates the socket with the umask's mode: make it private at once.
-    await Deno.chmod(resolved.socket, 0o600);
+    const listener = listenPrivately(resolved.socket);
     log.info("Listening on {path}", { path: resolved.socket });
     return new MuxServer(resolved, listener);
   }
@@ -326,7 +324,9 @@ export class MuxServer implements AsyncDisposable {
       } catch (error) {
         if (this.#closing) return;
         if (error instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors, say: wait a little instead of spinning.
         this.#log.warn("accept failed: {error}", { error: String(error) });
+        await delay(100);
         continue;
       }
       if (this.#closing) {

@@ -11,6 +11,7 @@ export const MAX_SOCKET_PATH_BYTES = Deno.build.os === "darwin" ? 103 : 107;
 
 /** The socket path cannot be used; the message says why and what to do. */
 export class SocketPathError extends Error {
+  /** Always `"SocketPathError"`. */
   override name = "SocketPathError";
 }
 
@@ -69,5 +70,20 @@ async function isLive(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Listen on a Unix socket that nobody else can connect to, from its first
+ * instant: Deno creates the file with the umask's mode, so the umask is
+ * narrowed around the bind (and the mode set again after, to be sure).
+ */
+export function listenPrivately(path: string): Deno.Listener<Deno.UnixConn, Deno.UnixAddr> {
+  const previous = Deno.umask(0o177);
+  try {
+    return Deno.listen({ transport: "unix", path });
+  } finally {
+    Deno.umask(previous);
+    Deno.chmodSync(path, 0o600);
   }
 }

@@ -7,12 +7,19 @@
 
 /** A connection to a mux socket failed; the message names the path and the reason. */
 export class ConnectError extends Error {
+  /** Always `"ConnectError"`. */
   override name = "ConnectError";
   /** The socket path. */
   readonly path: string;
   /** Short reason, e.g. "no such file". */
   readonly reason: string;
 
+  /**
+   * An error for the socket at `path` that could not be reached, and why (in words).
+   *
+   * @param path the socket path
+   * @param reason why it could not be reached
+   */
   constructor(path: string, reason: string) {
     super(`cannot connect to ${path}: ${reason}`);
     this.path = path;

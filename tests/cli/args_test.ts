@@ -167,11 +167,13 @@ Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibili
   strictEqual(run(["--lazy-start", ...BASE]).options.lazyStart, true);
   strictEqual(run([...BASE, "--lazy-start", "true"]).options.lazyStart, true);
   strictEqual(run([...BASE, "--lazy-start=true"]).options.lazyStart, true);
-  strictEqual(run([...BASE, "--lazy-start", "false"]).options.lazyStart, undefined);
-  strictEqual(run([...BASE, "--lazy-start=false"]).options.lazyStart, undefined);
+  // An explicit false is kept: it must be able to override `lazy_start: true` in a config file.
+  strictEqual(run([...BASE, "--lazy-start", "false"]).options.lazyStart, false);
+  strictEqual(run([...BASE, "--lazy-start=false"]).options.lazyStart, false);
+  strictEqual(run([...BASE, "--serialize", "false"]).options.serialize, false);
   // "false" is consumed by the flag, not taken as a stray argument
   const c = run(["--lazy-start", "false", ...BASE, "--", "true"]);
-  strictEqual(c.options.lazyStart, undefined);
+  strictEqual(c.options.lazyStart, false);
   deepStrictEqual(c.options.args, ["true"]);
   refuses([...BASE, "--lazy-start", "maybe"], /^unexpected argument "maybe"/);
 });
@@ -310,8 +312,14 @@ Deno.test("daemon: --config with filters and overrides; --cmd and --config do no
   });
   const single = parseCommandLine(["--config", "/c.yaml", "--service", "github"], ENV);
   deepStrictEqual((single as { filter: unknown }).filter, { service: "github" });
-  refuses(["--config", "/c.yaml", "--cmd", "x"], /Use one or the other/);
-  refuses(["--config", "/c.yaml", "--socket", "/s"], /come from the file/);
+  refuses(["--config", "/c.yaml", "--cmd", "x"], /name it with --service NAME/);
+  refuses(["--config", "/c.yaml", "--socket", "/s"], /name it with --service NAME/);
+  // With --service they override that one server's entry.
+  const one = parseCommandLine(
+    ["--config", "/c.yaml", "--service", "gh", "--socket", "/s", "--cmd", "npx -y gh"],
+    ENV,
+  ) as { overrides: Record<string, unknown> };
+  deepStrictEqual(one.overrides, { socket: "/s", cmd: "npx", args: ["-y", "gh"] });
   refuses(["--config", "/c.yaml", "--only", ","], "--only: expected service names, like a,b");
 });
 

@@ -82,6 +82,10 @@ Deno.test("a fleet from one file: real clients served while a neighbour crash-lo
   assertMatch(text.stdout, /^everything\s+running\s+\d+/m);
   const verbose = await runCli(["status", "--config", config, "-v"]);
   assertMatch(verbose.stdout, /stderr: fake server: crashing on start as asked/);
+  // A restart that does not end in a running server is not a success.
+  const again = await runCli(["restart", "crashy", "--config", config]);
+  assertEquals(again.code, 1);
+  assertMatch(again.stderr, /restarted crashy: (restarting|failed)/);
   // shutdown: exit 0, every socket gone.
   const shutdown = await runCli(["shutdown", "--config", config]);
   assertEquals(shutdown.code, 0);
@@ -199,4 +203,23 @@ Deno.test("a secret passed as an argument via ${VAR} never reaches logs or confi
     await daemon[Symbol.asyncDispose]();
   }
   assert(!daemon.lines.some((line) => line.includes("hunter2")));
+});
+
+Deno.test("admin commands find the daemon even without the variables only its environment has", async () => {
+  await using dir = await tempDir();
+  const config = `${dir}/env.yaml`;
+  await Deno.writeTextFile(
+    config,
+    `daemon:\n  control: ${dir}/custom-control.sock\n` +
+      `servers:\n  s:\n    socket: ${dir}/s.sock\n    cmd: ${DENO}\n` +
+      `    args: [run, -A, --quiet, ${FIXTURE}, --token, "\${ONLY_IN_DAEMON_ENV}"]\n`,
+  );
+  await using daemon = new CliProcess(["--config", config], { ONLY_IN_DAEMON_ENV: "x1y2z3" });
+  await daemon.waitForLine(/Daemon running 1 services; control socket .*custom-control\.sock/);
+  // This shell lacks ONLY_IN_DAEMON_ENV: the file does not load as a whole here.
+  const status = await runCli(["status", "--config", config, "--json"]);
+  assertEquals(status.code, 0, status.stderr);
+  assertEquals(JSON.parse(status.stdout).services[0].name, "s");
+  assertEquals((await runCli(["shutdown", "--config", config])).code, 0);
+  assertEquals((await daemon.child.status).code, 0);
 });
