@@ -108,11 +108,6 @@ export class PendingTable<C> {
     return this.#byClient.get(client)?.size ?? 0;
   }
 
-  /** Clients with at least one request in flight. */
-  clientsInFlight(): C[] {
-    return [...this.#byClient.keys()];
-  }
-
   /** Remove and return every entry of one client. */
   removeClient(client: C): PendingEntry<C>[] {
     const ids = this.#byClient.get(client);

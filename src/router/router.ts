@@ -80,7 +80,6 @@ export interface RouterOptions {
 export interface RouterStats {
   connectedClients: number;
   activeClients: number;
-  initializedClients: number;
   pendingRequests: number;
   queueDepth: number;
   upstreamReady: boolean;
@@ -317,15 +316,10 @@ export class Router {
   /** Counters for status. */
   stats(): RouterStats {
     let active = 0;
-    let initialized = 0;
-    for (const session of this.#sessions) {
-      if (session.admitted) active++;
-      if (session.initialized) initialized++;
-    }
+    for (const session of this.#sessions) if (session.admitted) active++;
     return {
       connectedClients: this.#sessions.size,
       activeClients: active,
-      initializedClients: initialized,
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
       upstreamReady: this.#upstream.ready,
