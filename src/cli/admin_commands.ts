@@ -15,7 +15,7 @@ import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
-import { STATUS_METHOD } from "../router/router.ts";
+import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_server.ts";
 import { delay } from "../upstream/wait.ts";
 import { NAME } from "../version.ts";

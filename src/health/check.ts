@@ -6,7 +6,7 @@
  * @module
  */
 
-import { HEALTH_METHOD } from "../router/router.ts";
+import { HEALTH_METHOD } from "../jsonrpc/mux_methods.ts";
 import { requestOnce } from "../transport/request_once.ts";
 import { ConnectError } from "../transport/unix_client.ts";
 

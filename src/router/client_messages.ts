@@ -25,10 +25,7 @@ import type { PendingEntry } from "./pending.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 
-/** Method of the mux's own health check (answered by a real `ping` round trip upstream). */
-export const HEALTH_METHOD = "rmcp-mux/health";
-/** Method of the mux's own status snapshot (answered without touching the server). */
-export const STATUS_METHOD = "rmcp-mux/status";
+import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** A request held back by serialize mode. */
 export interface Gated {

@@ -30,7 +30,7 @@ import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
-export { HEALTH_METHOD, STATUS_METHOD } from "./client_messages.ts";
+export { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
