@@ -19,6 +19,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { serverCapabilitiesFor } from "./capabilities.ts";
+import { describeInitRejection } from "./eras.ts";
 import { OwnRequests } from "./own_requests.ts";
 import { LATEST_PROTOCOL_VERSION, negotiateVersion } from "./negotiate.ts";
 import type { PendingEntry, PendingTable, ReplyTarget } from "./pending.ts";
@@ -402,7 +403,7 @@ export class UpstreamLink {
       typeof result.capabilities !== "object" || result.capabilities === null
     ) {
       const why = isErrorResponse(response)
-        ? `rejected initialize: ${response.error.message} (code ${response.error.code})`
+        ? describeInitRejection(response.error)
         : "answered initialize without a protocolVersion and capabilities";
       return this.#initFailed(why);
     }
