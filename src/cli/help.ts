@@ -91,8 +91,14 @@ control socket; default: the default config file's daemon), or one mux with
 --socket: state (running, starting, restarting with the next try, failed:
 reason, stopped, lazy), pid, uptime, clients, requests in flight, restarts
 (recent/total), request rate and p50/p99 latency of the last minute.
--v adds each server's last stderr lines; --json prints the raw snapshot;
---watch redraws it every second until Ctrl+C.
+-v adds each server's last stderr lines; --json prints the raw snapshot.
+
+--watch on a terminal: a live view redrawn every second. Keys: ↑/↓ or j/k
+select a service, r restart, s stop, S start, l reload the config file (each
+asks "y to confirm" first; the outcome shows on the bottom line), q or Esc
+quits. The selected service's last exit and stderr lines show below the
+table. With output piped (not a terminal) it prints one plain snapshot per
+second, without escape codes, until Ctrl+C.
 `,
   control: `Usage: ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
        ${NAME} reload|shutdown [--config FILE | --control PATH]
