@@ -54,6 +54,8 @@ async function main(args: string[]): Promise<number> {
       return await (await import("./src/cli/admin_commands.ts")).runControlCommand(command);
     case "config-check":
       return await (await import("./src/cli/admin_commands.ts")).runConfigCheck(command.file);
+    case "dashboard":
+      return await (await import("./src/cli/dashboard_command.ts")).runDashboardCommand(command);
   }
 }
 

@@ -29,7 +29,7 @@ type StatusCommand = Extract<Command, { kind: "status" }>;
 type ControlCommandLine = Extract<Command, { kind: "control" }>;
 
 /** Where to send a control request: a control socket, or a single mux's socket. */
-async function resolve(target: ControlTarget): Promise<{ path: string; single: boolean }> {
+export async function resolve(target: ControlTarget): Promise<{ path: string; single: boolean }> {
   if (target.socket) return { path: target.socket, single: true };
   if (target.control) return { path: target.control, single: false };
   const file = configPathOf(target.config);

@@ -12,6 +12,7 @@ import { loadConfig } from "../config/load.ts";
 import { type CliOverrides, selectServices } from "../config/select.ts";
 import type { MuxFileConfig } from "../config/types.ts";
 import { ControlServer } from "../control/server.ts";
+import { dashboardControl } from "../dashboard/control.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
@@ -75,6 +76,12 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
       controlPathOf(config, command.control),
       daemon,
       () => void daemon.close(),
+      // The dashboard's mounting point. With an HTTP listener, create
+      // `createDashboard({ daemon, token })`, answer requests with
+      // `await dashboard.handle(request) ?? <the /mcp handler>`, pass
+      // `{ dashboard, origin }` here, and `close()` it on shutdown. Without
+      // one, `rmcp-mux dashboard` says how to turn the listener on.
+      dashboardControl(undefined),
     );
   } catch (error) {
     await daemon.close();

@@ -18,9 +18,10 @@ Usage:
   ${NAME} status [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
   ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
   ${NAME} reload|shutdown [--config FILE | --control PATH]
+  ${NAME} dashboard [--open] [--config FILE | --control PATH] a login link to the live dashboard
   ${NAME} config check [FILE]                                 validate a config file
   ${NAME} demo [--socket PATH] [options]                      serve the MCP reference server
-  ${NAME} help [proxy|health|status|control|config|demo]
+  ${NAME} help [proxy|health|status|control|config|demo|dashboard]
 
 Config file: --config FILE, else $XDG_CONFIG_HOME/rmcp-mux/config.yaml (or
 ~/.config/rmcp-mux/config.yaml). Every run option below also applies to each
@@ -119,6 +120,20 @@ Validates a config file (YAML, JSON or TOML; default: the default config
 file) and prints each service as it would run, every default filled in.
 Errors name the file, line and column, the key and what was expected.
 Environment values are shown as names only.
+`,
+  dashboard: `Usage: ${NAME} dashboard [--open] [--config FILE | --control PATH]
+
+Prints a one-time login link to the running daemon's dashboard: a live page
+with a card per service (state in words, pid, uptime, restarts, rate and
+latency with a sparkline, requests in flight, clients, last stderr lines,
+recent events) and buttons to restart, stop or start a service and reload the
+config file, each behind a confirmation. --open also opens it in the browser
+($BROWSER, else xdg-open or open).
+
+The page is served by the daemon's HTTP listener, on loopback only. The link
+works once, within two minutes: it signs the browser in with a cookie scripts
+cannot read, and the address bar keeps no secret. A daemon without an HTTP
+listener says how to turn one on.
 `,
   demo: `Usage: ${NAME} demo [--socket PATH] [run options]
 

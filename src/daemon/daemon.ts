@@ -11,6 +11,7 @@ import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
+import { HISTORY_STEP_MS, HistoryRecorder, type ServiceHistory } from "./history.ts";
 
 /** One service the daemon runs. */
 export interface DaemonService {
@@ -32,6 +33,8 @@ export interface ServiceStatus {
   error?: string;
   /** The mux's own status, while running. */
   mux?: MuxStatus;
+  /** A command on this service still in progress. */
+  busy?: "restarting" | "stopping" | "starting";
 }
 
 /** The whole daemon, as `status` reports it. */
@@ -88,6 +91,10 @@ export interface DaemonOptions {
   control?: string;
   /** Re-reads the services for `reload`; throws to reject the new configuration. */
   reload?: () => Promise<readonly DaemonService[]>;
+  /** How often a history point is taken, ms (default {@link HISTORY_STEP_MS}). */
+  historyStepMs?: number;
+  /** The clock (ms since epoch), for tests. */
+  now?: () => number;
 }
 
 /** Runs many muxes in one process. */
@@ -99,11 +106,18 @@ export class Daemon implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
   #busy: Promise<unknown> = Promise.resolve();
+  readonly #now: () => number;
+  readonly #history = new Map<string, HistoryRecorder>();
+  readonly #inProgress = new Map<string, NonNullable<ServiceStatus["busy"]>>();
+  readonly #listeners = new Set<() => void>();
+  readonly #sampler: ReturnType<typeof setInterval>;
   /** Resolves once the daemon has stopped. */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
 
   private constructor(options: DaemonOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#sampler = setInterval(() => this.#sample(), options.historyStepMs ?? HISTORY_STEP_MS);
   }
 
   /**
@@ -126,7 +140,7 @@ export class Daemon implements AsyncDisposable {
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(options);
     for (const spec of sortByName(options.services)) {
-      daemon.#entries.set(spec.name, await daemon.#launch(spec));
+      daemon.#set(spec.name, await daemon.#launch(spec));
     }
     return daemon;
   }
@@ -146,8 +160,37 @@ export class Daemon implements AsyncDisposable {
           state: entry.state,
           ...(entry.error ? { error: entry.error } : {}),
           ...(entry.mux ? { mux: entry.mux.status() } : {}),
+          ...(this.#inProgress.has(entry.spec.name)
+            ? { busy: this.#inProgress.get(entry.spec.name) }
+            : {}),
         })),
     };
+  }
+
+  /**
+   * Each service's recent past: throughput and latency points (one every
+   * {@link HISTORY_STEP_MS}) and notable events, oldest first.
+   */
+  history(): Record<string, ServiceHistory> {
+    return Object.fromEntries(
+      [...this.#history].map(([name, recorder]) => [name, recorder.snapshot()]),
+    );
+  }
+
+  /**
+   * Call `listener` after any change: a server's state, a client connecting
+   * or leaving, a command starting or ending, a reload. Returns the function
+   * that unsubscribes.
+   *
+   * @example
+   * ```ts ignore
+   * const off = daemon.subscribe(() => console.log(daemon.status().services.length));
+   * off();
+   * ```
+   */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 
   /** The running mux of a service (for `waitFor` and the like). */
@@ -166,11 +209,12 @@ export class Daemon implements AsyncDisposable {
    * most {@link RESTART_SETTLE_MS}); `start` waits the same way.
    */
   restart(name: string): Promise<ServiceStatus> {
-    return this.#serial(async () => {
+    return this.#serial(name, "restarting", async () => {
       const entry = this.#entry(name);
       const oldPid = entry.mux?.status().server.pid;
+      this.#recorder(name).note(this.#now(), "info", "restart requested");
       if (entry.mux) await entry.mux.restartServer("restart requested by a control command");
-      else this.#entries.set(name, await this.#launch(entry.spec));
+      else this.#set(name, await this.#launch(entry.spec));
       await this.#entries.get(name)?.mux?.waitFor(
         (s) =>
           (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||
@@ -183,10 +227,11 @@ export class Daemon implements AsyncDisposable {
 
   /** Stop a service: its clients are disconnected and its socket removed. */
   stop(name: string): Promise<ServiceStatus> {
-    return this.#serial(async () => {
+    return this.#serial(name, "stopping", async () => {
       const entry = this.#entry(name);
       await entry.mux?.close();
-      this.#entries.set(name, { spec: entry.spec, mux: null, state: "stopped" });
+      this.#set(name, { spec: entry.spec, mux: null, state: "stopped" });
+      this.#recorder(name).note(this.#now(), "info", "stopped by a command");
       this.#log.info("Service {service} stopped", { service: name });
       return this.#statusOf(name);
     });
@@ -194,9 +239,12 @@ export class Daemon implements AsyncDisposable {
 
   /** Start a stopped service (a running one is left alone). */
   start(name: string): Promise<ServiceStatus> {
-    return this.#serial(async () => {
+    return this.#serial(name, "starting", async () => {
       const entry = this.#entry(name);
-      if (!entry.mux) this.#entries.set(name, await this.#launch(entry.spec));
+      if (!entry.mux) {
+        this.#recorder(name).note(this.#now(), "info", "started by a command");
+        this.#set(name, await this.#launch(entry.spec));
+      }
       return await this.#settled(name);
     });
   }
@@ -207,7 +255,7 @@ export class Daemon implements AsyncDisposable {
    * new configuration is invalid, nothing changes and the error is thrown.
    */
   reload(): Promise<ReloadReport> {
-    return this.#serial(async () => {
+    return this.#serial(undefined, undefined, async () => {
       if (!this.#options.reload) {
         throw new DaemonError("this daemon has no configuration to reload");
       }
@@ -223,6 +271,7 @@ export class Daemon implements AsyncDisposable {
         if (next.has(name)) continue;
         await entry.mux?.close();
         this.#entries.delete(name);
+        this.#history.delete(name);
         report.removed.push(name);
       }
       for (const [name, spec] of next) {
@@ -234,12 +283,13 @@ export class Daemon implements AsyncDisposable {
         if (entry) {
           await entry.mux?.close();
           report.changed.push(name);
+          this.#recorder(name).note(this.#now(), "info", "settings changed by a reload");
         } else {
           report.added.push(name);
         }
         const launched = await this.#launch(spec);
         if (launched.error) report.errors[name] = launched.error;
-        this.#entries.set(name, launched);
+        this.#set(name, launched);
       }
       this.#log.info(
         "Reloaded: {added} added, {removed} removed, {changed} changed, {unchanged} unchanged",
@@ -257,6 +307,7 @@ export class Daemon implements AsyncDisposable {
   /** Stop every service. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      clearInterval(this.#sampler);
       await this.#busy.catch(() => {});
       await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close()));
       this.#resolveClosed();
@@ -275,6 +326,7 @@ export class Daemon implements AsyncDisposable {
         ...spec.options,
         serviceName: spec.options.serviceName ?? spec.name,
       });
+      mux.onChange(() => this.#changed(spec.name, mux));
       return { spec, mux, state: "running" };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -311,12 +363,67 @@ export class Daemon implements AsyncDisposable {
     return this.status().services.find((s) => s.name === name)!;
   }
 
-  /** Commands run one at a time: a reload never interleaves with a stop. */
-  #serial<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Commands run one at a time: a reload never interleaves with a stop. While
+   * one runs, status shows its service as `busy`.
+   */
+  #serial<T>(
+    name: string | undefined,
+    busy: ServiceStatus["busy"],
+    work: () => Promise<T>,
+  ): Promise<T> {
     if (this.#closing) return Promise.reject(new DaemonError("the daemon is shutting down"));
-    const run = this.#busy.catch(() => {}).then(work);
+    const run = this.#busy.catch(() => {}).then(async () => {
+      if (name !== undefined && busy !== undefined && this.#entries.has(name)) {
+        this.#inProgress.set(name, busy);
+        this.#notify();
+      }
+      try {
+        const result = await work();
+        // The answer describes the service after the command: no longer busy.
+        if (result && typeof result === "object" && "busy" in result) delete result.busy;
+        return result;
+      } finally {
+        if (name !== undefined) this.#inProgress.delete(name);
+        this.#notify();
+      }
+    });
     this.#busy = run;
     return run;
+  }
+
+  /** Put a service's entry in place and record what it looks like now. */
+  #set(name: string, entry: Entry): void {
+    this.#entries.set(name, entry);
+    this.#changed(name, entry.mux);
+  }
+
+  #recorder(name: string): HistoryRecorder {
+    let recorder = this.#history.get(name);
+    if (!recorder) this.#history.set(name, recorder = new HistoryRecorder());
+    return recorder;
+  }
+
+  /** A service changed: note a transition worth remembering, tell the listeners. */
+  #changed(name: string, mux: MuxServer | null): void {
+    const entry = this.#entries.get(name);
+    // A mux replaced since (a stop, a reload) has nothing more to say.
+    if (!entry || entry.mux !== mux) return;
+    this.#recorder(name).observe(this.#now(), this.#statusOf(name));
+    this.#notify();
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  #sample(): void {
+    const now = this.#now();
+    const step = this.#options.historyStepMs ?? HISTORY_STEP_MS;
+    for (const [name, entry] of this.#entries) {
+      this.#recorder(name).sample(now, entry.mux?.status(), entry.mux?.latencyOver(step));
+    }
+    this.#notify();
   }
 }
 

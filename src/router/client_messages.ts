@@ -100,6 +100,7 @@ export class ClientMessages {
     ) {
       session.openRequests++;
     }
+    if (msg.kind === "request") session.requests++;
     switch (msg.kind) {
       case "request":
         return this.#request(session, msg.message, target, text);

@@ -24,7 +24,12 @@ import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
-import { type ClientPort, ClientSession, MAX_WAITING_LINES } from "./session.ts";
+import {
+  type ClientPort,
+  ClientSession,
+  type ClientSummary,
+  MAX_WAITING_LINES,
+} from "./session.ts";
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
@@ -173,7 +178,7 @@ export class Router {
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
   connect(port: ClientPort): ClientSession {
-    const session = new ClientSession(this.#nextSessionId++, port);
+    const session = new ClientSession(this.#nextSessionId++, port, this.#now());
     this.#sessions.add(session);
     return session;
   }
@@ -327,6 +332,16 @@ export class Router {
       requestsTotal: this.#latencies.total,
       latency: this.#latencies.summary(this.#now()),
     };
+  }
+
+  /** Every connected client, in the order they connected. */
+  clients(): ClientSummary[] {
+    return [...this.#sessions].map((session) => session.summary());
+  }
+
+  /** Rate and latency of the answers of the last `windowMs`. */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#latencies.summary(this.#now(), windowMs);
   }
 
   /** Stop routing: every open request gets a "shutting down" error. Idempotent. */

@@ -11,6 +11,7 @@ import { muxLogger } from "../log/logger.ts";
 import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
+import type { ClientSummary } from "../router/session.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
 import { delay, wait } from "../upstream/wait.ts";
 import { NAME, VERSION } from "../version.ts";
@@ -49,6 +50,8 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
+  /** Every connected client: who it is, how it is connected, since when, how busy. */
+  sessions: ClientSummary[];
 }
 
 /**
@@ -80,6 +83,7 @@ export class MuxServer implements AsyncDisposable {
   readonly #statusFile: StatusFileWriter | undefined;
   #closing: Promise<void> | undefined;
   #changeWaiters = new Set<() => void>();
+  readonly #listeners = new Set<() => void>();
   #resolveClosed!: () => void;
   /** Resolves once the mux has stopped (after {@link close}). */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -185,7 +189,31 @@ export class MuxServer implements AsyncDisposable {
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
+      sessions: this.#router.clients(),
     };
+  }
+
+  /**
+   * Rate and latency of the answers of the last `windowMs` (status covers the
+   * last minute; a history wants shorter slices).
+   */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#router.latencyOver(windowMs);
+  }
+
+  /**
+   * Call `listener` after every change of the server's state and whenever a
+   * client connects or leaves. Returns the function that unsubscribes.
+   *
+   * @example
+   * ```ts ignore
+   * const off = mux.onChange(() => console.log(mux.status().server.phase));
+   * off();
+   * ```
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 
   /**
@@ -271,6 +299,7 @@ export class MuxServer implements AsyncDisposable {
 
   #changed(): void {
     for (const check of [...this.#changeWaiters]) check();
+    for (const listener of [...this.#listeners]) listener();
   }
 
   /**

@@ -21,6 +21,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    sessions: [],
     ...overrides,
   };
 }

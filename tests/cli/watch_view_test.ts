@@ -30,6 +30,7 @@ function service(name: string, server: MuxStatus["server"], extra: Partial<MuxSt
     restarts: { total: 0, recent: 0 },
     lastExit: null,
     stderrTail: [],
+    sessions: [],
     ...extra,
   };
   return { name, socket: mux.socket, state: "running", mux } satisfies ServiceStatus;
