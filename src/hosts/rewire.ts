@@ -29,6 +29,8 @@ export interface RewireInput {
   servers?: readonly string[];
   /** Only these files (`--path`). */
   files?: readonly string[];
+  /** Only entries this accepts (the wizard's choice); chosen entries are shared even when they need a process per client. */
+  select?: (entry: FoundEntry) => boolean;
   via: Via;
   config: MuxConfigView;
   records: readonly RewireRecord[];
@@ -83,7 +85,8 @@ export function planRewire(input: RewireInput): RewirePlan {
   const selected = discovery.entries.filter((e) =>
     input.hosts.includes(e.location.host) &&
     (!input.files || input.files.includes(e.location.file)) &&
-    (!input.servers || input.servers.includes(e.name))
+    (!input.servers || input.servers.includes(e.name)) &&
+    (!input.select || input.select(e))
   );
   for (const name of input.servers ?? []) {
     if (!selected.some((e) => e.name === name)) {
@@ -120,7 +123,7 @@ export function planRewire(input: RewireInput): RewirePlan {
       continue;
     }
     const isolation = entry.mux ? undefined : serviceOfEntry(services, entry)?.isolation;
-    if (isolation?.mode === "client" && !input.servers?.includes(entry.name)) {
+    if (isolation?.mode === "client" && !input.servers?.includes(entry.name) && !input.select) {
       skip(
         `left alone: it ${isolation.reason}, so it needs a process per client; ` +
           `share it anyway with --server ${entry.name}`,
