@@ -238,10 +238,15 @@ export async function applyRewire(ctx: HostsContext, plan: RewirePlan): Promise<
     );
     lines.push(await reloadDaemon(ctx));
   }
-  const records = await loadRecords(ctx.stateDir);
-  const applied = await applyFiles(plan.files, records);
-  for (const b of applied.backups) lines.push(`backup: ${tilde(b.backup, ctx.home)}`);
-  await saveRecords(ctx.stateDir, applied.records);
+  // One file at a time, its records saved right after it: whatever happens
+  // next, every entry written can be unwired.
+  let records = await loadRecords(ctx.stateDir);
+  for (const change of plan.files) {
+    const applied = await applyFiles([change], records);
+    records = applied.records;
+    await saveRecords(ctx.stateDir, records);
+    for (const b of applied.backups) lines.push(`backup: ${tilde(b.backup, ctx.home)}`);
+  }
   return lines;
 }
 
@@ -257,9 +262,21 @@ export async function reloadDaemon(ctx: HostsContext): Promise<string> {
   }
 }
 
-/** `rmcp-mux rewire`. */
+/** `rmcp-mux rewire`. A host that writes its file meanwhile (Claude Code does) makes it start over, at most 3 times. */
 export async function runRewire(command: Of<"rewire">): Promise<number> {
-  try {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await rewireOnce(command);
+    } catch (error) {
+      if (!(error instanceof ChangedUnderneath) || attempt === 3 || command.dryRun) {
+        return fail(error);
+      }
+    }
+  }
+}
+
+async function rewireOnce(command: Of<"rewire">): Promise<number> {
+  {
     const ctx = await hostsContext(command);
     const { plan } = await rewirePlanFor(ctx, command);
     for (const b of plan.broken) {
@@ -287,8 +304,6 @@ export async function runRewire(command: Of<"rewire">): Promise<number> {
       if (adapter) console.log(`${adapter.label}: ${adapter.restart}`);
     }
     return plan.broken.length > 0 ? 1 : 0;
-  } catch (error) {
-    return fail(error);
   }
 }
 
