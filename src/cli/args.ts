@@ -9,7 +9,7 @@ import type { MuxOptions } from "../config/options.ts";
 import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
 
 export { CliError };
-import { expandHome, splitCommandLine } from "../upstream/command_line.ts";
+import { expandHome, splitCommandLine } from "../config/command_line.ts";
 
 /** Log verbosity names accepted on the command line (the Rust tool's). */
 export type CliLogLevel = "trace" | "debug" | "info" | "warn" | "error";

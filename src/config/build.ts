@@ -11,7 +11,7 @@
  */
 
 import { normalize } from "node:path/posix";
-import { splitCommandLine } from "../upstream/command_line.ts";
+import { splitCommandLine } from "./command_line.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { keyPathOf } from "./errors.ts";
 import { type ExpandContext, expandValue, ExpansionError } from "./expand.ts";

@@ -12,7 +12,7 @@ import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
-import { delay, wait } from "../upstream/wait.ts";
+import { delay, wait } from "../async/wait.ts";
 import { NAME, VERSION } from "../version.ts";
 import { ClientConnection } from "./connection.ts";
 import { Semaphore } from "./semaphore.ts";

@@ -1,5 +1,5 @@
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
-import { expandHome, splitCommandLine } from "../../src/upstream/command_line.ts";
+import { expandHome, splitCommandLine } from "../../src/config/command_line.ts";
 
 Deno.test("splitCommandLine: plain words", () => {
   deepStrictEqual(splitCommandLine("npx -y @modelcontextprotocol/server-github"), [
