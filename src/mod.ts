@@ -60,7 +60,8 @@ export {
   resolveOptions,
   serviceNameFromSocket,
 } from "./config/options.ts";
-export { HEALTH_METHOD, MAX_PENDING, MAX_QUEUE, STATUS_METHOD } from "./router/router.ts";
+export { MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
+export { HEALTH_METHOD, STATUS_METHOD } from "./jsonrpc/mux_methods.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";
 export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./proxy/proxy.ts";

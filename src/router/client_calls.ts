@@ -121,13 +121,4 @@ export class ClientCalls<C> {
     }
     return next;
   }
-
-  /** Routed calls open toward one client. */
-  countRouted(client: C): number {
-    let n = 0;
-    for (const call of this.#byClient.get(client)?.values() ?? []) {
-      if (call.kind === "routed") n++;
-    }
-    return n;
-  }
 }

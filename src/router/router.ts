@@ -30,8 +30,6 @@ import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
-export { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
 /** Messages queued toward the server; beyond it the mux stops reading from clients. */
@@ -461,6 +459,3 @@ export class Router {
     if (entry.sent) this.#upstream.cancel(entry.upstreamId, "rmcp-mux request timeout");
   }
 }
-
-export { describeServerState } from "./server_state.ts";
-export type { ServerState } from "./server_state.ts";
