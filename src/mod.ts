@@ -48,7 +48,8 @@ export {
 } from "./config/select.ts";
 export { defaultConfigPath } from "./config/default_path.ts";
 export { ConfigError, type ConfigIssue } from "./config/errors.ts";
-export { configJsonSchema, type LogFormat, type LogLevel } from "./config/schema.ts";
+export { configJsonSchema } from "./config/schema.ts";
+export type { LogFormat, LogLevel } from "./config/log_settings.ts";
 export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";

@@ -21,7 +21,7 @@ import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth } from "./health_feature.ts";
 import { allowsBatches } from "./negotiate.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 

@@ -14,12 +14,12 @@ import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
 import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
-import { ClientCalls } from "./client_calls.ts";
+import { MuxToClientTable } from "./mux_to_client.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { LoggingFeature } from "./logging_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
-import { type PendingEntry, PendingTable } from "./pending.ts";
+import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
@@ -94,8 +94,8 @@ export class Router {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #sessions = new Set<ClientSession>();
-  readonly #pending: PendingTable<ClientSession>;
-  readonly #calls = new ClientCalls<ClientSession>();
+  readonly #pending: ClientToServerTable<ClientSession>;
+  readonly #calls = new MuxToClientTable<ClientSession>();
   readonly #latencies = new LatencyWindow();
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
@@ -112,7 +112,7 @@ export class Router {
     this.#log = options.logger ?? muxLogger("router", options.service);
     this.#now = options.now ?? Date.now;
     this.#gate = options.serialize ? new SerialGate() : undefined;
-    this.#pending = new PendingTable({ onClientIdle: (s) => this.#releaseGate(s) });
+    this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
     this.#sweeper = new Sweeper(this.#now, (now) => this.#sweep(now));
     this.#upstream = new UpstreamLink({
       service: options.service,

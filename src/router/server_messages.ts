@@ -20,7 +20,7 @@ import { notificationAllowed, toolsListFor } from "./capabilities.ts";
 import type { Features, RouterContext } from "./context.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 
 /** Routes server→mux messages. */

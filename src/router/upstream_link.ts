@@ -19,9 +19,9 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { serverCapabilitiesFor } from "./capabilities.ts";
-import { OwnRequests } from "./own_requests.ts";
+import { MuxToServerTable } from "./mux_to_server.ts";
 import { LATEST_PROTOCOL_VERSION, negotiateVersion } from "./negotiate.ts";
-import type { PendingEntry, PendingTable, ReplyTarget } from "./pending.ts";
+import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
 import type { ClientHello, ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -46,7 +46,7 @@ export interface UpstreamLinkOptions {
   log: Logger;
   now: () => number;
   deadline: () => number;
-  pending: PendingTable<ClientSession>;
+  pending: ClientToServerTable<ClientSession>;
   sessions: ReadonlySet<ClientSession>;
   reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
   armSweep: (deadline: number) => void;
@@ -90,7 +90,7 @@ export class UpstreamLink {
   #state: ServerState = { phase: "idle" };
   #outbox: OutboxItem[] = [];
   #initWaiters: InitWaiter[] = [];
-  readonly #own = new OwnRequests();
+  readonly #own = new MuxToServerTable();
   #roomWaiters: (() => void)[] = [];
 
   constructor(options: UpstreamLinkOptions) {

@@ -1,8 +1,8 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import { isLogLevel, LevelTable, LOG_LEVELS } from "../../src/router/log_levels.ts";
+import { isMcpLogLevel, LevelTable, MCP_LOG_LEVELS } from "../../src/router/log_levels.ts";
 
-Deno.test("LOG_LEVELS lists the RFC 5424 levels, most verbose first", () => {
-  deepStrictEqual([...LOG_LEVELS], [
+Deno.test("MCP_LOG_LEVELS lists the RFC 5424 levels, most verbose first", () => {
+  deepStrictEqual([...MCP_LOG_LEVELS], [
     "debug",
     "info",
     "notice",
@@ -14,10 +14,10 @@ Deno.test("LOG_LEVELS lists the RFC 5424 levels, most verbose first", () => {
   ]);
 });
 
-Deno.test("isLogLevel accepts exactly the MCP level names", () => {
-  for (const level of LOG_LEVELS) strictEqual(isLogLevel(level), true, level);
+Deno.test("isMcpLogLevel accepts exactly the MCP level names", () => {
+  for (const level of MCP_LOG_LEVELS) strictEqual(isMcpLogLevel(level), true, level);
   for (const value of ["DEBUG", "warn", "trace", "", " info", undefined, null, 3, {}]) {
-    strictEqual(isLogLevel(value), false, String(value));
+    strictEqual(isMcpLogLevel(value), false, String(value));
   }
 });
 
@@ -142,7 +142,7 @@ Deno.test("each client is filtered by its own level, not the upstream's", () => 
 Deno.test("a client that never set a level gets every message", () => {
   const table = new LevelTable<string>();
   table.set("other", "emergency");
-  for (const level of LOG_LEVELS) strictEqual(table.accepts("silent", level), true, level);
+  for (const level of MCP_LOG_LEVELS) strictEqual(table.accepts("silent", level), true, level);
   strictEqual(table.accepts("silent", "whatever"), true);
 });
 

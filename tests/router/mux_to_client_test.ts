@@ -1,5 +1,9 @@
 import { deepStrictEqual, notStrictEqual, strictEqual } from "node:assert/strict";
-import { ClientCalls, type InternalCall, type RoutedCall } from "../../src/router/client_calls.ts";
+import {
+  type InternalCall,
+  MuxToClientTable,
+  type RoutedCall,
+} from "../../src/router/mux_to_client.ts";
 import type { JsonRpcId } from "../../src/jsonrpc/message.ts";
 
 const routed = (
@@ -16,7 +20,7 @@ const internal = (deadline: number): InternalCall => ({
 });
 
 Deno.test("every call gets a fresh numeric id, even across clients", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const ids = [
     calls.add("a", routed(1)),
     calls.add("b", routed(2)),
@@ -28,14 +32,14 @@ Deno.test("every call gets a fresh numeric id, even across clients", () => {
 });
 
 Deno.test("ids are not reused after a call is answered", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const first = calls.add("a", routed(1));
   calls.take("a", first);
   notStrictEqual(calls.add("a", routed(1)), first);
 });
 
 Deno.test("a client's response takes the call it answers, once", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const call = routed("srv-1");
   const id = calls.add("a", call);
   strictEqual(calls.take("a", id), call);
@@ -43,7 +47,7 @@ Deno.test("a client's response takes the call it answers, once", () => {
 });
 
 Deno.test("a client cannot answer a call sent to another client", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const id = calls.add("a", routed(1));
   strictEqual(calls.take("b", id), undefined);
   // The rightful client still can.
@@ -51,7 +55,7 @@ Deno.test("a client cannot answer a call sent to another client", () => {
 });
 
 Deno.test("a response with a string id never matches, even one that looks like the number", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const id = calls.add("a", routed(1));
   strictEqual(calls.take("a", String(id)), undefined);
   strictEqual(calls.take("a", null), undefined);
@@ -60,7 +64,7 @@ Deno.test("a response with a string id never matches, even one that looks like t
 });
 
 Deno.test("findRouted tells where a server request went", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const idA = calls.add("a", routed(7));
   const idB = calls.add("b", routed("req-8"));
   deepStrictEqual(calls.findRouted(7), { client: "a", id: idA });
@@ -69,7 +73,7 @@ Deno.test("findRouted tells where a server request went", () => {
 });
 
 Deno.test('findRouted tells the server\'s id 1 from its id "1"', () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const numeric = calls.add("a", routed(1));
   const text = calls.add("b", routed("1"));
   deepStrictEqual(calls.findRouted(1), { client: "a", id: numeric });
@@ -80,20 +84,20 @@ Deno.test('findRouted tells the server\'s id 1 from its id "1"', () => {
 });
 
 Deno.test("an answered call can no longer be found for cancellation", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const id = calls.add("a", routed(5));
   calls.take("a", id);
   strictEqual(calls.findRouted(5), undefined);
 });
 
 Deno.test("internal calls are never found as server requests", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const id = calls.add("a", internal(100));
   strictEqual(calls.findRouted(id), undefined);
 });
 
 Deno.test("routedByToken finds a client's routed call by its progress token", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const tokened = routed(1, "tok-1");
   calls.add("a", routed(2));
   calls.add("a", tokened);
@@ -105,13 +109,13 @@ Deno.test("routedByToken finds a client's routed call by its progress token", ()
 });
 
 Deno.test("routedByToken does not find another client's call", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   calls.add("a", routed(1, "tok"));
   strictEqual(calls.routedByToken("b", "tok"), undefined);
 });
 
 Deno.test("removeClient returns every open call of a departed client and forgets them", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const r = routed(1);
   const i = internal(100);
   const idR = calls.add("a", r);
@@ -130,12 +134,12 @@ Deno.test("removeClient returns every open call of a departed client and forgets
 });
 
 Deno.test("removeClient of a client with no calls returns nothing", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   deepStrictEqual(calls.removeClient("a"), []);
 });
 
 Deno.test("removeRouted returns every routed call and leaves the mux's own calls", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const r1 = routed(1);
   const r2 = routed(2);
   const i = internal(100);
@@ -155,7 +159,7 @@ Deno.test("removeRouted returns every routed call and leaves the mux's own calls
 });
 
 Deno.test("expire returns the mux's own calls past their deadline, and only those", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   const due = internal(100);
   const exact = internal(150);
   const later = internal(200);
@@ -173,14 +177,14 @@ Deno.test("expire returns the mux's own calls past their deadline, and only thos
 });
 
 Deno.test("expire before any deadline returns nothing", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   calls.add("a", internal(100));
   deepStrictEqual(calls.expire(99), []);
   strictEqual(calls.nextDeadline(), 100);
 });
 
 Deno.test("nextDeadline is the earliest internal deadline, routed calls have none", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   strictEqual(calls.nextDeadline(), Infinity);
   calls.add("a", routed(1));
   strictEqual(calls.nextDeadline(), Infinity);
@@ -193,7 +197,7 @@ Deno.test("nextDeadline is the earliest internal deadline, routed calls have non
 });
 
 Deno.test("progress without a token never matches a routed call that has none", () => {
-  const calls = new ClientCalls<string>();
+  const calls = new MuxToClientTable<string>();
   calls.add("a", {
     kind: "routed",
     method: "sampling/createMessage",
