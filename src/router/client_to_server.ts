@@ -59,8 +59,8 @@ export class ClientToServerTable<C> {
     clientId: JsonRpcId,
     method: string,
     deadline: number,
-    progressToken?: JsonRpcId,
-    startedAt: number = Date.now(),
+    progressToken: JsonRpcId | undefined,
+    startedAt: number,
   ): PendingEntry<C> {
     const upstreamId = this.#next++;
     const entry: PendingEntry<C> = {

@@ -60,8 +60,8 @@ export class MuxToServerTable {
   }
 
   /** Resolve every open request with an error (the server is gone, or the mux stops). */
-  failAll(code: number, message: string): void {
-    for (const id of [...this.#open.keys()]) this.fail(id, code, message);
+  failAll(code: number, message: string, data?: unknown): void {
+    for (const id of [...this.#open.keys()]) this.fail(id, code, message, data);
   }
 
   /** Fail requests past their deadline; returns the next deadline. */

@@ -15,6 +15,7 @@ import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
 import { MuxToClientTable } from "./mux_to_client.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { LoggingFeature } from "./logging_feature.ts";
@@ -68,8 +69,8 @@ export interface RouterOptions {
   onDemand?: () => void;
   /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
   status?: () => Record<string, unknown>;
-  /** Clock, for tests. */
-  now?: () => number;
+  /** Time and timers (default: the system clock); tests pass a fake one. */
+  clock?: Clock;
   /** Logger (defaults to the `rmcp-mux.router` category). */
   logger?: Logger;
 }
@@ -110,10 +111,11 @@ export class Router {
   constructor(options: RouterOptions) {
     this.#options = options;
     this.#log = options.logger ?? muxLogger("router", options.service);
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = () => clock.now();
     this.#gate = options.serialize ? new SerialGate() : undefined;
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
-    this.#sweeper = new Sweeper(this.#now, (now) => this.#sweep(now));
+    this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
@@ -287,7 +289,7 @@ export class Router {
         });
         return;
       case "too_long":
-        return this.#upstream.onOversizedMessage(event.bytes, recoverId(event.head, event.tail));
+        return this.#fromServer.oversized(event.bytes, recoverId(event.head, event.tail));
     }
   }
 

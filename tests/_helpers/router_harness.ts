@@ -7,6 +7,7 @@ import type { LineEvent } from "../../src/jsonrpc/framing.ts";
 import { Router, type RouterOptions } from "../../src/router/router.ts";
 import type { ClientPort, ClientSession } from "../../src/router/session.ts";
 import type { UpstreamPort } from "../../src/router/upstream_link.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Msg = any;
@@ -75,6 +76,8 @@ export const UPSTREAM_RESULT = {
 
 export interface Harness {
   router: Router;
+  /** The router's clock: time moves only with `clock.advance(ms)`. */
+  clock: FakeClock;
   upstream: FakeUpstream;
   client(admit?: boolean): FakeClient;
   /** Answer the mux's pending upstream initialize. */
@@ -98,7 +101,9 @@ export interface Harness {
 
 export function harness(options: Partial<RouterOptions> = {}, attach = true): Harness {
   const broken: string[] = [];
+  const clock = new FakeClock();
   const router = new Router({
+    clock,
     service: "svc",
     requestTimeoutMs: 0,
     initTimeoutMs: 60_000,
@@ -110,6 +115,7 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
   if (attach) router.attachUpstream(upstream);
   const h: Harness = {
     router,
+    clock,
     upstream,
     broken,
     client(admit = true) {
