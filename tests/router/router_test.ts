@@ -1,13 +1,6 @@
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { ErrorCode } from "../../src/jsonrpc/codes.ts";
-import { harness, line, UPSTREAM_RESULT } from "../_helpers/router_harness.ts";
-
-const call = (id: unknown, name = "echo", extra: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "tools/call",
-  params: { name, arguments: {}, ...extra },
-});
+import { call, harness, line, readyHarness, UPSTREAM_RESULT } from "../_helpers/router_harness.ts";
 
 Deno.test("the upstream is initialized once, as the mux itself, with the latest version", () => {
   using h = harness();
@@ -284,11 +277,8 @@ Deno.test("a client's response to a request it never received is ignored", () =>
 });
 
 Deno.test("bad input gets clear errors and the session keeps working", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.router.receive(c.session, { kind: "line", text: "{not json" });
   h.router.receive(c.session, { kind: "invalid_utf8", bytes: 3 });
   h.fromClient(c, { jsonrpc: "1.0", id: 9, method: "x" });
@@ -305,11 +295,8 @@ Deno.test("bad input gets clear errors and the session keeps working", () => {
 });
 
 Deno.test("an over-long message is answered with an error carrying its recovered id", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.router.receive(c.session, {
     kind: "too_long",
     bytes: 5_000_000,
@@ -360,11 +347,8 @@ Deno.test("batches are refused with -32600 for 2025-06-18 and later clients", ()
 });
 
 Deno.test("past MAX_PENDING a request gets an immediate 'overloaded' error", () => {
-  using h = harness({ maxPending: 2 });
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness({ maxPending: 2 });
+  const c = h.initialized();
   h.fromClient(c, call(1));
   h.fromClient(c, call(2));
   h.fromClient(c, call(3));
@@ -390,11 +374,8 @@ Deno.test("traffic is held until the upstream is initialized, then released in o
 });
 
 Deno.test("when the server exits, in-flight requests fail at once; held ones wait", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.fromClient(c, call(1));
   h.router.detachUpstream("exit code 1");
   const [failed] = c.take();
@@ -441,12 +422,8 @@ Deno.test("a failed service answers everything at once, initialize included", ()
 });
 
 Deno.test("a request unanswered within the timeout fails and is cancelled upstream", async () => {
-  using h = harness({ requestTimeoutMs: 30 });
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness({ requestTimeoutMs: 30 });
+  const c = h.initialized();
   h.fromClient(c, call(1));
   const [sent] = h.upstream.take();
   const settled = new Promise<void>((resolve) => c.session.onSettled = resolve);
@@ -465,12 +442,8 @@ Deno.test("a request unanswered within the timeout fails and is cancelled upstre
 });
 
 Deno.test("progress resets the request timeout", () => {
-  using h = harness({ requestTimeoutMs: 1_000 });
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness({ requestTimeoutMs: 1_000 });
+  const c = h.initialized();
   h.fromClient(c, call(1, "sleep", { _meta: { progressToken: "p" } }));
   const [sent] = h.upstream.take();
   h.clock.advance(900);
@@ -515,12 +488,8 @@ Deno.test("junk from the server is skipped, never fatal", () => {
 });
 
 Deno.test("an oversized server answer fails that request with a clear error", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.fromClient(c, call("big"));
   const [sent] = h.upstream.take();
   h.router.upstreamReceive({
@@ -610,12 +579,8 @@ Deno.test("a cancelled element of a batch does not hold back the batch's other a
 });
 
 Deno.test("an answer whose numeric id the server echoed as a string still reaches its client", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.fromClient(c, call(9));
   const [sent] = h.upstream.take();
   h.fromServer({ jsonrpc: "2.0", id: String(sent.id), result: { ok: 1 } });
