@@ -205,7 +205,15 @@ export class Daemon implements AsyncDisposable {
       if (!this.#options.reload) {
         throw new DaemonError("this daemon has no configuration to reload");
       }
-      const next = new Map(sortByName(await this.#options.reload()).map((s) => [s.name, s]));
+      let services: readonly DaemonService[];
+      try {
+        services = await this.#options.reload();
+      } catch (error) {
+        // The new configuration is the caller's to fix: nothing changed.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new DaemonError(message, { cause: error });
+      }
+      const next = new Map(sortByName(services).map((s) => [s.name, s]));
       const report: ReloadReport = {
         added: [],
         removed: [],
