@@ -5,6 +5,26 @@
  * dispatched by direction (`client_messages.ts`, `server_messages.ts`) to
  * small units, one per rule; `docs/routing.md` is the contract.
  *
+ * The path of one client request, file by file (answers retrace it):
+ *
+ * 1. `server/accept_loop.ts` accepts the socket; `server/connection.ts`
+ *    reads it into `jsonrpc/framing.ts`'s `LineDecoder` and hands each
+ *    line to {@link Router.receive} (pausing while `hasRoom` is false).
+ * 2. `client_messages.ts` parses and classifies it (`jsonrpc/message.ts`);
+ *    `tools/call` and the like reach `#forward`, which records it in
+ *    `client_to_server.ts` under a fresh upstream id and splices that id
+ *    into the client's own text (`jsonrpc/splice.ts`).
+ * 3. `upstream_link.ts` writes it to the current process, or holds it in
+ *    `outbox.ts` until the process has answered the mux's `initialize`.
+ * 4. `upstream/child_process.ts` queues the line on the server's stdin
+ *    (`transport/line_writer.ts`, one write per burst).
+ * 5. The answer comes back on stdout through `readLines` and the
+ *    supervisor (`upstream/supervisor.ts`) to {@link Router.upstreamReceive};
+ *    `server_messages.ts` takes its entry out of `client_to_server.ts` and
+ *    splices the client's id back into the server's text.
+ * 6. `#reply` below sends it to the session's port; `server/connection.ts`
+ *    writes it to the socket through its own `LineWriter`.
+ *
  * @module
  */
 
