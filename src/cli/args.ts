@@ -6,10 +6,12 @@
  */
 
 import type { MuxOptions } from "../config/options.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../config/log_settings.ts";
+import type { ServiceFilter } from "../config/select.ts";
 import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
 
 export { CliError };
-import { expandHome, splitCommandLine } from "../upstream/command_line.ts";
+import { expandHome, splitCommandLine } from "../config/command_line.ts";
 import {
   type HostsCommand,
   isHostStatus,
@@ -20,23 +22,10 @@ import {
   parseWizard,
 } from "./hosts_args.ts";
 
-/** Log verbosity names accepted on the command line (the Rust tool's). */
-export type CliLogLevel = "trace" | "debug" | "info" | "warn" | "error";
-
-/** Log output format. */
-export type LogFormat = "text" | "json";
-
 /** Logging settings from the command line. */
 export interface LogSettings {
-  level: CliLogLevel;
+  level: LogLevel;
   format: LogFormat;
-}
-
-/** Which services of a config file to run. */
-export interface ServiceFilter {
-  service?: string;
-  only?: string[];
-  except?: string[];
 }
 
 /** How an admin command finds what to talk to. */
@@ -75,8 +64,6 @@ export type Command =
   | { kind: "help"; topic: string | undefined }
   | { kind: "version" }
   | HostsCommand;
-
-const LEVELS: readonly CliLogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
 const runFlags = {
   socket: { type: "string" },
@@ -186,7 +173,7 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   }
   const given: Partial<LogSettings> = {};
   if (values["log-level"] !== undefined) {
-    given.level = oneOf<CliLogLevel>("--log-level", values["log-level"], LEVELS, {
+    given.level = oneOf<LogLevel>("--log-level", values["log-level"], LOG_LEVELS, {
       warning: "warn",
     });
   }

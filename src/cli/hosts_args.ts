@@ -7,7 +7,7 @@
  */
 
 import { CliError, oneOf, parse } from "./args_common.ts";
-import { expandHome } from "../upstream/command_line.ts";
+import { expandHome } from "../config/command_line.ts";
 import { CUSTOM_FORMATS, type CustomFormat } from "../hosts/adapters/custom.ts";
 import type { Via } from "../hosts/rewire.ts";
 

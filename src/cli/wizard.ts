@@ -18,7 +18,7 @@ import { planServices } from "../hosts/services.ts";
 import { loadRecords } from "../hosts/state.ts";
 import { verifyEntry } from "../hosts/verify.ts";
 import { entryRegion } from "../hosts/entry.ts";
-import { delay } from "../upstream/wait.ts";
+import { delay } from "../async/wait.ts";
 import { NAME } from "../version.ts";
 import type { HostsCommand } from "./hosts_args.ts";
 import {

@@ -14,7 +14,7 @@ import { Document, isMap, isSeq, parseDocument } from "yaml";
 import { applyEdits, modify } from "jsonc-parser";
 import { type ConfigFormat, formatOf, readSource } from "../config/formats.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
-import { splitCommandLine } from "../upstream/command_line.ts";
+import { splitCommandLine } from "../config/command_line.ts";
 import { isObject } from "./adapters/common.ts";
 import { formattingOf } from "./json_entry.ts";
 import { tomlKey, tomlValue } from "./toml_scan.ts";
