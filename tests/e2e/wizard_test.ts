@@ -52,6 +52,9 @@ class Tmux implements AsyncDisposable {
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.run("kill-server").catch(() => "");
+    // tmux leaves its socket file behind.
+    const dir = `${Deno.env.get("TMUX_TMPDIR") ?? "/tmp"}/tmux-${Deno.uid()}`;
+    await Deno.remove(`${dir}/${this.socket}`).catch(() => {});
   }
 }
 
