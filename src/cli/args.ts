@@ -12,6 +12,15 @@ import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_c
 
 export { CliError };
 import { expandHome, splitCommandLine } from "../config/command_line.ts";
+import {
+  type HostsCommand,
+  isHostStatus,
+  parseHostStatus,
+  parseRewire,
+  parseScan,
+  parseUnwire,
+  parseWizard,
+} from "./hosts_args.ts";
 
 /** Logging settings from the command line. */
 export interface LogSettings {
@@ -53,7 +62,8 @@ export type Command =
   | { kind: "proxy"; socket: string }
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
-  | { kind: "version" };
+  | { kind: "version" }
+  | HostsCommand;
 
 const runFlags = {
   socket: { type: "string" },
@@ -107,7 +117,15 @@ export function parseCommandLine(
     case "proxy":
       return parseSocketOnly("proxy", rest, env);
     case "status":
-      return parseStatus(rest, env);
+      return isHostStatus(rest) ? parseHostStatus(rest, env) : parseStatus(rest, env);
+    case "scan":
+      return parseScan(rest, env);
+    case "rewire":
+      return parseRewire(rest, env);
+    case "unwire":
+      return parseUnwire(rest, env);
+    case "wizard":
+      return parseWizard(rest, env);
     case "restart":
     case "stop":
     case "start":
