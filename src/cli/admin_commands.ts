@@ -10,7 +10,7 @@ import { ConfigError } from "../config/errors.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
 import { readSource } from "../config/formats.ts";
 import { loadConfig } from "../config/load.ts";
-import { redact } from "../config/options.ts";
+import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";

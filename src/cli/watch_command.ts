@@ -8,7 +8,7 @@
  */
 
 import type { DaemonStatus } from "../daemon/daemon.ts";
-import { delay } from "../upstream/wait.ts";
+import { delay } from "../async/wait.ts";
 import { formatStatus } from "./status_view.ts";
 import {
   INITIAL_UI,

@@ -7,6 +7,7 @@
  */
 
 import type { ControlHandler } from "../control/server.ts";
+import { DaemonError } from "../daemon/daemon.ts";
 import type { Dashboard, DashboardLogin } from "./dashboard.ts";
 
 /** The control method that mints a login link. */
@@ -36,7 +37,8 @@ export function dashboardControl(
   return {
     [DASHBOARD_LOGIN_METHOD]: (): DashboardLogin & Record<string, unknown> => {
       const where = typeof mounted === "function" ? mounted() : mounted;
-      if (!where) throw new Error(NO_HTTP_LISTENER);
+      // The caller's to fix (turn the listener on), not a fault of the daemon.
+      if (!where) throw new DaemonError(NO_HTTP_LISTENER);
       return { ...where.dashboard.login(where.origin) };
     },
   };

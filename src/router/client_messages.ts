@@ -23,7 +23,7 @@ import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth } from "./health_feature.ts";
 import { DISCOVER_METHOD, envelopeVersion } from "./eras.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ReplyTarget } from "./pending.ts";
+import type { ReplyTarget } from "./client_to_server.ts";
 
 /** How the router talks back to a client: the connection layer implements it. */
 export interface ClientPort {

@@ -11,7 +11,7 @@ import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
 import type { Router } from "../router/router.ts";
 import type { ClientSession } from "../router/session.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
-import { wait } from "../upstream/wait.ts";
+import { wait } from "../async/wait.ts";
 import type { Semaphore } from "./semaphore.ts";
 
 /** Each connection starts reading in small chunks (idle clients stay cheap)… */

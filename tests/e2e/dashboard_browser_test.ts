@@ -17,7 +17,7 @@ import { assert, assertEquals, assertMatch, assertNotEquals } from "../_helpers/
 import { launchBrowser } from "../_helpers/browser.ts";
 import { runCli } from "../_helpers/cli.ts";
 import { serveDashboard } from "../_helpers/dashboard.ts";
-import { delay } from "../../src/upstream/wait.ts";
+import { delay } from "../../src/async/wait.ts";
 import { connectClient, everythingServer, fakeServer, FAST, textOf } from "../_helpers/mux.ts";
 
 /** Markup a server might print; the page must show it as text. */
