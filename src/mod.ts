@@ -24,7 +24,7 @@
  * @module
  */
 
-export { MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { type ClientStatus, MuxServer, type MuxStatus } from "./server/mux_server.ts";
 export { MuxConfig } from "./api/mux_config.ts";
 export { MuxHandle, runMuxServer, spawnMuxServer } from "./api/spawn.ts";
 export {
@@ -79,7 +79,7 @@ export {
   type ServiceEvent,
   type ServiceHistory,
 } from "./daemon/history.ts";
-export type { ClientSummary, ClientTransport } from "./router/session.ts";
+export type { ClientTransport } from "./router/session.ts";
 export {
   createDashboard,
   Dashboard,

@@ -99,8 +99,8 @@ export class ClientMessages {
       msg.kind === "request" || msg.kind === "invalid" || (msg.kind === "batch" && target.batch)
     ) {
       session.openRequests++;
+      session.requests++;
     }
-    if (msg.kind === "request") session.requests++;
     switch (msg.kind) {
       case "request":
         return this.#request(session, msg.message, target, text);

@@ -48,7 +48,7 @@ import { ServerMessages } from "./server_messages.ts";
 import {
   type ClientPort,
   ClientSession,
-  type ClientSummary,
+  type ClientTransport,
   MAX_WAITING_LINES,
 } from "./session.ts";
 import type { ServerState } from "./server_state.ts";
@@ -197,8 +197,8 @@ export class Router {
   // ── Client side ────────────────────────────────────────────────────────
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
-  connect(port: ClientPort): ClientSession {
-    const session = new ClientSession(this.#nextSessionId++, port, this.#now());
+  connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
+    const session = new ClientSession(this.#nextSessionId++, port, transport, this.#now());
     this.#sessions.add(session);
     return session;
   }
@@ -354,9 +354,9 @@ export class Router {
     };
   }
 
-  /** Every connected client, in the order they connected. */
-  clients(): ClientSummary[] {
-    return [...this.#sessions].map((session) => session.summary());
+  /** The connected clients, in the order they connected. */
+  clients(): readonly ClientSession[] {
+    return [...this.#sessions];
   }
 
   /** Rate and latency of the answers of the last `windowMs`. */

@@ -12,32 +12,10 @@ export interface ClientPort {
   send(line: string): void;
   /** Close the connection; `reason` is for the log. */
   close(reason: string): void;
-  /** How the client reaches the mux, for status (default `socket`). */
-  readonly transport?: ClientTransport;
 }
 
-/** How a client reaches the mux: its socket, the HTTP listener, or `rmcp-mux proxy`. */
+/** How a client reaches the mux: its socket, `rmcp-mux proxy` (over the socket), or HTTP. */
 export type ClientTransport = "socket" | "http" | "proxy";
-
-/** One connected client, as status shows it. */
-export interface ClientSummary {
-  /** The session's number within its mux. */
-  id: number;
-  /** `clientInfo.name`, once it has initialized. */
-  name: string | null;
-  /** `clientInfo.version`, once it has initialized. */
-  version: string | null;
-  /** How it is connected. */
-  transport: ClientTransport;
-  /** The protocol version it was given (`null` before `initialize`). */
-  protocolVersion: string | null;
-  /** When it connected (ms since epoch). */
-  connectedAt: number;
-  /** Requests it has sent. */
-  requests: number;
-  /** Its requests not answered yet. */
-  inFlight: number;
-}
 
 /** What a client said about itself in `initialize`. */
 export interface ClientHello {
@@ -72,31 +50,24 @@ export class ClientSession {
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */
   onSettled: (() => void) | undefined;
+  /** How it is connected (`proxy` once `rmcp-mux proxy` said so in its first line). */
+  transport: ClientTransport;
   /** When it connected (ms since epoch). */
   readonly connectedAt: number;
-  /** Requests received since it connected (for status). */
+  /** Requests received from it since it connected. */
   requests = 0;
 
-  constructor(id: number, port: ClientPort, connectedAt: number = Date.now()) {
+  constructor(
+    id: number,
+    port: ClientPort,
+    transport: ClientTransport = "socket",
+    now: number = Date.now(),
+  ) {
     this.id = id;
     this.port = port;
     this.target = { client: this };
-    this.connectedAt = connectedAt;
-  }
-
-  /** What status shows of this client. */
-  summary(): ClientSummary {
-    const info = this.hello?.clientInfo;
-    return {
-      id: this.id,
-      name: typeof info?.name === "string" ? info.name : null,
-      version: typeof info?.version === "string" ? info.version : null,
-      transport: this.port.transport ?? "socket",
-      protocolVersion: this.protocolVersion ?? null,
-      connectedAt: this.connectedAt,
-      requests: this.requests,
-      inFlight: this.openRequests,
-    };
+    this.transport = transport;
+    this.connectedAt = now;
   }
 
   /** True once the client has completed `initialize`. */

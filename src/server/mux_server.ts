@@ -11,7 +11,7 @@ import { muxLogger } from "../log/logger.ts";
 import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
-import type { ClientSummary } from "../router/session.ts";
+import type { ClientTransport } from "../router/session.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
 import { wait } from "../async/wait.ts";
 import { NAME, VERSION } from "../version.ts";
@@ -20,6 +20,28 @@ import { ClientConnection } from "./connection.ts";
 import { Semaphore } from "./semaphore.ts";
 import { StatusFileWriter } from "./status_file.ts";
 import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
+
+/** One connected client, as status shows it. */
+export interface ClientStatus {
+  /** The client's number in this mux (as in the logs: `client 3`). */
+  id: number;
+  /** `clientInfo.name` from its `initialize` (`null` before it). */
+  name: string | null;
+  /** `clientInfo.version` from its `initialize`. */
+  version: string | null;
+  /** How it is connected: its own socket connection, `rmcp-mux proxy`, or an HTTP session. */
+  transport: ClientTransport;
+  /** The protocol version it was given (`null` before `initialize`). */
+  protocolVersion: string | null;
+  /** When it connected (ms since epoch). */
+  connectedAt: number;
+  /** Requests it sent since it connected. */
+  requests: number;
+  /** Its requests not answered yet. */
+  inFlight: number;
+  /** False while it waits for a slot (`--max-active-clients`). */
+  admitted: boolean;
+}
 
 /** A point-in-time view of one mux. */
 export interface MuxStatus {
@@ -51,8 +73,8 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
-  /** Every connected client: who it is, how it is connected, since when, how busy. */
-  sessions: ClientSummary[];
+  /** Every connected client, in the order they connected. */
+  sessions: ClientStatus[];
 }
 
 /**
@@ -200,7 +222,17 @@ export class MuxServer implements AsyncDisposable {
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
-      sessions: this.#router.clients(),
+      sessions: this.#router.clients().map((session) => ({
+        id: session.id,
+        name: stringOrNull(session.hello?.clientInfo.name),
+        version: stringOrNull(session.hello?.clientInfo.version),
+        transport: session.transport,
+        protocolVersion: session.protocolVersion ?? null,
+        connectedAt: session.connectedAt,
+        requests: session.requests,
+        inFlight: session.openRequests,
+        admitted: session.admitted,
+      })),
     };
   }
 
@@ -341,4 +373,8 @@ export class MuxServer implements AsyncDisposable {
     this.#log.info("Stopped");
     this.#resolveClosed();
   }
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
 }

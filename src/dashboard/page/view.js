@@ -34,6 +34,7 @@
  * @property {number} connectedAt
  * @property {number} requests
  * @property {number} [inFlight]
+ * @property {boolean} [admitted]
  */
 
 /**
@@ -274,7 +275,9 @@ function actionsOf(service, ui) {
  * @returns {Tree}
  */
 function clientRow(client, now) {
-  const who = client.name ? `${client.name} ${client.version ?? ""}`.trim() : `client ${client.id}`;
+  const who =
+    (client.name ? `${client.name} ${client.version ?? ""}`.trim() : `client ${client.id}`) +
+    (client.admitted === false ? " (waiting for a slot)" : "");
   return [
     "tr",
     { "data-client": String(client.id) },
