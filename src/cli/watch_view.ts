@@ -224,7 +224,10 @@ export function renderWatch(
       STATUS_COLUMNS,
       // A long failure reason would push every other column off the screen: the
       // details below give it in full.
-      status.services.map((s) => statusRow(s, now).map((c, i) => i === 1 ? cutTo(c, 40) : c)),
+      // A command in progress (from here or anywhere else) is what the state is now.
+      status.services.map((s) =>
+        statusRow(s, now).map((c, i) => i === 1 ? cutTo(s.busy ? `${s.busy}…` : c, 40) : c)
+      ),
     );
     top.push(paint(`  ${header}`, SGR.dim));
     status.services.forEach((s, i) => {

@@ -56,21 +56,24 @@ export class HistoryRecorder {
   readonly #points: HistoryPoint[] = [];
   readonly #events: ServiceEvent[] = [];
   #lastTotal: number | undefined;
+  #lastAt: number | undefined;
   #lastSeen: string | undefined;
 
   /**
    * Add a point for the step ending at `now`. `latency` covers that step;
-   * the rate comes from the change in requests answered (a mux started
-   * afresh counts from zero).
+   * the rate comes from the change in requests answered since the last point
+   * (a mux started afresh counts from zero).
    */
   sample(now: number, mux: MuxStatus | undefined, latency: LatencySummary | undefined): void {
     const total = mux?.requestsTotal ?? 0;
     const previous = this.#lastTotal ?? total;
     const answered = total >= previous ? total - previous : total;
+    const seconds = (now - (this.#lastAt ?? now - HISTORY_STEP_MS)) / 1000;
     this.#lastTotal = total;
+    this.#lastAt = now;
     push(this.#points, HISTORY_POINTS, {
       at: now,
-      rate: Math.round((answered / (HISTORY_STEP_MS / 1000)) * 100) / 100,
+      rate: seconds > 0 ? Math.round((answered / seconds) * 100) / 100 : 0,
       p50Ms: latency?.p50Ms ?? null,
       p99Ms: latency?.p99Ms ?? null,
       inFlight: mux?.pendingRequests ?? 0,

@@ -9,9 +9,12 @@ export class TmuxSession implements AsyncDisposable {
   readonly #socket: string;
   readonly #dir: string;
 
+  readonly #exitFile: string;
+
   private constructor(dir: string) {
     this.#dir = dir;
     this.#socket = `${dir}/tmux.sock`;
+    this.#exitFile = `${dir}/exit-status`;
   }
 
   /** Start `command` (argv, no shell) in a `width`×`height` terminal. */
@@ -21,7 +24,7 @@ export class TmuxSession implements AsyncDisposable {
   ): Promise<TmuxSession> {
     const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-tmux-" });
     const session = new TmuxSession(dir);
-    // Keep the pane after the program exits, so its exit status can be read.
+    // Keep the pane after the program exits, so its last screen can be read.
     await Deno.writeTextFile(`${dir}/tmux.conf`, "set -g remain-on-exit on\n");
     await session.#tmux(
       "-f",
@@ -33,6 +36,12 @@ export class TmuxSession implements AsyncDisposable {
       "-y",
       String(options.height ?? 30),
       ...(options.cwd ? ["-c", options.cwd] : []),
+      // tmux does not always reap its pane's process (it can stay a zombie with no status), so a
+      // small shell records the exit code. The command goes in as arguments: nothing is quoted.
+      "sh",
+      "-c",
+      '"$@"; echo "$?" > "$0"',
+      session.#exitFile,
       ...command,
     );
     return session;
@@ -67,14 +76,8 @@ export class TmuxSession implements AsyncDisposable {
   async exitStatus(timeoutMs = 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      const [dead, status] = (await this.#tmux(
-        "display-message",
-        "-p",
-        "-t",
-        "0",
-        "#{pane_dead} #{pane_dead_status}",
-      )).trim().split(" ");
-      if (dead === "1") return Number(status);
+      const text = await Deno.readTextFile(this.#exitFile).catch(() => "");
+      if (text.endsWith("\n")) return Number(text.trim());
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`the program did not exit; the screen shows:\n${await this.capture()}`);

@@ -151,3 +151,12 @@ Deno.test("colour: the selection in reverse video, failures in red; an error rep
   const down = renderWatch("no such socket", INITIAL_UI, NOW, SCREEN);
   assertEquals(down[0], "cannot read the status: no such socket");
 });
+
+Deno.test("a command in progress shows as the state, whoever sent it", () => {
+  const busy = {
+    ...FLEET,
+    services: [{ ...service("alpha", { phase: "running", pid: 1 }), busy: "restarting" as const }],
+  };
+  const lines = renderWatch(busy, INITIAL_UI, NOW, SCREEN);
+  assertMatch(lines[2]!, /^› alpha\s+restarting…\s+1\s/);
+});

@@ -1,10 +1,5 @@
 import { Daemon } from "../../src/daemon/daemon.ts";
-import {
-  HISTORY_EVENTS,
-  HISTORY_POINTS,
-  HISTORY_STEP_MS,
-  HistoryRecorder,
-} from "../../src/daemon/history.ts";
+import { HISTORY_EVENTS, HISTORY_POINTS, HistoryRecorder } from "../../src/daemon/history.ts";
 import type { MuxStatus } from "../../src/server/mux_server.ts";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { fakeServer, FAST } from "../_helpers/mux.ts";
@@ -26,10 +21,12 @@ Deno.test("history points: requests per second over each step, that step's laten
   history.sample(15_000, mux(10), undefined); // a new mux counts from zero
   history.sample(20_000, undefined, undefined); // stopped
   const points = history.snapshot().points;
-  assertEquals(points.map((p) => p.rate), [0, 50 / (HISTORY_STEP_MS / 1000), 2, 0]);
+  assertEquals(points.map((p) => p.rate), [0, 50 / 5, 10 / 5, 0]);
   assertEquals(points[1], { at: 10_000, rate: 10, p50Ms: 1.5, p99Ms: 9, inFlight: 2, clients: 3 });
   assertEquals(points[2]!.p50Ms, null);
-  for (let i = 0; i < HISTORY_POINTS + 5; i++) history.sample(i, mux(0), undefined);
+  history.sample(20_500, mux(100), undefined); // a shorter step: per second of that step
+  assertEquals(history.snapshot().points.at(-1)!.rate, 200);
+  for (let i = 0; i < HISTORY_POINTS + 5; i++) history.sample(30_000 + i, mux(0), undefined);
   assertEquals(history.snapshot().points.length, HISTORY_POINTS, "bounded");
 });
 
