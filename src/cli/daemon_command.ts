@@ -79,8 +79,9 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
       // The dashboard's mounting point. With an HTTP listener, create
       // `createDashboard({ daemon, token })`, answer requests with
       // `await dashboard.handle(request) ?? <the /mcp handler>`, pass
-      // `{ dashboard, origin }` here, and `close()` it on shutdown. Without
-      // one, `rmcp-mux dashboard` says how to turn the listener on.
+      // `{ dashboard, origin }` here, and `close()` it before the listener on
+      // shutdown (its event streams never end by themselves). Without one,
+      // `rmcp-mux dashboard` says how to turn the listener on.
       dashboardControl(undefined),
     );
   } catch (error) {

@@ -230,9 +230,16 @@ export function renderWatch(
       ),
     );
     top.push(paint(`  ${header}`, SGR.dim));
-    status.services.forEach((s, i) => {
+    // More services than rows: a window that keeps the selection in view.
+    const room = Math.max(1, options.height - top.length - 3);
+    const at = Math.max(0, status.services.findIndex((s) => s.name === selected));
+    const first = status.services.length <= room
+      ? 0
+      : Math.min(Math.max(0, at - Math.floor(room / 2)), status.services.length - room);
+    status.services.slice(first, first + room).forEach((s, k) => {
       const mine = s.name === selected;
-      top.push(paint(`${mine ? "›" : " "} ${rows[i]}`, mine ? SGR.reverse : undefined, tone(s)));
+      const row = rows[first + k];
+      top.push(paint(`${mine ? "›" : " "} ${row}`, mine ? SGR.reverse : undefined, tone(s)));
     });
     if (status.services.length === 0) top.push("  (no services)");
     const service = status.services.find((s) => s.name === selected);

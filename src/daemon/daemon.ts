@@ -154,16 +154,7 @@ export class Daemon implements AsyncDisposable {
       control: this.#options.control ?? null,
       services: [...this.#entries.values()]
         .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
-        .map((entry) => ({
-          name: entry.spec.name,
-          socket: entry.spec.options.socket,
-          state: entry.state,
-          ...(entry.error ? { error: entry.error } : {}),
-          ...(entry.mux ? { mux: entry.mux.status() } : {}),
-          ...(this.#inProgress.has(entry.spec.name)
-            ? { busy: this.#inProgress.get(entry.spec.name) }
-            : {}),
-        })),
+        .map((entry) => this.#describe(entry)),
     };
   }
 
@@ -366,7 +357,19 @@ export class Daemon implements AsyncDisposable {
   }
 
   #statusOf(name: string): ServiceStatus {
-    return this.status().services.find((s) => s.name === name)!;
+    return this.#describe(this.#entries.get(name)!);
+  }
+
+  #describe(entry: Entry): ServiceStatus {
+    const busy = this.#inProgress.get(entry.spec.name);
+    return {
+      name: entry.spec.name,
+      socket: entry.spec.options.socket,
+      state: entry.state,
+      ...(entry.error ? { error: entry.error } : {}),
+      ...(entry.mux ? { mux: entry.mux.status() } : {}),
+      ...(busy ? { busy } : {}),
+    };
   }
 
   /**

@@ -160,3 +160,17 @@ Deno.test("a command in progress shows as the state, whoever sent it", () => {
   const lines = renderWatch(busy, INITIAL_UI, NOW, SCREEN);
   assertMatch(lines[2]!, /^› alpha\s+restarting…\s+1\s/);
 });
+
+Deno.test("more services than rows: the table scrolls to keep the selection in view", () => {
+  const names = Array.from({ length: 30 }, (_, i) => `svc${String(i).padStart(2, "0")}`);
+  const many = { services: names.map((n) => service(n, { phase: "running", pid: 1 })) };
+  const lines = renderWatch(many, { ...INITIAL_UI, selected: "svc20" }, NOW, {
+    width: 100,
+    height: 12,
+    color: false,
+  });
+  assert(lines.length <= 12, lines.join("\n"));
+  const rows = lines.filter((l) => /^[› ] svc\d\d/.test(l));
+  assert(rows.some((l) => l.startsWith("› svc20")), lines.join("\n"));
+  assert(rows.length >= 5 && rows.length < 30, lines.join("\n"));
+});
