@@ -9,6 +9,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
   return {
     service: "svc",
     socket: "/run/svc.sock",
+    httpUrl: null,
     server: { phase: "running", pid: 4242 },
     startedAt: NOW - 7_500_000,
     serverStartedAt: NOW - 3_723_000,
@@ -21,6 +22,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    sessions: [],
     ...overrides,
   };
 }

@@ -1,0 +1,131 @@
+/**
+ * One client of a mux, whatever carries it (a socket connection, an HTTP
+ * session): its router session, its slot under `--max-active-clients` (taken
+ * at once, or waited for up to `--client-wait-ms`, then refused), and its end.
+ * Every transport opens clients through {@link MuxServer.openClient}, so the
+ * admission rules and the limits are the same for all of them.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import type { LineEvent } from "../jsonrpc/framing.ts";
+import type { Router } from "../router/router.ts";
+import type { ClientPort, ClientSession, ClientTransport } from "../router/session.ts";
+import type { Semaphore } from "./semaphore.ts";
+
+/** What a client needs from its mux. */
+export interface MuxClientContext {
+  router: Router;
+  semaphore: Semaphore;
+  service: string;
+  clientWaitMs: number;
+  log: Logger;
+}
+
+/** A client's session in the mux, from admission to disconnect. Close it exactly once it is gone. */
+export class MuxClient {
+  /** The router's view of the client. */
+  readonly session: ClientSession;
+  readonly #ctx: MuxClientContext;
+  readonly #gone = new AbortController();
+  readonly #onClosed: (client: MuxClient) => void;
+  #holdsSlot = false;
+  #admission: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(
+    ctx: MuxClientContext,
+    port: ClientPort,
+    transport: ClientTransport,
+    onClosed: (client: MuxClient) => void,
+  ) {
+    this.#ctx = ctx;
+    this.#onClosed = onClosed;
+    this.session = ctx.router.connect(port, transport);
+    this.#admit();
+  }
+
+  /** True once {@link close} ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Aborted when the client is closed. */
+  get signal(): AbortSignal {
+    return this.#gone.signal;
+  }
+
+  /** One framing event (a line, or a framing problem) from the client. */
+  receive(event: LineEvent): void {
+    this.#ctx.router.receive(this.session, event);
+  }
+
+  /** True when more input may be taken now (room toward the server, and a slot or buffer room). */
+  get canRead(): boolean {
+    const { router } = this.#ctx;
+    return router.hasRoom && router.canRead(this.session);
+  }
+
+  /**
+   * Resolves when more input may be taken: the queue toward the server has
+   * room, and the client has a slot (or may still buffer while it waits for
+   * one). Resolves early once the client is closed.
+   */
+  async ready(): Promise<void> {
+    if (this.#closed || this.canRead) return;
+    const { router } = this.#ctx;
+    const gone = new Promise<void>((resolve) =>
+      this.#gone.signal.addEventListener("abort", () => resolve(), { once: true })
+    );
+    if (!router.hasRoom) await Promise.race([router.waitForRoom(), gone]);
+    if (!router.canRead(this.session)) await Promise.race([this.#admission, gone]);
+  }
+
+  /** The client is gone: forget it in the router (its requests are cancelled), free its slot. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#gone.abort();
+    this.#ctx.router.disconnect(this.session);
+    if (this.#holdsSlot) this.#ctx.semaphore.release();
+    this.#holdsSlot = false;
+    this.#onClosed(this);
+  }
+
+  #admit(): void {
+    const { router, semaphore, service } = this.#ctx;
+    const session = this.session;
+    if (semaphore.tryAcquire()) {
+      this.#holdsSlot = true;
+      router.admit(session);
+      return;
+    }
+    this.#ctx.log.info("{client} waits for a free slot ({limit} clients already served)", {
+      client: session.label,
+      limit: semaphore.permits,
+    });
+    this.#admission = semaphore.acquire(this.#ctx.clientWaitMs, this.#gone.signal).then(
+      (granted) => {
+        if (granted && this.#closed) {
+          semaphore.release();
+        } else if (granted) {
+          this.#holdsSlot = true;
+          router.admit(session);
+        } else if (!this.#closed) {
+          const seconds = this.#ctx.clientWaitMs / 1000;
+          this.#ctx.log.warn("{client} got no slot within {seconds} s; refused", {
+            client: session.label,
+            seconds,
+          });
+          router.reject(
+            session,
+            `Too many clients: service "${service}" already serves ${semaphore.permits} ` +
+              `clients (--max-active-clients ${semaphore.permits}) and no slot freed up within ` +
+              `${seconds} s. Raise --max-active-clients or close idle clients`,
+          );
+        }
+      },
+    );
+  }
+}
