@@ -69,7 +69,7 @@ export class ClientSession {
     id: number,
     port: ClientPort,
     transport: ClientTransport = "socket",
-    now = Date.now(),
+    now: number = Date.now(),
   ) {
     this.id = id;
     this.port = port;
