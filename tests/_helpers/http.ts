@@ -6,11 +6,11 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
+import type { ClientCapabilities, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { MuxOptions } from "../../src/config/options.ts";
 import { HttpListener } from "../../src/http/listener.ts";
 import type { HttpOptions } from "../../src/http/options.ts";
-import { type TestMux, startMux } from "./mux.ts";
+import { startMux, type TestMux } from "./mux.ts";
 
 /** A mux, its listener, and the token (when auth is on). */
 export interface HttpTestMux extends TestMux {
@@ -58,10 +58,52 @@ export async function startHttpMux(
   };
 }
 
+/** Every message an SDK transport hands its client, in order, with a way to await one. */
+export class Received {
+  readonly messages: JSONRPCMessage[] = [];
+  #waiters: (() => void)[] = [];
+
+  push(message: JSONRPCMessage): void {
+    this.messages.push(message);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** The first message (from index `from` on) matching `predicate`. */
+  async next(predicate: (message: JSONRPCMessage) => boolean, from = 0): Promise<JSONRPCMessage> {
+    while (true) {
+      const found = this.messages.slice(from).find(predicate);
+      if (found) return found;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Received notifications with this method. */
+  notifications(method: string): { method: string; params?: Record<string, unknown> }[] {
+    return this.messages.filter((m) =>
+      (m as { method?: string }).method === method && !("id" in m)
+    ) as {
+      method: string;
+      params?: Record<string, unknown>;
+    }[];
+  }
+}
+
+/** Record what reaches the client from now on (call after it connected). */
+function record(transport: StreamableHTTPClientTransport, received: Received): void {
+  const handler = transport.onmessage;
+  transport.onmessage = (message: JSONRPCMessage, extra?: unknown) => {
+    received.push(message);
+    (handler as ((m: JSONRPCMessage, e?: unknown) => void) | undefined)?.(message, extra);
+  };
+}
+
 /** A real SDK client over Streamable HTTP. */
 export interface HttpTestClient extends AsyncDisposable {
   client: Client;
   transport: StreamableHTTPClientTransport;
+  received: Received;
 }
 
 /** Connect and initialize an SDK client over HTTP (`setup` runs before the handshake). */
@@ -74,12 +116,15 @@ export async function connectHttpClient(
   const transport = new StreamableHTTPClientTransport(new URL(options.url ?? m.url), {
     requestInit: m.token ? { headers: { authorization: `Bearer ${m.token}` } } : {},
   });
+  const received = new Received();
   const client = new Client({ name, version: "1.0.0" }, { capabilities });
   options.setup?.(client);
   await client.connect(transport);
+  record(transport, received);
   return {
     client,
     transport,
+    received,
     async [Symbol.asyncDispose]() {
       await transport.terminateSession().catch(() => {});
       await client.close();
@@ -120,7 +165,11 @@ export async function rawSession(url: string, token: string, version = "2025-11-
       jsonrpc: "2.0",
       id: "init",
       method: "initialize",
-      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+      params: {
+        protocolVersion: version,
+        capabilities: {},
+        clientInfo: { name: "raw", version: "1" },
+      },
     }),
     postHeaders(token),
   );
@@ -147,4 +196,21 @@ export function messagesOf(text: string, contentType: string | null): Record<str
     ).join("\n");
     return data ? [JSON.parse(data)] : [];
   });
+}
+
+/** Resolves once `check` holds (re-checked every 20 ms); rejects after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => T | undefined | false,
+  timeoutMs = 10_000,
+  what = "a condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
