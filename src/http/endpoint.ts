@@ -214,7 +214,7 @@ export class McpEndpoint {
     items: unknown[],
     feed: () => Promise<void>,
   ): Promise<Response> {
-    const version = session.client.session.protocolVersion;
+    const version = session.client.protocolVersion;
     if (!allowsBatches(version) || items.length === 0) {
       return errorReply(
         400,

@@ -287,8 +287,8 @@ export class HttpSession implements ClientPort {
   // ── Internals ──────────────────────────────────────────────────────────
 
   get #label(): string {
-    const session = this.#client?.session;
-    return session ? `${session.label} [${this.id.slice(0, 8)}]` : this.id.slice(0, 8);
+    const client = this.#client;
+    return client ? `${client.label} [${this.id.slice(0, 8)}]` : this.id.slice(0, 8);
   }
 
   #answer(stream: MessageStream, ids: readonly JsonRpcId[], line: string): void {

@@ -11,15 +11,22 @@ import { type DirsEnv, stateDir } from "../paths/dirs.ts";
 /** The token file's name in the state directory. */
 export const TOKEN_FILE_NAME = "http.token";
 
-/** The token file nobody named: `<state dir>/http.token`. */
-export function defaultTokenFile(env: DirsEnv): string {
-  return `${stateDir(env)}/${TOKEN_FILE_NAME}`;
-}
-
 /** The token file cannot be used; the message says why and what to do. */
 export class TokenFileError extends Error {
   /** Always `"TokenFileError"`. */
   override name = "TokenFileError";
+}
+
+/** The token file nobody named: `<state dir>/http.token`. */
+export function defaultTokenFile(env: DirsEnv): string {
+  try {
+    return `${stateDir(env)}/${TOKEN_FILE_NAME}`;
+  } catch (error) {
+    throw new TokenFileError(
+      `cannot place the HTTP token file: ${(error as Error).message} (or name the file ` +
+        "with daemon.http.token_file)",
+    );
+  }
 }
 
 /** A fresh token: 32 random bytes, base64url (43 characters). */

@@ -8,7 +8,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
-import type { ClientPort, ClientSession, ClientTransport } from "../router/session.ts";
+import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
 import { wait } from "../upstream/wait.ts";
 import type { MuxClient } from "./mux_client.ts";
@@ -33,7 +33,6 @@ export class ClientConnection {
   readonly #ctx: ConnectionContext;
   readonly #writer: LineWriter;
   readonly #client: MuxClient;
-  readonly #session: ClientSession;
   readonly #gone = new AbortController();
   #connClosed = false;
   /** Resolves when the connection is fully closed and forgotten. */
@@ -50,7 +49,6 @@ export class ClientConnection {
       // The router closes after a last word (a refusal): let it reach the client first.
       close: (reason) => void this.flushAndClose(1_000, reason),
     }, "socket");
-    this.#session = this.#client.session;
     this.done = this.#serve();
   }
 
@@ -58,7 +56,7 @@ export class ClientConnection {
   close(reason: string): void {
     if (this.#connClosed) return;
     this.#connClosed = true;
-    this.#ctx.log.debug("Closing {client}: {reason}", { client: this.#session.label, reason });
+    this.#ctx.log.debug("Closing {client}: {reason}", { client: this.#client.label, reason });
     this.#gone.abort();
     try {
       this.#conn.close();
@@ -79,7 +77,7 @@ export class ClientConnection {
     if (backlog > 0 && backlog + line.length > this.#ctx.maxClientBacklogBytes) {
       this.#ctx.log.warn(
         "{client} is not reading: {bytes} bytes queued for it; disconnecting it",
-        { client: this.#session.label, bytes: backlog },
+        { client: this.#client.label, bytes: backlog },
       );
       this.close("not reading its messages");
       return;
@@ -89,7 +87,6 @@ export class ClientConnection {
 
   async #serve(): Promise<void> {
     const client = this.#client;
-    const session = this.#session;
     const decoder = new LineDecoder(this.#ctx.maxRequestBytes);
     const emit = (event: LineEvent) => client.receive(event);
     let buffer = new Uint8Array(MIN_READ_BYTES);
@@ -116,9 +113,8 @@ export class ClientConnection {
       // Reset by the peer, or closed by us: the connection is over either way.
     }
     // A client that half-closed still gets the answers to what it asked.
-    if (eof && session.admitted && session.openRequests > 0 && !this.#connClosed) {
-      const settled = new Promise<void>((resolve) => session.onSettled = resolve);
-      await Promise.race([settled, gone]);
+    if (eof && client.admitted && client.openRequests > 0 && !this.#connClosed) {
+      await Promise.race([client.settled(), gone]);
       await wait(this.#writer.idle(), 1_000);
     }
     client.close();

@@ -25,8 +25,8 @@ export interface MuxClientContext {
 
 /** A client's session in the mux, from admission to disconnect. Close it exactly once it is gone. */
 export class MuxClient {
-  /** The router's view of the client. */
-  readonly session: ClientSession;
+  readonly #session: ClientSession;
+  readonly #port: ClientPort;
   readonly #ctx: MuxClientContext;
   readonly #gone = new AbortController();
   readonly #onClosed: (client: MuxClient) => void;
@@ -34,6 +34,7 @@ export class MuxClient {
   #admission: Promise<void> = Promise.resolve();
   #closed = false;
 
+  /** Made by {@link MuxServer.openClient}, which supplies the mux's side. */
   constructor(
     ctx: MuxClientContext,
     port: ClientPort,
@@ -42,8 +43,45 @@ export class MuxClient {
   ) {
     this.#ctx = ctx;
     this.#onClosed = onClosed;
-    this.session = ctx.router.connect(port, transport);
+    this.#port = port;
+    this.#session = ctx.router.connect(port, transport);
     this.#admit();
+  }
+
+  /** The client's number in the mux (`client 3` in the logs). */
+  get id(): number {
+    return this.#session.id;
+  }
+
+  /** A label for logs: `client 3 (claude-code 1.2.0)`. */
+  get label(): string {
+    return this.#session.label;
+  }
+
+  /** The protocol version it was given (`undefined` before `initialize`). */
+  get protocolVersion(): string | undefined {
+    return this.#session.protocolVersion;
+  }
+
+  /** True once it has a slot (`--max-active-clients`). */
+  get admitted(): boolean {
+    return this.#session.admitted;
+  }
+
+  /** Its requests not answered yet. */
+  get openRequests(): number {
+    return this.#session.openRequests;
+  }
+
+  /** Resolves once none of its requests is open (answered, cancelled or failed). */
+  settled(): Promise<void> {
+    if (this.#session.openRequests === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#session.onSettled = resolve);
+  }
+
+  /** Tell its transport to end it (the mux stops): `port.close(reason)`. */
+  shutdown(reason: string): void {
+    this.#port.close(reason);
   }
 
   /** True once {@link close} ran. */
@@ -58,13 +96,13 @@ export class MuxClient {
 
   /** One framing event (a line, or a framing problem) from the client. */
   receive(event: LineEvent): void {
-    this.#ctx.router.receive(this.session, event);
+    this.#ctx.router.receive(this.#session, event);
   }
 
   /** True when more input may be taken now (room toward the server, and a slot or buffer room). */
   get canRead(): boolean {
     const { router } = this.#ctx;
-    return router.hasRoom && router.canRead(this.session);
+    return router.hasRoom && router.canRead(this.#session);
   }
 
   /**
@@ -79,7 +117,7 @@ export class MuxClient {
       this.#gone.signal.addEventListener("abort", () => resolve(), { once: true })
     );
     if (!router.hasRoom) await Promise.race([router.waitForRoom(), gone]);
-    if (!router.canRead(this.session)) await Promise.race([this.#admission, gone]);
+    if (!router.canRead(this.#session)) await Promise.race([this.#admission, gone]);
   }
 
   /** The client is gone: forget it in the router (its requests are cancelled), free its slot. Idempotent. */
@@ -87,7 +125,7 @@ export class MuxClient {
     if (this.#closed) return;
     this.#closed = true;
     this.#gone.abort();
-    this.#ctx.router.disconnect(this.session);
+    this.#ctx.router.disconnect(this.#session);
     if (this.#holdsSlot) this.#ctx.semaphore.release();
     this.#holdsSlot = false;
     this.#onClosed(this);
@@ -95,7 +133,7 @@ export class MuxClient {
 
   #admit(): void {
     const { router, semaphore, service } = this.#ctx;
-    const session = this.session;
+    const session = this.#session;
     if (semaphore.tryAcquire()) {
       this.#holdsSlot = true;
       router.admit(session);

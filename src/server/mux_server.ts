@@ -395,7 +395,7 @@ export class MuxServer implements AsyncDisposable {
       this.#supervisor.close(),
     ]);
     // Clients of other transports (HTTP sessions): their answers are out; end them.
-    for (const client of [...this.#clients]) client.session.port.close("mux shutting down");
+    for (const client of [...this.#clients]) client.shutdown("mux shutting down");
     await this.#statusFile?.close();
     this.#log.info("Stopped");
     this.#resolveClosed();

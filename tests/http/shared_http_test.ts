@@ -84,18 +84,21 @@ Deno.test("progress over HTTP reaches its own session, even when tokens collide 
   await using m = await startHttpMux(everythingServer());
   await using h = await connectHttpClient(m, "h");
   await using s = await connectClient(m.socket, "s");
-  const progress = { h: 0, s: 0 };
-  const call = (client: Client, who: "h" | "s") =>
+  const call = (client: Client) =>
     client.callTool(
       { name: "trigger-long-running-operation", arguments: { duration: 0.3, steps: 3 } },
       undefined,
-      { onprogress: () => progress[who]++ },
+      { onprogress: () => {} },
     );
   // Both SDK clients use their request id as the progress token: the same one.
-  const [rh, rs] = await Promise.all([call(h.client, "h"), call(s.client, "s")]);
+  const [rh, rs] = await Promise.all([call(h.client), call(s.client)]);
   assertMatch(textOf(rh), /Long running operation completed/);
   assertMatch(textOf(rs), /Long running operation completed/);
-  assertEquals(progress, { h: 3, s: 3 });
+  // Counted at the transports (the SDK's onprogress may miss one that shares a chunk with the reply).
+  const tokens = (notes: { params?: Record<string, unknown> }[]) =>
+    notes.map((n) => n.params?.progress);
+  assertEquals(tokens(h.received.notifications("notifications/progress")), [1, 2, 3]);
+  assertEquals(tokens(s.transport.notifications("notifications/progress")), [1, 2, 3]);
 });
 
 Deno.test("a cancel over HTTP stops the call upstream; the session goes on", async () => {

@@ -603,3 +603,25 @@ Deno.test("an answer whose numeric id the server echoed as a string still reache
   h.fromServer({ jsonrpc: "2.0", id: String(sent.id), result: { ok: 1 } });
   assertEquals(c.take(), [{ jsonrpc: "2.0", id: 9, result: { ok: 1 } }]);
 });
+
+Deno.test("rmcp-mux/hello marks a socket client as the proxy; it is never forwarded nor answered", () => {
+  using h = harness();
+  h.answerInit();
+  const hello = { jsonrpc: "2.0", method: "rmcp-mux/hello", params: { transport: "proxy" } };
+  // First line of a client still waiting for a slot, and of an admitted one.
+  const waiting = h.client(false);
+  h.fromClient(waiting, hello);
+  assertEquals(waiting.session.transport, "proxy");
+  const admitted = h.client();
+  h.upstream.take();
+  h.fromClient(admitted, hello);
+  h.initClient(admitted);
+  assertEquals(admitted.session.transport, "proxy");
+  assertEquals(h.upstream.take().filter((m) => m.method === "rmcp-mux/hello"), []);
+  assertEquals([...waiting.sent, ...admitted.sent], []);
+  // An HTTP session stays an HTTP session whatever it says.
+  const client = h.client();
+  client.session.transport = "http";
+  h.fromClient(client, hello);
+  assertEquals(client.session.transport, "http");
+});
