@@ -56,6 +56,9 @@ export function accepts(header: string | null, types: readonly string[]): boolea
   });
 }
 
+/** Stateless when used without `stream`: one for every request. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function mediaType(header: string | null): string {
   return (header ?? "").split(";")[0]!.trim().toLowerCase();
 }
@@ -121,7 +124,7 @@ export class McpEndpoint {
     let text: string;
     let value: unknown;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+      text = UTF8.decode(body);
     } catch {
       return errorReply(400, ErrorCode.ParseError, "Parse error: the body is not valid UTF-8");
     }
@@ -380,6 +383,8 @@ async function readBody(request: Request, max: number): Promise<Uint8Array | "to
     return "too_large";
   }
   if (!request.body) return new Uint8Array(0);
+  // A declared length within the limit: one native read (the body cannot be longer than declared).
+  if (length >= 0) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

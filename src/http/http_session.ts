@@ -54,12 +54,12 @@ export class HttpSession implements ClientPort {
   readonly #posts = new Map<number, MessageStream>();
   /** Open requests → the stream that answers them. */
   readonly #byRequest = new Map<string, MessageStream>();
-  /** Progress tokens of open requests → their stream. */
-  readonly #byToken = new Map<string, MessageStream>();
-  /** Requests sent to the client → the stream they went on (for the server's cancellation). */
-  readonly #byCall = new Map<string, MessageStream>();
+  /** Progress tokens of open requests → their stream (made when first needed). */
+  #tokens: Map<string, MessageStream> | undefined;
+  /** Requests sent to the client → the stream they went on (made when first needed). */
+  #calls: Map<string, MessageStream> | undefined;
   #get: MessageStream | undefined;
-  #held: string[] = [];
+  #held: string[] | undefined;
   #heldBytes = 0;
   #droppedHeld = 0;
   #ended = false;
@@ -136,13 +136,13 @@ export class HttpSession implements ClientPort {
       stream.unanswered.add(idKey(id));
       this.#byRequest.set(idKey(id), stream);
     }
-    for (const token of tokens) this.#byToken.set(idKey(token), stream);
+    for (const token of tokens) (this.#tokens ??= new Map()).set(idKey(token), stream);
     return stream;
   }
 
   /** The client answered request `id` of ours: forget where it went. */
   answered(id: JsonRpcId): void {
-    this.#byCall.delete(idKey(id));
+    this.#calls?.delete(idKey(id));
   }
 
   /** A GET: the stream for messages unrelated to a request (replaces an older one). */
@@ -151,8 +151,8 @@ export class HttpSession implements ClientPort {
     const stream = new MessageStream(this.#nextStream++, "get", this.#streamEnv);
     this.#get = stream;
     old?.end([]);
-    const held = this.#held;
-    this.#held = [];
+    const held = this.#held ?? [];
+    this.#held = undefined;
     this.#heldBytes = 0;
     if (this.#droppedHeld > 0) {
       this.#env.log.warn(
@@ -220,7 +220,7 @@ export class HttpSession implements ClientPort {
         // The mux's own question (roots) concerns no request; the server's do.
         const stream = message.method === "roots/list" ? undefined : this.#cause();
         const target = stream ?? this.#get;
-        if (target) this.#byCall.set(idKey(message.id), target);
+        if (target) (this.#calls ??= new Map()).set(idKey(message.id), target);
         return stream ? stream.deliver(line, false) : this.#unsolicited(line);
       }
       case "notification":
@@ -262,9 +262,9 @@ export class HttpSession implements ClientPort {
     this.#get?.end([]);
     this.#posts.clear();
     this.#byRequest.clear();
-    this.#byToken.clear();
-    this.#byCall.clear();
-    this.#held = [];
+    this.#tokens = undefined;
+    this.#calls = undefined;
+    this.#held = undefined;
     this.#client?.close();
     this.#env.log.debug("HTTP session {session} of {service} ended: {reason}", {
       session: this.#label,
@@ -309,11 +309,11 @@ export class HttpSession implements ClientPort {
     requestId: JsonRpcId | undefined,
   ): void {
     if (method === "notifications/progress" && progressToken !== undefined) {
-      const stream = this.#byToken.get(idKey(progressToken));
+      const stream = this.#tokens?.get(idKey(progressToken));
       if (stream && !stream.done) return stream.deliver(line, false);
     } else if (method === "notifications/cancelled" && requestId !== undefined) {
-      const stream = this.#byCall.get(idKey(requestId));
-      this.#byCall.delete(idKey(requestId));
+      const stream = this.#calls?.get(idKey(requestId));
+      this.#calls?.delete(idKey(requestId));
       if (stream && !stream.done && stream !== this.#get) return stream.deliver(line, false);
     } else if (method === "notifications/message") {
       const stream = this.#cause();
@@ -337,17 +337,20 @@ export class HttpSession implements ClientPort {
   #unsolicited(line: string): void {
     const get = this.#get;
     if (get?.attached) return get.deliver(line, false);
-    this.#held.push(line);
+    const held = this.#held ??= [];
+    held.push(line);
     this.#heldBytes += line.length;
-    while (this.#held.length > HELD_MESSAGES || this.#heldBytes > HELD_BYTES) {
-      this.#heldBytes -= this.#held.shift()!.length;
+    while (held.length > HELD_MESSAGES || this.#heldBytes > HELD_BYTES) {
+      this.#heldBytes -= held.shift()!.length;
       this.#droppedHeld++;
     }
   }
 
   /** A stream got its last answer: forget it once delivered. */
   #settle(stream: MessageStream): void {
-    for (const [key, s] of this.#byToken) if (s === stream) this.#byToken.delete(key);
+    if (this.#tokens) {
+      for (const [key, s] of this.#tokens) if (s === stream) this.#tokens.delete(key);
+    }
     if (stream.done) this.#posts.delete(stream.no);
     this.lastSeen = this.#env.now();
   }

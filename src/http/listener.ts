@@ -183,7 +183,7 @@ async function route(
 ): Promise<Response> {
   const refused = guard.checkOrigin(request.headers);
   if (refused) return errorReply(refused.status, refused.code, refused.message, refused.headers);
-  const path = new URL(request.url).pathname.replace(/\/+$/, "");
+  const path = pathOf(request.url);
   const origin = request.headers.get("origin");
   if (request.method === "OPTIONS") return preflight(origin);
   if (path === "/healthz" && request.method === "GET") {
@@ -260,4 +260,17 @@ function withCors(response: Response, origin: string | null): Response {
   response.headers.set("access-control-expose-headers", "mcp-session-id");
   response.headers.set("vary", "origin");
   return response;
+}
+
+/** The path of an absolute URL, without trailing slashes (cheaper than `new URL`). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "";
+  let end = url.length;
+  const query = url.indexOf("?", start);
+  if (query !== -1) end = query;
+  const hash = url.indexOf("#", start);
+  if (hash !== -1 && hash < end) end = hash;
+  while (end > start && url.charCodeAt(end - 1) === 0x2f) end--;
+  return url.slice(start, end);
 }

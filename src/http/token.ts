@@ -74,9 +74,11 @@ export async function readToken(path: string): Promise<string | undefined> {
       `cannot read the HTTP token file ${path}: ${(error as Error).message}`,
     );
   }
-  if (info.mode !== null && (info.mode & 0o077) !== 0) {
+  // Others may not read it, nor anyone but its owner write it. (Group read is allowed: a
+  // Kubernetes Secret mounted for a non-root user with fsGroup is 0440.)
+  if (info.mode !== null && (info.mode & 0o026) !== 0) {
     throw new TokenFileError(
-      `the HTTP token file ${path} may be read by others (mode ${
+      `the HTTP token file ${path} may be read or changed by others (mode ${
         (info.mode & 0o777).toString(8)
       }): run chmod 600 ${path}`,
     );

@@ -28,7 +28,8 @@ export class MuxClient {
   readonly #session: ClientSession;
   readonly #port: ClientPort;
   readonly #ctx: MuxClientContext;
-  readonly #gone = new AbortController();
+  /** Made when first needed: most clients never wait for anything (idle clients stay small). */
+  #gone: AbortController | undefined;
   readonly #onClosed: (client: MuxClient) => void;
   #holdsSlot = false;
   #admission: Promise<void> = Promise.resolve();
@@ -91,6 +92,8 @@ export class MuxClient {
 
   /** Aborted when the client is closed. */
   get signal(): AbortSignal {
+    this.#gone ??= new AbortController();
+    if (this.#closed) this.#gone.abort();
     return this.#gone.signal;
   }
 
@@ -114,7 +117,7 @@ export class MuxClient {
     if (this.#closed || this.canRead) return;
     const { router } = this.#ctx;
     const gone = new Promise<void>((resolve) =>
-      this.#gone.signal.addEventListener("abort", () => resolve(), { once: true })
+      this.signal.addEventListener("abort", () => resolve(), { once: true })
     );
     if (!router.hasRoom) await Promise.race([router.waitForRoom(), gone]);
     if (!router.canRead(this.#session)) await Promise.race([this.#admission, gone]);
@@ -124,7 +127,7 @@ export class MuxClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#gone.abort();
+    this.#gone?.abort();
     this.#ctx.router.disconnect(this.#session);
     if (this.#holdsSlot) this.#ctx.semaphore.release();
     this.#holdsSlot = false;
@@ -143,7 +146,7 @@ export class MuxClient {
       client: session.label,
       limit: semaphore.permits,
     });
-    this.#admission = semaphore.acquire(this.#ctx.clientWaitMs, this.#gone.signal).then(
+    this.#admission = semaphore.acquire(this.#ctx.clientWaitMs, this.signal).then(
       (granted) => {
         if (granted && this.#closed) {
           semaphore.release();

@@ -119,8 +119,10 @@ Deno.test("the token file: created 0600 in a 0700 directory, reused, refused whe
     await Deno.chmod(path, 0o644);
     await assertRejects(
       () => loadOrCreateToken(path),
-      /may be read by others \(mode 644\): run chmod 600/,
+      /may be read or changed by others \(mode 644\): run chmod 600/,
     );
+    await Deno.chmod(path, 0o440); // a Kubernetes Secret mounted with fsGroup
+    assertEquals(await loadOrCreateToken(path), token);
     await Deno.chmod(path, 0o600);
     await Deno.writeTextFile(path, "\n");
     await assertRejects(() => loadOrCreateToken(path), TokenFileError);
