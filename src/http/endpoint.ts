@@ -186,6 +186,12 @@ export class McpEndpoint {
           session.answered(message.message.id);
         }
         await feed();
+        if (
+          message.kind === "notification" && message.message.method === "notifications/cancelled"
+        ) {
+          const id = message.message.params?.requestId;
+          if (isId(id)) session.cancelled(id);
+        }
         return new Response(null, { status: 202 });
       case "request": {
         const id = message.message.id;
@@ -230,6 +236,7 @@ export class McpEndpoint {
     }
     const ids: JsonRpcId[] = [];
     const tokens: JsonRpcId[] = [];
+    const cancels: JsonRpcId[] = [];
     for (const item of items) {
       const classified = classify(item);
       if (classified.kind === "invalid" || classified.kind === "batch") {
@@ -243,6 +250,13 @@ export class McpEndpoint {
       }
       if (classified.kind === "response" && classified.message.id !== null) {
         session.answered(classified.message.id);
+      }
+      if (
+        classified.kind === "notification" &&
+        classified.message.method === "notifications/cancelled" &&
+        isId(classified.message.params?.requestId)
+      ) {
+        cancels.push(classified.message.params.requestId);
       }
       if (classified.kind !== "request") continue;
       if (session.hasOpenRequest(classified.message.id) || ids.includes(classified.message.id)) {
@@ -258,10 +272,12 @@ export class McpEndpoint {
     }
     if (ids.length === 0) {
       await feed();
+      for (const id of cancels) session.cancelled(id);
       return new Response(null, { status: 202 });
     }
     const stream = session.openPost(ids, tokens);
     await feed();
+    for (const id of cancels) session.cancelled(id);
     return stream.response;
   }
 

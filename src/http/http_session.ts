@@ -140,6 +140,21 @@ export class HttpSession implements ClientPort {
     return stream;
   }
 
+  /**
+   * The client cancelled its request `id`: it will not be answered, so its
+   * POST stream ends (quietly) once nothing else is owed on it.
+   */
+  cancelled(id: JsonRpcId): void {
+    const key = idKey(id);
+    const stream = this.#byRequest.get(key);
+    if (!stream) return;
+    this.#byRequest.delete(key);
+    stream.unanswered.delete(key);
+    if (stream.unanswered.size > 0) return;
+    stream.abandon();
+    this.#settle(stream);
+  }
+
   /** The client answered request `id` of ours: forget where it went. */
   answered(id: JsonRpcId): void {
     this.#calls?.delete(idKey(id));
@@ -211,6 +226,8 @@ export class HttpSession implements ClientPort {
       case "response":
         return this.reply(message.id, line);
       case "batch": {
+        // Every element cancelled: nothing to say (its stream already ended).
+        if (message.ids.length === 0) return;
         const first = message.ids.find((id) => this.#byRequest.has(idKey(id)));
         const stream = first === undefined ? undefined : this.#byRequest.get(idKey(first));
         if (!stream) return this.#unsolicited(line);

@@ -152,6 +152,24 @@ export class MessageStream {
     this.#sink?.close();
   }
 
+  /**
+   * Nothing more will come (its request was cancelled): end it quietly. An
+   * undecided POST gets an empty event stream without an event id, so the
+   * client has nothing to resume.
+   */
+  abandon(): void {
+    if (this.done) return;
+    if (this.#resolve && !this.sse) {
+      this.#resolve(
+        new Response(null, { status: 200, headers: { ...SSE_HEADERS, ...this.#headers } }),
+      );
+      this.#resolve = undefined;
+      this.done = true;
+      return;
+    }
+    this.#finish();
+  }
+
   /** End it now: `lines` (errors for what it still owed) go out first when it can carry them. */
   end(lines: readonly string[]): void {
     if (this.done) return;

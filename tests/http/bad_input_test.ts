@@ -7,6 +7,7 @@ import { ErrorCode } from "../../src/jsonrpc/codes.ts";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import {
   connectHttpClient,
+  eventually,
   messagesOf,
   postHeaders,
   rawPost,
@@ -251,4 +252,36 @@ Deno.test("an SSE stream that drops mid-call is resumed with Last-Event-ID and g
   });
   assertEquals(again.status, 204);
   await again.body?.cancel();
+});
+
+Deno.test("a cancelled request's POST ends at once, without an answer, and the session can go idle", async () => {
+  await using m = await startHttpMux(fakeServer());
+  const session = await rawSession(m.url, m.token);
+  const headers = postHeaders(m.token, { "mcp-session-id": session });
+  const pending = fetch(m.url, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "sleep", arguments: { ms: 60_000 } },
+    }),
+  });
+  await eventually(() => m.mux.status().pendingRequests === 1, 10_000, "the call upstream");
+  const cancel = await rawPost(
+    m.url,
+    JSON.stringify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: 7, reason: "no longer needed" },
+    }),
+    headers,
+  );
+  assertEquals(cancel.status, 202);
+  const ended = await pending;
+  assertEquals(ended.status, 200);
+  assertEquals(ended.headers.get("content-type"), "text/event-stream");
+  assertEquals(await ended.text(), "", "no answer, no event id to resume from");
+  await eventually(() => m.mux.status().pendingRequests === 0, 10_000, "the upstream cancel");
 });

@@ -18,7 +18,13 @@ import {
   rawSession,
   startHttpMux,
 } from "../_helpers/http.ts";
-import { connectClient, everythingServer, fakeServer, textOf } from "../_helpers/mux.ts";
+import {
+  connectClient,
+  everythingServer,
+  fakeServer,
+  RawConnection,
+  textOf,
+} from "../_helpers/mux.ts";
 
 type Note = { method?: string; params?: Record<string, unknown>; id?: unknown };
 
@@ -248,4 +254,18 @@ Deno.test("a server killed mid-request: the HTTP session gets the error at once 
   await m.mux.waitFor((s) => s.phase === "running" && s.pid !== first, { timeoutMs: 20_000 });
   const echo = await h.client.callTool({ name: "echo", arguments: { text: "again" } });
   assertEquals(textOf(echo), "again");
+});
+
+Deno.test("status tells the transports apart: socket, http, and proxy (which says so first)", async () => {
+  await using m = await startHttpMux(fakeServer());
+  await using h = await connectHttpClient(m, "over-http");
+  await using plain = await RawConnection.open(m.socket);
+  await plain.initialize();
+  await using proxied = await RawConnection.open(m.socket);
+  // What `rmcp-mux proxy` sends as its very first line (tests/router: never forwarded nor answered).
+  await proxied.send({ jsonrpc: "2.0", method: "rmcp-mux/hello", params: { transport: "proxy" } });
+  await proxied.initialize("2025-06-18");
+  await h.client.ping();
+  const transports = m.mux.status().sessions.map((s) => `${s.name}:${s.transport}`).sort();
+  assertEquals(transports, ["over-http:http", "raw:proxy", "raw:socket"]);
 });
