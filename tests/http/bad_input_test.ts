@@ -285,3 +285,21 @@ Deno.test("a cancelled request's POST ends at once, without an answer, and the s
   assertEquals(await ended.text(), "", "no answer, no event id to resume from");
   await eventually(() => m.mux.status().pendingRequests === 0, 10_000, "the upstream cancel");
 });
+
+Deno.test("--max-active-clients counts HTTP sessions too: one over the limit waits, then gets -32004", async () => {
+  await using m = await startHttpMux(fakeServer(), { maxActiveClients: 1, clientWaitMs: 200 });
+  await using first = await connectHttpClient(m, "first");
+  const refused = await rawPost(m.url, initialize, postHeaders(m.token));
+  assertEquals(refused.status, 200);
+  const [answer] = messagesOf(refused.text, refused.headers.get("content-type"));
+  assertEquals((answer?.error as { code: number }).code, ErrorCode.TooManyClients);
+  assertMatch((answer?.error as { message: string }).message, /--max-active-clients 1/);
+  // The refused session is gone; the served one never noticed.
+  const session = refused.headers.get("mcp-session-id")!;
+  const after = await rawPost(m.url, ping(), postHeaders(m.token, { "mcp-session-id": session }));
+  assertEquals(after.status, 404);
+  assertEquals(
+    textOf(await first.client.callTool({ name: "echo", arguments: { text: "1" } })),
+    "1",
+  );
+});
