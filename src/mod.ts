@@ -57,7 +57,8 @@ export {
 } from "./config/select.ts";
 export { defaultConfigPath } from "./config/default_path.ts";
 export { ConfigError, type ConfigIssue } from "./config/errors.ts";
-export { configJsonSchema, type LogFormat, type LogLevel } from "./config/schema.ts";
+export { configJsonSchema } from "./config/schema.ts";
+export type { LogFormat, LogLevel } from "./config/log_settings.ts";
 export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
@@ -69,7 +70,8 @@ export {
   resolveOptions,
   serviceNameFromSocket,
 } from "./config/options.ts";
-export { HEALTH_METHOD, MAX_PENDING, MAX_QUEUE, STATUS_METHOD } from "./router/router.ts";
+export { MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
+export { HEALTH_METHOD, STATUS_METHOD } from "./jsonrpc/mux_methods.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";
 export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./proxy/proxy.ts";

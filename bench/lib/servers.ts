@@ -148,6 +148,25 @@ export async function startRelay(ctx: BenchContext, upstream: Upstream): Promise
   return { process, socket };
 }
 
+/**
+ * Run the minimal router baseline (`minimal_router.ts`: parse, rewrite the
+ * id, serialize, batch per tick, nothing else) as its own process.
+ */
+export async function startMinimalRouter(
+  ctx: BenchContext,
+  upstream: Upstream,
+): Promise<Listening> {
+  const socket = ctx.socketPath(`router-${upstream.id}`);
+  const process = spawn(
+    `minimal router (${upstream.label})`,
+    ctx.deno,
+    ["run", "-A", `${ctx.root}bench/lib/minimal_router.ts`, socket, upstream.cmd, ...upstream.args],
+    { cwd: upstream.cwd },
+  );
+  await waitForSocket(socket, process);
+  return { process, socket };
+}
+
 /** `rmcp-mux proxy --socket …` with a raw client on its stdio (not initialized). */
 export function startProxy(ctx: BenchContext, socket: string): Direct {
   const process = spawn("rmcp-mux proxy", ctx.deno, [

@@ -7,28 +7,26 @@
 
 import type { MuxOptions } from "../config/options.ts";
 import type { HttpOptions } from "../http/options.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../config/log_settings.ts";
+import type { ServiceFilter } from "../config/select.ts";
 import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
 
 export { CliError };
-import { expandHome, splitCommandLine } from "../upstream/command_line.ts";
-
-/** Log verbosity names accepted on the command line (the Rust tool's). */
-export type CliLogLevel = "trace" | "debug" | "info" | "warn" | "error";
-
-/** Log output format. */
-export type LogFormat = "text" | "json";
+import { expandHome, splitCommandLine } from "../config/command_line.ts";
+import {
+  type HostsCommand,
+  isHostStatus,
+  parseHostStatus,
+  parseRewire,
+  parseScan,
+  parseUnwire,
+  parseWizard,
+} from "./hosts_args.ts";
 
 /** Logging settings from the command line. */
 export interface LogSettings {
-  level: CliLogLevel;
+  level: LogLevel;
   format: LogFormat;
-}
-
-/** Which services of a config file to run. */
-export interface ServiceFilter {
-  service?: string;
-  only?: string[];
-  except?: string[];
 }
 
 /** How an admin command finds what to talk to. */
@@ -73,9 +71,8 @@ export type Command =
   | { kind: "proxy"; socket: string }
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
-  | { kind: "version" };
-
-const LEVELS: readonly CliLogLevel[] = ["trace", "debug", "info", "warn", "error"];
+  | { kind: "version" }
+  | HostsCommand;
 
 const runFlags = {
   socket: { type: "string" },
@@ -134,7 +131,15 @@ export function parseCommandLine(
     case "proxy":
       return parseSocketOnly("proxy", rest, env);
     case "status":
-      return parseStatus(rest, env);
+      return isHostStatus(rest) ? parseHostStatus(rest, env) : parseStatus(rest, env);
+    case "scan":
+      return parseScan(rest, env);
+    case "rewire":
+      return parseRewire(rest, env);
+    case "unwire":
+      return parseUnwire(rest, env);
+    case "wizard":
+      return parseWizard(rest, env);
     case "restart":
     case "stop":
     case "start":
@@ -184,7 +189,7 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   }
   const given: Partial<LogSettings> = {};
   if (values["log-level"] !== undefined) {
-    given.level = oneOf<CliLogLevel>("--log-level", values["log-level"], LEVELS, {
+    given.level = oneOf<LogLevel>("--log-level", values["log-level"], LOG_LEVELS, {
       warning: "warn",
     });
   }

@@ -11,20 +11,15 @@
  */
 
 import { normalize } from "node:path/posix";
-import { splitCommandLine } from "../upstream/command_line.ts";
+import { splitCommandLine } from "./command_line.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { keyPathOf } from "./errors.ts";
 import { type ExpandContext, expandValue, ExpansionError } from "./expand.ts";
 import { isRecord } from "./issues.ts";
 import type { Locate } from "./locate.ts";
 import { DEFAULTS, type MuxOptions, OptionError, resolveOptions } from "./options.ts";
-import {
-  type LogFormat,
-  type LogLevel,
-  OPTION_KEYS,
-  SERVICE_NAME_PATTERN,
-  SERVICE_NAME_RULE,
-} from "./schema.ts";
+import type { LogFormat, LogLevel } from "./log_settings.ts";
+import { OPTION_KEYS, SERVICE_NAME_PATTERN, SERVICE_NAME_RULE } from "./schema.ts";
 import type { DaemonSettings, ServiceEntry } from "./types.ts";
 
 /** The result of {@link buildConfig}; only meaningful when `issues` is empty. */

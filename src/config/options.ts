@@ -77,13 +77,6 @@ export type ResolvedMuxOptions =
     redact: readonly string[];
   };
 
-/** `text` with every string of `secrets` replaced by `***`. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.replaceAll(secret, "***");
-  return out;
-}
-
 /** Defaults of every optional setting. */
 export const DEFAULTS = {
   maxActiveClients: 64,

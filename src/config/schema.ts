@@ -9,16 +9,8 @@
 
 import { z } from "zod";
 import { HTTP_DEFAULTS } from "../http/options.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log_settings.ts";
 import { DEFAULTS, type MuxOptions } from "./options.ts";
-
-/** Log verbosity names (the Rust tool's). */
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
-
-/** Daemon log output format. */
-export type LogFormat = "text" | "json";
-
-/** Every {@link LogLevel}, most verbose first. */
-export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
 
 /** What a service name (a key under `servers:`, or `service_name`) may hold. */
 export const SERVICE_NAME_PATTERN: RegExp = /^[\w.@-]+$/;

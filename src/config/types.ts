@@ -7,7 +7,7 @@
 
 import type { HttpOptions } from "../http/options.ts";
 import type { MuxOptions } from "./options.ts";
-import type { LogFormat, LogLevel } from "./schema.ts";
+import type { LogFormat, LogLevel } from "./log_settings.ts";
 
 /**
  * `daemon:` settings, paths expanded. Every field is optional: absent means

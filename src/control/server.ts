@@ -7,7 +7,7 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { Daemon } from "../daemon/daemon.ts";
+import { type Daemon, DaemonError } from "../daemon/daemon.ts";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { LineDecoder } from "../jsonrpc/framing.ts";
 import {
@@ -17,6 +17,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
+import { AcceptLoop } from "../server/accept_loop.ts";
 import { listenPrivately, prepareSocketPath } from "../server/socket_path.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
 
@@ -27,13 +28,10 @@ const SERVICE_METHODS = new Set(["restart", "stop", "start"]);
 
 /** Listens on the control socket and runs commands against a daemon. */
 export class ControlServer implements AsyncDisposable {
-  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #daemon: Daemon;
   readonly #onShutdown: () => void;
   readonly #log: Logger = muxLogger("server");
-  readonly #conns = new Set<Deno.UnixConn>();
-  readonly #accepting: Promise<void>;
-  readonly #handlers = new Set<Promise<void>>();
+  readonly #accepting: AcceptLoop<{ conn: Deno.UnixConn; done: Promise<void> }>;
   #closing: Promise<void> | undefined;
   /** The socket path. */
   readonly path: string;
@@ -45,10 +43,12 @@ export class ControlServer implements AsyncDisposable {
     onShutdown: () => void,
   ) {
     this.path = path;
-    this.#listener = listener;
     this.#daemon = daemon;
     this.#onShutdown = onShutdown;
-    this.#accepting = this.#accept();
+    this.#accepting = new AcceptLoop(listener, {
+      log: this.#log,
+      serve: (conn) => ({ conn, done: this.#serve(conn) }),
+    });
   }
 
   /**
@@ -77,20 +77,16 @@ export class ControlServer implements AsyncDisposable {
   /** Stop listening and close every control connection. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      try {
-        this.#listener.close();
-      } catch {
-        // Already closed.
-      }
-      await this.#accepting;
-      for (const conn of this.#conns) {
+      await this.#accepting.close();
+      const open = [...this.#accepting.connections];
+      for (const { conn } of open) {
         try {
           conn.close();
         } catch {
           // Already closed.
         }
       }
-      await Promise.all(this.#handlers);
+      await Promise.all(open.map((c) => c.done));
       await Deno.remove(this.path).catch(() => {});
     })();
     return this.#closing;
@@ -99,23 +95,6 @@ export class ControlServer implements AsyncDisposable {
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.UnixConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch {
-        return; // closed
-      }
-      this.#conns.add(conn);
-      const handler = this.#serve(conn).finally(() => {
-        this.#conns.delete(conn);
-        this.#handlers.delete(handler);
-      });
-      this.#handlers.add(handler);
-    }
   }
 
   async #serve(conn: Deno.UnixConn): Promise<void> {
@@ -202,12 +181,15 @@ export class ControlServer implements AsyncDisposable {
           );
       }
     } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // A command that cannot be carried out as asked (unknown service, a rejected
+      // configuration) is the caller's to fix; anything else is a bug of ours.
+      if (error instanceof DaemonError) {
+        return JSON.stringify(errorResponse(id, ErrorCode.InvalidParams, message));
+      }
+      this.#log.error("Control command {method} failed: {error}", { method, error: message });
       return JSON.stringify(
-        errorResponse(
-          id,
-          ErrorCode.InvalidParams,
-          error instanceof Error ? error.message : String(error),
-        ),
+        errorResponse(id, ErrorCode.InternalError, `${method} failed: ${message}`),
       );
     }
   }

@@ -188,13 +188,7 @@ export class Daemon implements AsyncDisposable {
       const oldPid = entry.mux?.status().server.pid;
       if (entry.mux) await entry.mux.restartServer("restart requested by a control command");
       else this.#entries.set(name, await this.#launch(entry.spec));
-      await this.#entries.get(name)?.mux?.waitFor(
-        (s) =>
-          (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||
-          s.phase === "restarting",
-        { timeoutMs: RESTART_SETTLE_MS },
-      ).catch(() => {}); // still starting: report that
-      return this.#statusOf(name);
+      return await this.#settled(name, oldPid);
     });
   }
 
@@ -214,7 +208,7 @@ export class Daemon implements AsyncDisposable {
     return this.#serial(async () => {
       const entry = this.#entry(name);
       if (!entry.mux) this.#entries.set(name, await this.#launch(entry.spec));
-      return await this.#settled(name);
+      return await this.#settled(name, undefined);
     });
   }
 
@@ -228,7 +222,15 @@ export class Daemon implements AsyncDisposable {
       if (!this.#options.reload) {
         throw new DaemonError("this daemon has no configuration to reload");
       }
-      const next = new Map(sortByName(await this.#options.reload()).map((s) => [s.name, s]));
+      let services: readonly DaemonService[];
+      try {
+        services = await this.#options.reload();
+      } catch (error) {
+        // The new configuration is the caller's to fix: nothing changed.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new DaemonError(message, { cause: error });
+      }
+      const next = new Map(sortByName(services).map((s) => [s.name, s]));
       const report: ReloadReport = {
         added: [],
         removed: [],
@@ -315,8 +317,12 @@ export class Daemon implements AsyncDisposable {
     return entry;
   }
 
-  /** Wait (at most RESTART_SETTLE_MS) for a new process to run or fail, then report. */
-  async #settled(name: string, oldPid?: number): Promise<ServiceStatus> {
+  /**
+   * Wait (at most RESTART_SETTLE_MS) for a process other than `oldPid` to run
+   * or fail, then report. A lazy service that nobody needs yet stays idle:
+   * that is settled too.
+   */
+  async #settled(name: string, oldPid: number | undefined): Promise<ServiceStatus> {
     await this.#entries.get(name)?.mux?.waitFor(
       (s) =>
         (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||

@@ -12,6 +12,7 @@ import {
   type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
+  type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
@@ -20,8 +21,9 @@ import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth } from "./health_feature.ts";
-import { allowsBatches } from "./negotiate.ts";
-import type { PendingEntry } from "./pending.ts";
+import { DISCOVER_METHOD, envelopeVersion } from "./eras.ts";
+import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 
@@ -65,6 +67,9 @@ export class ClientMessages {
     }
     if (request?.method === STATUS_METHOD) {
       return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
+    }
+    if (request?.method === DISCOVER_METHOD) {
+      return this.#ctx.notify(session, discoverRefusal(request.id));
     }
     session.waiting.push(text);
   }
@@ -165,6 +170,12 @@ export class ClientMessages {
     text?: string,
   ): void {
     const ctx = this.#ctx;
+    // The probe first: it carries a modern envelope, and must still get -32601.
+    if (request.method === DISCOVER_METHOD) return ctx.reply(target, discoverRefusal(request.id));
+    if (!session.initialized && request.method !== "initialize") {
+      const refusal = modernRefusal(request);
+      if (refusal) return ctx.reply(target, refusal);
+    }
     switch (request.method) {
       case "ping":
         return ctx.reply(target, resultResponse(request.id, {}));
@@ -332,6 +343,41 @@ export class ClientMessages {
     if (session.openRequests > 0) session.openRequests--;
     this.#ctx.settled(session);
   }
+}
+
+/**
+ * A dual-era client probes with `server/discover` before `initialize`. The
+ * answer is the mux's own, at once, and the one every implementation reads
+ * as "legacy, fall back to initialize": -32601. Forwarding it could make the
+ * client go modern through a mux that serves only the initialize era; -32022
+ * would tell it not to fall back.
+ */
+function discoverRefusal(id: JsonRpcId): JsonRpcResponse {
+  return errorResponse(
+    id,
+    ErrorCode.MethodNotFound,
+    `Method not found: ${DISCOVER_METHOD} (this server is reached through rmcp-mux, which ` +
+      `serves MCP ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}: use initialize)`,
+  );
+}
+
+/**
+ * A request from a client that never initialized but carries a modern
+ * envelope comes from a client pinned to 2026-07-28. It is not forwarded (a
+ * legacy server would run it under legacy rules): it gets -32022 naming the
+ * versions the mux serves.
+ */
+function modernRefusal(request: JsonRpcRequest): JsonRpcResponse | undefined {
+  const requested = envelopeVersion(request.params);
+  if (requested === undefined) return undefined;
+  const supported = [...SUPPORTED_PROTOCOL_VERSIONS];
+  return errorResponse(
+    request.id,
+    ErrorCode.UnsupportedProtocolVersion,
+    `Unsupported protocol version ${requested}: this server is reached through rmcp-mux, which ` +
+      `serves MCP ${supported.join(", ")}; connect with initialize`,
+    { supported, requested },
+  );
 }
 
 /** `params` with `_meta.progressToken` replaced (the client's object is not changed). */

@@ -8,13 +8,13 @@
 import type { Logger } from "@logtape/logtape";
 import type { JsonRpcResponse } from "../jsonrpc/message.ts";
 import type { CallbacksFeature } from "./callbacks_feature.ts";
-import type { ClientCalls } from "./client_calls.ts";
+import type { MuxToClientTable } from "./mux_to_client.ts";
 import type { LoggingFeature } from "./logging_feature.ts";
 import type { LatencyWindow } from "./metrics.ts";
 import type { ResourcesFeature } from "./resources_feature.ts";
 import type { RootsFeature } from "./roots_feature.ts";
 import type { TasksFeature } from "./tasks_feature.ts";
-import type { PendingTable, ReplyTarget } from "./pending.ts";
+import type { ClientToServerTable, ReplyTarget } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 import type { UpstreamLink } from "./upstream_link.ts";
 
@@ -27,9 +27,11 @@ export interface RouterContext {
   readonly log: Logger;
   readonly now: () => number;
   readonly sessions: ReadonlySet<ClientSession>;
-  readonly pending: PendingTable<ClientSession>;
+  /** Client→server requests in flight. */
+  readonly pending: ClientToServerTable<ClientSession>;
   readonly upstream: UpstreamLink;
-  readonly calls: ClientCalls<ClientSession>;
+  /** Mux→client requests open (routed server requests and the mux's own). */
+  readonly calls: MuxToClientTable<ClientSession>;
   /** Latencies of answered client requests. */
   readonly latencies: LatencyWindow;
   /**

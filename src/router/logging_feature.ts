@@ -15,7 +15,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { RouterContext, Target } from "./context.ts";
-import { isLogLevel, LevelTable, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
+import { isMcpLogLevel, LevelTable, MCP_LOG_LEVELS, type McpLogLevel } from "./log_levels.ts";
 import type { ClientSession } from "./session.ts";
 
 /** Handles `logging/setLevel` and `notifications/message`. */
@@ -28,20 +28,20 @@ export class LoggingFeature {
   }
 
   /** The level the upstream is set to (the most verbose any client asked for). */
-  get effective(): LogLevel | undefined {
+  get effective(): McpLogLevel | undefined {
     return this.#levels.effective();
   }
 
   setLevel(session: ClientSession, request: JsonRpcRequest, target: Target): void {
     const level = request.params?.level;
-    if (!isLogLevel(level)) {
+    if (!isMcpLogLevel(level)) {
       return this.#ctx.reply(
         target,
         errorResponse(
           request.id,
           ErrorCode.InvalidParams,
           `Invalid params: unknown log level ${JSON.stringify(level)}; expected one of ` +
-            LOG_LEVELS.join(", "),
+            MCP_LOG_LEVELS.join(", "),
         ),
       );
     }
@@ -78,7 +78,7 @@ export class LoggingFeature {
     if (level !== undefined) this.#apply(level);
   }
 
-  #apply(level: LogLevel): void {
+  #apply(level: McpLogLevel): void {
     void this.#ctx.upstream.request("logging/setLevel", { level }).then((response) => {
       if (isErrorResponse(response)) {
         this.#ctx.log.warn("Could not set the server's log level to {level}: {reason}", {

@@ -5,6 +5,26 @@
  * dispatched by direction (`client_messages.ts`, `server_messages.ts`) to
  * small units, one per rule; `docs/routing.md` is the contract.
  *
+ * The path of one client request, file by file (answers retrace it):
+ *
+ * 1. `server/accept_loop.ts` accepts the socket; `server/connection.ts`
+ *    reads it into `jsonrpc/framing.ts`'s `LineDecoder` and hands each
+ *    line to {@link Router.receive} (pausing while `hasRoom` is false).
+ * 2. `client_messages.ts` parses and classifies it (`jsonrpc/message.ts`);
+ *    `tools/call` and the like reach `#forward`, which records it in
+ *    `client_to_server.ts` under a fresh upstream id and splices that id
+ *    into the client's own text (`jsonrpc/splice.ts`).
+ * 3. `upstream_link.ts` writes it to the current process, or holds it in
+ *    `outbox.ts` until the process has answered the mux's `initialize`.
+ * 4. `upstream/child_process.ts` queues the line on the server's stdin
+ *    (`transport/line_writer.ts`, one write per burst).
+ * 5. The answer comes back on stdout through `readLines` and the
+ *    supervisor (`upstream/supervisor.ts`) to {@link Router.upstreamReceive};
+ *    `server_messages.ts` takes its entry out of `client_to_server.ts` and
+ *    splices the client's id back into the server's text.
+ * 6. `#reply` below sends it to the session's port; `server/connection.ts`
+ *    writes it to the socket through its own `LineWriter`.
+ *
  * @module
  */
 
@@ -14,12 +34,13 @@ import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
 import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
-import { ClientCalls } from "./client_calls.ts";
+import { MuxToClientTable } from "./mux_to_client.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { LoggingFeature } from "./logging_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
-import { type PendingEntry, PendingTable } from "./pending.ts";
+import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
@@ -34,8 +55,6 @@ import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
-
-export { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
@@ -75,8 +94,8 @@ export interface RouterOptions {
   onDemand?: () => void;
   /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
   status?: () => Record<string, unknown>;
-  /** Clock, for tests. */
-  now?: () => number;
+  /** Time and timers (default: the system clock); tests pass a fake one. */
+  clock?: Clock;
   /** Logger (defaults to the `rmcp-mux.router` category). */
   logger?: Logger;
 }
@@ -101,8 +120,8 @@ export class Router {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #sessions = new Set<ClientSession>();
-  readonly #pending: PendingTable<ClientSession>;
-  readonly #calls = new ClientCalls<ClientSession>();
+  readonly #pending: ClientToServerTable<ClientSession>;
+  readonly #calls = new MuxToClientTable<ClientSession>();
   readonly #latencies = new LatencyWindow();
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
@@ -117,10 +136,11 @@ export class Router {
   constructor(options: RouterOptions) {
     this.#options = options;
     this.#log = options.logger ?? muxLogger("router", options.service);
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = () => clock.now();
     this.#gate = options.serialize ? new SerialGate() : undefined;
-    this.#pending = new PendingTable({ onClientIdle: (s) => this.#releaseGate(s) });
-    this.#sweeper = new Sweeper(this.#now, (now) => this.#sweep(now));
+    this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
+    this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
@@ -294,7 +314,7 @@ export class Router {
         });
         return;
       case "too_long":
-        return this.#upstream.onOversizedMessage(event.bytes, recoverId(event.head, event.tail));
+        return this.#fromServer.oversized(event.bytes, recoverId(event.head, event.tail));
     }
   }
 
@@ -473,6 +493,3 @@ export class Router {
     if (entry.sent) this.#upstream.cancel(entry.upstreamId, "rmcp-mux request timeout");
   }
 }
-
-export { describeServerState } from "./server_state.ts";
-export type { ServerState } from "./server_state.ts";

@@ -10,6 +10,7 @@ import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   classify,
   errorResponse,
+  type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
@@ -20,7 +21,7 @@ import { notificationAllowed, toolsListFor } from "./capabilities.ts";
 import type { Features, RouterContext } from "./context.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 
 /** Routes server→mux messages. */
@@ -58,6 +59,24 @@ export class ServerMessages {
           { line: preview(text) },
         );
     }
+  }
+
+  /** The server wrote a message over the size limit: fail its request if it was one. */
+  oversized(bytes: number, id: JsonRpcId | null): void {
+    const ctx = this.#ctx;
+    ctx.log.warn("Server wrote a {bytes}-byte message, over the limit; discarded", { bytes });
+    const entry = typeof id === "number" ? ctx.pending.take(id) : undefined;
+    if (!entry) return;
+    ctx.reply(
+      entry,
+      errorResponse(
+        entry.clientId,
+        ErrorCode.MessageTooLarge,
+        `Server "${ctx.service}" answered ${entry.method} with ${bytes} bytes, over the ` +
+          "mux's limit (--max-response-bytes); the answer was discarded",
+        { service: ctx.service, bytes },
+      ),
+    );
   }
 
   #response(response: JsonRpcResponse, text: string): void {

@@ -5,7 +5,7 @@
  */
 
 import type { JsonRpcId } from "../jsonrpc/message.ts";
-import type { ReplyTarget } from "./pending.ts";
+import type { ReplyTarget } from "./client_to_server.ts";
 
 /** How the router talks back to a client: the connection layer implements it. */
 export interface ClientPort {

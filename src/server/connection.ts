@@ -10,7 +10,7 @@ import type { Logger } from "@logtape/logtape";
 import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
-import { wait } from "../upstream/wait.ts";
+import { wait } from "../async/wait.ts";
 import type { MuxClient } from "./mux_client.ts";
 
 /** Each connection starts reading in small chunks (idle clients stay cheap)… */

@@ -13,8 +13,9 @@ import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
-import { delay, wait } from "../upstream/wait.ts";
+import { wait } from "../async/wait.ts";
 import { NAME, VERSION } from "../version.ts";
+import { AcceptLoop } from "./accept_loop.ts";
 import { ClientConnection } from "./connection.ts";
 import { MuxClient } from "./mux_client.ts";
 import { Semaphore } from "./semaphore.ts";
@@ -98,13 +99,11 @@ export interface MuxStatus {
 export class MuxServer implements AsyncDisposable {
   readonly #options: ResolvedMuxOptions;
   readonly #log: Logger;
-  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #router: Router;
   readonly #supervisor: Supervisor;
   readonly #semaphore: Semaphore;
-  readonly #connections = new Set<ClientConnection>();
+  readonly #accepting: AcceptLoop<ClientConnection>;
   readonly #clients = new Set<MuxClient>();
-  readonly #accepting: Promise<void>;
   readonly #startedAt = Date.now();
   readonly #statusFile: StatusFileWriter | undefined;
   #closing: Promise<void> | undefined;
@@ -119,7 +118,6 @@ export class MuxServer implements AsyncDisposable {
     listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
   ) {
     this.#options = options;
-    this.#listener = listener;
     const service = options.serviceName;
     this.#log = muxLogger("server", service);
     this.#semaphore = new Semaphore(options.maxActiveClients);
@@ -157,7 +155,17 @@ export class MuxServer implements AsyncDisposable {
       onState: () => this.#changed(),
     });
     if (!options.lazyStart) this.#supervisor.start();
-    this.#accepting = this.#acceptLoop();
+    const ctx = {
+      open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
+      maxRequestBytes: options.maxRequestBytes,
+      maxClientBacklogBytes: options.maxClientBacklogBytes,
+      log: this.#log,
+    };
+    this.#accepting = new AcceptLoop(listener, {
+      log: this.#log,
+      serve: (conn) => new ClientConnection(conn, ctx),
+      onChange: () => this.#changed(),
+    });
     if (options.statusFile) {
       this.#statusFile = new StatusFileWriter(options.statusFile, () => this.status(), this.#log);
     }
@@ -381,17 +389,12 @@ export class MuxServer implements AsyncDisposable {
 
   async #close(): Promise<void> {
     this.#log.info("Shutting down");
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    await this.#accepting;
+    await this.#accepting.close();
     await Deno.remove(this.socketPath).catch(() => {});
     await wait(this.#router.whenIdle(), this.#options.shutdownGraceMs);
     this.#router.close();
     await Promise.all([
-      ...[...this.#connections].map((c) => c.flushAndClose(500)),
+      ...[...this.#accepting.connections].map((c) => c.flushAndClose(500)),
       this.#supervisor.close(),
     ]);
     // Clients of other transports (HTTP sessions): their answers are out; end them.
@@ -399,39 +402,6 @@ export class MuxServer implements AsyncDisposable {
     await this.#statusFile?.close();
     this.#log.info("Stopped");
     this.#resolveClosed();
-  }
-
-  async #acceptLoop(): Promise<void> {
-    const ctx = {
-      open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
-      maxRequestBytes: this.#options.maxRequestBytes,
-      maxClientBacklogBytes: this.#options.maxClientBacklogBytes,
-      log: this.#log,
-    };
-    while (true) {
-      let conn: Deno.UnixConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closing) return;
-        if (error instanceof Deno.errors.BadResource) return;
-        // Out of file descriptors, say: wait a little instead of spinning.
-        this.#log.warn("accept failed: {error}", { error: String(error) });
-        await delay(100);
-        continue;
-      }
-      if (this.#closing) {
-        conn.close();
-        continue;
-      }
-      const connection = new ClientConnection(conn, ctx);
-      this.#connections.add(connection);
-      this.#changed();
-      connection.done.finally(() => {
-        this.#connections.delete(connection);
-        this.#changed();
-      });
-    }
   }
 }
 

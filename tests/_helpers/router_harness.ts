@@ -7,6 +7,7 @@ import type { LineEvent } from "../../src/jsonrpc/framing.ts";
 import { Router, type RouterOptions } from "../../src/router/router.ts";
 import type { ClientPort, ClientSession } from "../../src/router/session.ts";
 import type { UpstreamPort } from "../../src/router/upstream_link.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Msg = any;
@@ -75,6 +76,8 @@ export const UPSTREAM_RESULT = {
 
 export interface Harness {
   router: Router;
+  /** The router's clock: time moves only with `clock.advance(ms)`. */
+  clock: FakeClock;
   upstream: FakeUpstream;
   client(admit?: boolean): FakeClient;
   /** Answer the mux's pending upstream initialize. */
@@ -86,6 +89,11 @@ export interface Harness {
     id?: unknown,
     capabilities?: Record<string, unknown>,
   ): Msg;
+  /**
+   * A new client, admitted and initialized (upstream ready), with nothing
+   * left to read: the common start of a routing test.
+   */
+  initialized(protocolVersion?: string, capabilities?: Record<string, unknown>): FakeClient;
   /** Wait for the mux to send `method` upstream, answer it, and return the request. */
   answerUpstream(method: string, answer: { result?: unknown; error?: unknown }): Promise<Msg>;
   /** A server → mux message. */
@@ -98,7 +106,9 @@ export interface Harness {
 
 export function harness(options: Partial<RouterOptions> = {}, attach = true): Harness {
   const broken: string[] = [];
+  const clock = new FakeClock();
   const router = new Router({
+    clock,
     service: "svc",
     requestTimeoutMs: 0,
     initTimeoutMs: 60_000,
@@ -110,6 +120,7 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
   if (attach) router.attachUpstream(upstream);
   const h: Harness = {
     router,
+    clock,
     upstream,
     broken,
     client(admit = true) {
@@ -134,6 +145,12 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
       client.sent.splice(client.sent.indexOf(answer), 1);
       return answer;
     },
+    initialized(protocolVersion, capabilities) {
+      const client = h.client();
+      h.initClient(client, protocolVersion, "init", capabilities);
+      client.take();
+      return client;
+    },
     fromServer(message) {
       router.upstreamReceive(line(message));
     },
@@ -151,3 +168,59 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
   };
   return h;
 }
+
+/** A harness whose upstream is already initialized, with nothing left to read upstream. */
+export function readyHarness(options: Partial<RouterOptions> = {}): Harness {
+  const h = harness(options);
+  h.answerInit();
+  h.upstream.take();
+  return h;
+}
+
+// ── Messages tests send ───────────────────────────────────────────────────
+
+/** A client's `tools/call`. */
+export const call = (id: unknown, name = "echo", extra: Record<string, unknown> = {}): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: {}, ...extra },
+});
+
+/** A client's `resources/subscribe`. */
+export const subscribe = (id: unknown, uri: string): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "resources/subscribe",
+  params: { uri },
+});
+
+/** A client's `resources/unsubscribe`. */
+export const unsubscribe = (id: unknown, uri: string): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "resources/unsubscribe",
+  params: { uri },
+});
+
+/** The server's `notifications/resources/updated`. */
+export const updated = (uri: string): Msg => ({
+  jsonrpc: "2.0",
+  method: "notifications/resources/updated",
+  params: { uri },
+});
+
+/** A client's `logging/setLevel`. */
+export const setLevel = (id: unknown, level: string): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "logging/setLevel",
+  params: { level },
+});
+
+/** The server's `notifications/message` at `level`. */
+export const logMessage = (level: string): Msg => ({
+  jsonrpc: "2.0",
+  method: "notifications/message",
+  params: { level, data: `${level} message` },
+});

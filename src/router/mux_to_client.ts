@@ -1,5 +1,5 @@
 /**
- * Requests the mux sends to clients: server requests routed to one client
+ * Mux→client requests: server requests routed to one client
  * (their ids rewritten so the mux can map answers and cancellations back),
  * and the mux's own (asking a client for its roots). Pure bookkeeping.
  *
@@ -32,7 +32,7 @@ export type ClientCall = RoutedCall | InternalCall;
 const key = (id: JsonRpcId) => `${typeof id}:${id}`;
 
 /** Open mux→client requests, per client. */
-export class ClientCalls<C> {
+export class MuxToClientTable<C> {
   #next = 1;
   readonly #byClient = new Map<C, Map<number, ClientCall>>();
   readonly #byUpstream = new Map<string, { client: C; id: number }>();
@@ -120,14 +120,5 @@ export class ClientCalls<C> {
       }
     }
     return next;
-  }
-
-  /** Routed calls open toward one client. */
-  countRouted(client: C): number {
-    let n = 0;
-    for (const call of this.#byClient.get(client)?.values() ?? []) {
-      if (call.kind === "routed") n++;
-    }
-    return n;
   }
 }

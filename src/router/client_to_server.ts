@@ -1,5 +1,6 @@
 /**
- * The id map: every client request forwarded upstream gets a fresh numeric id
+ * Client→server requests (the id map): every client request forwarded
+ * upstream gets a fresh numeric id
  * from one counter, so requests from different clients never collide. The
  * entry remembers whose request it was and its original id (kept as the exact
  * JSON value: a number stays a number, a string stays a string).
@@ -35,8 +36,8 @@ export interface PendingEntry<C> extends ReplyTarget<C> {
   sent: boolean;
 }
 
-/** Requests in flight, by upstream id, with a per-client index for cancellation. */
-export class PendingTable<C> {
+/** Client→server requests in flight, by upstream id, with a per-client index for cancellation. */
+export class ClientToServerTable<C> {
   #next = 1;
   readonly #byUpstream = new Map<number, PendingEntry<C>>();
   readonly #byClient = new Map<C, Map<JsonRpcId, number>>();
@@ -58,8 +59,8 @@ export class PendingTable<C> {
     clientId: JsonRpcId,
     method: string,
     deadline: number,
-    progressToken?: JsonRpcId,
-    startedAt: number = Date.now(),
+    progressToken: JsonRpcId | undefined,
+    startedAt: number,
   ): PendingEntry<C> {
     const upstreamId = this.#next++;
     const entry: PendingEntry<C> = {

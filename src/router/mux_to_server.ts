@@ -1,5 +1,5 @@
 /**
- * Requests the mux itself sends the server (health pings, subscription and
+ * Mux→server requests: those the mux itself sends the server (health pings, subscription and
  * log-level bookkeeping, re-application after a restart). Each resolves to
  * the server's answer or to an error — never rejects, never hangs. Pure.
  *
@@ -16,8 +16,8 @@ interface OwnRequest {
   timeoutMs: number;
 }
 
-/** Open requests of the mux's own, by their (string) ids. */
-export class OwnRequests {
+/** Mux→server requests (the mux's own) that are open, by their (string) ids. */
+export class MuxToServerTable {
   readonly #open = new Map<string, OwnRequest>();
   #next = 1;
 
@@ -60,8 +60,8 @@ export class OwnRequests {
   }
 
   /** Resolve every open request with an error (the server is gone, or the mux stops). */
-  failAll(code: number, message: string): void {
-    for (const id of [...this.#open.keys()]) this.fail(id, code, message);
+  failAll(code: number, message: string, data?: unknown): void {
+    for (const id of [...this.#open.keys()]) this.fail(id, code, message, data);
   }
 
   /** Fail requests past their deadline; returns the next deadline. */
