@@ -25,6 +25,15 @@
  */
 
 export { type ClientStatus, MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { MuxClient } from "./server/mux_client.ts";
+export type { ClientPort, ClientTransport } from "./router/session.ts";
+export type { LineEvent } from "./jsonrpc/framing.ts";
+export type { JsonRpcId } from "./jsonrpc/message.ts";
+
+export { HttpListener, type HttpServices } from "./http/listener.ts";
+export type { HttpService } from "./http/endpoint.ts";
+export { HTTP_DEFAULTS, type HttpAuth, HttpOptionError, type HttpOptions } from "./http/options.ts";
+export { loadOrCreateToken, TokenFileError } from "./http/token.ts";
 export { MuxConfig } from "./api/mux_config.ts";
 export { MuxHandle, runMuxServer, spawnMuxServer } from "./api/spawn.ts";
 export {
@@ -79,7 +88,6 @@ export {
   type ServiceEvent,
   type ServiceHistory,
 } from "./daemon/history.ts";
-export type { ClientTransport } from "./router/session.ts";
 export {
   createDashboard,
   Dashboard,
@@ -87,8 +95,4 @@ export {
   type DashboardLogin,
   type DashboardOptions,
 } from "./dashboard/dashboard.ts";
-export {
-  DASHBOARD_LOGIN_METHOD,
-  dashboardControl,
-  type MountedDashboard,
-} from "./dashboard/control.ts";
+export { DASHBOARD_LOGIN_METHOD, dashboardControl } from "./dashboard/control.ts";

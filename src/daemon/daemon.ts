@@ -9,9 +9,13 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
+import { HttpListener } from "../http/listener.ts";
+import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
 import { HISTORY_STEP_MS, HistoryRecorder, type ServiceHistory } from "./history.ts";
+import { NO_HTTP_LISTENER } from "../dashboard/control.ts";
+import { createDashboard, type Dashboard, type DashboardLogin } from "../dashboard/dashboard.ts";
 
 /** One service the daemon runs. */
 export interface DaemonService {
@@ -49,6 +53,8 @@ export interface DaemonStatus {
   control: string | null;
   /** Every service, sorted by name. */
   services: ServiceStatus[];
+  /** The HTTP listener, if any: its address and the sessions it holds. */
+  http: { url: string; sessions: number } | null;
 }
 
 /** What a reload did. */
@@ -95,6 +101,11 @@ export interface DaemonOptions {
   historyStepMs?: number;
   /** The clock (ms since epoch), for tests. */
   now?: () => number;
+  /**
+   * Serve every service over Streamable HTTP too (one listener, service NAME
+   * at `/mcp/NAME`). A listener that cannot start fails {@link Daemon.start}.
+   */
+  http?: HttpOptions;
 }
 
 /** Runs many muxes in one process. */
@@ -110,14 +121,15 @@ export class Daemon implements AsyncDisposable {
   readonly #history = new Map<string, HistoryRecorder>();
   readonly #inProgress = new Map<string, NonNullable<ServiceStatus["busy"]>>();
   readonly #listeners = new Set<() => void>();
-  readonly #sampler: ReturnType<typeof setInterval>;
+  #sampler: ReturnType<typeof setInterval> | undefined;
+  #http: HttpListener | undefined;
+  #dashboard: Dashboard | undefined;
   /** Resolves once the daemon has stopped. */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
 
   private constructor(options: DaemonOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#sampler = setInterval(() => this.#sample(), options.historyStepMs ?? HISTORY_STEP_MS);
   }
 
   /**
@@ -139,6 +151,21 @@ export class Daemon implements AsyncDisposable {
    */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(options);
+    if (options.http) {
+      const listener = await HttpListener.start(options.http, {
+        get: (name) => daemon.#entries.get(name)?.mux ?? undefined,
+        names: () => daemon.serviceNames.filter((name) => daemon.#entries.get(name)?.mux),
+        // The dashboard, at `/` of the same listener.
+        app: (request) => daemon.#dashboard?.handle(request) ?? Promise.resolve(undefined),
+      });
+      daemon.#http = listener;
+      daemon.#dashboard = createDashboard({
+        daemon,
+        authorize: (request) => listener.hasToken(request.headers),
+      });
+    }
+    // Started once nothing can fail any more: a daemon that never started leaves no timer.
+    daemon.#sampler = setInterval(() => daemon.#sample(), options.historyStepMs ?? HISTORY_STEP_MS);
     for (const spec of sortByName(options.services)) {
       daemon.#set(spec.name, await daemon.#launch(spec));
     }
@@ -155,6 +182,7 @@ export class Daemon implements AsyncDisposable {
       services: [...this.#entries.values()]
         .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
         .map((entry) => this.#describe(entry)),
+      http: this.#http ? { url: `${this.#http.url}/mcp`, sessions: this.#http.sessions } : null,
     };
   }
 
@@ -182,6 +210,30 @@ export class Daemon implements AsyncDisposable {
   subscribe(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => void this.#listeners.delete(listener);
+  }
+
+  /**
+   * A one-time login link to the dashboard (served by the HTTP listener at
+   * `/`): it works once, within two minutes. Throws {@link DaemonError}
+   * when there is no HTTP listener, or when it is not reachable on loopback.
+   *
+   * @example
+   * ```ts ignore
+   * console.log(daemon.dashboardLogin().url); // http://127.0.0.1:7300/login?code=…
+   * ```
+   */
+  dashboardLogin(): DashboardLogin {
+    if (!this.#http || !this.#dashboard) throw new DaemonError(NO_HTTP_LISTENER);
+    const { hostname, port } = new URL(this.#http.url);
+    // A wildcard address answers on loopback too; the dashboard answers loopback names only.
+    const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "[::]" ? "[::1]" : hostname;
+    if (!["127.0.0.1", "localhost", "[::1]"].includes(host) && !/^127\./.test(host)) {
+      throw new DaemonError(
+        `the dashboard is served on loopback only, and this daemon's HTTP listener is on ` +
+          `${hostname}: listen on 127.0.0.1 (or 0.0.0.0) to use it`,
+      );
+    }
+    return this.#dashboard.login(`http://${host}:${port}`);
   }
 
   /** The running mux of a service (for `waitFor` and the like). */
@@ -301,7 +353,10 @@ export class Daemon implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#sampler);
+      // Its event streams never end by themselves: before the listener waits for them.
+      this.#dashboard?.close();
       await this.#busy.catch(() => {});
+      await this.#http?.close();
       await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close()));
       this.#resolveClosed();
     })();
@@ -319,6 +374,7 @@ export class Daemon implements AsyncDisposable {
         ...spec.options,
         serviceName: spec.options.serviceName ?? spec.name,
       });
+      if (this.#http) mux.httpUrl = this.#http.urlFor(spec.name);
       mux.onChange(() => this.#changed(spec.name, mux));
       return { spec, mux, state: "running" };
     } catch (error) {

@@ -13,7 +13,7 @@
 import type { DaemonStatus, ReloadReport, ServiceStatus } from "../daemon/daemon.ts";
 import type { ServiceHistory } from "../daemon/history.ts";
 import { ASSETS, INDEX_HTML } from "./assets.ts";
-import { cookieName, cookieOf, Logins, refusal, sameSecret, SESSION_TTL_MS } from "./auth.ts";
+import { cookieName, cookieOf, Logins, refusal, SESSION_TTL_MS } from "./auth.ts";
 import { EventFeed } from "./events.ts";
 
 /** What the dashboard shows and acts on: a {@link Daemon} fits. */
@@ -39,10 +39,11 @@ export interface DashboardOptions {
   /** The daemon to show. */
   daemon: DashboardDaemon;
   /**
-   * The HTTP listener's bearer token. `Authorization: Bearer TOKEN` is accepted
-   * on `/api/*` in place of the browser's session cookie (for scripts).
+   * Requests this returns true for may use `/api/*` without the browser's
+   * session cookie: the daemon passes the HTTP listener's bearer-token check,
+   * so scripts can send `Authorization: Bearer TOKEN`.
    */
-  token?: string;
+  authorize?: (request: Request) => boolean;
   /** The clock (ms since epoch), for tests. */
   now?: () => number;
 }
@@ -109,7 +110,7 @@ const SERVICE_ACTION = /^\/api\/services\/([^/]+)\/(restart|stop|start)$/;
 /** The dashboard: a request handler plus the login codes it accepts. */
 export class Dashboard implements AsyncDisposable {
   readonly #daemon: DashboardDaemon;
-  readonly #token: string | undefined;
+  readonly #authorize: ((request: Request) => boolean) | undefined;
   readonly #now: () => number;
   readonly #logins: Logins;
   readonly #feed: EventFeed;
@@ -118,7 +119,7 @@ export class Dashboard implements AsyncDisposable {
   /** A dashboard for `options.daemon`; {@link createDashboard} says the same. */
   constructor(options: DashboardOptions) {
     this.#daemon = options.daemon;
-    this.#token = options.token;
+    this.#authorize = options.authorize;
     this.#now = options.now ?? Date.now;
     this.#logins = new Logins(this.#now);
     this.#feed = new EventFeed({
@@ -254,12 +255,9 @@ export class Dashboard implements AsyncDisposable {
     });
   }
 
-  /** The session id, `"token"` for a valid bearer token, or `undefined`. */
+  /** The session id, `"token"` for a request `authorize` lets in, or `undefined`. */
   #session(request: Request): string | undefined {
-    const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    if (bearer !== undefined && this.#token !== undefined && sameSecret(bearer, this.#token)) {
-      return "token";
-    }
+    if (this.#authorize?.(request)) return "token";
     const session = cookieOf(request, cookieName(request));
     return session && this.#logins.hasSession(session) ? session : undefined;
   }

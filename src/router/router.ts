@@ -338,6 +338,11 @@ export class Router {
     this.#upstream.fail(reason);
   }
 
+  /** The connected clients, in the order they connected. */
+  clients(): readonly ClientSession[] {
+    return [...this.#sessions];
+  }
+
   /** Counters for status. */
   stats(): RouterStats {
     let active = 0;
@@ -352,11 +357,6 @@ export class Router {
       requestsTotal: this.#latencies.total,
       latency: this.#latencies.summary(this.#now()),
     };
-  }
-
-  /** The connected clients, in the order they connected. */
-  clients(): readonly ClientSession[] {
-    return [...this.#sessions];
   }
 
   /** Rate and latency of the answers of the last `windowMs`. */
@@ -409,9 +409,11 @@ export class Router {
   }
 
   #reply(target: Target, message: JsonRpcResponse, text?: string): void {
-    if (target.batch) target.batch.fill(target.batch.index, message);
-    else this.#notify(target.client, text ?? message);
     const session = target.client;
+    if (target.batch) target.batch.fill(target.batch.index, message);
+    else if (session.port.reply && !session.closed) {
+      session.port.reply(message.id, text ?? JSON.stringify(message));
+    } else this.#notify(session, text ?? message);
     if (session.openRequests > 0) session.openRequests--;
     this.#settled(session);
   }

@@ -4,12 +4,20 @@
  * @module
  */
 
+import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { ReplyTarget } from "./client_to_server.ts";
 
 /** How the router talks back to a client: the connection layer implements it. */
 export interface ClientPort {
   /** Queue one serialized JSON-RPC message (no newline) to the client. */
   send(line: string): void;
+  /**
+   * Queue the answer to the client's request `id` (optional). A transport that
+   * must know which request a message answers (HTTP: the answer goes on that
+   * request's own response) implements it and is spared parsing the answer;
+   * without it the answer goes through {@link send}.
+   */
+  reply?(id: JsonRpcId | null, line: string): void;
   /** Close the connection; `reason` is for the log. */
   close(reason: string): void;
 }

@@ -1,36 +1,48 @@
 /**
- * The dashboard served the way a daemon serves it, on a loopback port of its
- * own (`Deno.serve` on 127.0.0.1:0), and a signed-in HTTP client for it.
+ * A daemon with its HTTP listener on a free loopback port — the dashboard at
+ * `/`, the services at `/mcp/NAME` — and a signed-in HTTP client for it.
  */
 
-import type { Daemon } from "../../src/daemon/daemon.ts";
-import { createDashboard, type Dashboard } from "../../src/dashboard/dashboard.ts";
+import { Daemon, type DaemonOptions } from "../../src/daemon/daemon.ts";
 
-/** A dashboard on a loopback port; disposing it stops the server. */
-export interface ServedDashboard extends AsyncDisposable {
-  dashboard: Dashboard;
+/** A daemon serving its dashboard; disposing it stops the daemon and removes its directory. */
+export interface DashboardDaemon extends AsyncDisposable {
+  daemon: Daemon;
+  /** Its temp directory (sockets, the token file). */
+  dir: string;
   /** `http://127.0.0.1:PORT` */
   origin: string;
-  /** The session cookie's name on this port. */
+  /** The HTTP listener's bearer token. */
+  token: string;
+  /** The dashboard's session cookie name on this port. */
   cookie: string;
 }
 
-/** Serve `daemon`'s dashboard at `/` of a fresh loopback port. */
-export function serveDashboard(daemon: Daemon, token?: string): ServedDashboard {
-  const dashboard = createDashboard({ daemon, ...(token ? { token } : {}) });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    async (request) =>
-      await dashboard.handle(request) ?? new Response("not found\n", { status: 404 }),
-  );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
+/**
+ * Start a daemon whose HTTP listener is on 127.0.0.1 (a free port), its token
+ * in the temp directory. `services` gets that directory.
+ */
+export async function startDashboardDaemon(
+  services: (dir: string) => DaemonOptions["services"],
+  options: Partial<DaemonOptions> = {},
+): Promise<DashboardDaemon> {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-dash-" });
+  const tokenFile = `${dir}/state/http.token`;
+  const daemon = await Daemon.start({
+    services: services(dir),
+    http: { listen: "127.0.0.1:0", tokenFile },
+    ...options,
+  });
+  const url = new URL(daemon.status().http!.url);
   return {
-    dashboard,
-    origin,
-    cookie: `rmcp_mux_dashboard_${server.addr.port}`,
+    daemon,
+    dir,
+    origin: url.origin,
+    token: (await Deno.readTextFile(tokenFile)).trim(),
+    cookie: `rmcp_mux_dashboard_${url.port}`,
     async [Symbol.asyncDispose]() {
-      dashboard.close();
-      await server.shutdown();
+      await daemon.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
 }

@@ -18,6 +18,7 @@ function service(name: string, server: MuxStatus["server"], extra: Partial<MuxSt
   const mux: MuxStatus = {
     service: name,
     socket: `/run/${name}.sock`,
+    httpUrl: null,
     server,
     startedAt: NOW - 60_000,
     serverStartedAt: server.pid ? NOW - 30_000 : null,

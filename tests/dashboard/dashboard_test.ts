@@ -1,29 +1,27 @@
 /**
- * The dashboard over real HTTP in front of a real daemon: who gets in, who
- * is refused and why, the live feed, and the actions.
+ * The dashboard over real HTTP, on a real daemon's HTTP listener (beside
+ * `/mcp/NAME`): who gets in, who is refused and why, the live feed, the
+ * actions.
  */
 
-import { Daemon } from "../../src/daemon/daemon.ts";
+import { Daemon, type DaemonStatus } from "../../src/daemon/daemon.ts";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { serveDashboard, signIn } from "../_helpers/dashboard.ts";
+import { signIn, startDashboardDaemon } from "../_helpers/dashboard.ts";
 import { fakeServer, FAST } from "../_helpers/mux.ts";
 
-async function fleet(): Promise<Daemon & { dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-dash-" });
-  const daemon = await Daemon.start({
-    services: [
-      { name: "steady", options: { ...FAST, ...fakeServer(), socket: `${dir}/steady.sock` } },
-      {
-        name: "lazy",
-        options: { ...FAST, ...fakeServer(), socket: `${dir}/lazy.sock`, lazyStart: true },
-      },
-    ],
-  });
-  await daemon.server("steady")!.waitFor("running");
-  return Object.assign(daemon, { dir });
+async function fleet() {
+  const f = await startDashboardDaemon((dir) => [
+    { name: "steady", options: { ...FAST, ...fakeServer(), socket: `${dir}/steady.sock` } },
+    {
+      name: "lazy",
+      options: { ...FAST, ...fakeServer(), socket: `${dir}/lazy.sock`, lazyStart: true },
+    },
+  ]);
+  await f.daemon.server("steady")!.waitFor("running");
+  return f;
 }
 
-/** One HTTP/1.1 GET written by hand (headers fetch would not send as given); the raw answer. */
+/** One HTTP/1.1 GET written by hand (fetch sets Host from the URL); the raw answer. */
 async function rawGet(origin: string, path: string, headers: Record<string, string>) {
   const url = new URL(origin);
   const conn = await Deno.connect({ hostname: url.hostname, port: Number(url.port) });
@@ -34,106 +32,91 @@ async function rawGet(origin: string, path: string, headers: Record<string, stri
   return text;
 }
 
-async function body(response: Response): Promise<string> {
-  return await response.text();
-}
-
 Deno.test("login: the one-time code becomes an HttpOnly SameSite=Strict cookie, and works once", async () => {
-  await using daemon = await fleet();
-  await using served = serveDashboard(daemon);
-  const { url, expiresAt } = served.dashboard.login(served.origin);
-  assertMatch(url, /^http:\/\/127\.0\.0\.1:\d+\/login\?code=[\w-]{43}$/);
+  await using f = await fleet();
+  const { url, expiresAt } = f.daemon.dashboardLogin();
+  assertMatch(url, new RegExp(`^${f.origin}/login\\?code=[\\w-]{43}$`));
   assert(expiresAt > Date.now());
   const response = await fetch(url, { redirect: "manual" });
   await response.body?.cancel();
   assertEquals(response.status, 303);
   assertEquals(response.headers.get("location"), "/", "the code leaves the address bar");
   const cookie = response.headers.get("set-cookie")!;
-  assertMatch(
-    cookie,
-    new RegExp(`^${served.cookie}=[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/`),
-  );
+  assertMatch(cookie, new RegExp(`^${f.cookie}=[\\w-]{43}; HttpOnly; SameSite=Strict; Path=/`));
   const again = await fetch(url, { redirect: "manual" });
   assertEquals(again.status, 401);
-  assertMatch(await body(again), /already used or has expired/);
-  const page = await fetch(`${served.origin}/`, { headers: { cookie: cookie.split(";")[0]! } });
+  assertMatch(await again.text(), /already used or has expired/);
+  const page = await fetch(`${f.origin}/`, { headers: { cookie: cookie.split(";")[0]! } });
   assertEquals(page.status, 200);
-  assertMatch(await body(page), /<script type="module" src="\/assets\/app\.js"><\/script>/);
-  await Deno.remove(daemon.dir, { recursive: true });
+  assertMatch(await page.text(), /<script type="module" src="\/assets\/app\.js"><\/script>/);
 });
 
 Deno.test("no cookie, a wrong cookie or a signed-out one: 401 for the page and the API", async () => {
-  await using daemon = await fleet();
-  await using served = serveDashboard(daemon);
-  const wrong = `${served.cookie}=${"x".repeat(43)}`;
+  await using f = await fleet();
   const attempts: Record<string, string>[] = [
     {},
-    { cookie: wrong },
+    { cookie: `${f.cookie}=${"x".repeat(43)}` },
     { authorization: "Bearer nope" },
   ];
   for (const headers of attempts) {
     for (const path of ["/", "/api/status", "/api/events"]) {
-      const response = await fetch(`${served.origin}${path}`, { headers });
+      const response = await fetch(`${f.origin}${path}`, { headers });
       assertEquals(response.status, 401, `${path} ${JSON.stringify(headers)}`);
-      assertMatch(await body(response), /rmcp-mux dashboard/, "says how to get in");
+      assertMatch(await response.text(), /rmcp-mux dashboard/, "says how to get in");
     }
   }
-  const cookie = await signIn(served.dashboard.login(served.origin).url);
-  const out = await fetch(`${served.origin}/logout`, {
+  const cookie = await signIn(f.daemon.dashboardLogin().url);
+  const out = await fetch(`${f.origin}/logout`, {
     method: "POST",
-    headers: { cookie, origin: served.origin },
+    headers: { cookie, origin: f.origin },
     redirect: "manual",
   });
   await out.body?.cancel();
   assertEquals(out.status, 303);
-  const after = await fetch(`${served.origin}/api/status`, { headers: { cookie } });
+  const after = await fetch(`${f.origin}/api/status`, { headers: { cookie } });
   assertEquals(after.status, 401);
   await after.body?.cancel();
-  await Deno.remove(daemon.dir, { recursive: true });
 });
 
 Deno.test("other sites are refused: a foreign Origin, a rebinding Host, a POST without Origin", async () => {
-  await using daemon = await fleet();
-  await using served = serveDashboard(daemon);
-  const cookie = await signIn(served.dashboard.login(served.origin).url);
+  await using f = await fleet();
+  const cookie = await signIn(f.daemon.dashboardLogin().url);
   const restart = (headers: Record<string, string>) =>
-    fetch(`${served.origin}/api/services/steady/restart`, {
+    fetch(`${f.origin}/api/services/steady/restart`, {
       method: "POST",
       headers: { cookie, ...headers },
     });
   const foreign = await restart({ origin: "http://evil.example" });
   assertEquals(foreign.status, 403);
-  assertMatch((await foreign.json()).text, /requests from http:\/\/evil\.example are refused/);
+  assertMatch((await foreign.json()).error.message, /Origin "http:\/\/evil\.example" may not use/);
   const bare = await restart({});
   assertEquals(bare.status, 403);
-  await bare.body?.cancel();
-  const events = await fetch(`${served.origin}/api/events`, {
+  assertMatch(await bare.text(), /must come from the dashboard page/);
+  const events = await fetch(`${f.origin}/api/events`, {
     headers: { cookie, origin: "http://evil.example" },
   });
   assertEquals(events.status, 403, "a foreign page cannot read the feed either");
   await events.body?.cancel();
   // A DNS-rebinding page reaches the port under its own name: its Host gives it away.
-  // (fetch sets Host from the URL, so this request is written by hand.)
-  const rebound = await rawGet(served.origin, "/api/status", {
-    host: `attacker.example:${new URL(served.origin).port}`,
+  const rebound = await rawGet(f.origin, "/api/status", {
+    host: `attacker.example:${new URL(f.origin).port}`,
     cookie,
   });
   assertMatch(rebound, /^HTTP\/1\.1 403 /);
-  assertMatch(rebound, /not this machine's loopback address/);
-  assertEquals(daemon.status().services[1]!.mux!.restarts.total, 0, "nothing was restarted");
-  await Deno.remove(daemon.dir, { recursive: true });
+  assertMatch(rebound, /Host \\"attacker\.example:\d+\\" is not this listener's loopback address/);
+  const steady = f.daemon.status().services.find((s) => s.name === "steady")!;
+  assertEquals(steady.mux!.restarts.total, 0, "nothing was restarted");
 });
 
-Deno.test("the feed: a snapshot at once, the next within a second of a change", async () => {
-  await using daemon = await fleet();
-  await using served = serveDashboard(daemon);
-  const cookie = await signIn(served.dashboard.login(served.origin).url);
-  const response = await fetch(`${served.origin}/api/events`, { headers: { cookie } });
+Deno.test("the feed: a snapshot at once, then a new one when something changes", async () => {
+  await using f = await fleet();
+  const cookie = await signIn(f.daemon.dashboardLogin().url);
+  const response = await fetch(`${f.origin}/api/events`, { headers: { cookie } });
   assertEquals(response.status, 200);
   assertEquals(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
-  const next = async (): Promise<{ at: number; daemon: ReturnType<Daemon["status"]> }> => {
+  const next = async (): Promise<{ at: number; daemon: DaemonStatus }> => {
     while (true) {
       const match = buffer.match(/^event: snapshot\ndata: (.*)\n\n/m);
       if (match) {
@@ -147,24 +130,19 @@ Deno.test("the feed: a snapshot at once, the next within a second of a change", 
   };
   const first = await next();
   assertEquals(first.daemon.services.map((s) => s.name), ["lazy", "steady"]);
-  const stopping = daemon.stop("lazy");
+  const stopping = f.daemon.stop("lazy");
   let seen = await next();
   while (seen.daemon.services[0]!.state !== "stopped") seen = await next();
   await stopping;
   await reader.cancel();
-  await Deno.remove(daemon.dir, { recursive: true });
 });
 
 Deno.test("actions answer in words; unknown services, wrong methods and paths say so", async () => {
-  await using daemon = await fleet();
-  await using served = serveDashboard(daemon, "the-http-token");
-  const cookie = await signIn(served.dashboard.login(served.origin).url);
+  await using f = await fleet();
+  const cookie = await signIn(f.daemon.dashboardLogin().url);
   const post = (path: string) =>
-    fetch(`${served.origin}${path}`, {
-      method: "POST",
-      headers: { cookie, origin: served.origin },
-    });
-  const pid = daemon.status().services[1]!.mux!.server.pid;
+    fetch(`${f.origin}${path}`, { method: "POST", headers: { cookie, origin: f.origin } });
+  const pid = f.daemon.server("steady")!.status().server.pid;
   const restart = await post("/api/services/steady/restart");
   assertEquals(restart.status, 200);
   const outcome = await restart.json();
@@ -179,32 +157,44 @@ Deno.test("actions answer in words; unknown services, wrong methods and paths sa
   const reload = await post("/api/reload");
   assertEquals(reload.status, 422);
   assertMatch((await reload.json()).text, /reload refused.*no configuration to reload/);
-  const get = await fetch(`${served.origin}/api/reload`, { headers: { cookie } });
+  const get = await fetch(`${f.origin}/api/reload`, { headers: { cookie } });
   assertEquals([get.status, get.headers.get("allow")], [405, "POST"]);
   await get.body?.cancel();
-  const missing = await fetch(`${served.origin}/api/nothing`, { headers: { cookie } });
+  const missing = await fetch(`${f.origin}/api/nothing`, { headers: { cookie } });
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
-  // Not the dashboard's path: left to whoever mounts it.
-  assertEquals(
-    await served.dashboard.handle(new Request(`${served.origin}/mcp/steady`)),
-    undefined,
-  );
-  // The HTTP listener's token works for scripts, in place of the cookie.
-  const scripted = await fetch(`${served.origin}/api/status`, {
-    headers: { authorization: "Bearer the-http-token" },
+});
+
+Deno.test("one listener: the dashboard at /, MCP at /mcp/NAME behind the token; the token also opens the API", async () => {
+  await using f = await fleet();
+  // The cookie is the dashboard's: it opens no MCP endpoint.
+  const cookie = await signIn(f.daemon.dashboardLogin().url);
+  const mcp = await fetch(`${f.origin}/mcp/steady`, {
+    method: "POST",
+    headers: { cookie, "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+  });
+  assertEquals(mcp.status, 401);
+  assertMatch(await mcp.text(), /Authorization: Bearer/);
+  const health = await fetch(`${f.origin}/healthz`);
+  assertEquals(health.status, 200);
+  await health.body?.cancel();
+  const other = await fetch(`${f.origin}/favicon.ico`, { headers: { cookie } });
+  assertEquals(other.status, 401, "not the dashboard's path: the listener's rules apply");
+  await other.body?.cancel();
+  // Scripts: the listener's bearer token in place of the cookie.
+  const scripted = await fetch(`${f.origin}/api/status`, {
+    headers: { authorization: `Bearer ${f.token}` },
   });
   assertEquals(scripted.status, 200);
   assertEquals((await scripted.json()).daemon.services.length, 2);
-  await Deno.remove(daemon.dir, { recursive: true });
 });
 
 Deno.test("the page's files are served as they are, with a policy that allows nothing else", async () => {
-  await using daemon = await fleet();
-  await using served = serveDashboard(daemon);
+  await using f = await fleet();
   const files = [["app.js", "text/javascript"], ["style.css", "text/css"]] as const;
   for (const [file, type] of files) {
-    const response = await fetch(`${served.origin}/assets/${file}`);
+    const response = await fetch(`${f.origin}/assets/${file}`);
     assertEquals(response.status, 200);
     assert(response.headers.get("content-type")!.startsWith(type));
     assertMatch(
@@ -214,8 +204,18 @@ Deno.test("the page's files are served as they are, with a policy that allows no
     assertEquals(response.headers.get("x-content-type-options"), "nosniff");
     await response.body?.cancel();
   }
-  const missing = await fetch(`${served.origin}/assets/../../etc/passwd`);
+  const missing = await fetch(`${f.origin}/assets/nothing.js`);
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
-  await Deno.remove(daemon.dir, { recursive: true });
+});
+
+Deno.test("a daemon without an HTTP listener has no dashboard, and says how to get one", async () => {
+  await using daemon = await Daemon.start({ services: [] });
+  let message = "";
+  try {
+    daemon.dashboardLogin();
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertMatch(message, /no HTTP listener, so no dashboard: start it with --http 127\.0\.0\.1:PORT/);
 });
