@@ -135,6 +135,8 @@ Deno.test("the dashboard in a browser: login link, live cards and clients, resta
   await webRow.waitFor();
   assertMatch(await webRow.textContent() ?? "", /\(initialize era\)http/);
   await web.client.ping();
+  await card(page, "everything").getByText(`${served.origin}/mcp/everything`).waitFor();
+  await page.locator(".daemon", { hasText: `HTTP ${served.origin}/mcp (1 session)` }).waitFor();
   // Traffic at a steady pace until the sparklines have a dozen points (500 ms each here).
   for (let i = 0; (daemon.history().everything?.points.length ?? 0) < 12; i++) {
     const echo = await sdk.client.callTool({ name: "echo", arguments: { message: `m${i}` } });

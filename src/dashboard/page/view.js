@@ -58,6 +58,7 @@
  * @property {string | null} lastExit
  * @property {string[]} stderrTail
  * @property {Client[]} [sessions]
+ * @property {string | null} [httpUrl]
  * @property {{ mode: string, processes?: unknown[] }} [isolation]
  */
 
@@ -74,7 +75,7 @@
 /**
  * @typedef {object} Snapshot
  * @property {number} at
- * @property {{ pid: number, startedAt: number, config: string | null, services: Service[] }} daemon
+ * @property {{ pid: number, startedAt: number, config: string | null, services: Service[], http?: { url: string, sessions: number } | null }} daemon
  * @property {Record<string, { points: Point[], events: { at: number, level: string, text: string }[] }>} history
  */
 
@@ -332,6 +333,7 @@ export function cardSections(shown, history, ui, now) {
       { class: "detail" },
       state.detail ? ["span", { class: state.tone, "data-field": "reason" }, state.detail] : null,
       ["span", { class: "muted" }, service.socket],
+      mux?.httpUrl ? ["span", { class: "muted" }, mux.httpUrl] : null,
       mux?.isolation ? ["span", {}, `isolation: ${isolationOf(mux.isolation)}`] : null,
     ],
     stats: [
@@ -493,7 +495,11 @@ export function headerOf(snapshot, ui, now) {
         "p",
         { class: "daemon" },
         `daemon pid ${snapshot.daemon.pid} · up ${duration(now - snapshot.daemon.startedAt)}` +
-        (snapshot.daemon.config ? ` · ${snapshot.daemon.config}` : ""),
+        (snapshot.daemon.config ? ` · ${snapshot.daemon.config}` : "") +
+        (snapshot.daemon.http
+          ? ` · HTTP ${snapshot.daemon.http.url} (${snapshot.daemon.http.sessions} session` +
+            `${snapshot.daemon.http.sessions === 1 ? "" : "s"})`
+          : ""),
       ]
       : null,
     snapshot ? ["p", { class: "summary", "data-field": "summary" }, summary] : null,
