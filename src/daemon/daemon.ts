@@ -13,8 +13,9 @@ import { HttpListener } from "../http/listener.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
-import { HISTORY_STEP_MS, HistoryRecorder, type ServiceHistory } from "./history.ts";
-import { NO_HTTP_LISTENER } from "../dashboard/control.ts";
+import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
+import { DaemonActivity } from "./activity.ts";
+import { loopbackOrigin, NO_HTTP_LISTENER } from "../dashboard/control.ts";
 import { createDashboard, type Dashboard, type DashboardLogin } from "../dashboard/dashboard.ts";
 
 /** One service the daemon runs. */
@@ -117,11 +118,7 @@ export class Daemon implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
   #busy: Promise<unknown> = Promise.resolve();
-  readonly #now: () => number;
-  readonly #history = new Map<string, HistoryRecorder>();
-  readonly #inProgress = new Map<string, NonNullable<ServiceStatus["busy"]>>();
-  readonly #listeners = new Set<() => void>();
-  #sampler: ReturnType<typeof setInterval> | undefined;
+  readonly #activity: DaemonActivity;
   #http: HttpListener | undefined;
   #dashboard: Dashboard | undefined;
   /** Resolves once the daemon has stopped. */
@@ -129,7 +126,7 @@ export class Daemon implements AsyncDisposable {
 
   private constructor(options: DaemonOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#activity = new DaemonActivity(options.now);
   }
 
   /**
@@ -165,7 +162,10 @@ export class Daemon implements AsyncDisposable {
       });
     }
     // Started once nothing can fail any more: a daemon that never started leaves no timer.
-    daemon.#sampler = setInterval(() => daemon.#sample(), options.historyStepMs ?? HISTORY_STEP_MS);
+    daemon.#activity.startSampling(
+      options.historyStepMs ?? HISTORY_STEP_MS,
+      () => [...daemon.#entries].map(([name, entry]) => [name, entry.mux]),
+    );
     for (const spec of sortByName(options.services)) {
       daemon.#set(spec.name, await daemon.#launch(spec));
     }
@@ -191,9 +191,7 @@ export class Daemon implements AsyncDisposable {
    * {@link HISTORY_STEP_MS}) and notable events, oldest first.
    */
   history(): Record<string, ServiceHistory> {
-    return Object.fromEntries(
-      [...this.#history].map(([name, recorder]) => [name, recorder.snapshot()]),
-    );
+    return this.#activity.history();
   }
 
   /**
@@ -208,8 +206,7 @@ export class Daemon implements AsyncDisposable {
    * ```
    */
   subscribe(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => void this.#listeners.delete(listener);
+    return this.#activity.subscribe(listener);
   }
 
   /**
@@ -224,16 +221,13 @@ export class Daemon implements AsyncDisposable {
    */
   dashboardLogin(): DashboardLogin {
     if (!this.#http || !this.#dashboard) throw new DaemonError(NO_HTTP_LISTENER);
-    const { hostname, port } = new URL(this.#http.url);
-    // A wildcard address answers on loopback too; the dashboard answers loopback names only.
-    const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "[::]" ? "[::1]" : hostname;
-    if (!["127.0.0.1", "localhost", "[::1]"].includes(host) && !/^127\./.test(host)) {
-      throw new DaemonError(
-        `the dashboard is served on loopback only, and this daemon's HTTP listener is on ` +
-          `${hostname}: listen on 127.0.0.1 (or 0.0.0.0) to use it`,
-      );
+    let origin: string;
+    try {
+      origin = loopbackOrigin(this.#http.url);
+    } catch (error) {
+      throw new DaemonError((error as Error).message);
     }
-    return this.#dashboard.login(`http://${host}:${port}`);
+    return this.#dashboard.login(origin);
   }
 
   /** The running mux of a service (for `waitFor` and the like). */
@@ -255,7 +249,7 @@ export class Daemon implements AsyncDisposable {
     return this.#serial(name, "restarting", async () => {
       const entry = this.#entry(name);
       const oldPid = entry.mux?.status().server.pid;
-      this.#recorder(name).note(this.#now(), "info", "restart requested");
+      this.#activity.note(name, "info", "restart requested");
       if (entry.mux) await entry.mux.restartServer("restart requested by a control command");
       else this.#set(name, await this.#launch(entry.spec));
       return await this.#settled(name, oldPid);
@@ -268,7 +262,7 @@ export class Daemon implements AsyncDisposable {
       const entry = this.#entry(name);
       await entry.mux?.close();
       this.#set(name, { spec: entry.spec, mux: null, state: "stopped" });
-      this.#recorder(name).note(this.#now(), "info", "stopped by a command");
+      this.#activity.note(name, "info", "stopped by a command");
       this.#log.info("Service {service} stopped", { service: name });
       return this.#statusOf(name);
     });
@@ -279,7 +273,7 @@ export class Daemon implements AsyncDisposable {
     return this.#serial(name, "starting", async () => {
       const entry = this.#entry(name);
       if (!entry.mux) {
-        this.#recorder(name).note(this.#now(), "info", "started by a command");
+        this.#activity.note(name, "info", "started by a command");
         this.#set(name, await this.#launch(entry.spec));
       }
       return await this.#settled(name, undefined);
@@ -316,7 +310,7 @@ export class Daemon implements AsyncDisposable {
         if (next.has(name)) continue;
         await entry.mux?.close();
         this.#entries.delete(name);
-        this.#history.delete(name);
+        this.#activity.forget(name);
         report.removed.push(name);
       }
       for (const [name, spec] of next) {
@@ -328,7 +322,7 @@ export class Daemon implements AsyncDisposable {
         if (entry) {
           await entry.mux?.close();
           report.changed.push(name);
-          this.#recorder(name).note(this.#now(), "info", "settings changed by a reload");
+          this.#activity.note(name, "info", "settings changed by a reload");
         } else {
           report.added.push(name);
         }
@@ -352,7 +346,7 @@ export class Daemon implements AsyncDisposable {
   /** Stop every service. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      clearInterval(this.#sampler);
+      this.#activity.close();
       // Its event streams never end by themselves: before the listener waits for them.
       this.#dashboard?.close();
       await this.#busy.catch(() => {});
@@ -417,7 +411,7 @@ export class Daemon implements AsyncDisposable {
   }
 
   #describe(entry: Entry): ServiceStatus {
-    const busy = this.#inProgress.get(entry.spec.name);
+    const busy = this.#activity.busy(entry.spec.name);
     return {
       name: entry.spec.name,
       socket: entry.spec.options.socket,
@@ -439,18 +433,16 @@ export class Daemon implements AsyncDisposable {
   ): Promise<T> {
     if (this.#closing) return Promise.reject(new DaemonError("the daemon is shutting down"));
     const run = this.#busy.catch(() => {}).then(async () => {
-      if (name !== undefined && busy !== undefined && this.#entries.has(name)) {
-        this.#inProgress.set(name, busy);
-        this.#notify();
-      }
+      const tracked = name !== undefined && busy !== undefined && this.#entries.has(name);
+      if (tracked) this.#activity.begin(name, busy);
       try {
         const result = await work();
         // The answer describes the service after the command: no longer busy.
         if (result && typeof result === "object" && "busy" in result) delete result.busy;
         return result;
       } finally {
-        if (name !== undefined) this.#inProgress.delete(name);
-        this.#notify();
+        if (tracked) this.#activity.end(name);
+        else this.#activity.notify();
       }
     });
     this.#busy = run;
@@ -463,32 +455,12 @@ export class Daemon implements AsyncDisposable {
     this.#changed(name, entry.mux);
   }
 
-  #recorder(name: string): HistoryRecorder {
-    let recorder = this.#history.get(name);
-    if (!recorder) this.#history.set(name, recorder = new HistoryRecorder());
-    return recorder;
-  }
-
   /** A service changed: note a transition worth remembering, tell the listeners. */
   #changed(name: string, mux: MuxServer | null): void {
     const entry = this.#entries.get(name);
     // A mux replaced since (a stop, a reload) has nothing more to say.
     if (!entry || entry.mux !== mux) return;
-    this.#recorder(name).observe(this.#now(), this.#statusOf(name));
-    this.#notify();
-  }
-
-  #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
-  }
-
-  #sample(): void {
-    const now = this.#now();
-    const step = this.#options.historyStepMs ?? HISTORY_STEP_MS;
-    for (const [name, entry] of this.#entries) {
-      this.#recorder(name).sample(now, entry.mux?.status(), entry.mux?.latencyOver(step));
-    }
-    this.#notify();
+    this.#activity.observe(name, this.#statusOf(name));
   }
 }
 

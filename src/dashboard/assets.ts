@@ -8,6 +8,7 @@
 
 import appJs from "./page/app.js" with { type: "text" };
 import domJs from "./page/dom.js" with { type: "text" };
+import formatJs from "./page/format.js" with { type: "text" };
 import indexHtml from "./page/index.html" with { type: "text" };
 import styleCss from "./page/style.css" with { type: "text" };
 import viewJs from "./page/view.js" with { type: "text" };
@@ -29,6 +30,7 @@ export const INDEX_HTML: Asset = { body: indexHtml, type: "text/html; charset=ut
 export const ASSETS: ReadonlyMap<string, Asset> = new Map([
   ["app.js", { body: appJs, type: JS }],
   ["dom.js", { body: domJs, type: JS }],
+  ["format.js", { body: formatJs, type: JS }],
   ["view.js", { body: viewJs, type: JS }],
   ["style.css", { body: styleCss, type: "text/css; charset=utf-8" }],
 ]);

@@ -32,3 +32,26 @@ export function dashboardControl(
 ): Record<string, ControlHandler> {
   return { [DASHBOARD_LOGIN_METHOD]: () => ({ ...daemon.dashboardLogin() }) };
 }
+
+/**
+ * The origin a browser on this machine reaches a listener at: its own when
+ * it is on loopback, `127.0.0.1`/`[::1]` for a wildcard address. The
+ * dashboard answers loopback names only, so any other address throws.
+ *
+ * @example
+ * ```ts
+ * import { loopbackOrigin } from "./control.ts";
+ * loopbackOrigin("http://0.0.0.0:7300"); // "http://127.0.0.1:7300"
+ * ```
+ */
+export function loopbackOrigin(listenerUrl: string): string {
+  const { hostname, port } = new URL(listenerUrl);
+  const host = hostname === "0.0.0.0" ? "127.0.0.1" : hostname === "[::]" ? "[::1]" : hostname;
+  if (!["localhost", "[::1]"].includes(host) && !/^127\.\d+\.\d+\.\d+$/.test(host)) {
+    throw new Error(
+      `the dashboard is served on loopback only, and this daemon's HTTP listener is on ` +
+        `${hostname}: listen on 127.0.0.1 (or 0.0.0.0) to use it`,
+    );
+  }
+  return `http://${host}:${port}`;
+}

@@ -1,12 +1,11 @@
 import {
-  cardSections,
   duration,
-  headerOf,
   millis,
   protocolOf,
   sparkPoints,
   stateOf,
-} from "../../src/dashboard/page/view.js";
+} from "../../src/dashboard/page/format.js";
+import { cardSections, headerOf } from "../../src/dashboard/page/view.js";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 
 const NOW = 1_800_000_000_000;

@@ -7,7 +7,8 @@
  */
 
 import { patch } from "./dom.js";
-import { cardSections, headerOf, stateOf } from "./view.js";
+import { stateOf } from "./format.js";
+import { cardSections, headerOf } from "./view.js";
 
 /** A card's parts, top to bottom; each is redrawn only when it changed. */
 const PARTS = ["head", "detail", "stats", "charts", "actions", "clients", "stderr", "events"];
