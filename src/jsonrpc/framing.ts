@@ -16,7 +16,8 @@ export const OVERSIZE_SAMPLE_BYTES = 256;
 
 /** Events produced by {@link LineDecoder}. */
 export type LineEvent =
-  | { kind: "line"; text: string }
+  /** `value`: the parsed `text`, when the transport had to parse it already (HTTP): not parsed twice. */
+  | { kind: "line"; text: string; value?: unknown }
   | { kind: "invalid_utf8"; bytes: number }
   | { kind: "too_long"; bytes: number; head: string; tail: string };
 
