@@ -9,6 +9,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
+import { decodeUtf8 } from "../jsonrpc/framing.ts";
 import { classify, errorResponse, isId, type JsonRpcId } from "../jsonrpc/message.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
@@ -55,9 +56,6 @@ export function accepts(header: string | null, types: readonly string[]): boolea
     return ranges.some(({ range }) => range === type || range === "*/*" || range === `${major}/*`);
   });
 }
-
-/** Stateless when used without `stream`: one for every request. */
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 function mediaType(header: string | null): string {
   return (header ?? "").split(";")[0]!.trim().toLowerCase();
@@ -127,13 +125,11 @@ export class McpEndpoint {
           "(raise --max-request-bytes to allow larger requests)",
       );
     }
-    let text: string;
-    let value: unknown;
-    try {
-      text = UTF8.decode(body);
-    } catch {
+    const text = decodeUtf8(body);
+    if (text === undefined) {
       return errorReply(400, ErrorCode.ParseError, "Parse error: the body is not valid UTF-8");
     }
+    let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {

@@ -63,6 +63,7 @@ export class ClientToServerTable<C> {
     startedAt: number,
   ): PendingEntry<C> {
     const upstreamId = this.#next++;
+    // One literal, one shape for every entry (a conditional spread builds each one slowly).
     const entry: PendingEntry<C> = {
       upstreamId,
       client: target.client,
@@ -72,7 +73,7 @@ export class ClientToServerTable<C> {
       deadline,
       startedAt,
       sent: false,
-      ...(target.batch ? { batch: target.batch } : {}),
+      batch: target.batch,
     };
     this.#byUpstream.set(upstreamId, entry);
     let ids = this.#byClient.get(target.client);
@@ -120,7 +121,7 @@ export class ClientToServerTable<C> {
       this.#byUpstream.delete(upstreamId);
     }
     this.#byClient.delete(client);
-    this.#onClientIdle?.(client);
+    if (ids.size > 0) this.#onClientIdle?.(client);
     return entries;
   }
 
@@ -153,9 +154,8 @@ export class ClientToServerTable<C> {
     const ids = this.#byClient.get(entry.client);
     if (!ids) return;
     ids.delete(entry.clientId);
-    if (ids.size === 0) {
-      this.#byClient.delete(entry.client);
-      this.#onClientIdle?.(entry.client);
-    }
+    // The empty map stays until the client leaves (removeClient): a busy client's requests
+    // often all return at once, and it would be made again for its next one.
+    if (ids.size === 0) this.#onClientIdle?.(entry.client);
   }
 }
