@@ -34,6 +34,7 @@ export {
   type DaemonService,
   type DaemonStatus,
   type ReloadReport,
+  type ServiceState,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
 export { type ControlMethod, ControlServer } from "./control/server.ts";
@@ -55,6 +56,7 @@ export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
 export {
   DEFAULTS,
+  type IsolationMode,
   type MuxOptions,
   OptionError,
   type ResolvedMuxOptions,

@@ -23,7 +23,7 @@ import type { Command, ControlTarget } from "./args.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
-import { formatStatus, serviceOf } from "./status_view.ts";
+import { failingServices, formatStatus, serviceOf } from "./status_view.ts";
 
 type StatusCommand = Extract<Command, { kind: "status" }>;
 type ControlCommandLine = Extract<Command, { kind: "control" }>;
@@ -59,16 +59,35 @@ async function fetchStatus(
   return await callControl(path, "status", undefined, 5_000) as unknown as DaemonStatus;
 }
 
-/** `rmcp-mux status`: a table (or JSON); `--watch` redraws it every second until Ctrl+C. */
+/** Keep only the services named (all when none is); throws for a name that is not there. */
+function selected<T extends Pick<DaemonStatus, "services">>(status: T, names: string[]): T {
+  if (names.length === 0) return status;
+  const known = new Set(status.services.map((s) => s.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new ControlError(
+      `unknown service ${unknown.map((n) => `"${n}"`).join(", ")}; this daemon runs: ${
+        [...known].join(", ") || "none"
+      }`,
+    );
+  }
+  return { ...status, services: status.services.filter((s) => names.includes(s.name)) };
+}
+
+/**
+ * `rmcp-mux status [NAME...]`: a table (or JSON); `--watch` redraws it every
+ * second until Ctrl+C. Exits 1 when a selected service is failed,
+ * unresponsive or could not start, so scripts can rely on it.
+ */
 export async function runStatusCommand(command: StatusCommand): Promise<number> {
   if (!command.watch) {
     try {
-      const status = await fetchStatus(command.target);
+      const status = selected(await fetchStatus(command.target), command.services);
       if (command.json) console.log(JSON.stringify(status, null, 2));
       else {Deno.stdout.writeSync(
           new TextEncoder().encode(formatStatus(status, Date.now(), command.verbose)),
         );}
-      return 0;
+      return failingServices(status.services).length > 0 ? 1 : 0;
     } catch (error) {
       return reportError(error);
     }
@@ -80,7 +99,8 @@ export async function runStatusCommand(command: StatusCommand): Promise<number> 
     while (!stop.signal.aborted) {
       let screen: string;
       try {
-        screen = formatStatus(await fetchStatus(command.target), Date.now(), command.verbose);
+        const status = selected(await fetchStatus(command.target), command.services);
+        screen = formatStatus(status, Date.now(), command.verbose);
       } catch (error) {
         screen = `${error instanceof Error ? error.message : String(error)}\n`;
       }
@@ -157,9 +177,7 @@ function describeOutcome(command: ControlCommandLine, result: Record<string, unk
       const s = result as unknown as ServiceStatus;
       const pid = s.mux?.server.pid ? ` (pid ${s.mux.server.pid})` : "";
       const verb = { restart: "restarted", stop: "stopped", start: "started" }[command.command];
-      return `${verb} ${s.name}: ${
-        s.state === "running" ? s.mux?.server.phase ?? "running" : s.state
-      }${pid}`;
+      return `${verb} ${s.name}: ${s.state}${pid}`;
     }
   }
 }

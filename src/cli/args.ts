@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MuxOptions } from "../config/options.ts";
+import { ISOLATION_MODES, type MuxOptions } from "../config/options.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../config/log_settings.ts";
 import type { ServiceFilter } from "../config/select.ts";
 import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
@@ -55,7 +55,15 @@ export type Command =
     /** Log settings given on the command line (the config's apply otherwise). */
     log: Partial<LogSettings>;
   }
-  | { kind: "status"; target: ControlTarget; json: boolean; watch: boolean; verbose: boolean }
+  | {
+    kind: "status";
+    target: ControlTarget;
+    json: boolean;
+    watch: boolean;
+    verbose: boolean;
+    /** Services to show (and whose states decide the exit code); empty: all. */
+    services: string[];
+  }
   | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
   | { kind: "config-check"; file: string | undefined }
   | { kind: "demo"; options: Partial<Omit<MuxOptions, "cmd">>; log: LogSettings }
@@ -80,6 +88,15 @@ const runFlags = {
   "no-lazy-start": { type: "boolean" },
   serialize: { type: "boolean" },
   "no-serialize": { type: "boolean" },
+  "heartbeat-enabled": { type: "boolean" },
+  "no-heartbeat-enabled": { type: "boolean" },
+  "heartbeat-restart": { type: "boolean" },
+  "no-heartbeat-restart": { type: "boolean" },
+  "heartbeat-timeout-ms": { type: "string" },
+  "heartbeat-max-failures": { type: "string" },
+  isolation: { type: "string" },
+  "max-processes": { type: "string" },
+  "idle-timeout-ms": { type: "string" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
@@ -102,6 +119,10 @@ const numericFlags = {
   "restart-backoff-ms": ["restartBackoffMs", 1],
   "restart-backoff-max-ms": ["restartBackoffMaxMs", 1],
   "max-restarts": ["maxRestarts", 0],
+  "heartbeat-timeout-ms": ["heartbeatTimeoutMs", 1],
+  "heartbeat-max-failures": ["heartbeatMaxFailures", 1],
+  "max-processes": ["maxProcesses", 1],
+  "idle-timeout-ms": ["idleTimeoutMs", 0],
 } as const;
 
 /**
@@ -167,6 +188,13 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["no-lazy-start"]) options.lazyStart = false;
   if (values.serialize) options.serialize = true;
   if (values["no-serialize"]) options.serialize = false;
+  if (values["heartbeat-enabled"]) options.heartbeatEnabled = true;
+  if (values["no-heartbeat-enabled"]) options.heartbeatEnabled = false;
+  if (values["heartbeat-restart"]) options.heartbeatRestart = true;
+  if (values["no-heartbeat-restart"]) options.heartbeatRestart = false;
+  if (values.isolation !== undefined) {
+    options.isolation = oneOf("--isolation", values.isolation, ISOLATION_MODES);
+  }
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);
@@ -307,7 +335,6 @@ function parseStatus(args: readonly string[], env: { HOME?: string }): Command {
     verbose: { type: "boolean", short: "v" },
   });
   if (values.help) return { kind: "help", topic: "status" };
-  if (positionals.length > 0) throw new CliError(`status: unexpected argument "${positionals[0]}"`);
   if (values.json && values.watch) throw new CliError("status: --json and --watch do not mix");
   return {
     kind: "status",
@@ -315,6 +342,7 @@ function parseStatus(args: readonly string[], env: { HOME?: string }): Command {
     json: values.json ?? false,
     watch: values.watch ?? false,
     verbose: values.verbose ?? false,
+    services: positionals,
   };
 }
 

@@ -20,14 +20,17 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** The state column for one service. */
+/**
+ * The state column for one service: its one-word state (as `status --json`
+ * gives it), with what a person needs next to it.
+ */
 export function describeState(service: ServiceStatus, now: number): string {
-  if (service.state === "stopped") return "stopped";
   if (service.state === "error") return `error: ${service.error ?? "could not start"}`;
-  const server = service.mux!.server;
+  const server = service.mux?.server;
+  if (!server) return service.state;
   switch (server.phase) {
     case "idle":
-      return "lazy (not started)";
+      return `idle (${server.reason ?? "starts on demand"})`;
     case "restarting": {
       const next = server.nextAttemptAt === undefined
         ? ""
@@ -43,7 +46,19 @@ export function describeState(service: ServiceStatus, now: number): string {
 
 /** Wrap one mux's status as a service row. */
 export function serviceOf(mux: MuxStatus): ServiceStatus {
-  return { name: mux.service, socket: mux.socket, state: "running", mux };
+  return { name: mux.service, socket: mux.socket, state: mux.server.phase, mux };
+}
+
+/** States that make `status` exit 1: the service is not serving and will not by itself. */
+export const FAILING_STATES: readonly ServiceStatus["state"][] = [
+  "failed",
+  "unresponsive",
+  "error",
+];
+
+/** The services among `services` in a failing state ({@link FAILING_STATES}). */
+export function failingServices(services: readonly ServiceStatus[]): ServiceStatus[] {
+  return services.filter((s) => FAILING_STATES.includes(s.state));
 }
 
 const ms = (value: number | null | undefined) =>
@@ -100,7 +115,12 @@ export function formatStatus(
   for (const s of status.services) {
     const mux = s.mux;
     const details: string[] = [];
+    if (mux?.server.phase === "unresponsive" && mux.server.reason) {
+      details.push(`unresponsive: ${mux.server.reason}`);
+    }
     if (mux?.lastExit) details.push(`last exit: ${mux.lastExit}`);
+    if (mux?.serialized) details.push("serialized: one client's requests at a time (--serialize)");
+    for (const warning of mux?.warnings ?? []) details.push(`warning: ${warning}`);
     if (mux && mux.clients.waiting > 0) {
       details.push(`${mux.clients.waiting} clients waiting for a slot`);
     }

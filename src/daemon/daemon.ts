@@ -10,6 +10,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
+import type { ServerPhase } from "../router/server_state.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
 
 /** One service the daemon runs. */
@@ -20,14 +21,22 @@ export interface DaemonService {
   options: MuxOptions;
 }
 
+/**
+ * One word for where a service is, the first word of its `status` row:
+ * its server's phase (`running`, `starting`, `restarting`, `unresponsive`,
+ * `failed`, `idle`) while its mux serves; `stopped` when stopped by a
+ * command; `error` when its mux could not start.
+ */
+export type ServiceState = ServerPhase | "error";
+
 /** A service as `status` reports it. */
 export interface ServiceStatus {
   /** Service name. */
   name: string;
   /** Its socket. */
   socket: string;
-  /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
-  state: "running" | "stopped" | "error";
+  /** Where it is, in one word (see {@link ServiceState}); `failed`, `unresponsive` and `error` make `status` exit 1. */
+  state: ServiceState;
   /** Why the mux could not start, for `error`. */
   error?: string;
   /** The mux's own status, while running. */
@@ -74,7 +83,8 @@ export class DaemonError extends Error {
 interface Entry {
   spec: DaemonService;
   mux: MuxServer | null;
-  state: ServiceStatus["state"];
+  /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
+  state: "running" | "stopped" | "error";
   error?: string;
 }
 
@@ -140,13 +150,16 @@ export class Daemon implements AsyncDisposable {
       control: this.#options.control ?? null,
       services: [...this.#entries.values()]
         .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
-        .map((entry) => ({
-          name: entry.spec.name,
-          socket: entry.spec.options.socket,
-          state: entry.state,
-          ...(entry.error ? { error: entry.error } : {}),
-          ...(entry.mux ? { mux: entry.mux.status() } : {}),
-        })),
+        .map((entry) => {
+          const mux = entry.mux?.status();
+          return {
+            name: entry.spec.name,
+            socket: entry.spec.options.socket,
+            state: mux ? mux.server.phase : entry.state === "running" ? "stopped" : entry.state,
+            ...(entry.error ? { error: entry.error } : {}),
+            ...(mux ? { mux } : {}),
+          };
+        }),
     };
   }
 

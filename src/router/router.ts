@@ -38,6 +38,7 @@ import { MuxToClientTable } from "./mux_to_client.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
+import { Liveness, type LivenessSettings } from "./liveness.ts";
 import { LoggingFeature } from "./logging_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
@@ -87,6 +88,12 @@ export interface RouterOptions {
   onUpstreamReady?: () => void;
   /** Called when a client needs the server and none is attached (used for lazy start). */
   onDemand?: () => void;
+  /** The liveness probe (pings a silent server with requests in flight); off when absent. */
+  liveness?: LivenessSettings;
+  /** The liveness probe's pings went unanswered: the server is unresponsive. */
+  onUnresponsive?: (reason: string) => void;
+  /** An unresponsive server answered again. */
+  onResponsive?: () => void;
   /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
   status?: () => Record<string, unknown>;
   /** Time and timers (default: the system clock); tests pass a fake one. */
@@ -120,6 +127,7 @@ export class Router {
   readonly #latencies = new LatencyWindow();
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
+  readonly #liveness: Liveness | undefined;
   readonly #features: Features;
   readonly #gate: SerialGate<ClientSession, Gated> | undefined;
   readonly #fromClients: ClientMessages;
@@ -155,6 +163,7 @@ export class Router {
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
     });
+    this.#liveness = options.liveness?.enabled ? this.#livenessProbe(options.liveness) : undefined;
     const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
@@ -169,6 +178,7 @@ export class Router {
       requestClient: (session, method, params) => this.#requestClient(session, method, params),
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
+      watchUpstream: () => this.#liveness?.watch(),
       settled: (session) => this.#settled(session),
       status: () => options.status?.() ?? { ...this.stats() },
     };
@@ -295,11 +305,13 @@ export class Router {
 
   /** A new server process is up: initialize it, then release queued traffic. */
   attachUpstream(port: UpstreamPort): void {
+    this.#liveness?.reset();
     this.#upstream.attach(port);
   }
 
   /** One framing event from the server's stdout. */
   upstreamReceive(event: LineEvent): void {
+    this.#liveness?.heard();
     switch (event.kind) {
       case "line":
         return this.#fromServer.line(event.text);
@@ -320,6 +332,7 @@ export class Router {
 
   /** The server process is gone: fail what it was handling; hold the rest for the next one. */
   detachUpstream(reason: string): void {
+    this.#liveness?.reset();
     this.#upstream.detach(reason);
   }
 
@@ -335,10 +348,15 @@ export class Router {
 
   /** Counters for status. */
   stats(): RouterStats {
+    let connected = 0;
     let active = 0;
-    for (const session of this.#sessions) if (session.admitted) active++;
+    for (const session of this.#sessions) {
+      if (!session.counted) continue;
+      connected++;
+      if (session.admitted) active++;
+    }
     return {
-      connectedClients: this.#sessions.size,
+      connectedClients: connected,
       activeClients: active,
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
@@ -347,6 +365,17 @@ export class Router {
       requestsTotal: this.#latencies.total,
       latency: this.#latencies.summary(this.#now()),
     };
+  }
+
+  /**
+   * What status should warn about: roots of several projects merged into
+   * this one process (shared isolation with a server that uses roots).
+   */
+  warnings(): string[] {
+    const projects = this.#features.roots.mergedProjects();
+    return projects >= 2
+      ? [`roots from ${projects} projects are merged; consider isolation: roots`]
+      : [];
   }
 
   /** Stop routing: every open request gets a "shutting down" error. Idempotent. */
@@ -458,7 +487,28 @@ export class Router {
       this.#pending.nextDeadline(),
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
+      this.#liveness?.check(now) ?? Infinity,
     );
+  }
+
+  #livenessProbe(settings: LivenessSettings): Liveness {
+    return new Liveness(settings, {
+      now: this.#now,
+      busy: () => this.#upstream.ready && this.#pending.size > 0,
+      ping: (timeoutMs) => this.#upstream.request("ping", undefined, timeoutMs),
+      arm: (deadline) => this.#sweeper.arm(deadline),
+      onUnresponsive: (reason) => {
+        this.#log.error("Server {service} is unresponsive: {reason}", {
+          service: this.#options.service,
+          reason,
+        });
+        this.#options.onUnresponsive?.(reason);
+      },
+      onResponsive: () => {
+        this.#log.info("Server {service} answers again", { service: this.#options.service });
+        this.#options.onResponsive?.();
+      },
+    });
   }
 
   #expire(entry: PendingEntry<ClientSession>): void {

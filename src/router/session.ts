@@ -47,11 +47,18 @@ export class ClientSession {
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */
   onSettled: (() => void) | undefined;
+  /** It asked for health or status before any `initialize`: a probe, not a client. */
+  probe = false;
 
   constructor(id: number, port: ClientPort) {
     this.id = id;
     this.port = port;
     this.target = { client: this };
+  }
+
+  /** True for a connection counted as a client (everything but an uninitialized probe). */
+  get counted(): boolean {
+    return !this.probe || this.hello !== undefined;
   }
 
   /** True once the client has completed `initialize`. */

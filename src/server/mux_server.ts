@@ -50,6 +50,10 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
+  /** One client's requests upstream at a time (`--serialize`). */
+  serialized: boolean;
+  /** Things a person should know, e.g. "roots from 2 projects are merged; consider isolation: roots". */
+  warnings: string[];
 }
 
 /**
@@ -99,6 +103,16 @@ export class MuxServer implements AsyncDisposable {
       clientInfo: { name: NAME, version: VERSION },
       onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
       onUpstreamReady: () => this.#supervisor.markRunning(),
+      liveness: {
+        enabled: options.heartbeatEnabled,
+        timeoutMs: options.heartbeatTimeoutMs,
+        maxFailures: options.heartbeatMaxFailures,
+      },
+      onUnresponsive: (reason) => {
+        this.#supervisor.markUnresponsive(reason);
+        if (options.heartbeatRestart) this.#supervisor.restartProcess(`unresponsive: ${reason}`);
+      },
+      onResponsive: () => this.#supervisor.markRunning(),
       // Lazy start: the first request that needs the server starts it (probes do not).
       onDemand: () => this.#supervisor.start(),
       status: () => ({ ...this.status() }),
@@ -196,6 +210,8 @@ export class MuxServer implements AsyncDisposable {
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
+      serialized: this.#options.serialize,
+      warnings: this.#router.warnings(),
     };
   }
 

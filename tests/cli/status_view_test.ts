@@ -21,6 +21,8 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    serialized: false,
+    warnings: [],
     ...overrides,
   };
 }
@@ -28,7 +30,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
 const service = (name: string, m?: MuxStatus, extra: Partial<ServiceStatus> = {}) => ({
   name,
   socket: `/run/${name}.sock`,
-  state: "running" as const,
+  state: m?.server.phase ?? "stopped",
   ...(m ? { mux: { ...m, service: name } } : {}),
   ...extra,
 });
@@ -58,7 +60,21 @@ Deno.test("states say what is going on: restarting with the next try, failed wit
   assertEquals(describeState(failed, NOW), "failed: exit code 3; …");
   assertEquals(
     describeState(service("l", mux({ server: { phase: "idle" } })), NOW),
-    "lazy (not started)",
+    "idle (starts on demand)",
+  );
+  assertEquals(
+    describeState(
+      service(
+        "i",
+        mux({ server: { phase: "idle", reason: "stopped after 10 min without clients" } }),
+      ),
+      NOW,
+    ),
+    "idle (stopped after 10 min without clients)",
+  );
+  assertEquals(
+    describeState(service("u", mux({ server: { phase: "unresponsive", pid: 7 } })), NOW),
+    "unresponsive",
   );
   assertEquals(describeState(service("s", undefined, { state: "stopped" }), NOW), "stopped");
   assertEquals(
