@@ -37,11 +37,17 @@ async function main(given: string[]): Promise<number> {
       return await (await import("./src/cli/commands.ts")).runMuxCommand(
         command.options,
         command.log,
+        command.http,
       );
     case "demo":
       return await (await import("./src/cli/commands.ts")).runDemoCommand(
         command.options,
         command.log,
+        command.http,
+      );
+    case "http-token":
+      return await (await import("./src/cli/http_command.ts")).runHttpTokenCommand(
+        command.tokenFile,
       );
     case "proxy":
       return await (await import("./src/cli/proxy_command.ts")).runProxyCommand(command.socket);

@@ -5,6 +5,7 @@
  */
 
 import { DEFAULTS } from "../config/options.ts";
+import { HTTP_DEFAULTS } from "../http/options.ts";
 import { NAME, VERSION } from "../version.ts";
 
 const MAIN = `${NAME} ${VERSION} — one MCP server process shared by many clients over a Unix socket
@@ -20,13 +21,14 @@ Usage:
   ${NAME} reload|shutdown [--config FILE | --control PATH]
   ${NAME} config check [FILE]                                 validate a config file
   ${NAME} demo [--socket PATH] [options]                      serve the MCP reference server
+  ${NAME} http token                                          print the HTTP bearer token
   ${NAME} scan [--json] [--write-config FILE]                 find the servers your MCP hosts run
   ${NAME} rewire --host H|all [--server A,B] [--via auto|http|proxy] [--dry-run]
                                                         point hosts at the shared servers
   ${NAME} unwire --host H|all [--server A,B] [--dry-run]      put hosts' entries back exactly
   ${NAME} status --host H|all [--json]                        is each host's server shared?
   ${NAME} wizard                                              all of the above, interactively
-  ${NAME} help [proxy|health|status|control|config|demo|scan|rewire|unwire|wizard]
+  ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard]
 
 Config file: --config FILE, else $XDG_CONFIG_HOME/rmcp-mux/config.yaml (or
 ~/.config/rmcp-mux/config.yaml). Every run option below also applies to each
@@ -77,6 +79,14 @@ Run options:
   --log-level LEVEL             trace, debug, info, warn or error (default info)
   --log-format FORMAT           text or json (default text); logs go to stderr only
   --status-file PATH            keep a JSON status snapshot at PATH (atomic, on change)
+  --http ADDR                   also serve over Streamable HTTP, e.g. 127.0.0.1:7300 (port 0 =
+                                any): service NAME at http://ADDR/mcp/NAME (one mux: /mcp too);
+                                daemon.http.listen in a config file
+  --http-auth token|none        token (default): requests need Authorization: Bearer TOKEN
+                                (see "${NAME} http token"); none: no check, loopback only
+  --http-allow-remote           allow a non-loopback --http address (then put TLS in front)
+  --http-session-idle-ms N      end an HTTP session idle this long (default ${HTTP_DEFAULTS.sessionIdleMs})
+  --http-max-sessions N         HTTP sessions held at once (default ${HTTP_DEFAULTS.maxSessions})
   -h, --help                    this help
   -V, --version                 print the version
 
@@ -144,6 +154,14 @@ Validates a config file (YAML, JSON or TOML; default: the default config
 file) and prints each service as it would run, every default filled in.
 Errors name the file, line and column, the key and what was expected.
 Environment values are shown as names only.
+`,
+  http: `Usage: ${NAME} http token [--token-file PATH]
+
+Prints the bearer token MCP hosts send to the HTTP listener
+(Authorization: Bearer TOKEN), creating it on first use: 256 random bits in
+$XDG_STATE_HOME/rmcp-mux/http.token (else ~/.local/state/rmcp-mux/http.token),
+mode 0600. Delete the file and restart the mux for a new token. Only the token
+is printed on stdout. See docs/http.md.
 `,
   demo: `Usage: ${NAME} demo [--socket PATH] [run options]
 

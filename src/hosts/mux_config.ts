@@ -34,8 +34,13 @@ export interface MuxConfigView {
   format: ConfigFormat;
   text: string;
   services: Map<string, ConfiguredService>;
-  /** `daemon.http.listen` (e.g. `127.0.0.1:7300`), when the HTTP listener is configured. */
+  /**
+   * `daemon.http.listen` (e.g. `127.0.0.1:7300`), when the HTTP listener is configured on a
+   * fixed port (port 0 changes at every start, so hosts cannot be pointed at it).
+   */
   httpListen?: string;
+  /** True when `daemon.http.listen` asks for port 0. */
+  httpPortZero?: boolean;
   /** `daemon.control`, expanded, when the file names it. */
   control?: string;
 }
@@ -96,7 +101,9 @@ export function viewOf(
   }
   const daemon = isObject(value) && isObject(value.daemon) ? value.daemon : undefined;
   const http = daemon && isObject(daemon.http) ? daemon.http : undefined;
-  const listen = typeof http?.listen === "string" ? expand(http.listen) : undefined;
+  const configured = typeof http?.listen === "string" ? expand(http.listen) : undefined;
+  // Port 0 is a new port at every start: a host file cannot follow it, so hosts get the proxy.
+  const listen = configured !== undefined && !/:0$/.test(configured) ? configured : undefined;
   const control = typeof daemon?.control === "string" ? expand(daemon.control) : undefined;
   return {
     path,
@@ -105,6 +112,7 @@ export function viewOf(
     text,
     services,
     ...(listen ? { httpListen: listen } : {}),
+    ...(configured !== undefined && listen === undefined ? { httpPortZero: true } : {}),
     ...(control ? { control } : {}),
   };
 }

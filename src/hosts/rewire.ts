@@ -93,6 +93,12 @@ export function planRewire(input: RewireInput): RewirePlan {
       throw new Error(`no server "${name}" in ${input.hosts.join(", ")}'s files`);
     }
   }
+  if (input.via === "http" && config.httpPortZero) {
+    throw new Error(
+      `--via http: ${config.path} has daemon.http.listen on port 0 (a new port at every start), ` +
+        "which a host file cannot follow; set a fixed port (e.g. 127.0.0.1:7300), or use --via proxy",
+    );
+  }
   if (input.via === "http" && !config.httpListen) {
     throw new Error(
       `--via http: ${config.path} does not turn the HTTP listener on ` +

@@ -270,6 +270,14 @@ Deno.test("bad requests get one clear line and exit codes", async () => {
   const http = await runCli(["rewire", "--host", "claude-code", "--via", "http"], { env: h.env });
   assertEquals(http.code, 1);
   assertMatch(http.stderr, /--via http: .* does not turn the HTTP listener on/);
+  const config = `${h.home}/.config/rmcp-mux/config.yaml`;
+  Deno.mkdirSync(`${h.home}/.config/rmcp-mux`, { recursive: true });
+  Deno.writeTextFileSync(config, "daemon:\n  http:\n    listen: 127.0.0.1:0\n");
+  const portZero = await runCli(["rewire", "--host", "claude-code", "--via", "http"], {
+    env: h.env,
+  });
+  assertEquals(portZero.code, 1);
+  assertMatch(portZero.stderr, /port 0 \(a new port at every start\).*set a fixed port/);
   const proxyCmd = await runCli(["rewire", "--host", "claude-code", "--proxy-cmd", "x"], {
     env: h.env,
   });
