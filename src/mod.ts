@@ -63,6 +63,8 @@ export type { LogFormat, LogLevel } from "./config/log_settings.ts";
 export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
+export type { IsolationStatus, ProcessStatus } from "./isolation/pool_status.ts";
+export { ISOLATION_CAPABILITY, type IsolationSource } from "./isolation/mode.ts";
 export {
   DEFAULTS,
   type IsolationMode,

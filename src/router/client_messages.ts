@@ -358,7 +358,7 @@ export class ClientMessages {
  * client go modern through a mux that serves only the initialize era; -32022
  * would tell it not to fall back.
  */
-function discoverRefusal(id: JsonRpcId): JsonRpcResponse {
+export function discoverRefusal(id: JsonRpcId): JsonRpcResponse {
   return errorResponse(
     id,
     ErrorCode.MethodNotFound,
@@ -373,7 +373,7 @@ function discoverRefusal(id: JsonRpcId): JsonRpcResponse {
  * legacy server would run it under legacy rules): it gets -32022 naming the
  * versions the mux serves.
  */
-function modernRefusal(request: JsonRpcRequest): JsonRpcResponse | undefined {
+export function modernRefusal(request: JsonRpcRequest): JsonRpcResponse | undefined {
   const requested = envelopeVersion(request.params);
   if (requested === undefined) return undefined;
   const supported = [...SUPPORTED_PROTOCOL_VERSIONS];

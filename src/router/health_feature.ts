@@ -32,75 +32,91 @@ export function healthWaitMs(params: Record<string, unknown> | undefined): numbe
     : 0;
 }
 
-/**
- * Answer a health check for `target`'s request `id`. A server that has not
- * been started (lazy start, or stopped while idle) is healthy: it starts on
- * demand. One that is starting or restarting is waited for, up to `waitMs`.
- */
-export async function checkServerHealth(
+/** A health check's outcome: a result to send, or an error (code, message, data). */
+export type HealthOutcome =
+  | { ok: true; result: Record<string, unknown> }
+  | { ok: false; error: [code: number, message: string, data: Record<string, unknown>] };
+
+/** Answer a health check for `target`'s request `id` (see {@link serverHealth}). */
+export function checkServerHealth(
   ctx: RouterContext,
   target: Target,
   id: JsonRpcId,
   waitMs = 0,
-): Promise<void> {
+): Promise<void> | void {
+  const answer = (outcome: HealthOutcome) =>
+    ctx.reply(
+      target,
+      outcome.ok ? resultResponse(id, outcome.result) : errorResponse(id, ...outcome.error),
+    );
+  const outcome = serverHealth(ctx, waitMs);
+  if (outcome instanceof Promise) return outcome.then(answer);
+  answer(outcome);
+}
+
+/**
+ * Check the server: a server that has not been started (lazy start, or
+ * stopped while idle) is healthy, it starts on demand; one that is starting
+ * or restarting is waited for, up to `waitMs`; a ready one must answer a
+ * ping. What is known at once is answered at once (not a promise).
+ */
+export function serverHealth(
+  ctx: RouterContext,
+  waitMs = 0,
+): HealthOutcome | Promise<HealthOutcome> {
   const upstream = ctx.upstream;
-  const data = () => ({ service: ctx.service, state: upstream.state.phase });
   if (upstream.closing) {
-    return ctx.reply(target, errorResponse(id, ...upstream.refusal("health")!));
+    const [code, message, data] = upstream.refusal("health")!;
+    return { ok: false, error: [code, message, data as Record<string, unknown>] };
   }
   const state = upstream.state;
   if (state.phase === "idle") {
-    return ctx.reply(
-      target,
-      resultResponse(id, {
+    return {
+      ok: true,
+      result: {
         status: "idle",
         service: ctx.service,
         pid: null,
         reason: state.reason ?? "lazy start",
-      }),
-    );
+      },
+    };
   }
-  if (state.phase === "unresponsive") {
-    return ctx.reply(
-      target,
-      errorResponse(id, ErrorCode.ServerUnavailable, upstream.notReadyReason(), data()),
-    );
+  const waits = !upstream.ready && waitMs > 0 && state.phase !== "failed";
+  if (state.phase === "unresponsive" || (!upstream.ready && !waits)) {
+    return down(ctx, ErrorCode.ServerUnavailable, upstream.notReadyReason());
   }
+  return pingThrough(ctx, waitMs);
+}
+
+function down(ctx: RouterContext, code: number, message: string): HealthOutcome {
+  return {
+    ok: false,
+    error: [code, message, { service: ctx.service, state: ctx.upstream.state.phase }],
+  };
+}
+
+async function pingThrough(ctx: RouterContext, waitMs: number): Promise<HealthOutcome> {
+  const upstream = ctx.upstream;
   // The whole answer fits in the caller's budget (when it gave one).
   const deadline = ctx.now() + (waitMs > 0 ? waitMs : HEALTH_PING_TIMEOUT_MS);
-  if (!upstream.ready && waitMs > 0 && state.phase !== "failed") {
-    await upstream.whenReady(deadline);
-  }
-  if (!upstream.ready) {
-    return ctx.reply(
-      target,
-      errorResponse(id, ErrorCode.ServerUnavailable, upstream.notReadyReason(), data()),
-    );
-  }
+  if (!upstream.ready) await upstream.whenReady(deadline);
+  if (!upstream.ready) return down(ctx, ErrorCode.ServerUnavailable, upstream.notReadyReason());
   const started = ctx.now();
   const pong = await upstream.request("ping", undefined, Math.max(1, deadline - started));
   if (isErrorResponse(pong)) {
     const code = pong.error.code === ErrorCode.RequestTimeout
       ? ErrorCode.RequestTimeout
       : ErrorCode.ServerUnavailable;
-    return ctx.reply(
-      target,
-      errorResponse(
-        id,
-        code,
-        `server "${ctx.service}" did not answer ping: ${pong.error.message}`,
-        data(),
-      ),
-    );
+    return down(ctx, code, `server "${ctx.service}" did not answer ping: ${pong.error.message}`);
   }
-  ctx.reply(
-    target,
-    resultResponse(id, {
+  return {
+    ok: true,
+    result: {
       status: "ok",
       service: ctx.service,
       pid: upstream.state.pid ?? null,
       latencyMs: ctx.now() - started,
       serverInfo: upstream.serverInfo,
-    }),
-  );
+    },
+  };
 }

@@ -78,6 +78,17 @@ export class LoggingFeature {
     }
   }
 
+  /** The level a client asked for (carried when it moves to another process). */
+  levelOf(session: ClientSession): McpLogLevel | undefined {
+    return this.#levels.get(session);
+  }
+
+  /** A client joins with a level it set elsewhere: the upstream may need to be louder. */
+  adopt(session: ClientSession, level: McpLogLevel): void {
+    const upstreamLevel = this.#levels.set(session, level);
+    if (upstreamLevel !== undefined) this.#apply(upstreamLevel);
+  }
+
   /** A client left: the upstream may now be quieter. */
   release(session: ClientSession): void {
     const upstreamLevel = this.#levels.remove(session);

@@ -88,6 +88,30 @@ export class ResourcesFeature {
     }
   }
 
+  /** The URIs a client is subscribed to (carried when it moves to another process). */
+  urisOf(session: ClientSession): string[] {
+    return this.#table.activeUris().filter((uri) => this.#table.has(session, uri));
+  }
+
+  /** A client joins with subscriptions it made elsewhere: subscribe upstream where needed. */
+  adopt(session: ClientSession, uris: readonly string[]): void {
+    for (const uri of uris) {
+      const step = this.#table.subscribe(session, uri);
+      if (step.action !== "forward") continue;
+      void this.#ctx.upstream.request("resources/subscribe", { uri }).then((response) => {
+        const waiting = this.#waiting.get(uri) ?? [];
+        this.#waiting.delete(uri);
+        if (isErrorResponse(response)) {
+          this.#table.rollback(uri);
+          for (const w of waiting) this.#ctx.reply(w.target, { ...response, id: w.id });
+          return;
+        }
+        this.#table.confirm(uri);
+        for (const w of waiting) this.#ctx.reply(w.target, resultResponse(w.id, {}));
+      });
+    }
+  }
+
   /** A client left: release its subscriptions. */
   release(session: ClientSession): void {
     for (const uri of this.#table.release(session)) this.#unsubscribeUpstream(uri);

@@ -41,6 +41,8 @@ export class RootsFeature {
   readonly #policy: RootsPolicy;
   #serverAsked = 0;
   #warned = false;
+  /** Clients waiting until the server has been told their roots. */
+  #delivery = new Map<ClientSession, (() => void)[]>();
 
   constructor(ctx: RouterContext, policy: RootsPolicy = "union") {
     this.#ctx = ctx;
@@ -110,9 +112,13 @@ export class RootsFeature {
   /**
    * Take a client's roots as already known (it was asked before it joined
    * this router): no question, no announcement unless the union changed.
+   * Returns true if it did (the server will ask for the new union).
    */
-  adopt(session: ClientSession, roots: readonly Root[]): void {
-    if (this.#union.set(session, roots)) this.#announce();
+  adopt(session: ClientSession, roots: readonly Root[]): boolean {
+    if (!this.#union.set(session, roots)) return false;
+    this.#announce();
+    this.#checkMerged();
+    return true;
   }
 
   /**
@@ -125,6 +131,20 @@ export class RootsFeature {
     if (again.length > 0) await Promise.all(again.map((session) => this.refresh(session, false)));
     this.#ctx.upstream.answerServer(resultResponse(request.id, { roots: this.#union.union() }));
     this.#checkMerged();
+    for (const [session, waiters] of this.#delivery) {
+      if (!this.#union.byClient().has(session)) continue;
+      this.#delivery.delete(session);
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Resolves the next time the server is answered with this client's roots in the union. */
+  whenDelivered(session: ClientSession): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.#delivery.get(session) ?? [];
+      waiters.push(resolve);
+      this.#delivery.set(session, waiters);
+    });
   }
 
   /** A client sent a request: if its roots are unknown because it erred, ask it again (rarely). */
@@ -139,6 +159,8 @@ export class RootsFeature {
   release(session: ClientSession): void {
     this.#asked.delete(session);
     this.#stale.delete(session);
+    for (const resolve of this.#delivery.get(session) ?? []) resolve();
+    this.#delivery.delete(session);
     if (this.#union.remove(session)) this.#announce();
   }
 

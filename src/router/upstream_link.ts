@@ -315,6 +315,11 @@ export class UpstreamLink {
     return this.#state;
   }
 
+  /** The server's `initialize` result, once initialized. */
+  get initResult(): Record<string, unknown> | null {
+    return this.#phase === "ready" ? this.#initResult : null;
+  }
+
   /** The server's `serverInfo`, once initialized. */
   get serverInfo(): unknown {
     return this.#initResult?.serverInfo ?? null;

@@ -25,6 +25,14 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     serialized: false,
     warnings: [],
     sessions: [],
+    isolation: {
+      mode: "shared",
+      source: "default",
+      reason: "-",
+      maxProcesses: 16,
+      idleTimeoutMs: 0,
+    },
+    processes: [],
     ...overrides,
   };
 }
