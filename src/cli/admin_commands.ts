@@ -10,6 +10,8 @@ import { ConfigError } from "../config/errors.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
 import { readSource } from "../config/formats.ts";
 import { loadConfig } from "../config/load.ts";
+import { idleTimeoutFor, type ResolvedMuxOptions } from "../config/options.ts";
+import { decideBeforeStart, describeSpan, ISOLATION_CAPABILITY } from "../isolation/mode.ts";
 import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
@@ -207,6 +209,7 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
           `${o.restartBackoffMs}–${o.restartBackoffMaxMs} ms)` +
           (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : ""),
         `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
+        `  isolation: ${describeIsolation(o)}`,
       );
     }
     console.log(lines.join("\n"));
@@ -215,6 +218,21 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
   } catch (error) {
     return reportError(error);
   }
+}
+
+/** `roots (known server: …), idle stop after 10 min, 16 processes at most`. */
+function describeIsolation(o: ResolvedMuxOptions): string {
+  const decision = decideBeforeStart(o.isolation, o.cmd, o.args);
+  if (!decision) {
+    return "shared unless the server asks for roots or client isolation when it starts " +
+      `(capabilities.experimental["${ISOLATION_CAPABILITY}"])`;
+  }
+  const idle = idleTimeoutFor(decision.mode, o.idleTimeoutMs);
+  const extra = decision.mode === "shared"
+    ? (idle > 0 ? `, stopped after ${describeSpan(idle)} without clients` : "")
+    : `, at most ${o.maxProcesses} processes` +
+      (idle > 0 ? `, each stopped after ${describeSpan(idle)} without clients` : "");
+  return `${decision.mode} (${decision.reason})${extra}`;
 }
 
 /** `daemon.control` of a config file that does not load as a whole, if it can be read. */

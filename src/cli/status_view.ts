@@ -96,7 +96,7 @@ export function formatStatus(
     return [
       s.name,
       describeState(s, now),
-      mux?.server.pid ? String(mux.server.pid) : "-",
+      pidCell(mux),
       mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
       mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
       mux ? String(mux.pendingRequests) : "-",
@@ -119,6 +119,7 @@ export function formatStatus(
       details.push(`unresponsive: ${mux.server.reason}`);
     }
     if (mux?.lastExit) details.push(`last exit: ${mux.lastExit}`);
+    if (mux && (verbose || isolated(mux))) details.push(...isolationLines(mux, now));
     if (mux?.serialized) details.push("serialized: one client's requests at a time (--serialize)");
     for (const warning of mux?.warnings ?? []) details.push(`warning: ${warning}`);
     if (mux && mux.clients.waiting > 0) {
@@ -140,6 +141,47 @@ export function formatStatus(
     lines.push("", `HTTP: ${status.http.url}/NAME (${status.http.sessions} sessions)`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The PID column: the process, or how many there are (isolation runs several). */
+function pidCell(mux: MuxStatus | undefined): string {
+  const processes = mux?.processes ?? [];
+  if (processes.length > 1) return `${processes.length} procs`;
+  return mux?.server.pid ? String(mux.server.pid) : "-";
+}
+
+/** A service split by roots or per client (or not decided yet) shows its processes. */
+function isolated(mux: MuxStatus): boolean {
+  return mux.isolation !== undefined && mux.isolation.mode !== "shared";
+}
+
+/** The isolation mode and why, then one line per process: key, pid, state, clients. */
+function isolationLines(mux: MuxStatus, now: number): string[] {
+  const isolation = mux.isolation;
+  if (!isolation) return [];
+  const mode = isolation.mode ?? "not decided yet";
+  const lines = [`isolation: ${mode} (${isolation.reason})`];
+  if (isolation.mode === "shared") return lines;
+  const processes = mux.processes ?? [];
+  if (processes.length === 0) return lines;
+  const rows = processes.map((p) => [
+    p.key ?? "(waiting for its first client)",
+    p.pid ? `pid ${p.pid}` : "-",
+    describeState({
+      name: "",
+      socket: "",
+      state: p.server.phase,
+      mux: { ...mux, server: p.server },
+    }, now),
+    p.clients.length ? `clients ${p.clients.join(", ")}` : "no clients",
+  ]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return lines.concat(
+    rows.map((cells) =>
+      "process " +
+      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")
+    ),
+  );
 }
 
 /** `2 socket, 1 http, 1 proxy` (empty without clients). */

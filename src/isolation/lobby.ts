@@ -53,8 +53,12 @@ export interface LobbyHost {
   status(): Record<string, unknown>;
   /** Bind a client to a process as it is (its buffered lines go to that router). */
   bindRaw(session: ClientSession): void;
-  /** Bind an initialized client to the process for its roots. */
-  bindRoots(session: ClientSession, roots: Root[]): void;
+  /**
+   * Bind an initialized client to the process for its roots. `unknown`: it
+   * did not list them (an error, or no answer): the process's router asks it
+   * again later (see `roots_feature.ts`).
+   */
+  bindRoots(session: ClientSession, roots: Root[], unknown?: "error" | "timeout"): void;
 }
 
 interface Entry {
@@ -306,7 +310,7 @@ export class Lobby {
         client: session.label,
         seconds: CLIENT_REQUEST_TIMEOUT_MS / 1000,
       });
-      this.#bind(entry, []);
+      this.#bind(entry, [], "timeout");
     }, CLIENT_REQUEST_TIMEOUT_MS);
   }
 
@@ -320,15 +324,16 @@ export class Lobby {
         client: entry.session.label,
         reason: response.error.message,
       });
+      return this.#bind(entry, [], "error");
     }
     this.#bind(entry, roots);
   }
 
-  #bind(entry: Entry, roots: Root[]): void {
+  #bind(entry: Entry, roots: Root[], unknown?: "error" | "timeout"): void {
     if (entry.binding) return;
     clearTimeout(entry.askTimer);
     entry.binding = true;
-    if (entry.answered) this.#host.bindRoots(entry.session, roots);
+    if (entry.answered) this.#host.bindRoots(entry.session, roots, unknown);
     else this.#host.bindRaw(entry.session);
   }
 

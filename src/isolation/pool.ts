@@ -108,7 +108,8 @@ export class Pool implements ClientSide {
       health: (waitMs) => this.health(waitMs),
       status: () => o.status(),
       bindRaw: (session) => this.#bindRaw(session),
-      bindRoots: (session, roots) => void this.#bindRoots(session, roots),
+      bindRoots: (session, roots, unknown) =>
+        void this.#bindRoots(session, roots, unknown ? { rootsUnknown: unknown } : {}),
     });
     if (this.#decision) this.#announce();
     // Shared: the one unit. Otherwise a warm first unit, unkeyed (unless lazy).

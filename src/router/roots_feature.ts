@@ -121,6 +121,11 @@ export class RootsFeature {
     return true;
   }
 
+  /** A client was asked elsewhere and did not list its roots: ask it again when due. */
+  unknown(session: ClientSession, timedOut: boolean): void {
+    this.#stale.set(session, { retriedAt: -Infinity, timedOut });
+  }
+
   /**
    * The server asks for roots: the union. Clients whose last answer was an
    * error are asked again first (a handler registered late answers now).

@@ -122,6 +122,8 @@ export interface RouterOptions {
 export interface Carried {
   /** Its roots, when already known (asked before it joined). */
   roots?: Root[];
+  /** It was asked for its roots and answered with an error, or not at all: ask again later. */
+  rootsUnknown?: "error" | "timeout";
   /** The log level it set. */
   level?: McpLogLevel;
   /** The resources it is subscribed to. */
@@ -252,6 +254,7 @@ export class Router {
     const f = this.#features;
     if (carried.level !== undefined) f.logging.adopt(session, carried.level);
     if (carried.uris?.length) f.resources.adopt(session, carried.uris);
+    if (carried.rootsUnknown) f.roots.unknown(session, carried.rootsUnknown === "timeout");
     return carried.roots !== undefined && f.roots.adopt(session, carried.roots);
   }
 
