@@ -9,10 +9,9 @@
  *   without roots share a `no roots` unit.
  *
  * A client waits in the {@link Lobby} until its unit is known, then is
- * adopted by that unit's router and what it sent meanwhile is replayed. A
- * first unit starts unkeyed (it gives the service its handshake, and the
- * server's stated preference when the mode is not configured) and is taken
- * by the first client that needs one, so no process is wasted. A bound
+ * adopted by that unit's router and what it sent meanwhile is replayed.
+ * The units themselves (creation, limits, idle stops, the mode decision)
+ * are {@link Units}'. A bound
  * client whose roots change is re-keyed with its unit when it is alone
  * there, else moved (once nothing of its is in flight) to the unit for its
  * new roots, with its log level and subscriptions: one project's roots
@@ -22,17 +21,16 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import { idleTimeoutFor, type ResolvedMuxOptions } from "../config/options.ts";
+import type { ResolvedMuxOptions } from "../config/options.ts";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import type { LineEvent } from "../jsonrpc/framing.ts";
 import { errorResponse } from "../jsonrpc/message.ts";
 import type { ClientSide } from "../router/client_side.ts";
 import { requestOf } from "../router/client_messages.ts";
 import type { HealthOutcome } from "../router/health_feature.ts";
-import { LatencyWindow } from "../router/metrics.ts";
+import type { LatencyWindow } from "../router/metrics.ts";
 import type { Carried } from "../router/router.ts";
 import type { Root } from "../router/roots.ts";
-import { describeServerState } from "../router/server_state.ts";
 import {
   type ClientPort,
   ClientSession,
@@ -41,13 +39,9 @@ import {
 } from "../router/session.ts";
 import { wait } from "../async/wait.ts";
 import { Lobby } from "./lobby.ts";
-import {
-  decideBeforeStart,
-  decideFromServer,
-  describeSpan,
-  type IsolationDecision,
-} from "./mode.ts";
-import { ProcessUnit } from "./process_unit.ts";
+import type { IsolationDecision } from "./mode.ts";
+import type { ProcessUnit } from "./process_unit.ts";
+import { Units } from "./units.ts";
 
 /** The key of the unit for clients without roots. */
 export const NO_ROOTS = "no roots";
@@ -74,58 +68,59 @@ export interface PoolOptions {
   status: () => Record<string, unknown>;
 }
 
-/** The process units of one service. */
+/** The clients of one service, each bound to one of its process units. */
 export class Pool implements ClientSide {
   readonly #o: PoolOptions;
-  readonly #options: ResolvedMuxOptions;
   readonly #log: Logger;
-  readonly latencies: LatencyWindow = new LatencyWindow();
   readonly #lobby: Lobby;
-  readonly #units: ProcessUnit[] = [];
+  readonly #units: Units;
   readonly #bound = new Map<ClientSession, ProcessUnit>();
   /** Adopted by a unit's router, not yet taking its own lines (binding, or moving). */
   readonly #away = new Map<ClientSession, ProcessUnit>();
-  readonly #stopping: Promise<void>[] = [];
-  #decision: IsolationDecision | undefined;
-  #shared: ProcessUnit | undefined;
-  #template: Record<string, unknown> | null = null;
   #nextId = 1;
-  #idleNote: string | undefined;
-  #closing = false;
 
   constructor(o: PoolOptions) {
     this.#o = o;
-    this.#options = o.options;
     this.#log = o.log;
-    const { isolation, cmd, args, lazyStart } = o.options;
-    this.#decision = decideBeforeStart(isolation, cmd, args);
     this.#lobby = new Lobby({
       service: o.options.serviceName,
       log: o.log,
-      mode: () => this.#decision?.mode,
-      template: () => this.#template,
-      needServer: () => this.#needServer(),
+      mode: () => this.#units.decision?.mode,
+      template: () => this.#units.template,
+      needServer: () => this.#units.needServer(),
       health: (waitMs) => this.health(waitMs),
       status: () => o.status(),
       bindRaw: (session) => this.#bindRaw(session),
       bindRoots: (session, roots, unknown) =>
         void this.#bindRoots(session, roots, unknown ? { rootsUnknown: unknown } : {}),
     });
-    if (this.#decision) this.#announce();
-    // Shared: the one unit. Otherwise a warm first unit, unkeyed (unless lazy).
-    if (this.#decision?.mode === "shared") this.#shared = this.#newUnit("shared");
-    else if (!lazyStart) this.#newUnit(null);
-    if (!lazyStart) this.#units[0]?.start();
+    this.#units = new Units({
+      options: o.options,
+      log: o.log,
+      nextSessionId: () => this.#nextId++,
+      onChange: o.onChange,
+      status: o.status,
+      rootsChanged: (unit, session, roots) => this.#rootsChanged(unit, session, roots),
+      busy: (unit) => this.#hasAway(unit),
+      decided: () => this.#lobby.decided(),
+      handshake: (template) => this.#lobby.handshake(template),
+      handshakeFailed: (message) => this.#lobby.failHandshake(message, "failed"),
+    });
   }
 
   /** The mode in effect (`undefined` until the server's first handshake decides it). */
   get decision(): IsolationDecision | undefined {
-    return this.#decision;
+    return this.#units.decision;
   }
 
   /** The process units, oldest first. */
   get units(): readonly ProcessUnit[] {
-    return this.#units;
+    return this.#units.list;
+  }
+
+  /** Latencies of every process's answers, together. */
+  get latencies(): LatencyWindow {
+    return this.#units.latencies;
   }
 
   /** The clients that have not been bound to a process yet. */
@@ -135,27 +130,28 @@ export class Pool implements ClientSide {
 
   /** Why the service has no process, when the last one was stopped for idling. */
   get idleNote(): string | undefined {
-    return this.#idleNote;
+    return this.#units.idleNote;
   }
 
   /** The idle timeout in effect (0: never). */
   get idleTimeoutMs(): number {
-    return idleTimeoutFor(this.#decision?.mode ?? "shared", this.#options.idleTimeoutMs);
+    return this.#units.idleTimeoutMs;
   }
 
   /** What transports talk to: the shared unit's router itself, or the pool. */
   get side(): ClientSide {
-    return this.#shared?.router ?? this;
+    return this.#units.shared?.router ?? this;
   }
 
   // ── ClientSide ─────────────────────────────────────────────────────────
 
   connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
     const session = new ClientSession(this.#nextId++, port, transport, Date.now());
-    if (this.#shared) {
+    const shared = this.#units.shared;
+    if (shared) {
       // Decided shared after clients came: newcomers go straight in.
-      this.#shared.router.adopt(session);
-      this.#bound.set(session, this.#shared);
+      shared.router.adopt(session);
+      this.#bound.set(session, shared);
     } else this.#lobby.add(session);
     return session;
   }
@@ -205,75 +201,47 @@ export class Pool implements ClientSide {
 
   // ── The service as a whole ─────────────────────────────────────────────
 
-  /**
-   * Health of every process: ok when each is up (or idle: it starts on
-   * demand); otherwise the first one's problem. No process at all is idle.
-   */
-  async health(waitMs: number): Promise<HealthOutcome> {
-    const service = this.#options.serviceName;
-    if (this.#closing) {
-      const message = "rmcp-mux is shutting down";
-      return { ok: false, error: [ErrorCode.ShuttingDown, message, { service }] };
-    }
-    if (this.#units.length === 0) {
-      const reason = this.#idleNote ?? "lazy start";
-      return { ok: true, result: { status: "idle", service, pid: null, reason } };
-    }
-    const units = [...this.#units];
-    const outcomes = await Promise.all(units.map((unit) => unit.router.health(waitMs)));
-    const bad = outcomes.find((outcome) => !outcome.ok);
-    if (bad) return bad;
-    const up = outcomes.filter((o) => o.ok && o.result.status === "ok");
-    if (up.length === 0) return outcomes[0]!; // all idle
-    const results = up.map((o) => (o as { result: Record<string, unknown> }).result);
-    return {
-      ok: true,
-      result: {
-        ...results[0],
-        processes: units.length,
-        pid: units.length === 1 ? results[0]!.pid : null,
-        latencyMs: Math.max(...results.map((r) => Number(r.latencyMs ?? 0))),
-      },
-    };
+  /** Health of every process (see {@link Units.health}). */
+  health(waitMs: number): Promise<HealthOutcome> {
+    return this.#units.health(waitMs);
   }
 
   /** Restart every process now (clients stay bound); brings failed ones back. */
-  async restart(reason: string): Promise<void> {
-    await Promise.all(this.#units.map((unit) => unit.supervisor.restart(reason)));
+  restart(reason: string): Promise<void> {
+    return this.#units.restart(reason);
   }
 
   /** Resolves when no client request is open in any process. */
   whenIdle(): Promise<void> {
-    return Promise.all(this.#units.map((unit) => unit.router.whenIdle())).then(() => {});
+    return this.#units.whenIdle();
   }
 
   /** Stop routing: open requests get "shutting down", waiting clients too. */
   closeRouters(): void {
-    this.#closing = true;
     this.#lobby.shutDown();
-    for (const unit of this.#units) unit.router.close();
+    this.#units.closeRouters();
   }
 
   /** Stop every process. */
   async close(): Promise<void> {
-    this.closeRouters();
-    await Promise.all([...this.#units.map((unit) => unit.close()), ...this.#stopping]);
+    this.#lobby.shutDown();
+    await this.#units.close();
   }
 
   // ── Binding ────────────────────────────────────────────────────────────
 
   #bindRaw(session: ClientSession): void {
-    const mode = this.#decision?.mode;
+    const mode = this.#units.decision?.mode;
     const unit = mode === "shared"
-      ? this.#shared
-      : this.#unitFor(mode === "client" ? `client ${session.id}` : NO_ROOTS);
+      ? this.#units.shared
+      : this.#units.for(mode === "client" ? `client ${session.id}` : NO_ROOTS);
     if (!unit) return this.#refuse(session);
     unit.router.adopt(session);
     this.#replay(session, unit);
   }
 
   async #bindRoots(session: ClientSession, roots: Root[], carried: Carried = {}): Promise<void> {
-    const unit = this.#unitFor(rootsKey(roots));
+    const unit = this.#units.for(rootsKey(roots));
     if (!unit) return this.#refuse(session);
     const changed = unit.router.adopt(session, { ...carried, roots });
     this.#away.set(session, unit);
@@ -309,7 +277,7 @@ export class Pool implements ClientSide {
     if (this.#bound.get(session) !== unit) return;
     const key = rootsKey(roots);
     if (key === unit.key) return;
-    const target = this.#units.find((u) => u.key === key);
+    const target = this.#units.list.find((u) => u.key === key);
     if (!target && unit.router.clientCount <= 1) {
       this.#log.info("{client}'s roots changed; its process now serves {key}", {
         client: session.label,
@@ -348,30 +316,11 @@ export class Pool implements ClientSide {
     await this.#bindRoots(session, roots, carried);
   }
 
-  #unitFor(key: string): ProcessUnit | undefined {
-    const existing = this.#units.find((unit) => unit.key === key);
-    if (existing) return existing;
-    const unkeyed = this.#units.find((unit) => unit.key === null);
-    if (unkeyed) {
-      unkeyed.key = key;
-      unkeyed.start();
-      return unkeyed;
-    }
-    if (this.#units.length >= this.#options.maxProcesses) {
-      const idle = this.#units.find((unit) => unit.clients === 0 && !this.#hasAway(unit));
-      if (!idle) return undefined;
-      this.#remove(idle, undefined);
-    }
-    const unit = this.#newUnit(key);
-    unit.start();
-    return unit;
-  }
-
   #refuse(session: ClientSession): void {
-    const max = this.#options.maxProcesses;
-    const service = this.#options.serviceName;
+    const max = this.#o.options.maxProcesses;
+    const service = this.#o.options.serviceName;
     const message = `Too many processes: service "${service}" already runs ${max} processes ` +
-      `(max_processes ${max}, isolation ${this.#decision?.mode}), each with clients. Raise ` +
+      `(max_processes ${max}, isolation ${this.decision?.mode}), each with clients. Raise ` +
       "max_processes (--max-processes), or retry when a client has left";
     this.#log.warn("{client} refused: {count} processes already run (max_processes)", {
       client: session.label,
@@ -385,113 +334,6 @@ export class Pool implements ClientSide {
       send(session, errorResponse(request.id, ErrorCode.TooManyClients, message, data));
     }
     session.port.close("max_processes reached");
-  }
-
-  // ── Units ──────────────────────────────────────────────────────────────
-
-  #newUnit(key: string | null): ProcessUnit {
-    const mode = this.#decision?.mode;
-    const unit: ProcessUnit = new ProcessUnit(this.#options, {
-      key,
-      latencies: this.latencies,
-      nextSessionId: () => this.#nextId++,
-      ...(mode === "shared" ? {} : {
-        roots: (session: ClientSession, roots: Root[]) =>
-          this.#decision?.mode === "roots"
-            ? this.#rootsChanged(unit, session, roots)
-            : unit.router.adopt(session, { roots }),
-      }),
-      idleTimeoutMs: this.#decision ? this.idleTimeoutMs : this.#options.idleTimeoutMs ?? 0,
-      onIdle: (idle) => this.#onIdle(idle),
-      onChange: () => this.#onUnitChange(unit),
-      onReady: (ready) => this.#onReady(ready),
-      status: () => this.#o.status(),
-    });
-    this.#units.push(unit);
-    this.#idleNote = undefined;
-    this.#o.onChange();
-    return unit;
-  }
-
-  #remove(unit: ProcessUnit, note: string | undefined): void {
-    const at = this.#units.indexOf(unit);
-    if (at === -1) return;
-    this.#units.splice(at, 1);
-    if (this.#units.length === 0 && note) this.#idleNote = note;
-    const stopping = unit.close();
-    this.#stopping.push(stopping);
-    void stopping.finally(() => {
-      this.#stopping.splice(this.#stopping.indexOf(stopping), 1);
-      this.#o.onChange();
-    });
-    this.#o.onChange();
-  }
-
-  #onIdle(unit: ProcessUnit): void {
-    const note = `stopped after ${describeSpan(this.idleTimeoutMs)} without clients`;
-    const mode = this.#decision?.mode;
-    if (mode === undefined || mode === "shared") {
-      // The one process: stopped, started again when a client needs it.
-      const phase = unit.state.phase;
-      if (phase !== "idle" && phase !== "failed" && phase !== "stopped") {
-        void unit.supervisor.park(note);
-      }
-      return;
-    }
-    if (this.#hasAway(unit)) return;
-    this.#log.info("Stopping the process for {key}: {note}", { key: unit.key ?? "-", note });
-    this.#remove(unit, note);
-  }
-
-  #onReady(unit: ProcessUnit): void {
-    this.#template = unit.router.handshake;
-    if (!this.#decision) {
-      this.#decision = decideFromServer(this.#template);
-      this.#decided();
-    }
-    if (this.#template) this.#lobby.handshake(this.#template);
-  }
-
-  #onUnitChange(unit: ProcessUnit): void {
-    this.#o.onChange();
-    const phase = unit.state.phase;
-    if (this.#template || (phase !== "failed" && phase !== "restarting")) return;
-    // The first process ended before initializing (it crashed, or refused initialize): it
-    // stated no preference. Shared, so clients get what the router tells them, at once.
-    if (!this.#decision) {
-      this.#decision = {
-        mode: "shared",
-        source: "default",
-        reason: "the server did not initialize (it exited or refused), so it stated no " +
-          "preference",
-      };
-      this.#decided();
-    }
-    if (phase !== "failed") return;
-    const message = describeServerState(this.#options.serviceName, unit.state, Date.now());
-    this.#lobby.failHandshake(message, "failed");
-  }
-
-  #decided(): void {
-    this.#announce();
-    if (this.#decision!.mode === "shared") {
-      this.#shared = this.#units[0] ?? this.#newUnit("shared");
-      this.#shared.key = "shared";
-    }
-    for (const unit of this.#units) unit.idleTimeoutMs = this.idleTimeoutMs;
-    this.#lobby.decided();
-    this.#o.onChange();
-  }
-
-  #announce(): void {
-    const { mode, reason } = this.#decision!;
-    this.#log.info("Isolation {mode}: {reason}", { mode, reason });
-  }
-
-  #needServer(): void {
-    if (this.#template && this.#decision) return;
-    const first = this.#units[0] ?? this.#newUnit(null);
-    first.start();
   }
 
   #hasAway(unit: ProcessUnit): boolean {
