@@ -22,7 +22,9 @@ import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth } from "./health_feature.ts";
 import { DISCOVER_METHOD, envelopeVersion } from "./eras.ts";
+import type { RequestEnvelope } from "./envelope.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
+import { discoverRefusal } from "./translate_feature.ts";
 import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
@@ -178,6 +180,7 @@ export class ClientMessages {
       case "ping":
         return ctx.reply(target, resultResponse(request.id, {}));
       case "initialize":
+        session.era = "legacy";
         if (target.batch) {
           return ctx.reply(
             target,
@@ -210,7 +213,13 @@ export class ClientMessages {
     }
   }
 
-  #forward(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string): void {
+  #forward(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text?: string,
+    envelope?: RequestEnvelope,
+  ): void {
     const ctx = this.#ctx;
     const refusal = ctx.upstream.refusal(request.method) ??
       this.#f.tasks.refusal(session, request) ?? this.#cursorRefusal(request);
@@ -257,14 +266,28 @@ export class ClientMessages {
       ctx.now(),
     );
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
+    // Across eras the envelope is added or stripped too (never between two legacy peers).
+    const translated = session.era === "modern" || ctx.upstream.modern
+      ? this.#f.translate.requestParams(
+        session,
+        request.method,
+        token !== undefined ? withToken(request.params!, entry.upstreamId) : request.params,
+        entry,
+        envelope,
+      )
+      : undefined;
     // Without a token (or a cursor) to rewrite, only the id changes: splice it into the text.
-    const untouched = token === undefined && text !== undefined &&
+    const untouched = translated === undefined && token === undefined && text !== undefined &&
       request.params?.cursor === undefined;
     const line = (untouched && spliceId(text, request.id, entry.upstreamId)) ||
       JSON.stringify({
         ...request,
         id: entry.upstreamId,
-        ...(token !== undefined ? { params: withToken(request.params!, entry.upstreamId) } : {}),
+        ...(translated !== undefined
+          ? { params: translated }
+          : token !== undefined
+          ? { params: withToken(request.params!, entry.upstreamId) }
+          : {}),
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
@@ -304,6 +327,11 @@ export class ClientMessages {
       ? undefined
       : this.#ctx.pending.findByClientId(session, requestId as JsonRpcId);
     if (!entry) {
+      // Between two rounds of the legacy shim, or a stream the mux ended itself.
+      if (requestId !== undefined && this.#f.shim.cancel(session, requestId as JsonRpcId)) return;
+      if (requestId !== undefined && this.#f.listens.cancel(session, requestId as JsonRpcId)) {
+        return;
+      }
       this.#ctx.log.debug("{client} cancelled unknown or finished request {id}; ignored", {
         client: session.label,
         id: requestId,
@@ -312,27 +340,13 @@ export class ClientMessages {
     }
     this.#ctx.pending.take(entry.upstreamId);
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    // A stream never counted as an open request.
+    if (entry.era?.listen) return;
     // A cancelled request is never answered (in a batch, the others still are).
     entry.batch?.drop(entry.batch.index);
     if (session.openRequests > 0) session.openRequests--;
     this.#ctx.settled(session);
   }
-}
-
-/**
- * A dual-era client probes with `server/discover` before `initialize`. The
- * answer is the mux's own, at once, and the one every implementation reads
- * as "legacy, fall back to initialize": -32601. Forwarding it could make the
- * client go modern through a mux that serves only the initialize era; -32022
- * would tell it not to fall back.
- */
-function discoverRefusal(id: JsonRpcId): JsonRpcResponse {
-  return errorResponse(
-    id,
-    ErrorCode.MethodNotFound,
-    `Method not found: ${DISCOVER_METHOD} (this server is reached through rmcp-mux, which ` +
-      `serves MCP ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}: use initialize)`,
-  );
 }
 
 /**

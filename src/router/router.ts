@@ -31,14 +31,17 @@
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
-import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
+import { errorResponse, type JsonRpcId, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
 import { MuxToClientTable } from "./mux_to_client.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
+import type { UpstreamEraSetting } from "./eras.ts";
+import { ListensFeature } from "./listens_feature.ts";
 import { LoggingFeature } from "./logging_feature.ts";
+import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
@@ -49,6 +52,7 @@ import { type ClientPort, ClientSession, MAX_WAITING_LINES } from "./session.ts"
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
+import { TranslateFeature } from "./translate_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
@@ -77,6 +81,10 @@ export interface RouterOptions {
   clientInfo: { name: string; version: string };
   /** Only one client's requests upstream at a time (exact callback attribution). */
   serialize?: boolean;
+  /** Which protocol era to speak to the server (default `auto`). */
+  upstreamEra?: UpstreamEraSetting;
+  /** Unguessable ids (URL elicitation ids, MRTR handles); default `crypto.randomUUID`. */
+  newId?: () => string;
   /** Override {@link MAX_PENDING}. */
   maxPending?: number;
   /** Override {@link MAX_QUEUE}. */
@@ -105,6 +113,10 @@ export interface RouterStats {
   subscriptions: number;
   /** Answers since start. */
   requestsTotal: number;
+  /** The server's protocol era (`null` before its first handshake). */
+  upstreamEra: "legacy" | "modern" | null;
+  /** Connected clients by protocol era (`unknown`: not pinned yet). */
+  clientEras: { legacy: number; modern: number; unknown: number };
   /** Rate and latency of the last minute's answers. */
   latency: LatencySummary;
 }
@@ -125,6 +137,7 @@ export class Router {
   readonly #fromClients: ClientMessages;
   readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
+  #modernClients = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -140,6 +153,7 @@ export class Router {
       service: options.service,
       clientInfo: options.clientInfo,
       capabilities: MUX_CLIENT_CAPABILITIES,
+      era: options.upstreamEra ?? "auto",
       initTimeoutMs: options.initTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxQueue: options.maxQueue ?? MAX_QUEUE,
@@ -154,11 +168,13 @@ export class Router {
       onReady: (restarted) => this.#onUpstreamReady(restarted),
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
+      adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
     const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
       now: this.#now,
+      clock,
       sessions: this.#sessions,
       pending: this.#pending,
       upstream: this.#upstream,
@@ -166,19 +182,36 @@ export class Router {
       latencies: this.#latencies,
       reply: (target, message, text) => this.#reply(target, message, text),
       notify: (session, message) => this.#notify(session, message),
-      requestClient: (session, method, params) => this.#requestClient(session, method, params),
+      requestClient: (session, method, params) =>
+        this.#askClient(session, method, params, CLIENT_REQUEST_TIMEOUT_MS).answer,
+      askClient: (session, method, params, timeoutMs) =>
+        this.#askClient(session, method, params, timeoutMs),
+      cancelAsk: (session, id, reason) => this.#cancelAsk(session, id, reason),
+      modernClients: () => this.#modernClients,
+      pinModern: (session) => {
+        if (session.era === "modern") return;
+        session.era = "modern";
+        this.#modernClients++;
+      },
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
       settled: (session) => this.#settled(session),
       status: () => options.status?.() ?? { ...this.stats() },
     };
     const tasks = new TasksFeature(ctx);
+    const logging = new LoggingFeature(ctx);
+    const newId = options.newId ?? (() => crypto.randomUUID());
+    const shim = new LegacyShimFeature(ctx, logging, newId);
+    const listens = new ListensFeature(ctx, () => this.#features);
     this.#features = {
-      resources: new ResourcesFeature(ctx),
-      logging: new LoggingFeature(ctx),
+      resources: new ResourcesFeature(ctx, () => listens),
+      logging,
       roots: new RootsFeature(ctx),
       tasks,
       callbacks: new CallbacksFeature(ctx, tasks),
+      translate: new TranslateFeature(ctx, { logging, shim, listens }),
+      shim,
+      listens,
     };
     this.#fromClients = new ClientMessages(
       ctx,
@@ -268,10 +301,13 @@ export class Router {
     if (session.closed) return;
     session.closed = true;
     this.#sessions.delete(session);
+    if (session.era === "modern") this.#modernClients--;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
     const f = this.#features;
     f.callbacks.release(session);
+    f.shim.release(session);
+    f.listens.release(session);
     f.resources.release(session);
     f.logging.release(session);
     f.roots.release(session);
@@ -336,7 +372,11 @@ export class Router {
   /** Counters for status. */
   stats(): RouterStats {
     let active = 0;
-    for (const session of this.#sessions) if (session.admitted) active++;
+    const clientEras = { legacy: 0, modern: 0, unknown: 0 };
+    for (const session of this.#sessions) {
+      if (session.admitted) active++;
+      clientEras[session.era ?? "unknown"]++;
+    }
     return {
       connectedClients: this.#sessions.size,
       activeClients: active,
@@ -345,6 +385,8 @@ export class Router {
       upstreamReady: this.#upstream.ready,
       subscriptions: this.#features.resources.activeUris.length,
       requestsTotal: this.#latencies.total,
+      upstreamEra: this.#upstream.era,
+      clientEras,
       latency: this.#latencies.summary(this.#now()),
     };
   }
@@ -353,6 +395,8 @@ export class Router {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#features.listens.closeAll();
+    this.#features.shim.close();
     this.#upstream.shutDown();
     this.#sweeper.close();
   }
@@ -369,16 +413,19 @@ export class Router {
     if (restarted) {
       // The new process knows nothing: tell it what the old one knew. The log
       // level first, so nothing below it is logged while the rest is restored.
+      // (A modern server has neither: levels travel per request, streams are re-opened below.)
       this.#features.logging.reapply();
-      this.#features.resources.reapply();
+      if (!this.#upstream.modern) this.#features.resources.reapply();
       this.#features.roots.reapply();
     }
+    this.#features.listens.onUpstreamReady();
     this.#options.onUpstreamReady?.();
   }
 
   #onUpstreamGone(reason: string): void {
     this.#features.callbacks.forget(reason);
     this.#features.tasks.forget();
+    this.#features.listens.onUpstreamGone();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────
@@ -401,16 +448,28 @@ export class Router {
     this.#settled(session);
   }
 
-  #requestClient(
+  #askClient(
     session: ClientSession,
     method: string,
-    params?: Record<string, unknown>,
-  ): Promise<JsonRpcResponse> {
-    return new Promise((resolve) => {
-      const deadline = this.#now() + CLIENT_REQUEST_TIMEOUT_MS;
-      const id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): { id: number; answer: Promise<JsonRpcResponse> } {
+    let id = 0;
+    const answer = new Promise<JsonRpcResponse>((resolve) => {
+      const deadline = this.#now() + timeoutMs;
+      id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
       this.#sweeper.arm(deadline);
       this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    });
+    return { id, answer };
+  }
+
+  #cancelAsk(session: ClientSession, id: JsonRpcId, reason: string): void {
+    if (!this.#calls.take(session, id)) return;
+    this.#notify(session, {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason },
     });
   }
 

@@ -19,11 +19,24 @@ import {
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
 import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
-import { describeInitRejection } from "./eras.ts";
+import {
+  classifyInitRejection,
+  DISCOVER_METHOD,
+  type Era,
+  META,
+  MODERN_PROTOCOL_VERSION,
+  type UpstreamEraSetting,
+} from "./eras.ts";
+import {
+  discoverForClients,
+  discoverFromInitialize,
+  initializeFromDiscover,
+  sharedModernVersion,
+} from "./era_results.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { LATEST_PROTOCOL_VERSION } from "./negotiate.ts";
-import { Outbox } from "./outbox.ts";
+import { type HeldMessage, Outbox } from "./outbox.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -41,6 +54,8 @@ export interface UpstreamLinkOptions {
   clientInfo: { name: string; version: string };
   /** Client capabilities the mux declares upstream. */
   capabilities: Record<string, unknown>;
+  /** Which era to speak to the server (default `auto`). */
+  era?: UpstreamEraSetting;
   initTimeoutMs: number;
   /** Timeout of the mux's own requests (0 = none). */
   requestTimeoutMs: number;
@@ -59,6 +74,12 @@ export interface UpstreamLinkOptions {
   onGone: (reason: string) => void;
   /** Called when traffic needs a server and none is attached (lazy start). */
   onDemand: () => void;
+  /**
+   * A held message's line as the server's era needs it (held requests were
+   * written in their client's era, before the server's was known);
+   * `undefined`: not to be sent after all.
+   */
+  adaptHeld?: (message: HeldMessage<ClientSession, Entry>) => string | undefined;
 }
 
 type Phase = "down" | "initializing" | "ready" | "init_failed";
@@ -81,7 +102,15 @@ export class UpstreamLink {
   readonly #o: UpstreamLinkOptions;
   #port: UpstreamPort | null = null;
   #phase: Phase = "down";
+  /** The handshake's answer in the initialize era's shape (converted from discover if modern). */
   #initResult: Record<string, unknown> | null = null;
+  /** The server's `server/discover` answer, when it is modern. */
+  #discover: Record<string, unknown> | null = null;
+  /** The era the server was last served in (kept across restarts; `null` before the first). */
+  #era: Era | null = null;
+  /** `auto` found the server modern-only: later processes go straight to `server/discover`. */
+  #learnedModern = false;
+  #handshake: "initialize" | "discover" = "initialize";
   #initId: string | null = null;
   #initDeadline = Infinity;
   #initError: string | null = null;
@@ -105,6 +134,45 @@ export class UpstreamLink {
   /** True once the current process has answered the mux's `initialize`. */
   get ready(): boolean {
     return this.#phase === "ready";
+  }
+
+  /**
+   * The era the server speaks: `null` until its first handshake, then the
+   * last known one (also while a restart is in progress).
+   */
+  get era(): Era | null {
+    return this.#era;
+  }
+
+  /** True when the server speaks (or last spoke, during a restart) the modern era. */
+  get modern(): boolean {
+    return this.#era === "modern";
+  }
+
+  /** The modern revision spoken with the server (meaningful when {@link modern}). */
+  get modernVersion(): string {
+    return (this.#discover && sharedModernVersion(this.#discover)) ?? MODERN_PROTOCOL_VERSION;
+  }
+
+  /**
+   * What a modern client's `server/discover` is answered with: the server's
+   * own (narrowed) when it is modern, synthesized from its `initialize`
+   * answer when it is legacy; `undefined` until the server is ready.
+   */
+  discoverAnswer(): Record<string, unknown> | undefined {
+    if (this.#phase !== "ready") return undefined;
+    return this.#discover
+      ? discoverForClients(this.#discover)
+      : discoverFromInitialize(this.#initResult!);
+  }
+
+  /** The `_meta` envelope of the mux's own modern requests (handshake, health, listens). */
+  ownEnvelope(): Record<string, unknown> {
+    return {
+      [META.protocolVersion]: this.modernVersion,
+      [META.clientCapabilities]: {},
+      [META.clientInfo]: this.#o.clientInfo,
+    };
   }
 
   /** Which process this is: 1 for the first one initialized, +1 per restart. */
@@ -172,6 +240,7 @@ export class UpstreamLink {
     this.#port = null;
     this.#phase = "down";
     this.#initResult = null;
+    this.#discover = null;
     this.#initId = null;
     this.#initDeadline = Infinity;
     const service = this.#o.service;
@@ -315,7 +384,11 @@ export class UpstreamLink {
 
   /** A response to one of the mux's own requests (string ids). */
   onInternalResponse(id: string, response: JsonRpcResponse): void {
-    if (id === this.#initId) return this.#onInitResponse(response);
+    if (id === this.#initId) {
+      return this.#handshake === "discover"
+        ? this.#onDiscoverResponse(response)
+        : this.#onInitResponse(response);
+    }
     if (!this.#own.resolve(id, response)) {
       this.#o.log.debug("Response for unknown request {id}; dropped", { id });
     }
@@ -325,7 +398,9 @@ export class UpstreamLink {
   sweep(now: number): number {
     if (this.#initDeadline <= now) {
       this.#initDeadline = Infinity;
-      const reason = `it did not answer initialize within ${this.#o.initTimeoutMs / 1000} s`;
+      const reason = `it did not answer ${
+        this.#handshake === "discover" ? DISCOVER_METHOD : "initialize"
+      } within ${this.#o.initTimeoutMs / 1000} s`;
       this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
         service: this.#o.service,
         reason,
@@ -352,6 +427,8 @@ export class UpstreamLink {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
     this.#initError = null;
+    if (this.#o.era === "modern" || this.#learnedModern) return this.#sendDiscover();
+    this.#handshake = "initialize";
     this.#initId = this.#own.nextId("init");
     this.#port.send(JSON.stringify({
       jsonrpc: "2.0",
@@ -363,6 +440,23 @@ export class UpstreamLink {
         clientInfo: this.#o.clientInfo,
       },
     }));
+    this.#armInitDeadline();
+  }
+
+  /** The modern handshake: `server/discover` (on the same process, after a refused initialize). */
+  #sendDiscover(): void {
+    this.#handshake = "discover";
+    this.#initId = this.#own.nextId("discover");
+    this.#port!.send(JSON.stringify({
+      jsonrpc: "2.0",
+      id: this.#initId,
+      method: DISCOVER_METHOD,
+      params: { _meta: this.ownEnvelope() },
+    }));
+    this.#armInitDeadline();
+  }
+
+  #armInitDeadline(): void {
     this.#initDeadline = this.#o.now() + this.#o.initTimeoutMs;
     this.#o.armSweep(this.#initDeadline);
   }
@@ -375,27 +469,70 @@ export class UpstreamLink {
       !result || typeof result.protocolVersion !== "string" ||
       typeof result.capabilities !== "object" || result.capabilities === null
     ) {
-      const why = isErrorResponse(response)
-        ? describeInitRejection(response.error)
-        : "answered initialize without a protocolVersion and capabilities";
-      return this.#initFailed(why);
+      if (!isErrorResponse(response)) {
+        return this.#initFailed("answered initialize without a protocolVersion and capabilities");
+      }
+      const rejection = classifyInitRejection(response.error);
+      if (rejection.modernOnly && (this.#o.era ?? "auto") === "auto" && this.#port) {
+        // The same process, switched to 2026-07-28 (it stays open after refusing).
+        this.#learnedModern = true;
+        this.#o.log.info(
+          "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
+          { service: this.#o.service, reason: response.error.message },
+        );
+        return this.#sendDiscover();
+      }
+      return this.#initFailed(rejection.description);
     }
+    this.#discover = null;
+    this.#era = "legacy";
+    this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    this.#becomeReady(result, String(result.protocolVersion));
+  }
+
+  #onDiscoverResponse(response: JsonRpcResponse): void {
+    this.#initDeadline = Infinity;
+    this.#initId = null;
+    if (isErrorResponse(response)) {
+      return this.#initFailed(
+        `refused server/discover: ${response.error.message} (code ${response.error.code})`,
+      );
+    }
+    const result = response.result;
+    const version = sharedModernVersion(result);
+    if (version === undefined || typeof result.capabilities !== "object") {
+      const offered = JSON.stringify(result.supportedVersions ?? null);
+      return this.#initFailed(
+        `answered server/discover without capabilities or a version the mux speaks ` +
+          `(it offers ${offered}; the mux speaks ${MODERN_PROTOCOL_VERSION})`,
+      );
+    }
+    this.#discover = result;
+    this.#era = "modern";
+    this.#becomeReady(initializeFromDiscover(result), version);
+  }
+
+  #becomeReady(result: Record<string, unknown>, protocol: string): void {
     this.#initResult = result;
     this.#phase = "ready";
     this.#generation++;
-    this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
     const info = result.serverInfo as { name?: string; version?: string } | undefined;
     this.#o.log.info("Server initialized: {name} {version}, protocol {protocol}", {
       name: info?.name ?? "?",
       version: info?.version ?? "?",
-      protocol: result.protocolVersion,
+      protocol,
     });
     const restarted = this.#generation > 1;
     this.#o.onReady(restarted);
-    const port = this.#port!;
-    this.#outbox.flush((line) => port.send(line));
-    this.notifyRoom();
+    // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
+    const port = this.#port!;
+    const adapt = this.#o.adaptHeld;
+    this.#outbox.flush((message) => {
+      const line = adapt ? adapt(message) : message.line;
+      if (line !== undefined) port.send(line);
+    });
+    this.notifyRoom();
     if (restarted) this.#announceListChanges();
   }
 
@@ -421,8 +558,9 @@ export class UpstreamLink {
    */
   #failWork(f: Failure): number {
     const pending = this.#o.pending;
+    // A client's stream passed through survives a restart: it is sent again to the next process.
     const failed = f.requests === "written"
-      ? pending.removeWhere((entry) => entry.sent)
+      ? pending.removeWhere((entry) => entry.sent && entry.era?.listen === undefined)
       : f.requests === "all"
       ? pending.removeWhere(() => true)
       : [];

@@ -50,6 +50,14 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
+  /**
+   * Protocol eras: the server's (`null` before its first handshake) and
+   * how many connected clients speak each (`unknown`: not pinned yet).
+   */
+  eras: {
+    upstream: "legacy" | "modern" | null;
+    clients: { legacy: number; modern: number; unknown: number };
+  };
 }
 
 /**
@@ -96,6 +104,7 @@ export class MuxServer implements AsyncDisposable {
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
       serialize: options.serialize,
+      upstreamEra: options.upstreamEra,
       clientInfo: { name: NAME, version: VERSION },
       onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
       onUpstreamReady: () => this.#supervisor.markRunning(),
@@ -196,6 +205,7 @@ export class MuxServer implements AsyncDisposable {
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
+      eras: { upstream: stats.upstreamEra, clients: stats.clientEras },
     };
   }
 

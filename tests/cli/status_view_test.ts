@@ -21,6 +21,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    eras: { upstream: "legacy", clients: { legacy: 3, modern: 0, unknown: 0 } },
     ...overrides,
   };
 }
@@ -96,4 +97,20 @@ Deno.test("the status table: one aligned row per service, figures where known", 
   assertEquals(text.includes("stderr:"), false, "stderr lines only with -v");
   const verbose = formatStatus({ services: [service("github", mux())] }, NOW, true);
   assertMatch(verbose, / {2}stderr: Starting server\n {2}stderr: ready/);
+});
+
+Deno.test("eras are shown when either side is modern, or with -v", () => {
+  const legacy = formatStatus({ services: [service("old", mux())] }, NOW);
+  assertEquals(legacy.includes("eras:"), false);
+  const mixed = mux({
+    eras: { upstream: "modern", clients: { legacy: 2, modern: 1, unknown: 0 } },
+  });
+  assertMatch(
+    formatStatus({ services: [service("new", mixed)] }, NOW),
+    /eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28/,
+  );
+  assertMatch(
+    formatStatus({ services: [service("old", mux())] }, NOW, true),
+    /eras: server legacy; clients 3 legacy/,
+  );
 });

@@ -10,8 +10,8 @@ import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/as
 import {
   connectClient,
   everythingServer,
+  modernServer,
   RawConnection,
-  ROOT,
   startMux,
   textOf,
 } from "../_helpers/mux.ts";
@@ -34,14 +34,6 @@ function modernClient(socket: string, mode: "auto" | { pin: string }) {
   const connect = () =>
     client.connect(transport as unknown as Parameters<typeof client.connect>[0]);
   return { client, transport, sent, connect };
-}
-
-function modernServer(...flags: string[]) {
-  return {
-    cmd: Deno.execPath(),
-    args: ["run", "-A", "--quiet", `${ROOT}tests/fixtures/modern_server.ts`, ...flags],
-    cwd: ROOT,
-  };
 }
 
 Deno.test("a dual-era client probes, falls back to initialize, and uses the server", async () => {
@@ -120,8 +112,8 @@ Deno.test("probe-only connections come and go; the next client is served normall
   assertEquals(textOf(result), "Echo: after");
 });
 
-Deno.test("a modern-only server behind the mux is reported as such, in words", async () => {
-  await using t = await startMux(modernServer("--reject-legacy"));
+Deno.test("upstream_era legacy: a modern-only server behind the mux is reported as such, in words", async () => {
+  await using t = await startMux(modernServer("--reject-legacy"), { upstreamEra: "legacy" });
   const raw = await RawConnection.open(t.socket);
   try {
     await raw.send({

@@ -87,8 +87,8 @@ Deno.test("an initialized client's requests are forwarded as before, envelope or
   assertEquals(forwarded.params._meta[META], "2026-07-28");
 });
 
-Deno.test("a server that refuses initialize as modern-only is reported as such, in words", () => {
-  using h = harness();
+Deno.test("upstream_era legacy: a server that refuses initialize as modern-only is reported as such, in words", () => {
+  using h = harness({ upstreamEra: "legacy" });
   const init = h.upstream.last("initialize");
   const client = h.client();
   h.fromClient(client, {
@@ -109,6 +109,8 @@ Deno.test("a server that refuses initialize as modern-only is reported as such, 
   const answer = client.answer(1);
   assertEquals(answer.error.code, ErrorCode.ServerUnavailable);
   assertMatch(answer.error.message, /speaks only MCP 2026-07-28/);
+  assertMatch(answer.error.message, /set it to auto .* or modern \(--upstream-era\)/);
+  assertEquals(h.upstream.sent.filter((m) => m.method === "server/discover"), [], "no switch");
 });
 
 Deno.test("describeInitRejection: modern-only in words, anything else as it came", () => {
