@@ -21,10 +21,16 @@ import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth } from "./health_feature.ts";
-import { DISCOVER_METHOD, envelopeVersion } from "./eras.ts";
-import type { RequestEnvelope } from "./envelope.ts";
+import {
+  DISCOVER_METHOD,
+  envelopeVersion,
+  LEGACY_ONLY_METHODS,
+  LISTEN_METHOD,
+  MODERN_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+} from "./eras.ts";
+import { readEnvelope, type RequestEnvelope } from "./envelope.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
-import { discoverRefusal } from "./translate_feature.ts";
 import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
@@ -70,7 +76,7 @@ export class ClientMessages {
       return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
     }
     if (request?.method === DISCOVER_METHOD) {
-      return this.#ctx.notify(session, discoverRefusal(request.id));
+      return this.#ctx.notify(session, this.#f.translate.discover(session, request));
     }
     session.waiting.push(text);
   }
@@ -170,11 +176,16 @@ export class ClientMessages {
     text?: string,
   ): void {
     const ctx = this.#ctx;
-    // The probe first: it carries a modern envelope, and must still get -32601.
-    if (request.method === DISCOVER_METHOD) return ctx.reply(target, discoverRefusal(request.id));
-    if (!session.initialized && request.method !== "initialize") {
-      const refusal = modernRefusal(request);
-      if (refusal) return ctx.reply(target, refusal);
+    // The probe first: it pins no era, and is answered at once (never held for a server to start).
+    if (request.method === DISCOVER_METHOD) {
+      return ctx.reply(target, this.#f.translate.discover(session, request));
+    }
+    if (session.era === "modern") return this.#modern(session, request, target, text);
+    if (
+      session.era === undefined && request.method !== "initialize" &&
+      envelopeVersion(request.params) !== undefined
+    ) {
+      return this.#pinModern(session, request, target, text);
     }
     switch (request.method) {
       case "ping":
@@ -211,6 +222,86 @@ export class ClientMessages {
       default:
         return this.#forward(session, request, target, text);
     }
+  }
+
+  /**
+   * A client's first request carries a 2026-07-28 envelope: it speaks the
+   * modern era (a client pinned to it, or one that probed first).
+   */
+  #pinModern(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string) {
+    const check = readEnvelope(request.params);
+    if (!check.ok) {
+      return this.#ctx.reply(
+        target,
+        errorResponse(request.id, check.code, check.message, check.data),
+      );
+    }
+    if (this.#ctx.upstream.era !== "modern") {
+      return this.#ctx.reply(target, modernRefusal(request)!);
+    }
+    this.#ctx.pinModern(session);
+    session.protocolVersion = MODERN_PROTOCOL_VERSION;
+    this.#ctx.log.info("{client} speaks MCP {version}", {
+      client: session.label,
+      version: check.envelope.protocolVersion,
+    });
+    this.#modern(session, request, target, text, check.envelope);
+  }
+
+  /** A request from a client of the modern era. */
+  #modern(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text: string | undefined,
+    checked?: RequestEnvelope,
+  ): void {
+    const ctx = this.#ctx;
+    switch (request.method) {
+      case HEALTH_METHOD:
+        return void checkServerHealth(ctx, target, request.id);
+      case STATUS_METHOD:
+        return ctx.reply(target, resultResponse(request.id, ctx.status()));
+      case "initialize":
+        // The era was settled by this client's earlier requests: no falling back now.
+        return ctx.reply(
+          target,
+          errorResponse(
+            request.id,
+            ErrorCode.UnsupportedProtocolVersion,
+            `Unsupported protocol version: this connection already speaks MCP ` +
+              `${MODERN_PROTOCOL_VERSION} (initialize does not exist there); open a new ` +
+              "connection to use initialize",
+            {
+              supported: [...MODERN_PROTOCOL_VERSIONS],
+              requested: request.params?.protocolVersion ?? null,
+            },
+          ),
+        );
+    }
+    if (LEGACY_ONLY_METHODS.has(request.method)) {
+      return ctx.reply(
+        target,
+        errorResponse(
+          request.id,
+          ErrorCode.MethodNotFound,
+          `Method not found: ${request.method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
+        ),
+      );
+    }
+    let envelope = checked;
+    if (!envelope) {
+      const check = readEnvelope(request.params);
+      if (!check.ok) {
+        return ctx.reply(target, errorResponse(request.id, check.code, check.message, check.data));
+      }
+      envelope = check.envelope;
+    }
+    if (envelope.clientInfo) session.modernInfo = envelope.clientInfo;
+    if (request.method === LISTEN_METHOD) {
+      return this.#f.listens.listen(session, request, target, envelope);
+    }
+    this.#forward(session, request, target, text, envelope);
   }
 
   #forward(
@@ -306,6 +397,14 @@ export class ClientMessages {
   }
 
   #notification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
+    if (session.era === "modern" && note.method !== "notifications/cancelled") {
+      // The only notification a modern client sends is a cancel.
+      this.#ctx.log.debug("{client} sent {method}, which MCP 2026-07-28 does not have; ignored", {
+        client: session.label,
+        method: note.method,
+      });
+      return;
+    }
     switch (note.method) {
       case "notifications/initialized":
         // The upstream got the mux's own, once per process. Now the client may be asked things.
@@ -340,8 +439,6 @@ export class ClientMessages {
     }
     this.#ctx.pending.take(entry.upstreamId);
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
-    // A stream never counted as an open request.
-    if (entry.era?.listen) return;
     // A cancelled request is never answered (in a batch, the others still are).
     entry.batch?.drop(entry.batch.index);
     if (session.openRequests > 0) session.openRequests--;

@@ -33,8 +33,6 @@ export interface EraRequestState {
   params?: Record<string, unknown>;
   /** `input_required` rounds so far (legacy shim). */
   round?: number;
-  /** A modern client's `subscriptions/listen` passed through: its line, re-sent after a restart. */
-  listen?: { line: string; acked: boolean };
   /** Set while its client's call was answered with `input_required` (a legacy server's callback). */
   parked?: object;
 }

@@ -8,17 +8,18 @@
  *   fans the notifications out. Streams the server ends are re-opened (up to
  *   {@link LISTEN_MAX_REOPENS} times in a row), and all of them after a
  *   restart.
- * - **A modern client's, passed through to a modern server.** The request
- *   id is rewritten like any other, so the stream tag is too: on the
- *   acknowledgement, each notification, the closing result and a
+ * - **A modern client's, passed through to a modern server,** under an id
+ *   of the mux's own: the stream tag is rewritten back to the client's id
+ *   on the acknowledgement, each notification, the closing result and a
  *   server-sent cancel. After a restart the request is sent again and the
  *   new acknowledgement swallowed: the client's stream just goes on.
  * - **A modern client's, ended in the mux, in front of a legacy server.**
  *   The mux acknowledges it, holds its URIs' `resources/subscribe` (shared
  *   with legacy clients) and tags the matching notifications for it.
  *
- * A stream never counts as an open request: shutdown does not wait for it;
- * it gets the graceful closing result instead.
+ * Streams live here, not among requests in flight: they never time out,
+ * never hold `--serialize`'s turn, and never count as open requests (a
+ * shutdown does not wait for them; they get the graceful closing result).
  *
  * @module
  */
@@ -33,9 +34,9 @@ import {
   type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
-import type { PendingEntry } from "./client_to_server.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { LISTEN_ACK, LISTEN_METHOD, META } from "./eras.ts";
+import { bridgedCapabilities, type RequestEnvelope, withEnvelope } from "./envelope.ts";
 import {
   filterOf,
   honoredFilter,
@@ -51,8 +52,6 @@ import {
 import type { ClientSession } from "./session.ts";
 
 export { LISTEN_MAX_REOPENS } from "./listens.ts";
-
-type Entry = PendingEntry<ClientSession>;
 
 /** A modern client's stream that the mux ended itself (the server is legacy). */
 export interface TerminatedListen {
@@ -76,15 +75,31 @@ interface OwnStream {
   waiters: ((response: JsonRpcResponse) => void)[];
 }
 
+/** A modern client's stream passed through to a modern server. */
+interface PassedStream {
+  readonly session: ClientSession;
+  readonly clientId: JsonRpcId;
+  /** The mux's id for it upstream. */
+  readonly id: string;
+  /** The client's request (params as sent upstream): sent again after a restart. */
+  readonly request: JsonRpcRequest;
+  sent: boolean;
+  acked: boolean;
+}
+
 const LISTS = "lists";
-const OWN_PREFIX = "rmcp-mux:listen:";
+const STREAM_PREFIX = "rmcp-mux:listen:";
 
 /** Every `subscriptions/listen` stream the mux holds, opens or passes. */
 export class ListensFeature {
   readonly #ctx: RouterContext;
   readonly #f: () => Features;
+  /** The mux's own streams by purpose, and by id while open. */
   readonly #own = new Map<string, OwnStream>();
-  readonly #byId = new Map<string, OwnStream>();
+  readonly #ownById = new Map<string, OwnStream>();
+  /** Modern clients' streams passed through, by the mux's id. */
+  readonly #passed = new Map<string, PassedStream>();
+  /** Modern clients' streams ended here. */
   readonly #ended = new Map<ClientSession, Map<JsonRpcId, TerminatedListen>>();
   #next = 1;
 
@@ -93,9 +108,16 @@ export class ListensFeature {
     this.#f = features;
   }
 
-  /** Streams the mux holds on the server for legacy clients (for status). */
-  get ownStreams(): number {
-    return this.#byId.size;
+  /** Streams open or waiting: the mux's own, passed through, ended here. */
+  get counts(): { own: number; passed: number; ended: number } {
+    let ended = 0;
+    for (const listens of this.#ended.values()) ended += listens.size;
+    return { own: this.#ownById.size, passed: this.#passed.size, ended };
+  }
+
+  /** Is this a stream id of the mux's (its own, or a client's passed through)? */
+  isStream(id: unknown): id is string {
+    return typeof id === "string" && id.startsWith(STREAM_PREFIX);
   }
 
   // ── The mux's own streams (modern server, legacy clients) ──────────────
@@ -121,143 +143,57 @@ export class ListensFeature {
     this.#end(stream, "nobody watches it");
   }
 
-  /** Is this id one of the mux's own streams? */
-  isOwn(id: unknown): id is string {
-    return typeof id === "string" && id.startsWith(OWN_PREFIX);
-  }
-
-  /** A new server process is ready: open (again) what the mux streams; re-send passed-through listens. */
-  onUpstreamReady(): void {
-    const upstream = this.#ctx.upstream;
-    if (upstream.modern) {
-      const caps = upstream.serverCapabilities;
-      const lists = honoredFilter({
-        toolsListChanged: true,
-        promptsListChanged: true,
-        resourcesListChanged: true,
-      }, caps);
-      if (!isEmptyFilter(lists) && !this.#own.has(LISTS)) this.#stream(LISTS, lists);
-      for (const stream of this.#own.values()) {
-        stream.closes = 0;
-        this.#open(stream);
-      }
-    } else {
-      for (const stream of this.#own.values()) this.#fail(stream, "the server is not modern");
-      this.#own.clear();
-    }
-    for (const entry of this.#ctx.pending.values()) {
-      const listen = entry.era?.listen;
-      if (listen && !entry.sent) upstream.send(listen.line, entry, entry.client);
-    }
-  }
-
-  /** The server process is gone, and every stream on it. */
-  onUpstreamGone(): void {
-    for (const stream of this.#own.values()) {
-      if (stream.id !== undefined) this.#byId.delete(stream.id);
-      stream.id = undefined;
-      stream.acked = false;
-    }
-    // Passed-through listens survive the restart: sent again to the next process.
-    for (const entry of this.#ctx.pending.values()) {
-      if (entry.era?.listen) entry.sent = false;
-    }
-  }
-
-  // ── Traffic from a modern server ────────────────────────────────────────
-
-  /** A notification tagged with a stream id (`subscriptionId`). */
-  onStream(note: JsonRpcNotification, id: JsonRpcId): void {
-    if (this.isOwn(id)) return this.#onOwn(note, id);
-    const entry = typeof id === "number" ? this.#ctx.pending.get(id) : undefined;
-    const listen = entry?.era?.listen;
-    if (!entry || !listen) {
-      this.#ctx.log.debug("{method} on unknown stream {id}; dropped", { method: note.method, id });
-      return;
-    }
-    if (note.method === LISTEN_ACK) {
-      // The client already has its acknowledgement (a restart re-opened its stream).
-      if (listen.acked) return;
-      listen.acked = true;
-    }
-    this.#ctx.notify(entry.client, tagged(note, entry.clientId));
-  }
-
-  /** The result closing one of the mux's own streams. */
-  onOwnResult(id: string, response: JsonRpcResponse): void {
-    const stream = this.#byId.get(id);
-    if (!stream) return;
-    const why = isErrorResponse(response)
-      ? `the server refused it: ${response.error.message}`
-      : "the server ended it";
-    this.#closedByServer(stream, why);
-  }
-
-  /** The closing result of a modern client's stream (its entry is out of the table). */
-  onResult(entry: Entry, response: JsonRpcResponse): void {
-    const answer = isErrorResponse(response) ? { ...response, id: entry.clientId } : {
-      ...response,
-      id: entry.clientId,
-      result: {
-        ...response.result,
-        _meta: { ...(response.result._meta as object), [META.subscriptionId]: entry.clientId },
-      },
-    };
-    this.#ctx.notify(entry.client, answer);
-  }
-
-  /** The server cancelled `requestId`: true if that was a stream (the only cancel a server sends). */
-  onServerCancel(note: JsonRpcNotification): boolean {
-    const requestId = note.params?.requestId;
-    if (this.isOwn(requestId)) {
-      const stream = this.#byId.get(requestId);
-      if (stream) this.#closedByServer(stream, "the server cancelled it");
-      return true;
-    }
-    const entry = typeof requestId === "number" ? this.#ctx.pending.get(requestId) : undefined;
-    if (!entry?.era?.listen) return false;
-    this.#ctx.pending.take(entry.upstreamId);
-    this.#ctx.notify(entry.client, {
-      ...note,
-      params: { ...note.params, requestId: entry.clientId },
-    });
-    return true;
-  }
-
   // ── Modern clients' streams ─────────────────────────────────────────────
 
-  /** A modern client's listen goes to the (modern) server: never times out, never holds shutdown. */
-  passing(entry: Entry, line: string): void {
-    entry.era = { ...entry.era, listen: { line, acked: false } };
-    entry.deadline = Infinity;
-    this.#uncount(entry.client);
-  }
-
   /**
-   * A modern client's listen held while the server started, which turned
-   * out legacy: ended here after all (it was already uncounted).
+   * A modern client's listen: passed to a modern server under an id of the
+   * mux's, ended here in front of a legacy one, or kept until the server's
+   * era is known.
    */
-  endHeld(entry: Entry, line: string): void {
-    this.#ctx.pending.take(entry.upstreamId);
-    const params = (JSON.parse(line) as { params?: Record<string, unknown> }).params;
-    const request = { jsonrpc: "2.0" as const, id: entry.clientId, method: LISTEN_METHOD, params };
-    entry.client.openRequests++;
-    this.terminate(entry.client, request, entry.client.target);
+  listen(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    envelope: RequestEnvelope,
+  ): void {
+    const upstream = this.#ctx.upstream;
+    if (upstream.ready && upstream.era === "legacy") {
+      return this.terminate(session, request, target);
+    }
+    if (!filterOf(request.params)) return this.#badFilter(request, target);
+    if (this.#findPassed(session, request.id)) {
+      return this.#ctx.reply(
+        target,
+        errorResponse(
+          request.id,
+          ErrorCode.InvalidRequest,
+          `Invalid request: id ${JSON.stringify(request.id)} is already used by a stream of yours`,
+        ),
+      );
+    }
+    const caps = bridgedCapabilities(envelope.clientCapabilities);
+    const params = caps === envelope.clientCapabilities
+      ? request.params
+      : withEnvelope(request.params, { ...envelope, clientCapabilities: caps });
+    const id = `${STREAM_PREFIX}${this.#next++}`;
+    const stream: PassedStream = {
+      session,
+      clientId: request.id,
+      id,
+      request: { ...request, id, ...(params ? { params } : {}) },
+      sent: false,
+      acked: false,
+    };
+    this.#passed.set(id, stream);
+    this.#uncount(session);
+    if (upstream.ready) this.#send(stream);
+    else upstream.demand();
   }
 
   /** A modern client's listen in front of a legacy server: acknowledged and served here. */
   terminate(session: ClientSession, request: JsonRpcRequest, target: Target): void {
     const requested = filterOf(request.params);
-    if (!requested) {
-      return this.#ctx.reply(
-        target,
-        errorResponse(
-          request.id,
-          ErrorCode.InvalidParams,
-          `Invalid params: ${LISTEN_METHOD} needs params.notifications (a SubscriptionFilter)`,
-        ),
-      );
-    }
+    if (!requested) return this.#badFilter(request, target);
     const honored = honoredFilter(requested, this.#ctx.upstream.serverCapabilities);
     this.#ctx.notify(session, listenAck(request.id, honored));
     this.#uncount(session);
@@ -284,21 +220,73 @@ export class ListensFeature {
     }
   }
 
-  /** A modern client cancelled a stream ended here: true if it was one. */
+  /** A modern client cancelled one of its streams: true if `id` was one. */
   cancel(session: ClientSession, id: JsonRpcId): boolean {
     const listen = this.#ended.get(session)?.get(id);
-    if (!listen) return false;
-    this.#ended.get(session)!.delete(id);
-    this.#f().resources.unwatch(listen);
+    if (listen) {
+      this.#ended.get(session)!.delete(id);
+      this.#f().resources.unwatch(listen);
+      return true;
+    }
+    const passed = this.#findPassed(session, id);
+    if (!passed) return false;
+    this.#passed.delete(passed.id);
+    if (passed.sent) this.#ctx.upstream.cancel(passed.id, "the client ended the stream");
     return true;
   }
 
-  /** A client left: its streams ended here are released (passed-through ones are cancelled upstream with its requests). */
+  /** A client left: its streams end (upstream too). */
   release(session: ClientSession): void {
     const listens = this.#ended.get(session);
-    if (!listens) return;
     this.#ended.delete(session);
-    for (const listen of listens.values()) this.#f().resources.unwatch(listen);
+    for (const listen of listens?.values() ?? []) this.#f().resources.unwatch(listen);
+    for (const passed of [...this.#passed.values()]) {
+      if (passed.session === session) this.cancel(session, passed.clientId);
+    }
+  }
+
+  // ── Lifecycle ───────────────────────────────────────────────────────────
+
+  /** A new server process is ready: open (again) what the mux streams; re-send clients' streams. */
+  onUpstreamReady(): void {
+    const upstream = this.#ctx.upstream;
+    if (upstream.modern) {
+      const lists = honoredFilter({
+        toolsListChanged: true,
+        promptsListChanged: true,
+        resourcesListChanged: true,
+      }, upstream.serverCapabilities);
+      if (!isEmptyFilter(lists) && !this.#own.has(LISTS)) this.#stream(LISTS, lists);
+      for (const stream of this.#own.values()) {
+        stream.closes = 0;
+        this.#open(stream);
+      }
+      for (const passed of this.#passed.values()) if (!passed.sent) this.#send(passed);
+      return;
+    }
+    for (const stream of this.#own.values()) this.#fail(stream, "the server is not modern");
+    this.#own.clear();
+    // Streams that waited for a server that turned out legacy are ended here after all.
+    for (const passed of [...this.#passed.values()]) {
+      this.#passed.delete(passed.id);
+      passed.session.openRequests++;
+      this.terminate(
+        passed.session,
+        { ...passed.request, id: passed.clientId },
+        passed.session.target,
+      );
+    }
+  }
+
+  /** The server process is gone, and every stream on it. */
+  onUpstreamGone(): void {
+    for (const stream of this.#own.values()) {
+      if (stream.id !== undefined) this.#ownById.delete(stream.id);
+      stream.id = undefined;
+      stream.acked = false;
+    }
+    // Clients' streams survive the restart: sent again to the next process.
+    for (const passed of this.#passed.values()) passed.sent = false;
   }
 
   /** The mux stops: every client stream gets its graceful closing result. */
@@ -310,15 +298,104 @@ export class ListensFeature {
       }
     }
     this.#ended.clear();
-    for (const entry of this.#ctx.pending.removeWhere((e) => e.era?.listen !== undefined)) {
-      this.#ctx.notify(entry.client, listenClosed(entry.clientId, serverInfo));
+    for (const passed of this.#passed.values()) {
+      this.#ctx.notify(passed.session, listenClosed(passed.clientId, serverInfo));
     }
+    this.#passed.clear();
     for (const stream of this.#own.values()) this.#fail(stream, "rmcp-mux is shutting down");
     this.#own.clear();
-    this.#byId.clear();
+    this.#ownById.clear();
+  }
+
+  // ── Traffic from a modern server ────────────────────────────────────────
+
+  /** A notification tagged with a stream id (`subscriptionId`). */
+  onStream(note: JsonRpcNotification, id: JsonRpcId): void {
+    const own = typeof id === "string" ? this.#ownById.get(id) : undefined;
+    if (own) return this.#onOwn(own, note);
+    const passed = typeof id === "string" ? this.#passed.get(id) : undefined;
+    if (!passed) {
+      this.#ctx.log.debug("{method} on unknown stream {id}; dropped", { method: note.method, id });
+      return;
+    }
+    if (note.method === LISTEN_ACK) {
+      // The client already has its acknowledgement (a restart re-opened its stream).
+      if (passed.acked) return;
+      passed.acked = true;
+    }
+    this.#ctx.notify(passed.session, tagged(note, passed.clientId));
+  }
+
+  /** The result (or error) that closes stream `id`. */
+  onStreamResult(id: string, response: JsonRpcResponse): void {
+    const own = this.#ownById.get(id);
+    if (own) {
+      const why = isErrorResponse(response)
+        ? `the server refused it: ${response.error.message}`
+        : "the server ended it";
+      return this.#closedByServer(own, why);
+    }
+    const passed = this.#passed.get(id);
+    if (!passed) return;
+    this.#passed.delete(id);
+    const answer = isErrorResponse(response) ? { ...response, id: passed.clientId } : {
+      ...response,
+      id: passed.clientId,
+      result: {
+        ...response.result,
+        _meta: {
+          ...(response.result._meta as object | undefined),
+          [META.subscriptionId]: passed.clientId,
+        },
+      },
+    };
+    this.#ctx.notify(passed.session, answer);
+  }
+
+  /** The server cancelled `requestId`: true if that was a stream (the only cancel a server sends). */
+  onServerCancel(note: JsonRpcNotification): boolean {
+    const requestId = note.params?.requestId;
+    if (!this.isStream(requestId)) return false;
+    const own = this.#ownById.get(requestId);
+    if (own) {
+      this.#closedByServer(own, "the server cancelled it");
+      return true;
+    }
+    const passed = this.#passed.get(requestId);
+    if (passed) {
+      this.#passed.delete(requestId);
+      this.#ctx.notify(passed.session, {
+        ...note,
+        params: { ...note.params, requestId: passed.clientId },
+      });
+    }
+    return true;
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
+
+  #send(passed: PassedStream): void {
+    passed.sent = true;
+    this.#ctx.upstream.answerServer(passed.request);
+  }
+
+  #findPassed(session: ClientSession, clientId: JsonRpcId): PassedStream | undefined {
+    for (const passed of this.#passed.values()) {
+      if (passed.session === session && passed.clientId === clientId) return passed;
+    }
+    return undefined;
+  }
+
+  #badFilter(request: JsonRpcRequest, target: Target): void {
+    this.#ctx.reply(
+      target,
+      errorResponse(
+        request.id,
+        ErrorCode.InvalidParams,
+        `Invalid params: ${LISTEN_METHOD} needs params.notifications (a SubscriptionFilter)`,
+      ),
+    );
+  }
 
   #stream(purpose: string, filter: ListenFilter): OwnStream {
     const stream: OwnStream = {
@@ -336,10 +413,10 @@ export class ListensFeature {
   #open(stream: OwnStream): void {
     const upstream = this.#ctx.upstream;
     if (!upstream.ready || !upstream.modern) return; // opened when a modern server is ready
-    if (stream.id !== undefined) this.#byId.delete(stream.id);
-    stream.id = `${OWN_PREFIX}${this.#next++}`;
+    if (stream.id !== undefined) this.#ownById.delete(stream.id);
+    stream.id = `${STREAM_PREFIX}${this.#next++}`;
     stream.acked = false;
-    this.#byId.set(stream.id, stream);
+    this.#ownById.set(stream.id, stream);
     upstream.answerServer({
       jsonrpc: "2.0",
       id: stream.id,
@@ -351,20 +428,12 @@ export class ListensFeature {
   #end(stream: OwnStream, reason: string): void {
     this.#fail(stream, reason);
     if (stream.id === undefined) return;
-    this.#byId.delete(stream.id);
-    if (this.#ctx.upstream.ready) {
-      this.#ctx.upstream.answerServer({
-        jsonrpc: "2.0",
-        method: "notifications/cancelled",
-        params: { requestId: stream.id, reason },
-      });
-    }
+    this.#ownById.delete(stream.id);
+    if (this.#ctx.upstream.ready) this.#ctx.upstream.cancel(stream.id, reason);
     stream.id = undefined;
   }
 
-  #onOwn(note: JsonRpcNotification, id: string): void {
-    const stream = this.#byId.get(id);
-    if (!stream) return;
+  #onOwn(stream: OwnStream, note: JsonRpcNotification): void {
     if (note.method === LISTEN_ACK) {
       stream.acked = true;
       const honored = (note.params?.notifications ?? {}) as ListenFilter;
@@ -375,10 +444,7 @@ export class ListensFeature {
         return;
       }
       this.#own.delete(stream.purpose);
-      this.#end(
-        stream,
-        `the server does not offer updates of ${stream.purpose}`,
-      );
+      this.#end(stream, `the server does not offer updates of ${stream.purpose}`);
       return;
     }
     stream.closes = 0;
@@ -395,7 +461,7 @@ export class ListensFeature {
   }
 
   #closedByServer(stream: OwnStream, why: string): void {
-    if (stream.id !== undefined) this.#byId.delete(stream.id);
+    if (stream.id !== undefined) this.#ownById.delete(stream.id);
     stream.id = undefined;
     stream.acked = false;
     if (this.#own.get(stream.purpose) !== stream) return;

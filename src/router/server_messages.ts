@@ -83,7 +83,7 @@ export class ServerMessages {
   #response(response: JsonRpcResponse, text: string): void {
     const id = response.id;
     if (typeof id === "string" && id.startsWith("rmcp-mux:")) {
-      if (this.#f.listens.isOwn(id)) return this.#f.listens.onOwnResult(id, response);
+      if (this.#f.listens.isStream(id)) return this.#f.listens.onStreamResult(id, response);
       return this.#ctx.upstream.onInternalResponse(id, response);
     }
     // Some servers echo a numeric id as a string: accept "17" for 17.
@@ -131,7 +131,6 @@ export class ServerMessages {
       case "notifications/progress":
         return this.#progress(note);
       case "notifications/cancelled":
-        if (this.#ctx.modernClients() > 0 && this.#f.listens.onServerCancel(note)) return;
         return this.#f.callbacks.onServerCancel(note);
       case "notifications/resources/updated":
         return this.#f.resources.onUpdated(note, text);

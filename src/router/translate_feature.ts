@@ -19,7 +19,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { PendingEntry } from "./client_to_server.ts";
-import type { RouterContext, Target } from "./context.ts";
+import type { RouterContext } from "./context.ts";
 import {
   DISCOVER_METHOD,
   envelopeVersion,
@@ -104,10 +104,6 @@ export class TranslateFeature {
     if (!entry || !session) return message.line;
     const modern = this.#ctx.upstream.modern;
     if ((session.era === "modern") === modern) return message.line;
-    if (session.era === "modern" && entry.era?.listen) {
-      this.#p.listens.endHeld(entry, message.line);
-      return undefined;
-    }
     const value = JSON.parse(message.line) as { params?: Record<string, unknown> };
     if (session.era === "modern") {
       value.params = withoutEnvelope(value.params);
@@ -124,10 +120,6 @@ export class TranslateFeature {
    * the client gets), or handled here (the shim, a stream's end).
    */
   onResponse(entry: Entry, response: JsonRpcResponse): Translated {
-    if (entry.era?.listen) {
-      this.#p.listens.onResult(entry, response);
-      return "handled";
-    }
     const upstream = this.#ctx.upstream;
     if (upstream.modern) {
       if (entry.client.era === "modern" || isErrorResponse(response)) return "unchanged";
@@ -155,24 +147,24 @@ export class TranslateFeature {
    * era) -32601, which every dual-era client reads as "use initialize":
    * answering it must never wait for a server to start.
    */
-  discover(session: ClientSession, request: JsonRpcRequest, target: Target): void {
+  discover(session: ClientSession, request: JsonRpcRequest): JsonRpcResponse {
     const requested = envelopeVersion(request.params);
-    const answer = session.era === "legacy" ? undefined : this.#ctx.upstream.discoverAnswer();
-    if (!answer) return this.#ctx.reply(target, discoverRefusal(request.id));
+    const upstream = this.#ctx.upstream;
+    const answer = session.era === "legacy" || !upstream.modern
+      ? undefined
+      : upstream.discoverAnswer();
+    if (!answer) return discoverRefusal(request.id);
     if (requested !== undefined && !MODERN_PROTOCOL_VERSIONS.includes(requested)) {
       const supported = servedVersions();
-      return this.#ctx.reply(
-        target,
-        errorResponse(
-          request.id,
-          ErrorCode.UnsupportedProtocolVersion,
-          `Unsupported protocol version ${requested}: this server (through rmcp-mux) serves ` +
-            `MCP ${supported.join(", ")}`,
-          { supported, requested },
-        ),
+      return errorResponse(
+        request.id,
+        ErrorCode.UnsupportedProtocolVersion,
+        `Unsupported protocol version ${requested}: this server (through rmcp-mux) serves ` +
+          `MCP ${supported.join(", ")}`,
+        { supported, requested },
       );
     }
-    this.#ctx.reply(target, resultResponse(request.id, answer));
+    return resultResponse(request.id, answer);
   }
 
   /** The envelope for a legacy client's request to a modern server, recorded on its entry. */

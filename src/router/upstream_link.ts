@@ -15,6 +15,7 @@ import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
   isErrorResponse,
+  type JsonRpcId,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
@@ -325,8 +326,14 @@ export class UpstreamLink {
     return answer;
   }
 
-  /** Tell the server to stop working on a request. */
-  cancel(upstreamId: number, reason: unknown): void {
+  /** Something needs the server: start it (lazy start) or retry a failed handshake. */
+  demand(): void {
+    if (this.#phase === "init_failed") this.#beginInit();
+    if (!this.#port) this.#o.onDemand();
+  }
+
+  /** Tell the server to stop working on a request (or to end a stream). */
+  cancel(upstreamId: JsonRpcId, reason: unknown): void {
     if (this.#phase !== "ready" || !this.#port) return;
     const params: Record<string, unknown> = { requestId: upstreamId };
     if (typeof reason === "string") params.reason = reason;
@@ -558,9 +565,8 @@ export class UpstreamLink {
    */
   #failWork(f: Failure): number {
     const pending = this.#o.pending;
-    // A client's stream passed through survives a restart: it is sent again to the next process.
     const failed = f.requests === "written"
-      ? pending.removeWhere((entry) => entry.sent && entry.era?.listen === undefined)
+      ? pending.removeWhere((entry) => entry.sent)
       : f.requests === "all"
       ? pending.removeWhere(() => true)
       : [];

@@ -5,7 +5,7 @@
  * Real peers: the TypeScript SDK v2 client and server (2.4.0).
  */
 
-import { Client as ModernClient } from "@modelcontextprotocol/client";
+import { modernClient } from "../_helpers/modern_client.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
 import {
   connectClient,
@@ -15,26 +15,7 @@ import {
   startMux,
   textOf,
 } from "../_helpers/mux.ts";
-import { UnixSocketTransport } from "../_helpers/socket_transport.ts";
 import { checkHealth } from "../../src/health/check.ts";
-
-/** A v2 client over the mux socket: a custom stdio-shaped transport, so it probes in place. */
-function modernClient(socket: string, mode: "auto" | { pin: string }) {
-  const transport = new UnixSocketTransport(socket);
-  const sent: { method?: string }[] = [];
-  const send = transport.send.bind(transport);
-  transport.send = (message) => {
-    sent.push(message as { method?: string });
-    return send(message);
-  };
-  const client = new ModernClient({ name: "modern-host", version: "2.4.0" }, {
-    versionNegotiation: { mode },
-  });
-  // The v2 client takes any transport of the same shape as the v1 SDK's.
-  const connect = () =>
-    client.connect(transport as unknown as Parameters<typeof client.connect>[0]);
-  return { client, transport, sent, connect };
-}
 
 Deno.test("a dual-era client probes, falls back to initialize, and uses the server", async () => {
   await using t = await startMux(everythingServer());

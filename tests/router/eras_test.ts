@@ -53,7 +53,7 @@ Deno.test("an initialize answer never carries a 2026 version, whatever client an
   assertEquals(h.initClient(unknown, "1999-01-01", 3).result.protocolVersion, "2025-11-25");
 });
 
-Deno.test("a client pinned to 2026-07-28 (envelope, no initialize) gets -32022 naming the versions", () => {
+Deno.test("a legacy server: a client pinned to 2026-07-28 (envelope, no initialize) gets -32022 naming the versions", () => {
   using h = harness();
   h.answerInit();
   h.upstream.take();
@@ -62,7 +62,11 @@ Deno.test("a client pinned to 2026-07-28 (envelope, no initialize) gets -32022 n
     jsonrpc: "2.0",
     id: 7,
     method: "tools/call",
-    params: { name: "echo", arguments: {}, _meta: { [META]: "2026-07-28" } },
+    params: {
+      name: "echo",
+      arguments: {},
+      _meta: { [META]: "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} },
+    },
   });
   const answer = client.answer(7);
   assertEquals(answer.error.code, -32022);
