@@ -12,7 +12,6 @@ import {
   type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
-  type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
@@ -30,7 +29,7 @@ import {
   MODERN_PROTOCOL_VERSIONS,
 } from "./eras.ts";
 import { readEnvelope, type RequestEnvelope } from "./envelope.ts";
-import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
+import { allowsBatches } from "./negotiate.ts";
 import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
@@ -236,9 +235,6 @@ export class ClientMessages {
         errorResponse(request.id, check.code, check.message, check.data),
       );
     }
-    if (this.#ctx.upstream.era !== "modern") {
-      return this.#ctx.reply(target, modernRefusal(request)!);
-    }
     this.#ctx.pinModern(session);
     session.protocolVersion = MODERN_PROTOCOL_VERSION;
     this.#ctx.log.info("{client} speaks MCP {version}", {
@@ -300,6 +296,15 @@ export class ClientMessages {
     if (envelope.clientInfo) session.modernInfo = envelope.clientInfo;
     if (request.method === LISTEN_METHOD) {
       return this.#f.listens.listen(session, request, target, envelope);
+    }
+    const state = request.params?.requestState;
+    if (
+      typeof state === "string" && (ctx.upstream.era === "legacy" || this.#f.bridge.has(state))
+    ) {
+      // A retry after the mux's own input_required (a legacy server asked for input).
+      const again = this.#f.bridge.retry(session, request, target);
+      if (!again) return;
+      return this.#forward(session, again, target, undefined, envelope);
     }
     this.#forward(session, request, target, text, envelope);
   }
@@ -439,30 +444,13 @@ export class ClientMessages {
     }
     this.#ctx.pending.take(entry.upstreamId);
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    // Its call was answered input_required already: only the server's questions remain.
+    if (entry.era?.parked) return this.#f.bridge.abandon(entry);
     // A cancelled request is never answered (in a batch, the others still are).
     entry.batch?.drop(entry.batch.index);
     if (session.openRequests > 0) session.openRequests--;
     this.#ctx.settled(session);
   }
-}
-
-/**
- * A request from a client that never initialized but carries a modern
- * envelope comes from a client pinned to 2026-07-28. It is not forwarded (a
- * legacy server would run it under legacy rules): it gets -32022 naming the
- * versions the mux serves.
- */
-function modernRefusal(request: JsonRpcRequest): JsonRpcResponse | undefined {
-  const requested = envelopeVersion(request.params);
-  if (requested === undefined) return undefined;
-  const supported = [...SUPPORTED_PROTOCOL_VERSIONS];
-  return errorResponse(
-    request.id,
-    ErrorCode.UnsupportedProtocolVersion,
-    `Unsupported protocol version ${requested}: this server is reached through rmcp-mux, which ` +
-      `serves MCP ${supported.join(", ")}; connect with initialize`,
-    { supported, requested },
-  );
 }
 
 /** `params` with `_meta.progressToken` replaced (the client's object is not changed). */

@@ -31,6 +31,8 @@ export interface EraRequestState {
   envelope?: RequestEnvelope;
   /** A legacy client's own params, to retry the call after `input_required`. */
   params?: Record<string, unknown>;
+  /** A modern client's call: its tool or prompt name, or resource URI (a retry must match). */
+  subject?: unknown;
   /** `input_required` rounds so far (legacy shim). */
   round?: number;
   /** Set while its client's call was answered with `input_required` (a legacy server's callback). */

@@ -11,6 +11,7 @@ import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { CallbacksFeature } from "./callbacks_feature.ts";
 import type { Clock } from "./clock.ts";
 import type { ListensFeature } from "./listens_feature.ts";
+import type { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
 import type { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import type { TranslateFeature } from "./translate_feature.ts";
 import type { MuxToClientTable } from "./mux_to_client.ts";
@@ -93,4 +94,6 @@ export interface Features {
   readonly shim: LegacyShimFeature;
   /** `subscriptions/listen` streams: the mux's own, modern clients' passed through or ended here. */
   readonly listens: ListensFeature;
+  /** The bridge: a legacy server's questions asked of modern clients through `input_required`. */
+  readonly bridge: MrtrBridgeFeature;
 }

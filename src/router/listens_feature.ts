@@ -248,7 +248,7 @@ export class ListensFeature {
   // ── Lifecycle ───────────────────────────────────────────────────────────
 
   /** A new server process is ready: open (again) what the mux streams; re-send clients' streams. */
-  onUpstreamReady(): void {
+  onUpstreamReady(restarted: boolean): void {
     const upstream = this.#ctx.upstream;
     if (upstream.modern) {
       const lists = honoredFilter({
@@ -266,6 +266,18 @@ export class ListensFeature {
     }
     for (const stream of this.#own.values()) this.#fail(stream, "the server is not modern");
     this.#own.clear();
+    if (restarted) {
+      // The new process may list different things: streams ended here that asked are told.
+      for (const kind of ["tools", "prompts", "resources"] as const) {
+        const cap = upstream.serverCapabilities[kind] as { listChanged?: boolean } | undefined;
+        if (cap?.listChanged) {
+          this.onLegacyListChanged({
+            jsonrpc: "2.0",
+            method: `notifications/${kind}/list_changed`,
+          });
+        }
+      }
+    }
     // Streams that waited for a server that turned out legacy are ended here after all.
     for (const passed of [...this.#passed.values()]) {
       this.#passed.delete(passed.id);

@@ -41,6 +41,7 @@ import type { Features, RouterContext, Target } from "./context.ts";
 import type { UpstreamEraSetting } from "./eras.ts";
 import { ListensFeature } from "./listens_feature.ts";
 import { LoggingFeature } from "./logging_feature.ts";
+import { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
 import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
@@ -203,15 +204,17 @@ export class Router {
     const newId = options.newId ?? (() => crypto.randomUUID());
     const shim = new LegacyShimFeature(ctx, logging, newId);
     const listens = new ListensFeature(ctx, () => this.#features);
+    const bridge = new MrtrBridgeFeature(ctx, newId);
     this.#features = {
       resources: new ResourcesFeature(ctx, () => listens),
       logging,
       roots: new RootsFeature(ctx),
       tasks,
-      callbacks: new CallbacksFeature(ctx, tasks),
-      translate: new TranslateFeature(ctx, { logging, shim, listens }),
+      callbacks: new CallbacksFeature(ctx, tasks, bridge),
+      translate: new TranslateFeature(ctx, { logging, shim, listens, bridge }),
       shim,
       listens,
+      bridge,
     };
     this.#fromClients = new ClientMessages(
       ctx,
@@ -307,6 +310,7 @@ export class Router {
     const f = this.#features;
     f.callbacks.release(session);
     f.shim.release(session);
+    f.bridge.release(session);
     f.listens.release(session);
     f.resources.release(session);
     f.logging.release(session);
@@ -418,7 +422,7 @@ export class Router {
       if (!this.#upstream.modern) this.#features.resources.reapply();
       this.#features.roots.reapply();
     }
-    this.#features.listens.onUpstreamReady();
+    this.#features.listens.onUpstreamReady(restarted);
     this.#options.onUpstreamReady?.();
   }
 
@@ -441,6 +445,10 @@ export class Router {
   }
 
   #reply(target: Target, message: JsonRpcResponse, text?: string): void {
+    // A modern client's call answered `input_required` while the server works on: kept for its retry.
+    if ((target as PendingEntry<ClientSession>).era?.parked) {
+      return this.#features.bridge.onParkedOutcome(target as PendingEntry<ClientSession>, message);
+    }
     if (target.batch) target.batch.fill(target.batch.index, message);
     else this.#notify(target.client, text ?? message);
     const session = target.client;
@@ -509,6 +517,8 @@ export class Router {
 
   /** Expire whatever is past its deadline; returns the next deadline. */
   #sweep(now: number): number {
+    // Handles first: their held calls are cancelled with their questions answered.
+    const handles = this.#features.bridge.sweep(now);
     for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
     for (const call of this.#calls.expire(now)) {
       call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
@@ -517,6 +527,7 @@ export class Router {
       this.#pending.nextDeadline(),
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
+      handles,
     );
   }
 

@@ -177,6 +177,8 @@ export class ServerMessages {
   #progress(note: JsonRpcNotification): void {
     const token = note.params?.progressToken;
     const entry = typeof token === "number" ? this.#ctx.pending.get(token) : undefined;
+    // A call answered input_required waits for its retry: its progress has nobody to go to.
+    if (entry?.era?.parked) return;
     const owner = entry?.progressToken !== undefined
       ? { client: entry.client, token: entry.progressToken }
       : typeof token === "number"

@@ -37,7 +37,9 @@ import {
 import { toLegacyResult, toModernError, toModernResult } from "./era_results.ts";
 import type { ListensFeature } from "./listens_feature.ts";
 import type { LoggingFeature } from "./logging_feature.ts";
+import { type MrtrBridgeFeature, subjectOf } from "./mrtr_bridge_feature.ts";
 import type { LegacyShimFeature } from "./mrtr_shim_feature.ts";
+import { URL_ELICITATION_REQUIRED } from "./tasks_feature.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
 import type { HeldMessage } from "./outbox.ts";
 import type { ClientSession } from "./session.ts";
@@ -52,6 +54,7 @@ export interface TranslateParts {
   logging: LoggingFeature;
   shim: LegacyShimFeature;
   listens: ListensFeature;
+  bridge: MrtrBridgeFeature;
 }
 
 /** Era translation of requests and answers. */
@@ -80,6 +83,7 @@ export class TranslateFeature {
     const era = upstream.ready ? upstream.era : null;
     if (session.era === "modern") {
       if (envelope) entry.era = { ...entry.era, envelope };
+      if (MRTR_METHODS.has(method)) entry.era = { ...entry.era, subject: subjectOf(params) };
       if (era === "legacy") return withoutEnvelope(params) ?? {};
       const caps = envelope?.clientCapabilities;
       if (envelope && caps && bridgedCapabilities(caps) !== caps) {
@@ -132,6 +136,12 @@ export class TranslateFeature {
     }
     if (entry.client.era !== "modern") return "unchanged";
     if (isErrorResponse(response)) {
+      if (
+        response.error.code === URL_ELICITATION_REQUIRED &&
+        this.#p.bridge.urlRequired(entry, response.error.data)
+      ) {
+        return "handled";
+      }
       const error = toModernError(response.error);
       if (error === response.error) return "unchanged";
       (response as { error: unknown }).error = error;
@@ -150,9 +160,7 @@ export class TranslateFeature {
   discover(session: ClientSession, request: JsonRpcRequest): JsonRpcResponse {
     const requested = envelopeVersion(request.params);
     const upstream = this.#ctx.upstream;
-    const answer = session.era === "legacy" || !upstream.modern
-      ? undefined
-      : upstream.discoverAnswer();
+    const answer = session.era === "legacy" ? undefined : upstream.discoverAnswer();
     if (!answer) return discoverRefusal(request.id);
     if (requested !== undefined && !MODERN_PROTOCOL_VERSIONS.includes(requested)) {
       const supported = servedVersions();
@@ -180,15 +188,17 @@ export class TranslateFeature {
 }
 
 /**
- * The answer to a `server/discover` the mux cannot serve (yet): -32601,
- * at once, which every dual-era client reads as "legacy, use initialize".
- * -32022 would tell it not to fall back.
+ * The answer to a `server/discover` the mux cannot serve yet (the server
+ * has not answered its handshake, or the client pinned itself to the
+ * initialize era): -32601, at once, which every dual-era client reads as
+ * "use initialize". -32022 would tell it not to fall back.
  */
 export function discoverRefusal(id: JsonRpcRequest["id"]): JsonRpcResponse {
   return errorResponse(
     id,
     ErrorCode.MethodNotFound,
-    `Method not found: ${DISCOVER_METHOD} (this server is reached through rmcp-mux, which ` +
-      `serves MCP ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}: use initialize)`,
+    `Method not found: ${DISCOVER_METHOD} (this server is reached through rmcp-mux; it is not ` +
+      `ready yet to answer it, and serves MCP ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")} at ` +
+      "once: use initialize)",
   );
 }
