@@ -24,7 +24,16 @@
  * @module
  */
 
-export { MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { type ClientStatus, MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { MuxClient } from "./server/mux_client.ts";
+export type { ClientPort, ClientTransport } from "./router/session.ts";
+export type { LineEvent } from "./jsonrpc/framing.ts";
+export type { JsonRpcId } from "./jsonrpc/message.ts";
+
+export { HttpListener, type HttpServices } from "./http/listener.ts";
+export type { HttpService } from "./http/endpoint.ts";
+export { HTTP_DEFAULTS, type HttpAuth, HttpOptionError, type HttpOptions } from "./http/options.ts";
+export { loadOrCreateToken, TokenFileError } from "./http/token.ts";
 export { MuxConfig } from "./api/mux_config.ts";
 export { MuxHandle, runMuxServer, spawnMuxServer } from "./api/spawn.ts";
 export {

@@ -6,6 +6,8 @@
  */
 
 import type { MuxOptions } from "../config/options.ts";
+import { HttpListener } from "../http/listener.ts";
+import type { HttpOptions } from "../http/options.ts";
 import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
@@ -18,22 +20,52 @@ export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.
 /** Default socket of `demo` and `deno task start`. */
 export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
 
-/** `rmcp-mux --socket … --cmd …`: run one mux until SIGINT/SIGTERM. */
-export async function runMuxCommand(options: MuxOptions, log: LogSettings): Promise<number> {
+/** `rmcp-mux --socket … --cmd … [--http ADDR]`: run one mux until SIGINT/SIGTERM. */
+export async function runMuxCommand(
+  options: MuxOptions,
+  log: LogSettings,
+  http?: Partial<HttpOptions>,
+): Promise<number> {
   setupLogging(log);
   let server: MuxServer;
+  let listener: HttpListener | undefined;
   try {
     server = await MuxServer.start(options);
   } catch (error) {
     return reportError(error);
   }
-  return await serveUntilSignal(server);
+  try {
+    listener = await serveHttp(server, http);
+  } catch (error) {
+    await server.close();
+    return reportError(error);
+  }
+  return await serveUntilSignal(server, listener);
+}
+
+/** Serve one mux over HTTP (at `/mcp/NAME` and `/mcp`) when `--http` was given. */
+async function serveHttp(
+  mux: MuxServer,
+  http: Partial<HttpOptions> | undefined,
+): Promise<HttpListener | undefined> {
+  if (http?.listen === undefined) return undefined;
+  const listener = await HttpListener.start({ ...http, listen: http.listen }, {
+    get: (name) => (name === mux.service ? mux : undefined),
+    names: () => [mux.service],
+  });
+  mux.httpUrl = listener.urlFor(mux.service);
+  writeStderr(
+    `${NAME}: serving ${mux.service} over HTTP at ${listener.url}/mcp` +
+      (listener.tokenFile ? ` (token: ${NAME} http token)\n` : "\n"),
+  );
+  return listener;
 }
 
 /** `rmcp-mux demo`: the mux in front of the MCP reference server. */
 export async function runDemoCommand(
   options: Partial<Omit<MuxOptions, "cmd">>,
   log: LogSettings,
+  http?: Partial<HttpOptions>,
 ): Promise<number> {
   const socket = absolute(options.socket ?? DEMO_SOCKET);
   const exec = Deno.execPath();
@@ -47,6 +79,13 @@ export async function runDemoCommand(
   try {
     mux = await MuxServer.start({ serviceName: "everything", ...options, ...server, socket });
   } catch (error) {
+    return reportError(error);
+  }
+  let listener: HttpListener | undefined;
+  try {
+    listener = await serveHttp(mux, http);
+  } catch (error) {
+    await mux.close();
     return reportError(error);
   }
   const self = viaDeno
@@ -68,12 +107,15 @@ Stop with Ctrl+C.
 
 `,
   );
-  return await serveUntilSignal(mux);
+  return await serveUntilSignal(mux, listener);
 }
 
-async function serveUntilSignal(server: MuxServer): Promise<number> {
+async function serveUntilSignal(server: MuxServer, listener?: HttpListener): Promise<number> {
   const ignoreHup = () => writeStderr(`${NAME}: SIGHUP ignored (nothing to reload)\n`);
-  await untilStopped(server.closed, () => void server.close(), ignoreHup);
+  // The listener first: no new HTTP session while the mux winds down.
+  const stop = () => void (listener?.close() ?? Promise.resolve()).then(() => server.close());
+  await untilStopped(server.closed, stop, ignoreHup);
+  await listener?.close();
   return 0;
 }
 

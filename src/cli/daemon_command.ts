@@ -54,16 +54,32 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
   setupLogging(log, command.log.level ? {} : levels);
   const logger = muxLogger("server");
   for (const warning of config.warnings) logger.warn("{warning}", { warning });
-  const daemon = await Daemon.start({
-    services,
-    config: path,
-    control: controlPathOf(config, command.control),
-    reload: async () => {
-      const fresh = await loadConfig(path);
-      for (const warning of fresh.warnings) logger.warn("{warning}", { warning });
-      return select(fresh, overrides, command).services;
-    },
-  });
+  const httpListen = command.http?.listen ?? config.daemon.http?.listen;
+  const http = httpListen === undefined
+    ? undefined
+    : { ...config.daemon.http, ...command.http, listen: httpListen };
+  if (http === undefined && command.http !== undefined) {
+    writeStderr(
+      `${NAME}: the --http-* flags need --http ADDR or daemon.http.listen in ${path}\n`,
+    );
+    return 2;
+  }
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      services,
+      config: path,
+      control: controlPathOf(config, command.control),
+      ...(http ? { http } : {}),
+      reload: async () => {
+        const fresh = await loadConfig(path);
+        for (const warning of fresh.warnings) logger.warn("{warning}", { warning });
+        return select(fresh, overrides, command).services;
+      },
+    });
+  } catch (error) {
+    return fail(error);
+  }
   if (daemon.status().services.every((s) => s.state === "error")) {
     writeStderr(`${NAME}: no service could start; see the errors above\n`);
     await daemon.close();

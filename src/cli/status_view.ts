@@ -7,7 +7,7 @@
  */
 
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
-import type { MuxStatus } from "../server/mux_server.ts";
+import type { ClientStatus, MuxStatus } from "../server/mux_server.ts";
 
 /** `3723000` → `1h 02m`; `42000` → `42s`. */
 export function formatDuration(ms: number): string {
@@ -121,13 +121,47 @@ export function formatStatus(
     if (mux && mux.clients.waiting > 0) {
       details.push(`${mux.clients.waiting} clients waiting for a slot`);
     }
+    if (mux?.httpUrl) details.push(`http: ${mux.httpUrl}`);
+    const byTransport = transportSummary(mux?.sessions ?? []);
+    if (byTransport) details.push(`clients: ${byTransport}`);
     if (verbose) {
       details.push(`socket: ${s.socket}`);
+      details.push(...clientTable(mux?.sessions ?? [], now));
       for (const line of mux?.stderrTail ?? []) details.push(`stderr: ${line}`);
     }
     if (details.length > 0) {
       lines.push("", `${s.name}:`, ...details.map((d) => `  ${d}`));
     }
   }
+  if (status.http) {
+    lines.push("", `HTTP: ${status.http.url}/NAME (${status.http.sessions} sessions)`);
+  }
   return lines.join("\n") + "\n";
+}
+
+/** `2 socket, 1 http, 1 proxy` (empty without clients). */
+function transportSummary(sessions: readonly ClientStatus[]): string {
+  const counts = new Map<string, number>();
+  for (const s of sessions) counts.set(s.transport, (counts.get(s.transport) ?? 0) + 1);
+  return ["socket", "http", "proxy"].filter((t) => counts.has(t))
+    .map((t) => `${counts.get(t)} ${t}`).join(", ");
+}
+
+/** One line per client (with `-v`): who, over what, since when, how busy. */
+function clientTable(sessions: readonly ClientStatus[], now: number): string[] {
+  if (sessions.length === 0) return [];
+  const header = ["CLIENT", "NAME", "VERSION", "TRANSPORT", "PROTOCOL", "CONNECTED", "REQUESTS"];
+  const rows = sessions.map((c) => [
+    String(c.id),
+    c.name ?? "-",
+    c.version ?? "-",
+    c.transport,
+    c.protocolVersion ?? (c.admitted ? "-" : "waiting"),
+    formatDuration(now - c.connectedAt),
+    c.inFlight > 0 ? `${c.requests} (${c.inFlight} open)` : String(c.requests),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((cells) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
+  );
 }

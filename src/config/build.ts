@@ -73,8 +73,20 @@ export function buildConfig(
   };
 
   const daemonRaw = isRecord(raw.daemon) ? raw.daemon : {};
+  const httpRaw = isRecord(daemonRaw.http) ? daemonRaw.http : undefined;
+  const http = httpRaw && typeof httpRaw.listen === "string"
+    ? withoutUndefined({
+      listen: httpRaw.listen,
+      auth: httpRaw.auth as "token" | "none" | undefined,
+      allowRemote: httpRaw.allow_remote as boolean | undefined,
+      sessionIdleMs: httpRaw.session_idle_ms as number | undefined,
+      maxSessions: httpRaw.max_sessions as number | undefined,
+      tokenFile: expand(httpRaw.token_file, ["daemon", "http", "token_file"]),
+    })
+    : undefined;
   const daemon: DaemonSettings = withoutUndefined({
     control: expand(daemonRaw.control, ["daemon", "control"]),
+    http,
     logFormat: daemonRaw.log_format as LogFormat | undefined,
     logLevel: daemonRaw.log_level as LogLevel | undefined,
     statusFile: expand(daemonRaw.status_file, ["daemon", "status_file"]),

@@ -8,6 +8,7 @@
  */
 
 import { z } from "zod";
+import { HTTP_DEFAULTS } from "../http/options.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log_settings.ts";
 import { DEFAULTS, type MuxOptions } from "./options.ts";
 import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
@@ -202,8 +203,49 @@ const defaultsSchema = z.strictObject(sharedKeys, {
     "over both.",
 });
 
+const httpSchema = z.strictObject({
+  listen: z.string({ error: "expected HOST:PORT, e.g. 127.0.0.1:7300" })
+    .regex(/^(\d+|\[[0-9a-fA-F:.]+\]:\d+|[\w.-]+:\d+)$/, {
+      error: "expected HOST:PORT (e.g. 127.0.0.1:7300, [::1]:7300 or 7300)",
+    })
+    .meta({
+      description: "Serve every service over Streamable HTTP at http://HOST:PORT/mcp/NAME. " +
+        "Port 0 picks a free one. A non-loopback address needs allow_remote. CLI: --http.",
+    }),
+  auth: z.enum(["token", "none"], { error: "expected one of token, none" }).meta({
+    description: "token: every request needs Authorization: Bearer <token> (the token file is " +
+      "made on first start; print it with rmcp-mux http token). none: no token (loopback " +
+      "only). CLI: --http-auth.",
+    default: HTTP_DEFAULTS.auth,
+  }).optional(),
+  allow_remote: flag(
+    "Allow a non-loopback listen address (then the Host header is not checked; put TLS in " +
+      "front). CLI: --http-allow-remote.",
+    HTTP_DEFAULTS.allowRemote,
+  ).optional(),
+  session_idle_ms: wholeNumber(
+    1,
+    "End an HTTP session with no request and no open stream for this long. " +
+      "CLI: --http-session-idle-ms.",
+    HTTP_DEFAULTS.sessionIdleMs,
+  ).optional(),
+  max_sessions: wholeNumber(
+    1,
+    "HTTP sessions held at once, over every service; one more gets 503. " +
+      "CLI: --http-max-sessions.",
+    HTTP_DEFAULTS.maxSessions,
+  ).optional(),
+  token_file: path(
+    "The bearer token file (0600). Default: $XDG_STATE_HOME/rmcp-mux/http.token, else " +
+      "~/.local/state/rmcp-mux/http.token.",
+  ).optional(),
+}, { error: "expected a mapping of HTTP settings" }).meta({
+  description: "The Streamable HTTP listener: one for every service of the daemon.",
+});
+
 const daemonSchema = z.strictObject({
   control: path("Control socket of the daemon (status and commands).").optional(),
+  http: httpSchema.optional(),
   log_format: z.enum(["text", "json"], { error: "expected one of text, json" })
     .meta({ description: "Log output format (logs go to stderr). CLI: --log-format." })
     .optional(),
@@ -265,9 +307,20 @@ export interface ServerData extends SharedData {
   status_file?: string | undefined;
 }
 
+/** `daemon.http:`, as validated (before expansion). */
+export interface HttpData {
+  listen: string;
+  auth?: "token" | "none" | undefined;
+  allow_remote?: boolean | undefined;
+  session_idle_ms?: number | undefined;
+  max_sessions?: number | undefined;
+  token_file?: string | undefined;
+}
+
 /** `daemon:`, as validated (before expansion). */
 export interface DaemonData {
   control?: string | undefined;
+  http?: HttpData | undefined;
   log_format?: LogFormat | undefined;
   log_level?: LogLevel | undefined;
   status_file?: string | undefined;

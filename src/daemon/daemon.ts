@@ -9,6 +9,8 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
+import { HttpListener } from "../http/listener.ts";
+import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
 
@@ -46,6 +48,8 @@ export interface DaemonStatus {
   control: string | null;
   /** Every service, sorted by name. */
   services: ServiceStatus[];
+  /** The HTTP listener, if any: its address and the sessions it holds. */
+  http: { url: string; sessions: number } | null;
 }
 
 /** What a reload did. */
@@ -88,6 +92,11 @@ export interface DaemonOptions {
   control?: string;
   /** Re-reads the services for `reload`; throws to reject the new configuration. */
   reload?: () => Promise<readonly DaemonService[]>;
+  /**
+   * Serve every service over Streamable HTTP too (one listener, service NAME
+   * at `/mcp/NAME`). A listener that cannot start fails {@link Daemon.start}.
+   */
+  http?: HttpOptions;
 }
 
 /** Runs many muxes in one process. */
@@ -99,6 +108,7 @@ export class Daemon implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
   #busy: Promise<unknown> = Promise.resolve();
+  #http: HttpListener | undefined;
   /** Resolves once the daemon has stopped. */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
 
@@ -125,6 +135,12 @@ export class Daemon implements AsyncDisposable {
    */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(options);
+    if (options.http) {
+      daemon.#http = await HttpListener.start(options.http, {
+        get: (name) => daemon.#entries.get(name)?.mux ?? undefined,
+        names: () => daemon.serviceNames.filter((name) => daemon.#entries.get(name)?.mux),
+      });
+    }
     for (const spec of sortByName(options.services)) {
       daemon.#entries.set(spec.name, await daemon.#launch(spec));
     }
@@ -147,6 +163,7 @@ export class Daemon implements AsyncDisposable {
           ...(entry.error ? { error: entry.error } : {}),
           ...(entry.mux ? { mux: entry.mux.status() } : {}),
         })),
+      http: this.#http ? { url: `${this.#http.url}/mcp`, sessions: this.#http.sessions } : null,
     };
   }
 
@@ -260,6 +277,7 @@ export class Daemon implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#busy.catch(() => {});
+      await this.#http?.close();
       await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close()));
       this.#resolveClosed();
     })();
@@ -277,6 +295,7 @@ export class Daemon implements AsyncDisposable {
         ...spec.options,
         serviceName: spec.options.serviceName ?? spec.name,
       });
+      if (this.#http) mux.httpUrl = this.#http.urlFor(spec.name);
       return { spec, mux, state: "running" };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -34,7 +34,7 @@ import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 
-import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
+import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** A request held back by serialize mode. */
 export interface Gated {
@@ -64,6 +64,7 @@ export class ClientMessages {
 
   /** A line from a client still waiting for a slot: only `ping` and health are answered now. */
   waiting(session: ClientSession, text: string): void {
+    if (text.includes(HELLO_METHOD) && this.#hello(session, text)) return;
     const request = requestOf(text);
     if (request?.method === "ping") {
       return this.#ctx.notify(session, resultResponse(request.id, {}));
@@ -106,6 +107,7 @@ export class ClientMessages {
       msg.kind === "request" || msg.kind === "invalid" || (msg.kind === "batch" && target.batch)
     ) {
       session.openRequests++;
+      session.requests++;
     }
     switch (msg.kind) {
       case "request":
@@ -420,8 +422,32 @@ export class ClientMessages {
         return this.#f.callbacks.onClientProgress(session, note, text ?? JSON.stringify(note));
       case "notifications/roots/list_changed":
         return void this.#f.roots.refresh(session);
+      case HELLO_METHOD:
+        return this.#introduce(session, note);
       default:
         this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
+    }
+  }
+
+  /** A waiting client's `rmcp-mux/hello` is taken at once (it says what the client is). */
+  #hello(session: ClientSession, text: string): boolean {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const msg = classify(value);
+    if (msg.kind !== "notification" || msg.message.method !== HELLO_METHOD) return false;
+    this.#introduce(session, msg.message);
+    return true;
+  }
+
+  /** `rmcp-mux/hello`: consumed here, never forwarded nor answered. */
+  #introduce(session: ClientSession, note: JsonRpcNotification): void {
+    // Only a socket connection can be `rmcp-mux proxy`; an HTTP session stays what it is.
+    if (note.params?.transport === "proxy" && session.transport === "socket") {
+      session.transport = "proxy";
     }
   }
 

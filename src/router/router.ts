@@ -49,7 +49,12 @@ import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
-import { type ClientPort, ClientSession, MAX_WAITING_LINES } from "./session.ts";
+import {
+  type ClientPort,
+  ClientSession,
+  type ClientTransport,
+  MAX_WAITING_LINES,
+} from "./session.ts";
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
@@ -228,8 +233,8 @@ export class Router {
   // ── Client side ────────────────────────────────────────────────────────
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
-  connect(port: ClientPort): ClientSession {
-    const session = new ClientSession(this.#nextSessionId++, port);
+  connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
+    const session = new ClientSession(this.#nextSessionId++, port, transport, this.#now());
     this.#sessions.add(session);
     return session;
   }
@@ -373,6 +378,11 @@ export class Router {
     this.#upstream.fail(reason);
   }
 
+  /** The connected clients, in the order they connected. */
+  clients(): readonly ClientSession[] {
+    return [...this.#sessions];
+  }
+
   /** Counters for status. */
   stats(): RouterStats {
     let active = 0;
@@ -449,9 +459,11 @@ export class Router {
     if ((target as PendingEntry<ClientSession>).era?.parked) {
       return this.#features.bridge.onParkedOutcome(target as PendingEntry<ClientSession>, message);
     }
-    if (target.batch) target.batch.fill(target.batch.index, message);
-    else this.#notify(target.client, text ?? message);
     const session = target.client;
+    if (target.batch) target.batch.fill(target.batch.index, message);
+    else if (session.port.reply && !session.closed) {
+      session.port.reply(message.id, text ?? JSON.stringify(message));
+    } else this.#notify(session, text ?? message);
     if (session.openRequests > 0) session.openRequests--;
     this.#settled(session);
   }

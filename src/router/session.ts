@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { ReplyTarget } from "./client_to_server.ts";
 import type { Era } from "./eras.ts";
 
@@ -11,9 +12,19 @@ import type { Era } from "./eras.ts";
 export interface ClientPort {
   /** Queue one serialized JSON-RPC message (no newline) to the client. */
   send(line: string): void;
+  /**
+   * Queue the answer to the client's request `id` (optional). A transport that
+   * must know which request a message answers (HTTP: the answer goes on that
+   * request's own response) implements it and is spared parsing the answer;
+   * without it the answer goes through {@link send}.
+   */
+  reply?(id: JsonRpcId | null, line: string): void;
   /** Close the connection; `reason` is for the log. */
   close(reason: string): void;
 }
+
+/** How a client reaches the mux: its socket, `rmcp-mux proxy` (over the socket), or HTTP. */
+export type ClientTransport = "socket" | "http" | "proxy";
 
 /** What a client said about itself in `initialize`. */
 export interface ClientHello {
@@ -56,11 +67,24 @@ export class ClientSession {
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */
   onSettled: (() => void) | undefined;
+  /** How it is connected (`proxy` once `rmcp-mux proxy` said so in its first line). */
+  transport: ClientTransport;
+  /** When it connected (ms since epoch). */
+  readonly connectedAt: number;
+  /** Requests received from it since it connected. */
+  requests = 0;
 
-  constructor(id: number, port: ClientPort) {
+  constructor(
+    id: number,
+    port: ClientPort,
+    transport: ClientTransport = "socket",
+    now: number = Date.now(),
+  ) {
     this.id = id;
     this.port = port;
     this.target = { client: this };
+    this.transport = transport;
+    this.connectedAt = now;
   }
 
   /** True once the client has completed `initialize`. */

@@ -11,14 +11,40 @@ import { muxLogger } from "../log/logger.ts";
 import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
+import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
 import { wait } from "../async/wait.ts";
 import { NAME, VERSION } from "../version.ts";
 import { AcceptLoop } from "./accept_loop.ts";
 import { ClientConnection } from "./connection.ts";
+import { MuxClient } from "./mux_client.ts";
 import { Semaphore } from "./semaphore.ts";
 import { StatusFileWriter } from "./status_file.ts";
 import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
+
+/** One connected client, as status shows it. */
+export interface ClientStatus {
+  /** The client's number in this mux (as in the logs: `client 3`). */
+  id: number;
+  /** `clientInfo.name` from its `initialize` (`null` before it). */
+  name: string | null;
+  /** `clientInfo.version` from its `initialize`. */
+  version: string | null;
+  /** How it is connected: its own socket connection, `rmcp-mux proxy`, or an HTTP session. */
+  transport: ClientTransport;
+  /** The protocol version it was given (`null` before `initialize`; 2026-07-28 for a modern client). */
+  protocolVersion: string | null;
+  /** Its protocol era, set by its first request (`null` before one). */
+  era: "legacy" | "modern" | null;
+  /** When it connected (ms since epoch). */
+  connectedAt: number;
+  /** Requests it sent since it connected. */
+  requests: number;
+  /** Its requests not answered yet. */
+  inFlight: number;
+  /** False while it waits for a slot (`--max-active-clients`). */
+  admitted: boolean;
+}
 
 /** A point-in-time view of one mux. */
 export interface MuxStatus {
@@ -26,6 +52,8 @@ export interface MuxStatus {
   service: string;
   /** Socket path. */
   socket: string;
+  /** The service's Streamable HTTP endpoint, when an HTTP listener serves it. */
+  httpUrl: string | null;
   /** Server process state. */
   server: ServerState;
   /** When the mux started (ms since epoch). */
@@ -58,6 +86,8 @@ export interface MuxStatus {
     upstream: "legacy" | "modern" | null;
     clients: { legacy: number; modern: number; unknown: number };
   };
+  /** Every connected client, in the order they connected. */
+  sessions: ClientStatus[];
 }
 
 /**
@@ -83,9 +113,11 @@ export class MuxServer implements AsyncDisposable {
   readonly #supervisor: Supervisor;
   readonly #semaphore: Semaphore;
   readonly #accepting: AcceptLoop<ClientConnection>;
+  readonly #clients = new Set<MuxClient>();
   readonly #startedAt = Date.now();
   readonly #statusFile: StatusFileWriter | undefined;
   #closing: Promise<void> | undefined;
+  #httpUrl: string | null = null;
   #changeWaiters = new Set<() => void>();
   #resolveClosed!: () => void;
   /** Resolves once the mux has stopped (after {@link close}). */
@@ -135,12 +167,9 @@ export class MuxServer implements AsyncDisposable {
     });
     if (!options.lazyStart) this.#supervisor.start();
     const ctx = {
-      router: this.#router,
-      semaphore: this.#semaphore,
-      service,
+      open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
       maxRequestBytes: options.maxRequestBytes,
       maxClientBacklogBytes: options.maxClientBacklogBytes,
-      clientWaitMs: options.clientWaitMs,
       log: this.#log,
     };
     this.#accepting = new AcceptLoop(listener, {
@@ -182,12 +211,63 @@ export class MuxServer implements AsyncDisposable {
     return this.#options;
   }
 
+  /** The service's Streamable HTTP endpoint (set by the HTTP listener that serves it). */
+  get httpUrl(): string | null {
+    return this.#httpUrl;
+  }
+
+  set httpUrl(url: string | null) {
+    this.#httpUrl = url;
+  }
+
+  /** True once {@link close} was called: no new client is taken. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Open a client session, whatever carries it: the one way in for every
+   * transport (the socket's connections, HTTP sessions). The client gets a
+   * slot under `maxActiveClients` (or waits for one, then is refused through
+   * `port`), speaks through {@link MuxClient.receive} and is answered
+   * through `port`. Close the returned client when the transport is gone; it
+   * is also closed (through `port.close`) when the mux stops.
+   *
+   * @example
+   * ```ts ignore
+   * const client = mux.openClient({ send: (line) => console.log(line), close() {} }, "http");
+   * client.receive({ kind: "line", text: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+   * client.close();
+   * ```
+   */
+  openClient(port: ClientPort, transport: ClientTransport): MuxClient {
+    const client = new MuxClient(
+      {
+        router: this.#router,
+        semaphore: this.#semaphore,
+        service: this.service,
+        clientWaitMs: this.#options.clientWaitMs,
+        log: this.#log,
+      },
+      port,
+      transport,
+      (closed) => {
+        this.#clients.delete(closed);
+        this.#changed();
+      },
+    );
+    this.#clients.add(client);
+    this.#changed();
+    return client;
+  }
+
   /** A snapshot of the mux's state. */
   status(): MuxStatus {
     const stats = this.#router.stats();
     return {
       service: this.service,
       socket: this.socketPath,
+      httpUrl: this.#httpUrl,
       server: { ...this.#supervisor.state },
       startedAt: this.#startedAt,
       serverStartedAt: this.#supervisor.startedAt ?? null,
@@ -206,6 +286,18 @@ export class MuxServer implements AsyncDisposable {
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
       eras: { upstream: stats.upstreamEra, clients: stats.clientEras },
+      sessions: this.#router.clients().map((session) => ({
+        id: session.id,
+        name: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.name),
+        version: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.version),
+        transport: session.transport,
+        protocolVersion: session.protocolVersion ?? null,
+        era: session.era ?? null,
+        connectedAt: session.connectedAt,
+        requests: session.requests,
+        inFlight: session.openRequests,
+        admitted: session.admitted,
+      })),
     };
   }
 
@@ -318,8 +410,14 @@ export class MuxServer implements AsyncDisposable {
       ...[...this.#accepting.connections].map((c) => c.flushAndClose(500)),
       this.#supervisor.close(),
     ]);
+    // Clients of other transports (HTTP sessions): their answers are out; end them.
+    for (const client of [...this.#clients]) client.shutdown("mux shutting down");
     await this.#statusFile?.close();
     this.#log.info("Stopped");
     this.#resolveClosed();
   }
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
 }

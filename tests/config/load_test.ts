@@ -15,6 +15,14 @@ Deno.test("config.example.yaml loads without errors or warnings", async () => {
     logFormat: "text",
     logLevel: "info",
     statusFile: "/home/ada/.rmcp-mux/status.json",
+    http: {
+      listen: "127.0.0.1:7300",
+      auth: "token",
+      allowRemote: false,
+      sessionIdleMs: 1_800_000,
+      maxSessions: 1024,
+      tokenFile: "/home/ada/.local/state/rmcp-mux/http.token",
+    },
   });
   const github = config.services.find((s) => s.name === "github")!;
   assertStrictEquals(github.options.env?.GITHUB_PERSONAL_ACCESS_TOKEN, "ghp_example");

@@ -130,3 +130,46 @@ Deno.test("YAML anchors and merge keys work", () => {
     ["/b.sock", 7],
   ]);
 });
+
+Deno.test("parseConfig: daemon.http, with the token file expanded", async () => {
+  const config = parseYaml([
+    "daemon:",
+    "  http:",
+    "    listen: 127.0.0.1:7300",
+    "    auth: none",
+    "    allow_remote: false",
+    "    session_idle_ms: 60000",
+    "    max_sessions: 16",
+    "    token_file: ~/secrets/http.token",
+    ...GITHUB,
+  ]);
+  assertEquals(config.daemon, {
+    http: {
+      listen: "127.0.0.1:7300",
+      auth: "none",
+      allowRemote: false,
+      sessionIdleMs: 60000,
+      maxSessions: 16,
+      tokenFile: "/home/ada/secrets/http.token",
+    },
+  });
+  const { yamlProblems } = await import("./_support.ts");
+  const bad = yamlProblems([
+    "daemon:",
+    "  http:",
+    "    listen: nowhere",
+    "    auth: maybe",
+    ...GITHUB,
+  ]);
+  assertStrictEquals(bad.length, 2, bad.join("\n"));
+  assertStrictEquals(
+    bad.some((p) => /daemon\.http\.listen.*HOST:PORT/.test(p)),
+    true,
+    bad.join("\n"),
+  );
+  assertStrictEquals(
+    bad.some((p) => /daemon\.http\.auth.*token, none/.test(p)),
+    true,
+    bad.join("\n"),
+  );
+});

@@ -612,3 +612,25 @@ Deno.test("what a departed client had held stops taking room in the queue", asyn
   assert(h.router.hasRoom);
   await room;
 });
+
+Deno.test("rmcp-mux/hello marks a socket client as the proxy; it is never forwarded nor answered", () => {
+  using h = harness();
+  h.answerInit();
+  const hello = { jsonrpc: "2.0", method: "rmcp-mux/hello", params: { transport: "proxy" } };
+  // First line of a client still waiting for a slot, and of an admitted one.
+  const waiting = h.client(false);
+  h.fromClient(waiting, hello);
+  assertEquals(waiting.session.transport, "proxy");
+  const admitted = h.client();
+  h.upstream.take();
+  h.fromClient(admitted, hello);
+  h.initClient(admitted);
+  assertEquals(admitted.session.transport, "proxy");
+  assertEquals(h.upstream.take().filter((m) => m.method === "rmcp-mux/hello"), []);
+  assertEquals([...waiting.sent, ...admitted.sent], []);
+  // An HTTP session stays an HTTP session whatever it says.
+  const client = h.client();
+  client.session.transport = "http";
+  h.fromClient(client, hello);
+  assertEquals(client.session.transport, "http");
+});
