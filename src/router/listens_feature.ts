@@ -1,13 +1,8 @@
 /**
  * `subscriptions/listen` streams, three ways:
  *
- * - **The mux's own, on a modern server, for legacy clients.** Legacy
- *   clients expect list changes unsolicited and subscribe per URI; the mux
- *   holds one stream for list changes and one per subscribed URI
- *   (reference-counted by `resources_feature.ts`), strips the stream tag and
- *   fans the notifications out. Streams the server ends are re-opened (up to
- *   {@link LISTEN_MAX_REOPENS} times in a row), and all of them after a
- *   restart.
+ * - **The mux's own, on a modern server, for legacy clients**
+ *   (`own_streams.ts`).
  * - **A modern client's, passed through to a modern server,** under an id
  *   of the mux's own: the stream tag is rewritten back to the client's id
  *   on the acknowledgement, each notification, the closing result and a
@@ -32,7 +27,6 @@ import {
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
-  resultResponse,
 } from "../jsonrpc/message.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { LISTEN_ACK, LISTEN_METHOD, META } from "./eras.ts";
@@ -42,16 +36,13 @@ import {
   honoredFilter,
   isEmptyFilter,
   listChangedFlag,
-  LISTEN_MAX_REOPENS,
   listenAck,
   listenClosed,
   type ListenFilter,
   tagged,
-  untagged,
 } from "./listens.ts";
+import { OwnStreams } from "./own_streams.ts";
 import type { ClientSession } from "./session.ts";
-
-export { LISTEN_MAX_REOPENS } from "./listens.ts";
 
 /** A modern client's stream that the mux ended itself (the server is legacy). */
 export interface TerminatedListen {
@@ -59,20 +50,6 @@ export interface TerminatedListen {
   /** The client's id for its listen request: the stream's tag. */
   readonly id: JsonRpcId;
   readonly filter: ListenFilter;
-}
-
-/** One of the mux's own streams on a modern server. */
-interface OwnStream {
-  /** `lists`, or the URI it watches. */
-  readonly purpose: string;
-  readonly filter: ListenFilter;
-  /** The request id while open (a fresh one per opening). */
-  id: string | undefined;
-  acked: boolean;
-  /** Closed by the server this many times in a row, without a notification in between. */
-  closes: number;
-  /** Waiting for the acknowledgement (a subscribe in flight). */
-  waiters: ((response: JsonRpcResponse) => void)[];
 }
 
 /** A modern client's stream passed through to a modern server. */
@@ -87,16 +64,14 @@ interface PassedStream {
   acked: boolean;
 }
 
-const LISTS = "lists";
 const STREAM_PREFIX = "rmcp-mux:listen:";
 
 /** Every `subscriptions/listen` stream the mux holds, opens or passes. */
 export class ListensFeature {
   readonly #ctx: RouterContext;
   readonly #f: () => Features;
-  /** The mux's own streams by purpose, and by id while open. */
-  readonly #own = new Map<string, OwnStream>();
-  readonly #ownById = new Map<string, OwnStream>();
+  /** The mux's own streams. */
+  readonly #own: OwnStreams;
   /** Modern clients' streams passed through, by the mux's id. */
   readonly #passed = new Map<string, PassedStream>();
   /** Modern clients' streams ended here. */
@@ -106,13 +81,18 @@ export class ListensFeature {
   constructor(ctx: RouterContext, features: () => Features) {
     this.#ctx = ctx;
     this.#f = features;
+    this.#own = new OwnStreams(
+      ctx,
+      () => `${STREAM_PREFIX}${this.#next++}`,
+      (note) => features().resources.onUpdated(note, JSON.stringify(note)),
+    );
   }
 
   /** Streams open or waiting: the mux's own, passed through, ended here. */
   get counts(): { own: number; passed: number; ended: number } {
     let ended = 0;
     for (const listens of this.#ended.values()) ended += listens.size;
-    return { own: this.#ownById.size, passed: this.#passed.size, ended };
+    return { own: this.#own.open, passed: this.#passed.size, ended };
   }
 
   /** Is this a stream id of the mux's (its own, or a client's passed through)? */
@@ -124,23 +104,12 @@ export class ListensFeature {
 
   /** Watch `uri` on a modern server; resolves at its acknowledgement (an error if not honored). */
   openUri(uri: string): Promise<JsonRpcResponse> {
-    return new Promise((resolve) => {
-      let stream = this.#own.get(uri);
-      if (stream?.acked) return resolve(resultResponse(0, {}));
-      if (!stream) {
-        stream = this.#stream(uri, { resourceSubscriptions: [uri] });
-        this.#open(stream);
-      }
-      stream.waiters.push(resolve);
-    });
+    return this.#own.openUri(uri);
   }
 
   /** Stop watching `uri`. */
   closeUri(uri: string): void {
-    const stream = this.#own.get(uri);
-    if (!stream) return;
-    this.#own.delete(uri);
-    this.#end(stream, "nobody watches it");
+    this.#own.closeUri(uri);
   }
 
   // ── Modern clients' streams ─────────────────────────────────────────────
@@ -250,22 +219,11 @@ export class ListensFeature {
   /** A new server process is ready: open (again) what the mux streams; re-send clients' streams. */
   onUpstreamReady(restarted: boolean): void {
     const upstream = this.#ctx.upstream;
+    this.#own.onUpstreamReady();
     if (upstream.modern) {
-      const lists = honoredFilter({
-        toolsListChanged: true,
-        promptsListChanged: true,
-        resourcesListChanged: true,
-      }, upstream.serverCapabilities);
-      if (!isEmptyFilter(lists) && !this.#own.has(LISTS)) this.#stream(LISTS, lists);
-      for (const stream of this.#own.values()) {
-        stream.closes = 0;
-        this.#open(stream);
-      }
       for (const passed of this.#passed.values()) if (!passed.sent) this.#send(passed);
       return;
     }
-    for (const stream of this.#own.values()) this.#fail(stream, "the server is not modern");
-    this.#own.clear();
     if (restarted) {
       // The new process may list different things: streams ended here that asked are told.
       for (const kind of ["tools", "prompts", "resources"] as const) {
@@ -292,11 +250,7 @@ export class ListensFeature {
 
   /** The server process is gone, and every stream on it. */
   onUpstreamGone(): void {
-    for (const stream of this.#own.values()) {
-      if (stream.id !== undefined) this.#ownById.delete(stream.id);
-      stream.id = undefined;
-      stream.acked = false;
-    }
+    this.#own.onUpstreamGone();
     // Clients' streams survive the restart: sent again to the next process.
     for (const passed of this.#passed.values()) passed.sent = false;
   }
@@ -314,17 +268,14 @@ export class ListensFeature {
       this.#ctx.notify(passed.session, listenClosed(passed.clientId, serverInfo));
     }
     this.#passed.clear();
-    for (const stream of this.#own.values()) this.#fail(stream, "rmcp-mux is shutting down");
-    this.#own.clear();
-    this.#ownById.clear();
+    this.#own.closeAll("rmcp-mux is shutting down");
   }
 
   // ── Traffic from a modern server ────────────────────────────────────────
 
   /** A notification tagged with a stream id (`subscriptionId`). */
   onStream(note: JsonRpcNotification, id: JsonRpcId): void {
-    const own = typeof id === "string" ? this.#ownById.get(id) : undefined;
-    if (own) return this.#onOwn(own, note);
+    if (typeof id === "string" && this.#own.has(id)) return this.#own.onNotification(id, note);
     const passed = typeof id === "string" ? this.#passed.get(id) : undefined;
     if (!passed) {
       this.#ctx.log.debug("{method} on unknown stream {id}; dropped", { method: note.method, id });
@@ -340,13 +291,7 @@ export class ListensFeature {
 
   /** The result (or error) that closes stream `id`. */
   onStreamResult(id: string, response: JsonRpcResponse): void {
-    const own = this.#ownById.get(id);
-    if (own) {
-      const why = isErrorResponse(response)
-        ? `the server refused it: ${response.error.message}`
-        : "the server ended it";
-      return this.#closedByServer(own, why);
-    }
+    if (this.#own.has(id)) return this.#own.onEnded(id, response);
     const passed = this.#passed.get(id);
     if (!passed) return;
     this.#passed.delete(id);
@@ -368,9 +313,8 @@ export class ListensFeature {
   onServerCancel(note: JsonRpcNotification): boolean {
     const requestId = note.params?.requestId;
     if (!this.isStream(requestId)) return false;
-    const own = this.#ownById.get(requestId);
-    if (own) {
-      this.#closedByServer(own, "the server cancelled it");
+    if (this.#own.has(requestId)) {
+      this.#own.onEnded(requestId);
       return true;
     }
     const passed = this.#passed.get(requestId);
@@ -407,101 +351,6 @@ export class ListensFeature {
         `Invalid params: ${LISTEN_METHOD} needs params.notifications (a SubscriptionFilter)`,
       ),
     );
-  }
-
-  #stream(purpose: string, filter: ListenFilter): OwnStream {
-    const stream: OwnStream = {
-      purpose,
-      filter,
-      id: undefined,
-      acked: false,
-      closes: 0,
-      waiters: [],
-    };
-    this.#own.set(purpose, stream);
-    return stream;
-  }
-
-  #open(stream: OwnStream): void {
-    const upstream = this.#ctx.upstream;
-    if (!upstream.ready || !upstream.modern) return; // opened when a modern server is ready
-    if (stream.id !== undefined) this.#ownById.delete(stream.id);
-    stream.id = `${STREAM_PREFIX}${this.#next++}`;
-    stream.acked = false;
-    this.#ownById.set(stream.id, stream);
-    upstream.answerServer({
-      jsonrpc: "2.0",
-      id: stream.id,
-      method: LISTEN_METHOD,
-      params: { notifications: stream.filter, _meta: upstream.ownEnvelope() },
-    });
-  }
-
-  #end(stream: OwnStream, reason: string): void {
-    this.#fail(stream, reason);
-    if (stream.id === undefined) return;
-    this.#ownById.delete(stream.id);
-    if (this.#ctx.upstream.ready) this.#ctx.upstream.cancel(stream.id, reason);
-    stream.id = undefined;
-  }
-
-  #onOwn(stream: OwnStream, note: JsonRpcNotification): void {
-    if (note.method === LISTEN_ACK) {
-      stream.acked = true;
-      const honored = (note.params?.notifications ?? {}) as ListenFilter;
-      const watched = stream.purpose === LISTS ||
-        (honored.resourceSubscriptions ?? []).includes(stream.purpose);
-      if (watched) {
-        for (const w of stream.waiters.splice(0)) w(resultResponse(0, {}));
-        return;
-      }
-      this.#own.delete(stream.purpose);
-      this.#end(stream, `the server does not offer updates of ${stream.purpose}`);
-      return;
-    }
-    stream.closes = 0;
-    const plain = untagged(note);
-    if (note.method === "notifications/resources/updated") {
-      return this.#f().resources.onUpdated(plain, JSON.stringify(plain));
-    }
-    if (listChangedFlag(note.method)) {
-      const line = JSON.stringify(plain);
-      for (const session of this.#ctx.sessions) {
-        if (session.initialized && !session.closed) session.port.send(line);
-      }
-    }
-  }
-
-  #closedByServer(stream: OwnStream, why: string): void {
-    if (stream.id !== undefined) this.#ownById.delete(stream.id);
-    stream.id = undefined;
-    stream.acked = false;
-    if (this.#own.get(stream.purpose) !== stream) return;
-    if (stream.closes >= LISTEN_MAX_REOPENS) {
-      this.#ctx.log.warn(
-        "The server keeps ending the mux's stream for {purpose} ({why}); gave up after {n} tries",
-        { purpose: stream.purpose, why, n: LISTEN_MAX_REOPENS },
-      );
-      this.#own.delete(stream.purpose);
-      this.#fail(stream, why);
-      return;
-    }
-    stream.closes++;
-    this.#ctx.log.debug("The server ended the mux's stream for {purpose} ({why}); re-opening", {
-      purpose: stream.purpose,
-      why,
-    });
-    this.#open(stream);
-  }
-
-  #fail(stream: OwnStream, reason: string): void {
-    for (const w of stream.waiters.splice(0)) {
-      w(errorResponse(
-        null,
-        ErrorCode.MethodNotFound,
-        `Subscriptions to ${stream.purpose} are not available: ${reason}`,
-      ));
-    }
   }
 
   /** Streams are answered only when they end: they never count as open requests. */

@@ -25,6 +25,13 @@
  * 6. `#reply` below sends it to the session's port; `server/connection.ts`
  *    writes it to the socket through its own `LineWriter`.
  *
+ * When the client or the server speaks MCP 2026-07-28, `translate_feature.ts`
+ * adds or strips the `_meta` envelope in step 2 and makes the answer fit its
+ * client in step 5; `input_required` rounds go to `mrtr_shim_feature.ts`
+ * (legacy client) or come from `mrtr_bridge_feature.ts` (legacy server), and
+ * `subscriptions/listen` streams live in `listens_feature.ts`. None of it
+ * runs between a legacy client and a legacy server.
+ *
  * @module
  */
 

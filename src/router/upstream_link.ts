@@ -14,30 +14,16 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
-  isErrorResponse,
   type JsonRpcId,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
 import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
-import {
-  classifyInitRejection,
-  DISCOVER_METHOD,
-  type Era,
-  META,
-  MODERN_PROTOCOL_VERSION,
-  type UpstreamEraSetting,
-} from "./eras.ts";
-import {
-  discoverForClients,
-  discoverFromInitialize,
-  initializeFromDiscover,
-  sharedModernVersion,
-} from "./era_results.ts";
+import type { Era, UpstreamEraSetting } from "./eras.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
-import { LATEST_PROTOCOL_VERSION } from "./negotiate.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
+import { type HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -105,13 +91,7 @@ export class UpstreamLink {
   #phase: Phase = "down";
   /** The handshake's answer in the initialize era's shape (converted from discover if modern). */
   #initResult: Record<string, unknown> | null = null;
-  /** The server's `server/discover` answer, when it is modern. */
-  #discover: Record<string, unknown> | null = null;
-  /** The era the server was last served in (kept across restarts; `null` before the first). */
-  #era: Era | null = null;
-  /** `auto` found the server modern-only: later processes go straight to `server/discover`. */
-  #learnedModern = false;
-  #handshake: "initialize" | "discover" = "initialize";
+  readonly #handshake: UpstreamHandshake;
   #initId: string | null = null;
   #initDeadline = Infinity;
   #initError: string | null = null;
@@ -130,6 +110,11 @@ export class UpstreamLink {
       own: (id) => this.#own.has(id),
     });
     this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
+    this.#handshake = new UpstreamHandshake(
+      options.era ?? "auto",
+      options.clientInfo,
+      options.capabilities,
+    );
   }
 
   /** True once the current process has answered the mux's `initialize`. */
@@ -142,17 +127,17 @@ export class UpstreamLink {
    * last known one (also while a restart is in progress).
    */
   get era(): Era | null {
-    return this.#era;
+    return this.#handshake.era;
   }
 
   /** True when the server speaks (or last spoke, during a restart) the modern era. */
   get modern(): boolean {
-    return this.#era === "modern";
+    return this.#handshake.era === "modern";
   }
 
   /** The modern revision spoken with the server (meaningful when {@link modern}). */
   get modernVersion(): string {
-    return (this.#discover && sharedModernVersion(this.#discover)) ?? MODERN_PROTOCOL_VERSION;
+    return this.#handshake.modernVersion;
   }
 
   /**
@@ -161,19 +146,12 @@ export class UpstreamLink {
    * answer when it is legacy; `undefined` until the server is ready.
    */
   discoverAnswer(): Record<string, unknown> | undefined {
-    if (this.#phase !== "ready") return undefined;
-    return this.#discover
-      ? discoverForClients(this.#discover)
-      : discoverFromInitialize(this.#initResult!);
+    return this.#phase === "ready" ? this.#handshake.discoverAnswer(this.#initResult!) : undefined;
   }
 
-  /** The `_meta` envelope of the mux's own modern requests (handshake, health, listens). */
+  /** The `_meta` envelope of the mux's own modern requests (handshake, health, streams). */
   ownEnvelope(): Record<string, unknown> {
-    return {
-      [META.protocolVersion]: this.modernVersion,
-      [META.clientCapabilities]: {},
-      [META.clientInfo]: this.#o.clientInfo,
-    };
+    return this.#handshake.ownEnvelope();
   }
 
   /** Which process this is: 1 for the first one initialized, +1 per restart. */
@@ -241,7 +219,6 @@ export class UpstreamLink {
     this.#port = null;
     this.#phase = "down";
     this.#initResult = null;
-    this.#discover = null;
     this.#initId = null;
     this.#initDeadline = Infinity;
     const service = this.#o.service;
@@ -391,11 +368,7 @@ export class UpstreamLink {
 
   /** A response to one of the mux's own requests (string ids). */
   onInternalResponse(id: string, response: JsonRpcResponse): void {
-    if (id === this.#initId) {
-      return this.#handshake === "discover"
-        ? this.#onDiscoverResponse(response)
-        : this.#onInitResponse(response);
-    }
+    if (id === this.#initId) return this.#onHandshakeResponse(response);
     if (!this.#own.resolve(id, response)) {
       this.#o.log.debug("Response for unknown request {id}; dropped", { id });
     }
@@ -405,9 +378,9 @@ export class UpstreamLink {
   sweep(now: number): number {
     if (this.#initDeadline <= now) {
       this.#initDeadline = Infinity;
-      const reason = `it did not answer ${
-        this.#handshake === "discover" ? DISCOVER_METHOD : "initialize"
-      } within ${this.#o.initTimeoutMs / 1000} s`;
+      const reason = `it did not answer ${this.#handshake.step} within ${
+        this.#o.initTimeoutMs / 1000
+      } s`;
       this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
         service: this.#o.service,
         reason,
@@ -434,89 +407,41 @@ export class UpstreamLink {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
     this.#initError = null;
-    if (this.#o.era === "modern" || this.#learnedModern) return this.#sendDiscover();
-    this.#handshake = "initialize";
-    this.#initId = this.#own.nextId("init");
-    this.#port.send(JSON.stringify({
-      jsonrpc: "2.0",
-      id: this.#initId,
-      method: "initialize",
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: this.#o.capabilities,
-        clientInfo: this.#o.clientInfo,
-      },
-    }));
-    this.#armInitDeadline();
+    this.#sendHandshake(this.#handshake.first());
   }
 
-  /** The modern handshake: `server/discover` (on the same process, after a refused initialize). */
-  #sendDiscover(): void {
-    this.#handshake = "discover";
-    this.#initId = this.#own.nextId("discover");
+  /** One request of the handshake: `initialize`, or `server/discover` (also after a refusal). */
+  #sendHandshake(step: HandshakeStep): void {
+    this.#initId = this.#own.nextId(step.method === "initialize" ? "init" : "discover");
     this.#port!.send(JSON.stringify({
       jsonrpc: "2.0",
       id: this.#initId,
-      method: DISCOVER_METHOD,
-      params: { _meta: this.ownEnvelope() },
+      method: step.method,
+      params: step.params,
     }));
-    this.#armInitDeadline();
-  }
-
-  #armInitDeadline(): void {
     this.#initDeadline = this.#o.now() + this.#o.initTimeoutMs;
     this.#o.armSweep(this.#initDeadline);
   }
 
-  #onInitResponse(response: JsonRpcResponse): void {
+  #onHandshakeResponse(response: JsonRpcResponse): void {
     this.#initDeadline = Infinity;
     this.#initId = null;
-    const result = isErrorResponse(response) ? undefined : response.result;
-    if (
-      !result || typeof result.protocolVersion !== "string" ||
-      typeof result.capabilities !== "object" || result.capabilities === null
-    ) {
-      if (!isErrorResponse(response)) {
-        return this.#initFailed("answered initialize without a protocolVersion and capabilities");
-      }
-      const rejection = classifyInitRejection(response.error);
-      if (rejection.modernOnly && (this.#o.era ?? "auto") === "auto" && this.#port) {
-        // The same process, switched to 2026-07-28 (it stays open after refusing).
-        this.#learnedModern = true;
+    const verdict = this.#handshake.answer(response);
+    switch (verdict.kind) {
+      case "failed":
+        return this.#initFailed(verdict.why);
+      case "next":
         this.#o.log.info(
           "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
-          { service: this.#o.service, reason: response.error.message },
+          { service: this.#o.service, reason: verdict.why },
         );
-        return this.#sendDiscover();
-      }
-      return this.#initFailed(rejection.description);
+        return this.#sendHandshake(verdict.step);
+      case "ready":
+        if (verdict.era === "legacy") {
+          this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+        }
+        return this.#becomeReady(verdict.result, verdict.protocol);
     }
-    this.#discover = null;
-    this.#era = "legacy";
-    this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
-    this.#becomeReady(result, String(result.protocolVersion));
-  }
-
-  #onDiscoverResponse(response: JsonRpcResponse): void {
-    this.#initDeadline = Infinity;
-    this.#initId = null;
-    if (isErrorResponse(response)) {
-      return this.#initFailed(
-        `refused server/discover: ${response.error.message} (code ${response.error.code})`,
-      );
-    }
-    const result = response.result;
-    const version = sharedModernVersion(result);
-    if (version === undefined || typeof result.capabilities !== "object") {
-      const offered = JSON.stringify(result.supportedVersions ?? null);
-      return this.#initFailed(
-        `answered server/discover without capabilities or a version the mux speaks ` +
-          `(it offers ${offered}; the mux speaks ${MODERN_PROTOCOL_VERSION})`,
-      );
-    }
-    this.#discover = result;
-    this.#era = "modern";
-    this.#becomeReady(initializeFromDiscover(result), version);
   }
 
   #becomeReady(result: Record<string, unknown>, protocol: string): void {
