@@ -45,7 +45,7 @@ export {
   type ReloadReport,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
-export { type ControlMethod, ControlServer } from "./control/server.ts";
+export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
 export { controlSocketFor } from "./daemon/control_path.ts";
 export { loadConfig } from "./config/load.ts";
 export { parseConfig } from "./config/parse.ts";
@@ -86,3 +86,19 @@ export {
 } from "./router/eras.ts";
 export { LOG_CATEGORY } from "./log/logger.ts";
 export { NAME, VERSION } from "./version.ts";
+export {
+  HISTORY_EVENTS,
+  HISTORY_POINTS,
+  HISTORY_STEP_MS,
+  type HistoryPoint,
+  type ServiceEvent,
+  type ServiceHistory,
+} from "./daemon/history.ts";
+export {
+  createDashboard,
+  Dashboard,
+  type DashboardDaemon,
+  type DashboardLogin,
+  type DashboardOptions,
+} from "./dashboard/dashboard.ts";
+export { DASHBOARD_LOGIN_METHOD, dashboardControl } from "./dashboard/control.ts";

@@ -62,6 +62,7 @@ export type Command =
   | { kind: "status"; target: ControlTarget; json: boolean; watch: boolean; verbose: boolean }
   | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
   | { kind: "config-check"; file: string | undefined }
+  | { kind: "dashboard"; target: ControlTarget; open: boolean }
   | {
     kind: "demo";
     options: Partial<Omit<MuxOptions, "cmd">>;
@@ -150,6 +151,8 @@ export function parseCommandLine(
       return parseControl(first, rest, env);
     case "config":
       return parseConfigCommand(rest, env);
+    case "dashboard":
+      return parseDashboard(rest, env);
     case "health":
       return parseHealth(rest, env);
     case "demo":
@@ -409,6 +412,16 @@ function parseControl(
     throw new CliError(`${command}: unexpected argument "${positionals[0]}"`);
   }
   return { kind: "control", command, service: positionals[0], target: targetOf(values, env) };
+}
+
+function parseDashboard(args: readonly string[], env: { HOME?: string }): Command {
+  const { values, positionals } = parse(args, { ...targetFlags, open: { type: "boolean" } });
+  if (values.help) return { kind: "help", topic: "dashboard" };
+  if (positionals.length > 0) {
+    throw new CliError(`dashboard: unexpected argument "${positionals[0]}"`);
+  }
+  const target = targetOf({ config: values.config, control: values.control }, env);
+  return { kind: "dashboard", target, open: values.open ?? false };
 }
 
 function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Command {

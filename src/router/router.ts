@@ -412,6 +412,11 @@ export class Router {
     };
   }
 
+  /** Rate and latency of the answers of the last `windowMs`. */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#latencies.summary(this.#now(), windowMs);
+  }
+
   /** Stop routing: every open request gets a "shutting down" error. Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -119,6 +119,7 @@ export class MuxServer implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #httpUrl: string | null = null;
   #changeWaiters = new Set<() => void>();
+  readonly #listeners = new Set<() => void>();
   #resolveClosed!: () => void;
   /** Resolves once the mux has stopped (after {@link close}). */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -302,6 +303,29 @@ export class MuxServer implements AsyncDisposable {
   }
 
   /**
+   * Rate and latency of the answers of the last `windowMs` (status covers the
+   * last minute; a history wants shorter slices).
+   */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#router.latencyOver(windowMs);
+  }
+
+  /**
+   * Call `listener` after every change of the server's state and whenever a
+   * client connects or leaves. Returns the function that unsubscribes.
+   *
+   * @example
+   * ```ts ignore
+   * const off = mux.onChange(() => console.log(mux.status().server.phase));
+   * off();
+   * ```
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /**
    * Restart the server process now (clients stay connected and are
    * re-initialized transparently). Past crashes are forgotten, so this also
    * brings a failed service back.
@@ -384,6 +408,7 @@ export class MuxServer implements AsyncDisposable {
 
   #changed(): void {
     for (const check of [...this.#changeWaiters]) check();
+    for (const listener of [...this.#listeners]) listener();
   }
 
   /**

@@ -385,3 +385,20 @@ Deno.test("config check: an optional FILE", () => {
   });
   refuses(["config", "lint"], /unknown subcommand "lint"/);
 });
+
+Deno.test("dashboard: --open, and the daemon by --config or --control", () => {
+  assertEquals(parseCommandLine(["dashboard"]), { kind: "dashboard", target: {}, open: false });
+  assertEquals(parseCommandLine(["dashboard", "--open", "--config", "~/m.yaml"], { HOME: "/h" }), {
+    kind: "dashboard",
+    target: { config: "/h/m.yaml" },
+    open: true,
+  });
+  assertEquals(parseCommandLine(["dashboard", "--control", "/c.sock"]), {
+    kind: "dashboard",
+    target: { control: "/c.sock" },
+    open: false,
+  });
+  assertThrows(() => parseCommandLine(["dashboard", "now"]), CliError, 'unexpected argument "now"');
+  assertThrows(() => parseCommandLine(["dashboard", "--socket", "/s"]), CliError);
+  assertEquals(parseCommandLine(["dashboard", "--help"]), { kind: "help", topic: "dashboard" });
+});
