@@ -462,3 +462,21 @@ Deno.test("a log line reaches a modern client only when its request is the one o
   assertEquals(a.sent.filter((m) => m.method === "notifications/message").length, 1, "ambiguous");
   assertEquals(b.sent.filter((m) => m.method === "notifications/message").length, 0);
 });
+
+Deno.test("a modern client that cancels its call after input_required: the server's question is answered 'cancel', its call cancelled", async () => {
+  using h = readyHarness({ newId });
+  const client = modernClient(h);
+  const upstream = await calling(h, client, 1);
+  h.fromServer(elicit("srv-1"));
+  assertEquals(client.answer(1).result.resultType, "input_required");
+  h.fromClient(client, {
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: 1 },
+  });
+  const cancel = await h.upstream.next((m) => m.method === "notifications/cancelled");
+  assertEquals(cancel.params.requestId, upstream.id);
+  const reply = await h.upstream.next((m) => m.id === "srv-1");
+  assertEquals(reply.result, { action: "cancel" });
+  assertEquals(client.session.openRequests, 0);
+});
