@@ -78,6 +78,12 @@ export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./prox
 export { checkHealth, type HealthOptions, type HealthReport } from "./health/check.ts";
 export { ErrorCode, type ErrorCodeValue } from "./jsonrpc/codes.ts";
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./router/negotiate.ts";
+export {
+  type Era,
+  MODERN_PROTOCOL_VERSION,
+  UPSTREAM_ERA_SETTINGS,
+  type UpstreamEraSetting,
+} from "./router/eras.ts";
 export { LOG_CATEGORY } from "./log/logger.ts";
 export { NAME, VERSION } from "./version.ts";
 export {

@@ -186,7 +186,8 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
         `  limits:  ${o.maxActiveClients} clients, ${o.maxRequestBytes} request bytes, ` +
           `timeout ${o.requestTimeoutMs} ms, ${o.maxRestarts} restarts (backoff ` +
           `${o.restartBackoffMs}–${o.restartBackoffMaxMs} ms)` +
-          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : ""),
+          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : "") +
+          (o.upstreamEra !== "auto" ? `, upstream era ${o.upstreamEra}` : ""),
         `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
       );
     }

@@ -13,6 +13,7 @@ import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_c
 
 export { CliError };
 import { expandHome, splitCommandLine } from "../config/command_line.ts";
+import { UPSTREAM_ERA_SETTINGS } from "../router/eras.ts";
 import {
   type HostsCommand,
   isHostStatus,
@@ -90,6 +91,7 @@ const runFlags = {
   "no-lazy-start": { type: "boolean" },
   serialize: { type: "boolean" },
   "no-serialize": { type: "boolean" },
+  "upstream-era": { type: "string" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
@@ -186,6 +188,9 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["no-lazy-start"]) options.lazyStart = false;
   if (values.serialize) options.serialize = true;
   if (values["no-serialize"]) options.serialize = false;
+  if (values["upstream-era"] !== undefined) {
+    options.upstreamEra = oneOf("--upstream-era", values["upstream-era"], UPSTREAM_ERA_SETTINGS);
+  }
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);

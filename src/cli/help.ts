@@ -52,6 +52,10 @@ Run options:
   --serialize                   one client's requests upstream at a time, so a server that
                                 asks back (sampling, elicitation) always reaches the right
                                 client; others wait their turn
+  --upstream-era ERA            MCP era spoken to the server: auto (initialize, then
+                                2026-07-28 on the same process if it refuses as
+                                modern-only), legacy or modern (default ${DEFAULTS.upstreamEra});
+                                clients of either era are served either way
   --max-request-bytes N         largest message from a client (default ${DEFAULTS.maxRequestBytes})
   --max-response-bytes N        largest message from the server (default ${DEFAULTS.maxResponseBytes})
   --request-timeout-ms N        fail a request the server has not answered, nor reported

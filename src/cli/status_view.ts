@@ -41,6 +41,19 @@ export function describeState(service: ServiceStatus, now: number): string {
   }
 }
 
+/** `eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28` */
+export function describeEras(eras: MuxStatus["eras"]): string {
+  const name = (era: "legacy" | "modern") => era === "modern" ? "2026-07-28" : "legacy";
+  const server = eras.upstream === null ? "not initialized yet" : name(eras.upstream);
+  const c = eras.clients;
+  const clients = [
+    ...(c.legacy > 0 ? [`${c.legacy} legacy`] : []),
+    ...(c.modern > 0 ? [`${c.modern} 2026-07-28`] : []),
+    ...(c.unknown > 0 ? [`${c.unknown} not yet known`] : []),
+  ];
+  return `eras: server ${server}; clients ${clients.length > 0 ? clients.join(", ") : "none"}`;
+}
+
 /** Wrap one mux's status as a service row. */
 export function serviceOf(mux: MuxStatus): ServiceStatus {
   return { name: mux.service, socket: mux.socket, state: "running", mux };
@@ -128,6 +141,10 @@ export function formatStatus(
     const mux = s.mux;
     const details: string[] = [];
     if (mux?.lastExit) details.push(`last exit: ${printable(mux.lastExit)}`);
+    const eras = mux?.eras;
+    if (eras && (verbose || eras.upstream === "modern" || eras.clients.modern > 0)) {
+      details.push(describeEras(eras));
+    }
     if (mux && mux.clients.waiting > 0) {
       details.push(`${mux.clients.waiting} clients waiting for a slot`);
     }

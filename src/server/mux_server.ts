@@ -32,8 +32,10 @@ export interface ClientStatus {
   version: string | null;
   /** How it is connected: its own socket connection, `rmcp-mux proxy`, or an HTTP session. */
   transport: ClientTransport;
-  /** The protocol version it was given (`null` before `initialize`). */
+  /** The protocol version it was given (`null` before `initialize`; 2026-07-28 for a modern client). */
   protocolVersion: string | null;
+  /** Its protocol era, set by its first request (`null` before one). */
+  era: "legacy" | "modern" | null;
   /** When it connected (ms since epoch). */
   connectedAt: number;
   /** Requests it sent since it connected. */
@@ -76,6 +78,14 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
+  /**
+   * Protocol eras: the server's (`null` before its first handshake) and
+   * how many connected clients speak each (`unknown`: not pinned yet).
+   */
+  eras: {
+    upstream: "legacy" | "modern" | null;
+    clients: { legacy: number; modern: number; unknown: number };
+  };
   /** Every connected client, in the order they connected. */
   sessions: ClientStatus[];
 }
@@ -127,6 +137,7 @@ export class MuxServer implements AsyncDisposable {
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
       serialize: options.serialize,
+      upstreamEra: options.upstreamEra,
       clientInfo: { name: NAME, version: VERSION },
       onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
       onUpstreamReady: () => this.#supervisor.markRunning(),
@@ -275,12 +286,14 @@ export class MuxServer implements AsyncDisposable {
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
+      eras: { upstream: stats.upstreamEra, clients: stats.clientEras },
       sessions: this.#router.clients().map((session) => ({
         id: session.id,
-        name: stringOrNull(session.hello?.clientInfo.name),
-        version: stringOrNull(session.hello?.clientInfo.version),
+        name: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.name),
+        version: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.version),
         transport: session.transport,
         protocolVersion: session.protocolVersion ?? null,
+        era: session.era ?? null,
         connectedAt: session.connectedAt,
         requests: session.requests,
         inFlight: session.openRequests,

@@ -165,6 +165,15 @@ Deno.test("run: --max-active-clients 0 is refused", () => {
   );
 });
 
+Deno.test("run: --upstream-era auto | legacy | modern, anything else a clear error", () => {
+  assertStrictEquals(run([...BASE, "--upstream-era", "modern"]).options.upstreamEra, "modern");
+  assertStrictEquals(run([...BASE]).options.upstreamEra, undefined, "the default comes later");
+  assertThrows(
+    () => run([...BASE, "--upstream-era", "2026"]),
+    /--upstream-era: expected one of legacy, auto, modern, got "2026"/,
+  );
+});
+
 Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibility)", () => {
   assertStrictEquals(run([...BASE, "--lazy-start"]).options.lazyStart, true);
   assertStrictEquals(run(["--lazy-start", ...BASE]).options.lazyStart, true);

@@ -22,6 +22,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    eras: { upstream: "legacy", clients: { legacy: 3, modern: 0, unknown: 0 } },
     sessions: [],
     ...overrides,
   };
@@ -100,6 +101,22 @@ Deno.test("the status table: one aligned row per service, figures where known", 
   assertMatch(verbose, / {2}stderr: Starting server\n {2}stderr: ready/);
 });
 
+Deno.test("eras are shown when either side is modern, or with -v", () => {
+  const legacy = formatStatus({ services: [service("old", mux())] }, NOW);
+  assertEquals(legacy.includes("eras:"), false);
+  const mixed = mux({
+    eras: { upstream: "modern", clients: { legacy: 2, modern: 1, unknown: 0 } },
+  });
+  assertMatch(
+    formatStatus({ services: [service("new", mixed)] }, NOW),
+    /eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28/,
+  );
+  assertMatch(
+    formatStatus({ services: [service("old", mux())] }, NOW, true),
+    /eras: server legacy; clients 3 legacy/,
+  );
+});
+
 Deno.test("clients by transport, the HTTP URL, and with -v one line per client", () => {
   const sessions: MuxStatus["sessions"] = [
     {
@@ -108,6 +125,7 @@ Deno.test("clients by transport, the HTTP URL, and with -v one line per client",
       version: "2.1.0",
       transport: "http",
       protocolVersion: "2025-11-25",
+      era: "legacy",
       connectedAt: NOW - 302_000,
       requests: 12,
       inFlight: 1,
@@ -119,6 +137,7 @@ Deno.test("clients by transport, the HTTP URL, and with -v one line per client",
       version: "0.9",
       transport: "proxy",
       protocolVersion: "2025-06-18",
+      era: "legacy",
       connectedAt: NOW - 42_000,
       requests: 3,
       inFlight: 0,

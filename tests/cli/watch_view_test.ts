@@ -32,6 +32,7 @@ function service(name: string, server: MuxStatus["server"], extra: Partial<MuxSt
     lastExit: null,
     stderrTail: [],
     sessions: [],
+    eras: { upstream: "legacy", clients: { legacy: 1, modern: 0, unknown: 0 } },
     ...extra,
   };
   return { name, socket: mux.socket, state: "running", mux } satisfies ServiceStatus;

@@ -57,6 +57,7 @@
  * @property {Client[]} [sessions]
  * @property {string | null} [httpUrl]
  * @property {{ mode: string, processes?: unknown[] }} [isolation]
+ * @property {{ upstream: "legacy" | "modern" | null }} [eras]
  */
 
 /**

@@ -165,6 +165,7 @@ export function cardSections(shown, history, ui, now) {
       ["span", { class: "muted" }, service.socket],
       mux?.httpUrl ? ["span", { class: "muted" }, mux.httpUrl] : null,
       mux?.isolation ? ["span", {}, `isolation: ${isolationOf(mux.isolation)}`] : null,
+      mux?.eras?.upstream === "modern" ? ["span", {}, "server speaks MCP 2026-07-28"] : null,
     ],
     stats: [
       "dl",
