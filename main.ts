@@ -65,6 +65,8 @@ async function main(given: string[]): Promise<number> {
       return await (await import("./src/cli/admin_commands.ts")).runControlCommand(command);
     case "config-check":
       return await (await import("./src/cli/admin_commands.ts")).runConfigCheck(command.file);
+    case "dashboard":
+      return await (await import("./src/cli/dashboard_command.ts")).runDashboardCommand(command);
     case "scan":
       return await (await import("./src/cli/hosts_commands.ts")).runScan(command);
     case "rewire":

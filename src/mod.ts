@@ -46,7 +46,7 @@ export {
   type ServiceState,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
-export { type ControlMethod, ControlServer } from "./control/server.ts";
+export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
 export { controlSocketFor } from "./daemon/control_path.ts";
 export { loadConfig } from "./config/load.ts";
 export { parseConfig } from "./config/parse.ts";
@@ -82,5 +82,27 @@ export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./prox
 export { checkHealth, type HealthOptions, type HealthReport } from "./health/check.ts";
 export { ErrorCode, type ErrorCodeValue } from "./jsonrpc/codes.ts";
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./router/negotiate.ts";
+export {
+  type Era,
+  MODERN_PROTOCOL_VERSION,
+  UPSTREAM_ERA_SETTINGS,
+  type UpstreamEraSetting,
+} from "./router/eras.ts";
 export { LOG_CATEGORY } from "./log/logger.ts";
 export { NAME, VERSION } from "./version.ts";
+export {
+  HISTORY_EVENTS,
+  HISTORY_POINTS,
+  HISTORY_STEP_MS,
+  type HistoryPoint,
+  type ServiceEvent,
+  type ServiceHistory,
+} from "./daemon/history.ts";
+export {
+  createDashboard,
+  Dashboard,
+  type DashboardDaemon,
+  type DashboardLogin,
+  type DashboardOptions,
+} from "./dashboard/dashboard.ts";
+export { DASHBOARD_LOGIN_METHOD, dashboardControl } from "./dashboard/control.ts";

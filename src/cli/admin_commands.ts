@@ -19,19 +19,19 @@ import { reportError } from "./lifecycle.ts";
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_server.ts";
-import { delay } from "../async/wait.ts";
 import { NAME } from "../version.ts";
 import type { Command, ControlTarget } from "./args.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
 import { failingServices, formatStatus, serviceOf } from "./status_view.ts";
+import { watchStatus } from "./watch_command.ts";
 
 type StatusCommand = Extract<Command, { kind: "status" }>;
 type ControlCommandLine = Extract<Command, { kind: "control" }>;
 
 /** Where to send a control request: a control socket, or a single mux's socket. */
-async function resolve(target: ControlTarget): Promise<{ path: string; single: boolean }> {
+export async function resolve(target: ControlTarget): Promise<{ path: string; single: boolean }> {
   if (target.socket) return { path: target.socket, single: true };
   if (target.control) return { path: target.control, single: false };
   const file = configPathOf(target.config);
@@ -79,7 +79,8 @@ function selected<T extends Pick<DaemonStatus, "services">>(status: T, names: st
 /**
  * `rmcp-mux status [NAME...]`: a table (or JSON); `--watch` redraws it every
  * second until Ctrl+C. Exits 1 when a selected service is failed,
- * unresponsive or could not start, so scripts can rely on it.
+ * unresponsive or could not start, so scripts can rely on it. `--watch` is a
+ * live view with keys (see watch_command.ts).
  */
 export async function runStatusCommand(command: StatusCommand): Promise<number> {
   if (!command.watch) {
@@ -94,29 +95,27 @@ export async function runStatusCommand(command: StatusCommand): Promise<number> 
       return reportError(error);
     }
   }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
+  const target = command.target;
+  return await watchStatus({
+    fetch: async () => selected(await fetchStatus(target), command.services),
+    act: (action) => act({ kind: "control", ...action, service: action.service, target }),
+    controls: target.socket
+      ? "keys act on a daemon: give --config FILE or --control PATH (--socket is one mux)"
+      : true,
+    verbose: command.verbose,
+  });
+}
+
+/** Run a control command for `status --watch`: its outcome in words, never a throw. */
+async function act(command: ControlCommandLine): Promise<{ text: string; ok: boolean }> {
   try {
-    while (!stop.signal.aborted) {
-      let screen: string;
-      try {
-        const status = selected(await fetchStatus(command.target), command.services);
-        screen = formatStatus(status, Date.now(), command.verbose);
-      } catch (error) {
-        screen = `${error instanceof Error ? error.message : String(error)}\n`;
-      }
-      // Home the cursor and clear the screen: a small live dashboard.
-      const stamp = new Date().toLocaleTimeString();
-      Deno.stdout.writeSync(
-        new TextEncoder().encode(`\x1b[H\x1b[2J${screen}\n(updated ${stamp}; Ctrl+C to quit)\n`),
-      );
-      await delay(1_000, stop.signal);
-    }
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    const { path } = await resolve(command.target);
+    const params = command.service ? { service: command.service } : undefined;
+    const result = await callControl(path, command.command, params, 60_000);
+    return { text: describeOutcome(command, result), ok: !failedOutcome(command, result) };
+  } catch (error) {
+    return { text: error instanceof Error ? error.message : String(error), ok: false };
   }
-  return 0;
 }
 
 /** `rmcp-mux restart|stop|start NAME`, `reload`, `shutdown`. */
@@ -207,7 +206,8 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
         `  limits:  ${o.maxActiveClients} clients, ${o.maxRequestBytes} request bytes, ` +
           `timeout ${o.requestTimeoutMs} ms, ${o.maxRestarts} restarts (backoff ` +
           `${o.restartBackoffMs}–${o.restartBackoffMaxMs} ms)` +
-          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : ""),
+          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : "") +
+          (o.upstreamEra !== "auto" ? `, upstream era ${o.upstreamEra}` : ""),
         `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
         `  isolation: ${describeIsolation(o)}`,
       );

@@ -13,6 +13,7 @@ import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_c
 
 export { CliError };
 import { expandHome, splitCommandLine } from "../config/command_line.ts";
+import { UPSTREAM_ERA_SETTINGS } from "../router/eras.ts";
 import {
   type HostsCommand,
   isHostStatus,
@@ -69,6 +70,7 @@ export type Command =
   }
   | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
   | { kind: "config-check"; file: string | undefined }
+  | { kind: "dashboard"; target: ControlTarget; open: boolean }
   | {
     kind: "demo";
     options: Partial<Omit<MuxOptions, "cmd">>;
@@ -106,6 +108,7 @@ const runFlags = {
   isolation: { type: "string" },
   "max-processes": { type: "string" },
   "idle-timeout-ms": { type: "string" },
+  "upstream-era": { type: "string" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
@@ -169,6 +172,8 @@ export function parseCommandLine(
       return parseControl(first, rest, env);
     case "config":
       return parseConfigCommand(rest, env);
+    case "dashboard":
+      return parseDashboard(rest, env);
     case "health":
       return parseHealth(rest, env);
     case "demo":
@@ -210,6 +215,9 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["no-heartbeat-restart"]) options.heartbeatRestart = false;
   if (values.isolation !== undefined) {
     options.isolation = oneOf("--isolation", values.isolation, ISOLATION_MODES);
+  }
+  if (values["upstream-era"] !== undefined) {
+    options.upstreamEra = oneOf("--upstream-era", values["upstream-era"], UPSTREAM_ERA_SETTINGS);
   }
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
@@ -432,6 +440,16 @@ function parseControl(
     throw new CliError(`${command}: unexpected argument "${positionals[0]}"`);
   }
   return { kind: "control", command, service: positionals[0], target: targetOf(values, env) };
+}
+
+function parseDashboard(args: readonly string[], env: { HOME?: string }): Command {
+  const { values, positionals } = parse(args, { ...targetFlags, open: { type: "boolean" } });
+  if (values.help) return { kind: "help", topic: "dashboard" };
+  if (positionals.length > 0) {
+    throw new CliError(`dashboard: unexpected argument "${positionals[0]}"`);
+  }
+  const target = targetOf({ config: values.config, control: values.control }, env);
+  return { kind: "dashboard", target, open: values.open ?? false };
 }
 
 function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Command {

@@ -12,6 +12,7 @@ import { loadConfig } from "../config/load.ts";
 import { type CliOverrides, selectServices } from "../config/select.ts";
 import type { MuxFileConfig } from "../config/types.ts";
 import { ControlServer } from "../control/server.ts";
+import { dashboardControl } from "../dashboard/control.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
@@ -91,6 +92,8 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
       controlPathOf(config, command.control),
       daemon,
       () => void daemon.close(),
+      // `rmcp-mux dashboard`: a login link to the dashboard on the HTTP listener.
+      dashboardControl(daemon),
     );
   } catch (error) {
     await daemon.close();

@@ -19,6 +19,7 @@ Usage:
   ${NAME} status [NAME...] [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
   ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
   ${NAME} reload|shutdown [--config FILE | --control PATH]
+  ${NAME} dashboard [--open] [--config FILE | --control PATH] a login link to the live dashboard
   ${NAME} config check [FILE]                                 validate a config file
   ${NAME} demo [--socket PATH] [options]                      serve the MCP reference server
   ${NAME} http token                                          print the HTTP bearer token
@@ -28,7 +29,7 @@ Usage:
   ${NAME} unwire --host H|all [--server A,B] [--dry-run]      put hosts' entries back exactly
   ${NAME} status --host H|all [--json]                        is each host's server shared?
   ${NAME} wizard                                              all of the above, interactively
-  ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard]
+  ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard|dashboard]
 
 Config file: --config FILE, else $XDG_CONFIG_HOME/rmcp-mux/config.yaml (or
 ~/.config/rmcp-mux/config.yaml). Every run option below also applies to each
@@ -66,6 +67,10 @@ Run options:
   --heartbeat-max-failures N    unanswered pings before it is "unresponsive" (default ${DEFAULTS.heartbeatMaxFailures})
   --heartbeat-restart           restart an unresponsive server (default: only report it)
   --heartbeat-enabled false     no liveness probe
+  --upstream-era ERA            MCP era spoken to the server: auto (initialize, then
+                                2026-07-28 on the same process if it refuses as
+                                modern-only), legacy or modern (default ${DEFAULTS.upstreamEra});
+                                clients of either era are served either way
   --max-request-bytes N         largest message from a client (default ${DEFAULTS.maxRequestBytes})
   --max-response-bytes N        largest message from the server (default ${DEFAULTS.maxResponseBytes})
   --request-timeout-ms N        fail a request the server has not answered, nor reported
@@ -128,8 +133,15 @@ next try, unresponsive, failed: reason, idle, stopped), pid, uptime, clients,
 requests in flight, restarts (recent/total), request rate of the last 10 s and
 p50/p99 latency of the last minute. -v adds each server's last stderr lines;
 --json prints the raw snapshot (each service's "state" is the first word of
-its row); --watch redraws it every second until Ctrl+C. Exits 1 when a shown
-service is failed, unresponsive or could not start (error), else 0.
+its row). Exits 1 when a shown service is failed, unresponsive or could not
+start (error), else 0.
+
+--watch on a terminal: a live view redrawn every second. Keys: ↑/↓ or j/k
+select a service, r restart, s stop, S start, l reload the config file (each
+asks "y to confirm" first; the outcome shows on the bottom line), q or Esc
+quits. The selected service's last exit and stderr lines show below the
+table. With output piped (not a terminal) it prints one plain snapshot per
+second, without escape codes, until Ctrl+C.
 
        ${NAME} status --host H[,H…]|all [--json]
 Per server of a host's files: shared via rmcp-mux (http|proxy), not shared,
@@ -154,6 +166,20 @@ Validates a config file (YAML, JSON or TOML; default: the default config
 file) and prints each service as it would run, every default filled in.
 Errors name the file, line and column, the key and what was expected.
 Environment values are shown as names only.
+`,
+  dashboard: `Usage: ${NAME} dashboard [--open] [--config FILE | --control PATH]
+
+Prints a one-time login link to the running daemon's dashboard: a live page
+with a card per service (state in words, pid, uptime, restarts, rate and
+latency with a sparkline, requests in flight, clients, last stderr lines,
+recent events) and buttons to restart, stop or start a service and reload the
+config file, each behind a confirmation. --open also opens it in the browser
+($BROWSER, else xdg-open or open).
+
+The page is served by the daemon's HTTP listener, on loopback only. The link
+works once, within two minutes: it signs the browser in with a cookie scripts
+cannot read, and the address bar keeps no secret. A daemon without an HTTP
+listener says how to turn one on.
 `,
   http: `Usage: ${NAME} http token [--token-file PATH]
 

@@ -65,10 +65,13 @@ export function translateRustArgs(args: readonly string[], program: string): Tra
     };
   }
   if (first === "dashboard") {
+    // The tray dashboard's status socket is the daemon's control socket here; the
+    // dashboard itself is a web page (`rmcp-mux dashboard` prints its login link).
     const rest = out.slice(1);
-    take(rest, "--socket");
-    notices.push("the tray dashboard is replaced by `rmcp-mux status --watch`");
-    return { args: ["status", "--watch", ...rest], notices };
+    const socket = take(rest, "--socket");
+    if (socket === undefined) return { args: out, notices };
+    notices.push("the tray dashboard is a web page now: `rmcp-mux dashboard` prints its link");
+    return { args: ["dashboard", ...rest, "--control", socket], notices };
   }
   // Flags of the main (run) command line, before any "--".
   if (first !== undefined && !first.startsWith("-")) return { args: out, notices };

@@ -44,6 +44,19 @@ export function describeState(service: ServiceStatus, now: number): string {
   }
 }
 
+/** `eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28` */
+export function describeEras(eras: MuxStatus["eras"]): string {
+  const name = (era: "legacy" | "modern") => era === "modern" ? "2026-07-28" : "legacy";
+  const server = eras.upstream === null ? "not initialized yet" : name(eras.upstream);
+  const c = eras.clients;
+  const clients = [
+    ...(c.legacy > 0 ? [`${c.legacy} legacy`] : []),
+    ...(c.modern > 0 ? [`${c.modern} 2026-07-28`] : []),
+    ...(c.unknown > 0 ? [`${c.unknown} not yet known`] : []),
+  ];
+  return `eras: server ${server}; clients ${clients.length > 0 ? clients.join(", ") : "none"}`;
+}
+
 /** Wrap one mux's status as a service row. */
 export function serviceOf(mux: MuxStatus): ServiceStatus {
   return { name: mux.service, socket: mux.socket, state: mux.server.phase, mux };
@@ -66,6 +79,68 @@ const ms = (value: number | null | undefined) =>
     ? "-"
     : `${value < 10 ? value.toFixed(1) : Math.round(value)}ms`;
 
+/**
+ * Text from a server (stderr, exit reasons) made safe for a terminal: control
+ * characters — escape sequences could move the cursor or retitle the window —
+ * are shown as `\x1b`-style escapes instead of being sent.
+ */
+export function printable(text: string): string {
+  return text.replaceAll("\t", " ").replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/** The column titles of the status table. */
+export const STATUS_COLUMNS: readonly string[] = [
+  "SERVICE",
+  "STATE",
+  "PID",
+  "UPTIME",
+  "CLIENTS",
+  "IN-FLIGHT",
+  "RESTARTS",
+  "REQ/S",
+  "P50",
+  "P99",
+];
+
+/** The cells of one service's row in the status table. */
+export function statusRow(s: ServiceStatus, now: number): string[] {
+  const mux = s.mux;
+  return [
+    s.name,
+    describeState(s, now),
+    pidCell(mux),
+    mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
+    mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
+    mux ? String(mux.pendingRequests) : "-",
+    mux ? `${mux.restarts.recent}/${mux.restarts.total}` : "-",
+    mux ? String(mux.latency.ratePerSecond) : "-",
+    ms(mux?.latency.p50Ms),
+    ms(mux?.latency.p99Ms),
+  ];
+}
+
+/** Header and rows as aligned lines (the last column is not padded). */
+export function alignColumns(header: readonly string[], rows: readonly string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const render = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
+  return [header, ...rows].map(render);
+}
+
+/** The daemon's title line, if the status came from a daemon. */
+export function daemonTitle(
+  status: Pick<DaemonStatus, "services"> & Partial<DaemonStatus>,
+  now: number,
+): string | undefined {
+  if (status.pid === undefined || status.startedAt === undefined) return undefined;
+  return `rmcp-mux daemon (pid ${status.pid}, up ${formatDuration(now - status.startedAt)})` +
+    (status.config ? ` — ${status.config}` : "");
+}
+
 /** The status table (and details with `verbose`). */
 export function formatStatus(
   status: Pick<DaemonStatus, "services"> & Partial<DaemonStatus>,
@@ -73,55 +148,24 @@ export function formatStatus(
   verbose = false,
 ): string {
   const lines: string[] = [];
-  if (status.pid !== undefined && status.startedAt !== undefined) {
-    lines.push(
-      `rmcp-mux daemon (pid ${status.pid}, up ${formatDuration(now - status.startedAt)})` +
-        (status.config ? ` — ${status.config}` : ""),
-    );
-  }
-  const header = [
-    "SERVICE",
-    "STATE",
-    "PID",
-    "UPTIME",
-    "CLIENTS",
-    "IN-FLIGHT",
-    "RESTARTS",
-    "REQ/S",
-    "P50",
-    "P99",
-  ];
-  const rows = status.services.map((s) => {
-    const mux = s.mux;
-    return [
-      s.name,
-      describeState(s, now),
-      pidCell(mux),
-      mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
-      mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
-      mux ? String(mux.pendingRequests) : "-",
-      mux ? `${mux.restarts.recent}/${mux.restarts.total}` : "-",
-      mux ? String(mux.latency.ratePerSecond) : "-",
-      ms(mux?.latency.p50Ms),
-      ms(mux?.latency.p99Ms),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const render = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
-  lines.push(render(header));
-  for (const row of rows) lines.push(render(row));
+  const title = daemonTitle(status, now);
+  if (title) lines.push(title);
+  lines.push(...alignColumns(STATUS_COLUMNS, status.services.map((s) => statusRow(s, now))));
   if (status.services.length === 0) lines.push("(no services)");
   for (const s of status.services) {
     const mux = s.mux;
     const details: string[] = [];
     if (mux?.server.phase === "unresponsive" && mux.server.reason) {
-      details.push(`unresponsive: ${mux.server.reason}`);
+      details.push(`unresponsive: ${printable(mux.server.reason)}`);
     }
-    if (mux?.lastExit) details.push(`last exit: ${mux.lastExit}`);
+    if (mux?.lastExit) details.push(`last exit: ${printable(mux.lastExit)}`);
     if (mux && (verbose || isolated(mux))) details.push(...isolationLines(mux, now));
     if (mux?.serialized) details.push("serialized: one client's requests at a time (--serialize)");
     for (const warning of mux?.warnings ?? []) details.push(`warning: ${warning}`);
+    const eras = mux?.eras;
+    if (eras && (verbose || eras.upstream === "modern" || eras.clients.modern > 0)) {
+      details.push(describeEras(eras));
+    }
     if (mux && mux.clients.waiting > 0) {
       details.push(`${mux.clients.waiting} clients waiting for a slot`);
     }
@@ -131,7 +175,7 @@ export function formatStatus(
     if (verbose) {
       details.push(`socket: ${s.socket}`);
       details.push(...clientTable(mux?.sessions ?? [], now));
-      for (const line of mux?.stderrTail ?? []) details.push(`stderr: ${line}`);
+      for (const line of mux?.stderrTail ?? []) details.push(`stderr: ${printable(line)}`);
     }
     if (details.length > 0) {
       lines.push("", `${s.name}:`, ...details.map((d) => `  ${d}`));

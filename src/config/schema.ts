@@ -17,6 +17,7 @@ import {
   type IsolationMode,
   type MuxOptions,
 } from "./options.ts";
+import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
 
 /** What a service name (a key under `servers:`, or `service_name`) may hold. */
 export const SERVICE_NAME_PATTERN: RegExp = /^[\w.@-]+$/;
@@ -55,6 +56,7 @@ export const OPTION_KEYS: Readonly<Record<string, keyof MuxOptions>> = {
   client_wait_ms: "clientWaitMs",
   lazy_start: "lazyStart",
   serialize: "serialize",
+  upstream_era: "upstreamEra",
   max_request_bytes: "maxRequestBytes",
   max_response_bytes: "maxResponseBytes",
   request_timeout_ms: "requestTimeoutMs",
@@ -129,6 +131,15 @@ const sharedKeys = {
       "client. CLI: --serialize.",
     DEFAULTS.serialize,
   ).optional(),
+  upstream_era: z.enum(UPSTREAM_ERA_SETTINGS, {
+    error: `expected one of ${UPSTREAM_ERA_SETTINGS.join(", ")}`,
+  }).meta({
+    description: "MCP protocol era spoken to the server: legacy (initialize), modern " +
+      "(2026-07-28, server/discover) or auto (initialize, then 2026-07-28 on the same process " +
+      "if the server refuses as modern-only). Clients of either era are served either way. " +
+      "CLI: --upstream-era.",
+    default: DEFAULTS.upstreamEra,
+  }).optional(),
   max_request_bytes: wholeNumber(
     64,
     "Largest message a client may send, in bytes. CLI: --max-request-bytes.",
@@ -323,6 +334,7 @@ export interface SharedData {
   client_wait_ms?: number | undefined;
   lazy_start?: boolean | undefined;
   serialize?: boolean | undefined;
+  upstream_era?: UpstreamEraSetting | undefined;
   max_request_bytes?: number | undefined;
   max_response_bytes?: number | undefined;
   request_timeout_ms?: number | undefined;

@@ -26,12 +26,18 @@ export type ControlMethod = "status" | "restart" | "stop" | "start" | "reload" |
 
 const SERVICE_METHODS = new Set(["restart", "stop", "start"]);
 
+/** A control method added by whoever starts the control server (the dashboard's login, say). */
+export type ControlHandler = (
+  params: Record<string, unknown> | undefined,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
 /** Listens on the control socket and runs commands against a daemon. */
 export class ControlServer implements AsyncDisposable {
   readonly #daemon: Daemon;
   readonly #onShutdown: () => void;
   readonly #log: Logger = muxLogger("server");
   readonly #accepting: AcceptLoop<{ conn: Deno.UnixConn; done: Promise<void> }>;
+  readonly #methods: Readonly<Record<string, ControlHandler>>;
   #closing: Promise<void> | undefined;
   /** The socket path. */
   readonly path: string;
@@ -41,8 +47,10 @@ export class ControlServer implements AsyncDisposable {
     listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
     daemon: Daemon,
     onShutdown: () => void,
+    methods: Readonly<Record<string, ControlHandler>>,
   ) {
     this.path = path;
+    this.#methods = methods;
     this.#daemon = daemon;
     this.#onShutdown = onShutdown;
     this.#accepting = new AcceptLoop(listener, {
@@ -54,6 +62,8 @@ export class ControlServer implements AsyncDisposable {
   /**
    * Listen on `path` (refusing a live socket, clearing a stale one) for `daemon`.
    * `onShutdown` is called after a `shutdown` command has been answered.
+   * `methods` adds control methods (answered with what they return; a throw
+   * becomes an error answer carrying its message).
    *
    * @example
    * ```ts
@@ -68,10 +78,15 @@ export class ControlServer implements AsyncDisposable {
    * console.log(status.services); // [{ name: "a", state: "running", … }]
    * ```
    */
-  static async start(path: string, daemon: Daemon, onShutdown: () => void): Promise<ControlServer> {
+  static async start(
+    path: string,
+    daemon: Daemon,
+    onShutdown: () => void,
+    methods: Readonly<Record<string, ControlHandler>> = {},
+  ): Promise<ControlServer> {
     await prepareSocketPath(path);
     const listener = listenPrivately(path);
-    return new ControlServer(path, listener, daemon, onShutdown);
+    return new ControlServer(path, listener, daemon, onShutdown, methods);
   }
 
   /** Stop listening and close every control connection. Idempotent. */
@@ -171,14 +186,23 @@ export class ControlServer implements AsyncDisposable {
         case "shutdown":
           queueMicrotask(() => this.#onShutdown());
           return JSON.stringify(resultResponse(id, { shuttingDown: true }));
-        default:
+        default: {
+          if (Object.hasOwn(this.#methods, method)) {
+            return JSON.stringify(
+              resultResponse(id, { ...await this.#methods[method]!(request.params) }),
+            );
+          }
+          const known = ["status", "restart", "stop", "start", "reload", "shutdown"];
           return JSON.stringify(
             errorResponse(
               id,
               ErrorCode.MethodNotFound,
-              `unknown control method "${method}"; known: status, restart, stop, start, reload, shutdown`,
+              `unknown control method "${method}"; known: ${
+                [...known, ...Object.keys(this.#methods)].join(", ")
+              }`,
             ),
           );
+        }
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

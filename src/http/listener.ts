@@ -23,6 +23,12 @@ export interface HttpServices {
   get(name: string): HttpService | undefined;
   /** Names of the services (for `/mcp` and for error messages). */
   names(): string[];
+  /**
+   * Pages at the listener's other paths (the daemon's dashboard at `/`): asked
+   * after the Host/Origin checks and before the token check (a page has its
+   * own sign-in); `undefined` passes the request on.
+   */
+  app?(request: Request): Promise<Response | undefined>;
 }
 
 /** A running HTTP listener. Close it with {@link HttpListener.close} or `await using`. */
@@ -32,6 +38,7 @@ export class HttpListener implements AsyncDisposable {
   readonly #base: string;
   readonly #log: Logger;
   readonly #tokenFile: string | undefined;
+  readonly #guard: RequestGuard;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -40,12 +47,14 @@ export class HttpListener implements AsyncDisposable {
     base: string,
     log: Logger,
     tokenFile: string | undefined,
+    guard: RequestGuard,
   ) {
     this.#server = server;
     this.#table = table;
     this.#base = base;
     this.#log = log;
     this.#tokenFile = tokenFile;
+    this.#guard = guard;
   }
 
   /**
@@ -126,7 +135,7 @@ export class HttpListener implements AsyncDisposable {
       url: `${base}/mcp`,
       auth: tokenFile ? `bearer token in ${tokenFile}` : "no token",
     });
-    return new HttpListener(server, table, base, log, tokenFile);
+    return new HttpListener(server, table, base, log, tokenFile, ref.guard);
   }
 
   /** `http://HOST:PORT` (the port resolved when 0 was asked for). */
@@ -147,6 +156,11 @@ export class HttpListener implements AsyncDisposable {
   /** The endpoint of a service: `…/mcp/NAME`. */
   urlFor(service: string): string {
     return `${this.#base}/mcp/${encodeURIComponent(service)}`;
+  }
+
+  /** True when the listener has a token and `headers` carry it (`Authorization: Bearer …`). */
+  hasToken(headers: Headers): boolean {
+    return this.#tokenFile !== undefined && this.#guard.checkToken(headers) === undefined;
   }
 
   /** HTTP sessions held. */
@@ -188,6 +202,10 @@ async function route(
   if (request.method === "OPTIONS") return preflight(origin);
   if (path === "/healthz" && request.method === "GET") {
     return new Response('{"status":"ok"}', { headers: { "content-type": "application/json" } });
+  }
+  if (services.app && path !== "/mcp" && !path.startsWith("/mcp/")) {
+    const page = await services.app(request);
+    if (page) return page;
   }
   const unauthorized = guard.checkToken(request.headers);
   if (unauthorized) {

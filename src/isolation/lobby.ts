@@ -30,7 +30,8 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-import { discoverRefusal, modernRefusal, requestOf } from "../router/client_messages.ts";
+import { requestOf } from "../router/client_messages.ts";
+import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
 import { type HealthOutcome, healthWaitMs } from "../router/health_feature.ts";
 import { InitializeFeature } from "../router/initialize_feature.ts";
@@ -235,6 +236,9 @@ export class Lobby {
         send(session, resultResponse(request.id, {}));
         return true;
       case DISCOVER_METHOD:
+        // Before binding, a dual-era client is told to use initialize (as the router tells it
+        // before its server is ready); a client pinned to 2026-07-28 is bound at its first
+        // request and served by its process's router.
         send(session, discoverRefusal(request.id));
         return true;
       case STATUS_METHOD:
@@ -252,14 +256,8 @@ export class Lobby {
           );
         });
         return true;
-      default: {
-        // A client pinned to 2026-07-28 is refused by the mux itself, as the router would.
-        const refusal = session.initialized || request.method === "initialize"
-          ? undefined
-          : modernRefusal(request);
-        if (refusal) send(session, refusal);
-        return refusal !== undefined;
-      }
+      default:
+        return false;
     }
   }
 

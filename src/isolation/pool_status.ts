@@ -88,6 +88,11 @@ export interface PoolFigures {
   lastExit: string | null;
   stderrTail: string[];
   warnings: string[];
+  /** The server's protocol era (the first process's to know it), and clients' per era. */
+  eras: {
+    upstream: "legacy" | "modern" | null;
+    clients: { legacy: number; modern: number; unknown: number };
+  };
   processes: ProcessStatus[];
   /** Every client, waiting ones first, then by process (probes not counted). */
   sessions: ClientSession[];
@@ -107,12 +112,14 @@ export function poolFigures(pool: Pool): PoolFigures {
     lastExit: null,
     stderrTail: [],
     warnings: [],
+    eras: { upstream: null, clients: { legacy: 0, modern: 0, unknown: 0 } },
     processes: [],
     sessions: pool.waiting.filter((s) => s.counted && !s.closed),
   };
   for (const s of figures.sessions) {
     figures.clients.connected++;
     if (s.admitted) figures.clients.active++;
+    figures.eras.clients[s.era ?? "unknown"]++;
   }
   let latest = -Infinity;
   for (const unit of units) {
@@ -123,6 +130,10 @@ export function poolFigures(pool: Pool): PoolFigures {
     figures.pendingRequests += stats.pendingRequests;
     figures.queueDepth += stats.queueDepth;
     figures.subscriptions += stats.subscriptions;
+    figures.eras.upstream ??= stats.upstreamEra;
+    for (const era of ["legacy", "modern", "unknown"] as const) {
+      figures.eras.clients[era] += stats.clientEras[era];
+    }
     const restarts = unit.supervisor.restarts;
     figures.restarts.total += restarts.total;
     figures.restarts.recent += restarts.recent;

@@ -56,6 +56,7 @@ export class ProcessUnit {
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
       serialize: options.serialize,
+      upstreamEra: options.upstreamEra,
       clientInfo: { name: NAME, version: VERSION },
       nextSessionId: unit.nextSessionId,
       latencies: unit.latencies,

@@ -9,6 +9,7 @@
  */
 
 import type { JsonRpcId } from "../jsonrpc/message.ts";
+import type { RequestEnvelope } from "./envelope.ts";
 
 /** Where the answer to a request goes when it arrives. */
 export interface ReplyTarget<C> {
@@ -21,19 +22,39 @@ export interface ReplyTarget<C> {
   };
 }
 
+/**
+ * What the era features keep about a request whose client or server is of
+ * the modern era (never set between a legacy client and a legacy server).
+ */
+export interface EraRequestState {
+  /** Its envelope: the modern client's own, or the one the mux added for a legacy client. */
+  envelope?: RequestEnvelope;
+  /** A legacy client's own params, to retry the call after `input_required`. */
+  params?: Record<string, unknown>;
+  /** A modern client's call: its tool or prompt name, or resource URI (a retry must match). */
+  subject?: unknown;
+  /** `input_required` rounds so far (legacy shim). */
+  round?: number;
+  /** Set while its client's call was answered with `input_required` (a legacy server's callback). */
+  parked?: object;
+}
+
 /** One request in flight upstream (or held until the upstream is ready). */
 export interface PendingEntry<C> extends ReplyTarget<C> {
   readonly upstreamId: number;
-  readonly clientId: JsonRpcId;
+  /** The client's id for it (a modern client's retry takes over a running call: see `retarget`). */
+  clientId: JsonRpcId;
   readonly method: string;
   /** The client's own progress token, when it asked for progress. */
-  readonly progressToken: JsonRpcId | undefined;
+  progressToken: JsonRpcId | undefined;
   /** When the mux gives up (ms since epoch); `Infinity` for never. */
   deadline: number;
   /** When the client's request arrived (ms since epoch). */
   readonly startedAt: number;
   /** True once written to the current upstream process. */
   sent: boolean;
+  /** Era bookkeeping (see {@link EraRequestState}). */
+  era?: EraRequestState;
 }
 
 /** Client→server requests in flight, by upstream id, with a per-client index for cancellation. */
@@ -97,6 +118,22 @@ export class ClientToServerTable<C> {
   findByClientId(client: C, clientId: JsonRpcId): PendingEntry<C> | undefined {
     const upstreamId = this.#byClient.get(client)?.get(clientId);
     return upstreamId === undefined ? undefined : this.#byUpstream.get(upstreamId);
+  }
+
+  /** The entry now answers the client's request `clientId` (with its progress token). */
+  retarget(
+    entry: PendingEntry<C>,
+    clientId: JsonRpcId,
+    progressToken: JsonRpcId | undefined,
+  ): void {
+    const ids = this.#byClient.get(entry.client);
+    if (ids?.get(entry.clientId) === entry.upstreamId) ids.delete(entry.clientId);
+    entry.clientId = clientId;
+    entry.progressToken = progressToken;
+    if (!this.#byUpstream.has(entry.upstreamId)) return;
+    let map = ids;
+    if (!map) this.#byClient.set(entry.client, map = new Map());
+    map.set(clientId, entry.upstreamId);
   }
 
   /** True when the client already has a request in flight with this id. */

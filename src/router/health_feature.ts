@@ -1,7 +1,8 @@
 /**
- * The mux's health check (`rmcp-mux/health`): a real `ping` round trip
- * through the mux to the server, or an answer that says in words what state
- * the server is in.
+ * The mux's health check (`rmcp-mux/health`): a real round trip through
+ * the mux to the server (`ping`; `server/discover` on a modern server, which
+ * has no `ping`), or an answer that says in words what state the server is
+ * in.
  *
  * @module
  */
@@ -14,8 +15,9 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { RouterContext, Target } from "./context.ts";
+import { DISCOVER_METHOD } from "./eras.ts";
 
-/** How long a health check waits for the server's answer to `ping`. */
+/** How long a health check waits for the server's answer to `ping` (or `server/discover`). */
 export const HEALTH_PING_TIMEOUT_MS = 10_000;
 
 /** Longest a health check waits for a starting server (its `params.waitMs` is capped here). */
@@ -70,7 +72,7 @@ export function serverHealth(
     return { ok: false, error: [code, message, data as Record<string, unknown>] };
   }
   const state = upstream.state;
-  if (state.phase === "idle") {
+  if (state.phase === "idle" && !upstream.ready) {
     return {
       ok: true,
       result: {
@@ -102,12 +104,18 @@ async function pingThrough(ctx: RouterContext, waitMs: number): Promise<HealthOu
   if (!upstream.ready) await upstream.whenReady(deadline);
   if (!upstream.ready) return down(ctx, ErrorCode.ServerUnavailable, upstream.notReadyReason());
   const started = ctx.now();
-  const pong = await upstream.request("ping", undefined, Math.max(1, deadline - started));
+  const method = upstream.modern ? DISCOVER_METHOD : "ping";
+  const params = upstream.modern ? { _meta: upstream.ownEnvelope() } : undefined;
+  const pong = await upstream.request(method, params, Math.max(1, deadline - started));
   if (isErrorResponse(pong)) {
     const code = pong.error.code === ErrorCode.RequestTimeout
       ? ErrorCode.RequestTimeout
       : ErrorCode.ServerUnavailable;
-    return down(ctx, code, `server "${ctx.service}" did not answer ping: ${pong.error.message}`);
+    return down(
+      ctx,
+      code,
+      `server "${ctx.service}" did not answer ${method}: ${pong.error.message}`,
+    );
   }
   return {
     ok: true,
@@ -117,6 +125,7 @@ async function pingThrough(ctx: RouterContext, waitMs: number): Promise<HealthOu
       pid: upstream.state.pid ?? null,
       latencyMs: ctx.now() - started,
       serverInfo: upstream.serverInfo,
+      era: upstream.era,
     },
   };
 }

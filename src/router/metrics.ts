@@ -49,24 +49,28 @@ export class LatencyWindow {
     this.#total++;
   }
 
-  /** Summarise the samples finished before `now`: the rate over 10 s, percentiles over a minute. */
-  summary(now: number): LatencySummary {
+  /**
+   * Summarise the samples finished before `now`: percentiles over `windowMs`
+   * (default: the last minute), the rate over the last 10 s of it.
+   */
+  summary(now: number, windowMs: number = METRICS_WINDOW_MS): LatencySummary {
+    const rateWindow = Math.min(RATE_WINDOW_MS, windowMs);
     const recent: number[] = [];
     let oldest = now;
     let lately = 0;
     for (let i = 0; i < this.#size; i++) {
       const finished = this.#finished[i]!;
-      if (finished <= now - METRICS_WINDOW_MS) continue;
+      if (finished <= now - windowMs) continue;
       recent.push(this.#durations[i]!);
       if (finished < oldest) oldest = finished;
-      if (finished > now - RATE_WINDOW_MS) lately++;
+      if (finished > now - rateWindow) lately++;
     }
     if (recent.length === 0) return { ratePerSecond: 0, p50Ms: null, p99Ms: null, count: 0 };
     recent.sort((a, b) => a - b);
     const pick = (q: number) => recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
     // Over the full rate window, unless the ring is full and its samples span less.
     const full = this.#size >= METRICS_SAMPLES;
-    const spanMs = full ? Math.min(RATE_WINDOW_MS, Math.max(1, now - oldest)) : RATE_WINDOW_MS;
+    const spanMs = full ? Math.min(rateWindow, Math.max(1, now - oldest)) : rateWindow;
     return {
       ratePerSecond: Math.round((lately / spanMs) * 1000 * 100) / 100,
       p50Ms: Math.round(pick(0.5) * 100) / 100,

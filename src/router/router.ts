@@ -25,24 +25,35 @@
  * 6. `#reply` below sends it to the session's port; `server/connection.ts`
  *    writes it to the socket through its own `LineWriter`.
  *
+ * When the client or the server speaks MCP 2026-07-28, `translate_feature.ts`
+ * adds or strips the `_meta` envelope in step 2 and makes the answer fit its
+ * client in step 5; `input_required` rounds go to `mrtr_shim_feature.ts`
+ * (legacy client) or come from `mrtr_bridge_feature.ts` (legacy server), and
+ * `subscriptions/listen` streams live in `listens_feature.ts`. None of it
+ * runs between a legacy client and a legacy server.
+ *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
-import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
+import { errorResponse, type JsonRpcId, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
 import { MuxToClientTable } from "./mux_to_client.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
+import type { UpstreamEraSetting } from "./eras.ts";
 import { type HealthOutcome, serverHealth } from "./health_feature.ts";
+import { ListensFeature } from "./listens_feature.ts";
 import { Liveness, type LivenessSettings } from "./liveness.ts";
 import type { McpLogLevel } from "./log_levels.ts";
 import type { Root } from "./roots.ts";
 import { LoggingFeature } from "./logging_feature.ts";
+import { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
+import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
@@ -58,6 +69,7 @@ import {
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
+import { TranslateFeature } from "./translate_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
@@ -86,6 +98,10 @@ export interface RouterOptions {
   clientInfo: { name: string; version: string };
   /** Only one client's requests upstream at a time (exact callback attribution). */
   serialize?: boolean;
+  /** Which protocol era to speak to the server (default `auto`). */
+  upstreamEra?: UpstreamEraSetting;
+  /** Unguessable ids (URL elicitation ids, MRTR handles); default `crypto.randomUUID`. */
+  newId?: () => string;
   /** Override {@link MAX_PENDING}. */
   maxPending?: number;
   /** Override {@link MAX_QUEUE}. */
@@ -140,6 +156,10 @@ export interface RouterStats {
   subscriptions: number;
   /** Answers since start. */
   requestsTotal: number;
+  /** The server's protocol era (`null` before its first handshake). */
+  upstreamEra: "legacy" | "modern" | null;
+  /** Connected clients by protocol era (`unknown`: not pinned yet). */
+  clientEras: { legacy: number; modern: number; unknown: number };
   /** Rate and latency of the last minute's answers. */
   latency: LatencySummary;
 }
@@ -162,6 +182,7 @@ export class Router {
   readonly #fromClients: ClientMessages;
   readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
+  #modernClients = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -178,6 +199,7 @@ export class Router {
       service: options.service,
       clientInfo: options.clientInfo,
       capabilities: MUX_CLIENT_CAPABILITIES,
+      era: options.upstreamEra ?? "auto",
       initTimeoutMs: options.initTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxQueue: options.maxQueue ?? MAX_QUEUE,
@@ -192,12 +214,14 @@ export class Router {
       onReady: (restarted) => this.#onUpstreamReady(restarted),
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
+      adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
     this.#liveness = options.liveness?.enabled ? this.#livenessProbe(options.liveness) : undefined;
     const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
       now: this.#now,
+      clock,
       sessions: this.#sessions,
       pending: this.#pending,
       upstream: this.#upstream,
@@ -205,7 +229,17 @@ export class Router {
       latencies: this.#latencies,
       reply: (target, message, text) => this.#reply(target, message, text),
       notify: (session, message) => this.#notify(session, message),
-      requestClient: (session, method, params) => this.#requestClient(session, method, params),
+      requestClient: (session, method, params) =>
+        this.#askClient(session, method, params, CLIENT_REQUEST_TIMEOUT_MS).answer,
+      askClient: (session, method, params, timeoutMs) =>
+        this.#askClient(session, method, params, timeoutMs),
+      cancelAsk: (session, id, reason) => this.#cancelAsk(session, id, reason),
+      modernClients: () => this.#modernClients,
+      pinModern: (session) => {
+        if (session.era === "modern") return;
+        session.era = "modern";
+        this.#modernClients++;
+      },
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
       watchUpstream: () => this.#liveness?.watch(),
@@ -214,12 +248,21 @@ export class Router {
     };
     this.#ctx = ctx;
     const tasks = new TasksFeature(ctx);
+    const logging = new LoggingFeature(ctx);
+    const newId = options.newId ?? (() => crypto.randomUUID());
+    const shim = new LegacyShimFeature(ctx, logging, newId);
+    const listens = new ListensFeature(ctx, () => this.#features);
+    const bridge = new MrtrBridgeFeature(ctx, newId);
     this.#features = {
-      resources: new ResourcesFeature(ctx),
-      logging: new LoggingFeature(ctx),
+      resources: new ResourcesFeature(ctx, () => listens),
+      logging,
       roots: new RootsFeature(ctx, options.roots),
       tasks,
-      callbacks: new CallbacksFeature(ctx, tasks),
+      callbacks: new CallbacksFeature(ctx, tasks, bridge),
+      translate: new TranslateFeature(ctx, { logging, shim, listens, bridge }),
+      shim,
+      listens,
+      bridge,
     };
     this.#fromClients = new ClientMessages(
       ctx,
@@ -250,7 +293,12 @@ export class Router {
    */
   adopt(session: ClientSession, carried: Carried = {}): boolean {
     if (session.closed) return false;
+    if (this.#sessions.has(session)) {
+      // Already here (its process re-keyed for new roots): only its roots change.
+      return carried.roots !== undefined && this.#features.roots.adopt(session, carried.roots);
+    }
     this.#sessions.add(session);
+    if (session.era === "modern") this.#modernClients++;
     const f = this.#features;
     if (carried.level !== undefined) f.logging.adopt(session, carried.level);
     if (carried.uris?.length) f.resources.adopt(session, carried.uris);
@@ -358,10 +406,14 @@ export class Router {
 
   #forget(session: ClientSession): void {
     if (!this.#sessions.delete(session)) return;
+    if (session.era === "modern") this.#modernClients--;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
     const f = this.#features;
     f.callbacks.release(session);
+    f.shim.release(session);
+    f.bridge.release(session);
+    f.listens.release(session);
     f.resources.release(session);
     f.logging.release(session);
     f.roots.release(session);
@@ -468,10 +520,12 @@ export class Router {
   stats(): RouterStats {
     let connected = 0;
     let active = 0;
+    const clientEras = { legacy: 0, modern: 0, unknown: 0 };
     for (const session of this.#sessions) {
       if (!session.counted) continue;
       connected++;
       if (session.admitted) active++;
+      clientEras[session.era ?? "unknown"]++;
     }
     return {
       connectedClients: connected,
@@ -481,6 +535,8 @@ export class Router {
       upstreamReady: this.#upstream.ready,
       subscriptions: this.#features.resources.activeUris.length,
       requestsTotal: this.#latencies.total,
+      upstreamEra: this.#upstream.era,
+      clientEras,
       latency: this.#latencies.summary(this.#now()),
     };
   }
@@ -496,10 +552,17 @@ export class Router {
       : [];
   }
 
+  /** Rate and latency of the answers of the last `windowMs`. */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#latencies.summary(this.#now(), windowMs);
+  }
+
   /** Stop routing: every open request gets a "shutting down" error. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#features.listens.closeAll();
+    this.#features.shim.close();
     this.#upstream.shutDown();
     this.#sweeper.close();
   }
@@ -516,16 +579,19 @@ export class Router {
     if (restarted) {
       // The new process knows nothing: tell it what the old one knew. The log
       // level first, so nothing below it is logged while the rest is restored.
+      // (A modern server has neither: levels travel per request, streams are re-opened below.)
       this.#features.logging.reapply();
-      this.#features.resources.reapply();
+      if (!this.#upstream.modern) this.#features.resources.reapply();
       this.#features.roots.reapply();
     }
+    this.#features.listens.onUpstreamReady(restarted);
     this.#options.onUpstreamReady?.();
   }
 
   #onUpstreamGone(reason: string): void {
     this.#features.callbacks.forget(reason);
     this.#features.tasks.forget();
+    this.#features.listens.onUpstreamGone();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────
@@ -541,6 +607,10 @@ export class Router {
   }
 
   #reply(target: Target, message: JsonRpcResponse, text?: string): void {
+    // A modern client's call answered `input_required` while the server works on: kept for its retry.
+    if ((target as PendingEntry<ClientSession>).era?.parked) {
+      return this.#features.bridge.onParkedOutcome(target as PendingEntry<ClientSession>, message);
+    }
     const session = target.client;
     if (target.batch) target.batch.fill(target.batch.index, message);
     else if (session.port.reply && !session.closed) {
@@ -550,16 +620,28 @@ export class Router {
     this.#settled(session);
   }
 
-  #requestClient(
+  #askClient(
     session: ClientSession,
     method: string,
-    params?: Record<string, unknown>,
-  ): Promise<JsonRpcResponse> {
-    return new Promise((resolve) => {
-      const deadline = this.#now() + CLIENT_REQUEST_TIMEOUT_MS;
-      const id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): { id: number; answer: Promise<JsonRpcResponse> } {
+    let id = 0;
+    const answer = new Promise<JsonRpcResponse>((resolve) => {
+      const deadline = this.#now() + timeoutMs;
+      id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
       this.#sweeper.arm(deadline);
       this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    });
+    return { id, answer };
+  }
+
+  #cancelAsk(session: ClientSession, id: JsonRpcId, reason: string): void {
+    if (!this.#calls.take(session, id)) return;
+    this.#notify(session, {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason },
     });
   }
 
@@ -599,6 +681,8 @@ export class Router {
 
   /** Expire whatever is past its deadline; returns the next deadline. */
   #sweep(now: number): number {
+    // Handles first: their held calls are cancelled with their questions answered.
+    const handles = this.#features.bridge.sweep(now);
     for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
     for (const call of this.#calls.expire(now)) {
       call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
@@ -608,6 +692,7 @@ export class Router {
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
       this.#liveness?.check(now) ?? Infinity,
+      handles,
     );
   }
 

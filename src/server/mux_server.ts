@@ -33,8 +33,10 @@ export interface ClientStatus {
   version: string | null;
   /** How it is connected: its own socket connection, `rmcp-mux proxy`, or an HTTP session. */
   transport: ClientTransport;
-  /** The protocol version it was given (`null` before `initialize`). */
+  /** The protocol version it was given (`null` before `initialize`; 2026-07-28 for a modern client). */
   protocolVersion: string | null;
+  /** Its protocol era, set by its first request (`null` before one). */
+  era: "legacy" | "modern" | null;
   /** When it connected (ms since epoch). */
   connectedAt: number;
   /** Requests it sent since it connected. */
@@ -77,6 +79,14 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
+  /**
+   * Protocol eras: the server's (`null` before its first handshake) and
+   * how many connected clients speak each (`unknown`: not pinned yet).
+   */
+  eras: {
+    upstream: "legacy" | "modern" | null;
+    clients: { legacy: number; modern: number; unknown: number };
+  };
   /** Every connected client, in the order they connected (probes are not clients). */
   sessions: ClientStatus[];
   /** One client's requests upstream at a time (`--serialize`). */
@@ -117,6 +127,7 @@ export class MuxServer implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #httpUrl: string | null = null;
   #changeWaiters = new Set<() => void>();
+  readonly #listeners = new Set<() => void>();
   #resolveClosed!: () => void;
   /** Resolves once the mux has stopped (after {@link close}). */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -256,12 +267,14 @@ export class MuxServer implements AsyncDisposable {
       stderrTail: figures.stderrTail,
       serialized: this.#options.serialize,
       warnings: figures.warnings,
+      eras: figures.eras,
       sessions: figures.sessions.map((session) => ({
         id: session.id,
-        name: stringOrNull(session.hello?.clientInfo.name),
-        version: stringOrNull(session.hello?.clientInfo.version),
+        name: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.name),
+        version: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.version),
         transport: session.transport,
         protocolVersion: session.protocolVersion ?? null,
+        era: session.era ?? null,
         connectedAt: session.connectedAt,
         requests: session.requests,
         inFlight: session.openRequests,
@@ -277,6 +290,29 @@ export class MuxServer implements AsyncDisposable {
       },
       processes: figures.processes,
     };
+  }
+
+  /**
+   * Rate and latency of the answers of the last `windowMs` (status covers the
+   * last minute; a history wants shorter slices).
+   */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#pool.latencies.summary(Date.now(), windowMs);
+  }
+
+  /**
+   * Call `listener` after every change of the server's state and whenever a
+   * client connects or leaves. Returns the function that unsubscribes.
+   *
+   * @example
+   * ```ts ignore
+   * const off = mux.onChange(() => console.log(mux.status().server.phase));
+   * off();
+   * ```
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 
   /**
@@ -362,6 +398,7 @@ export class MuxServer implements AsyncDisposable {
 
   #changed(): void {
     for (const check of [...this.#changeWaiters]) check();
+    for (const listener of [...this.#listeners]) listener();
   }
 
   /**

@@ -50,6 +50,18 @@ export function filesystemServer(...dirs: string[]): Pick<MuxOptions, "cmd" | "a
   };
 }
 
+/**
+ * The 2026-07-28 fixture (TypeScript SDK v2 `serveStdio`): dual-era, or
+ * modern-only with `--reject-legacy`.
+ */
+export function modernServer(...flags: string[]): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--quiet", `${ROOT}tests/fixtures/modern_server.ts`, ...flags],
+    cwd: ROOT,
+  };
+}
+
 /** The fault fixture with the given flags. */
 export function fakeServer(...flags: string[]): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
   return {

@@ -169,6 +169,15 @@ Deno.test("run: --max-active-clients 0 is refused", () => {
   );
 });
 
+Deno.test("run: --upstream-era auto | legacy | modern, anything else a clear error", () => {
+  assertStrictEquals(run([...BASE, "--upstream-era", "modern"]).options.upstreamEra, "modern");
+  assertStrictEquals(run([...BASE]).options.upstreamEra, undefined, "the default comes later");
+  assertThrows(
+    () => run([...BASE, "--upstream-era", "2026"]),
+    /--upstream-era: expected one of legacy, auto, modern, got "2026"/,
+  );
+});
+
 Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibility)", () => {
   assertStrictEquals(run([...BASE, "--lazy-start"]).options.lazyStart, true);
   assertStrictEquals(run(["--lazy-start", ...BASE]).options.lazyStart, true);
@@ -401,4 +410,21 @@ Deno.test("config check: an optional FILE", () => {
     file: undefined,
   });
   refuses(["config", "lint"], /unknown subcommand "lint"/);
+});
+
+Deno.test("dashboard: --open, and the daemon by --config or --control", () => {
+  assertEquals(parseCommandLine(["dashboard"]), { kind: "dashboard", target: {}, open: false });
+  assertEquals(parseCommandLine(["dashboard", "--open", "--config", "~/m.yaml"], { HOME: "/h" }), {
+    kind: "dashboard",
+    target: { config: "/h/m.yaml" },
+    open: true,
+  });
+  assertEquals(parseCommandLine(["dashboard", "--control", "/c.sock"]), {
+    kind: "dashboard",
+    target: { control: "/c.sock" },
+    open: false,
+  });
+  assertThrows(() => parseCommandLine(["dashboard", "now"]), CliError, 'unexpected argument "now"');
+  assertThrows(() => parseCommandLine(["dashboard", "--socket", "/s"]), CliError);
+  assertEquals(parseCommandLine(["dashboard", "--help"]), { kind: "help", topic: "dashboard" });
 });

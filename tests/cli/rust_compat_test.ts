@@ -43,4 +43,7 @@ Deno.test("rust compat: old flags and commands become the new ones, with a notic
   assertEquals(t(["--socket", "/s"], "rmcp-mux-proxy").args, ["proxy", "--socket", "/s"]);
   assertEquals(t(["--socket", "/s"], "rmcp_mux_proxy").args, ["proxy", "--socket", "/s"]);
   assertEquals(t(["scan", "--tray"]).args, ["scan", "--tray"]);
+  // The tray dashboard's status socket is the control socket of the web dashboard.
+  assertEquals(t(["dashboard", "--socket", "/d.sock"]).args, ["dashboard", "--control", "/d.sock"]);
+  assertEquals(t(["dashboard", "--open"]), { args: ["dashboard", "--open"], notices: [] });
 });

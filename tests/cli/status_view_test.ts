@@ -24,6 +24,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     stderrTail: ["Starting server", "ready"],
     serialized: false,
     warnings: [],
+    eras: { upstream: "legacy", clients: { legacy: 3, modern: 0, unknown: 0 } },
     sessions: [],
     isolation: {
       mode: "shared",
@@ -124,6 +125,22 @@ Deno.test("the status table: one aligned row per service, figures where known", 
   assertMatch(verbose, / {2}stderr: Starting server\n {2}stderr: ready/);
 });
 
+Deno.test("eras are shown when either side is modern, or with -v", () => {
+  const legacy = formatStatus({ services: [service("old", mux())] }, NOW);
+  assertEquals(legacy.includes("eras:"), false);
+  const mixed = mux({
+    eras: { upstream: "modern", clients: { legacy: 2, modern: 1, unknown: 0 } },
+  });
+  assertMatch(
+    formatStatus({ services: [service("new", mixed)] }, NOW),
+    /eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28/,
+  );
+  assertMatch(
+    formatStatus({ services: [service("old", mux())] }, NOW, true),
+    /eras: server legacy; clients 3 legacy/,
+  );
+});
+
 Deno.test("clients by transport, the HTTP URL, and with -v one line per client", () => {
   const sessions: MuxStatus["sessions"] = [
     {
@@ -132,6 +149,7 @@ Deno.test("clients by transport, the HTTP URL, and with -v one line per client",
       version: "2.1.0",
       transport: "http",
       protocolVersion: "2025-11-25",
+      era: "legacy",
       connectedAt: NOW - 302_000,
       requests: 12,
       inFlight: 1,
@@ -143,6 +161,7 @@ Deno.test("clients by transport, the HTTP URL, and with -v one line per client",
       version: "0.9",
       transport: "proxy",
       protocolVersion: "2025-06-18",
+      era: "legacy",
       connectedAt: NOW - 42_000,
       requests: 3,
       inFlight: 0,

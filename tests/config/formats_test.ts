@@ -195,7 +195,7 @@ Deno.test("TOML: syntax errors carry line and column; validation errors the key 
       "c.toml servers.a.max_restarts: expected a whole number ≥ 0, got -1",
       'c.toml servers.a.colour: unknown key "colour": expected one of socket, cmd, args, ' +
       "service_name, status_file, cwd, env, max_active_clients, client_wait_ms, lazy_start, " +
-      "serialize, max_request_bytes, max_response_bytes, request_timeout_ms, " +
+      "serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
       "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
       "heartbeat_timeout_ms, heartbeat_max_failures, heartbeat_restart, isolation, " +
       "max_processes, idle_timeout_ms",

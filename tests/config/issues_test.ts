@@ -133,7 +133,7 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
       'config.yaml:6:3 servers.b: missing "socket" (the Unix socket path the mux listens on)',
       'config.yaml:9:5 servers.b.colour: unknown key "colour": expected one of socket, cmd, ' +
       "args, service_name, status_file, cwd, env, max_active_clients, client_wait_ms, " +
-      "lazy_start, serialize, max_request_bytes, max_response_bytes, request_timeout_ms, " +
+      "lazy_start, serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
       "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
       "heartbeat_timeout_ms, heartbeat_max_failures, heartbeat_restart, isolation, " +
       "max_processes, idle_timeout_ms",
