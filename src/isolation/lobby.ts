@@ -126,6 +126,7 @@ export class Lobby {
       }
       entry.buffer = [];
       entry.init = undefined;
+      clearTimeout(entry.askTimer);
     }
   }
 

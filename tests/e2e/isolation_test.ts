@@ -284,3 +284,18 @@ Deno.test("config check says which isolation each service runs, and why", async 
   ]);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("shared with idle_timeout_ms: the one process stops without clients and starts again on demand", async () => {
+  await using m = await startMux(fakeServer(), { idleTimeoutMs: 300 });
+  const first = await connectClient(m.socket, "first");
+  const before = m.mux.status().server.pid;
+  await first[Symbol.asyncDispose]();
+  const idle = await m.mux.waitFor("idle", { timeoutMs: 20_000 });
+  assertEquals(idle.reason, "stopped after 300 ms without clients");
+  assertEquals(m.mux.status().isolation.mode, "shared");
+  await using again = await connectClient(m.socket, "again");
+  const echo = await again.client.callTool({ name: "echo", arguments: { text: "back" } });
+  assertEquals(textOf(echo), "back");
+  const after = m.mux.status().server.pid;
+  assert(after !== undefined && after !== before, "a new process, started on demand");
+});
