@@ -63,20 +63,20 @@ Deno.test("a server that rejects initialize is failed with its error, retried wi
 Deno.test("a hung server is detected unresponsive (health says so) and restarted when asked to", async () => {
   // Report only: unresponsive in status and health, the process left alone.
   await using reported = await startMux(fakeServer(), {
-    heartbeatTimeoutMs: 150,
+    heartbeatTimeoutMs: 400,
     heartbeatMaxFailures: 2,
   });
   await using a = await connectClient(reported.socket, "a");
   void a.client.callTool({ name: "hang", arguments: {} }).catch(() => {});
   const hung = await reported.mux.waitFor("unresponsive", { timeoutMs: 20_000 });
-  assertMatch(hung.reason!, /^no answer to 2 pings in a row \(0\.15 s each\)/);
+  assertMatch(hung.reason!, /^no answer to 2 pings in a row \(0\.4 s each\)/);
   const health = await checkHealth(reported.socket);
   assertEquals([health.ok, health.state], [false, "unresponsive"]);
   assertMatch(health.message, /^server "svc" is unresponsive: no answer to 2 pings/);
 
   // heartbeat_restart: the hung process is replaced; the stuck call fails, the next one works.
   await using restarted = await startMux(fakeServer(), {
-    heartbeatTimeoutMs: 150,
+    heartbeatTimeoutMs: 400,
     heartbeatMaxFailures: 2,
     heartbeatRestart: true,
   });
@@ -116,7 +116,7 @@ function fleet(dir: string): string {
         "    restart_backoff_max_ms: 60000\n    max_restarts: 0\n",
     ),
     server("refuser", ["--init-error"], "    max_restarts: 1\n"),
-    server("hung", [], "    heartbeat_timeout_ms: 150\n    heartbeat_max_failures: 1\n"),
+    server("hung", [], "    heartbeat_timeout_ms: 400\n    heartbeat_max_failures: 1\n"),
   ].join("\n");
 }
 
