@@ -43,6 +43,7 @@ export {
   type DaemonService,
   type DaemonStatus,
   type ReloadReport,
+  type ServiceState,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
 export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
@@ -62,8 +63,11 @@ export type { LogFormat, LogLevel } from "./config/log_settings.ts";
 export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
+export type { IsolationStatus, ProcessStatus } from "./isolation/pool_status.ts";
+export { ISOLATION_CAPABILITY, type IsolationSource } from "./isolation/mode.ts";
 export {
   DEFAULTS,
+  type IsolationMode,
   type MuxOptions,
   OptionError,
   type ResolvedMuxOptions,
@@ -78,6 +82,12 @@ export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./prox
 export { checkHealth, type HealthOptions, type HealthReport } from "./health/check.ts";
 export { ErrorCode, type ErrorCodeValue } from "./jsonrpc/codes.ts";
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./router/negotiate.ts";
+export {
+  type Era,
+  MODERN_PROTOCOL_VERSION,
+  UPSTREAM_ERA_SETTINGS,
+  type UpstreamEraSetting,
+} from "./router/eras.ts";
 export { LOG_CATEGORY } from "./log/logger.ts";
 export { NAME, VERSION } from "./version.ts";
 export {

@@ -12,7 +12,6 @@ import {
   type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
-  type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
@@ -20,9 +19,17 @@ import { spliceId } from "../jsonrpc/splice.ts";
 import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
-import { checkServerHealth } from "./health_feature.ts";
-import { DISCOVER_METHOD, envelopeVersion } from "./eras.ts";
-import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "./negotiate.ts";
+import { checkServerHealth, healthWaitMs } from "./health_feature.ts";
+import {
+  DISCOVER_METHOD,
+  envelopeVersion,
+  LEGACY_ONLY_METHODS,
+  LISTEN_METHOD,
+  MODERN_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+} from "./eras.ts";
+import { readEnvelope, type RequestEnvelope } from "./envelope.ts";
+import { allowsBatches } from "./negotiate.ts";
 import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
@@ -62,14 +69,16 @@ export class ClientMessages {
     if (request?.method === "ping") {
       return this.#ctx.notify(session, resultResponse(request.id, {}));
     }
-    if (request?.method === HEALTH_METHOD) {
-      return void checkServerHealth(this.#ctx, session.target, request.id);
-    }
-    if (request?.method === STATUS_METHOD) {
-      return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
+    if (request?.method === HEALTH_METHOD || request?.method === STATUS_METHOD) {
+      markProbe(session);
+      if (request.method === STATUS_METHOD) {
+        return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
+      }
+      const wait = healthWaitMs(request.params);
+      return void checkServerHealth(this.#ctx, session.target, request.id, wait);
     }
     if (request?.method === DISCOVER_METHOD) {
-      return this.#ctx.notify(session, discoverRefusal(request.id));
+      return this.#ctx.notify(session, this.#f.translate.discover(session, request));
     }
     session.waiting.push(text);
   }
@@ -171,16 +180,23 @@ export class ClientMessages {
     text?: string,
   ): void {
     const ctx = this.#ctx;
-    // The probe first: it carries a modern envelope, and must still get -32601.
-    if (request.method === DISCOVER_METHOD) return ctx.reply(target, discoverRefusal(request.id));
-    if (!session.initialized && request.method !== "initialize") {
-      const refusal = modernRefusal(request);
-      if (refusal) return ctx.reply(target, refusal);
+    // The probe first: it pins no era, and is answered at once (never held for a server to start).
+    if (request.method === DISCOVER_METHOD) {
+      return ctx.reply(target, this.#f.translate.discover(session, request));
     }
+    if (session.era === "modern") return this.#modern(session, request, target, text);
+    if (
+      session.era === undefined && request.method !== "initialize" &&
+      envelopeVersion(request.params) !== undefined
+    ) {
+      return this.#pinModern(session, request, target, text);
+    }
+    this.#f.roots.onRequest(session);
     switch (request.method) {
       case "ping":
         return ctx.reply(target, resultResponse(request.id, {}));
       case "initialize":
+        session.era = "legacy";
         if (target.batch) {
           return ctx.reply(
             target,
@@ -193,8 +209,10 @@ export class ClientMessages {
         }
         return ctx.upstream.initializeClient(session, request);
       case HEALTH_METHOD:
-        return void checkServerHealth(ctx, target, request.id);
+        markProbe(session);
+        return void checkServerHealth(ctx, target, request.id, healthWaitMs(request.params));
       case STATUS_METHOD:
+        markProbe(session);
         return ctx.reply(target, resultResponse(request.id, ctx.status()));
       case "resources/subscribe":
       case "resources/unsubscribe":
@@ -213,7 +231,99 @@ export class ClientMessages {
     }
   }
 
-  #forward(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string): void {
+  /**
+   * A client's first request carries a 2026-07-28 envelope: it speaks the
+   * modern era (a client pinned to it, or one that probed first).
+   */
+  #pinModern(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string) {
+    const check = readEnvelope(request.params);
+    if (!check.ok) {
+      return this.#ctx.reply(
+        target,
+        errorResponse(request.id, check.code, check.message, check.data),
+      );
+    }
+    this.#ctx.pinModern(session);
+    session.protocolVersion = MODERN_PROTOCOL_VERSION;
+    this.#ctx.log.info("{client} speaks MCP {version}", {
+      client: session.label,
+      version: check.envelope.protocolVersion,
+    });
+    this.#modern(session, request, target, text, check.envelope);
+  }
+
+  /** A request from a client of the modern era. */
+  #modern(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text: string | undefined,
+    checked?: RequestEnvelope,
+  ): void {
+    const ctx = this.#ctx;
+    switch (request.method) {
+      case HEALTH_METHOD:
+        return void checkServerHealth(ctx, target, request.id);
+      case STATUS_METHOD:
+        return ctx.reply(target, resultResponse(request.id, ctx.status()));
+      case "initialize":
+        // The era was settled by this client's earlier requests: no falling back now.
+        return ctx.reply(
+          target,
+          errorResponse(
+            request.id,
+            ErrorCode.UnsupportedProtocolVersion,
+            `Unsupported protocol version: this connection already speaks MCP ` +
+              `${MODERN_PROTOCOL_VERSION} (initialize does not exist there); open a new ` +
+              "connection to use initialize",
+            {
+              supported: [...MODERN_PROTOCOL_VERSIONS],
+              requested: request.params?.protocolVersion ?? null,
+            },
+          ),
+        );
+    }
+    if (LEGACY_ONLY_METHODS.has(request.method)) {
+      return ctx.reply(
+        target,
+        errorResponse(
+          request.id,
+          ErrorCode.MethodNotFound,
+          `Method not found: ${request.method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
+        ),
+      );
+    }
+    let envelope = checked;
+    if (!envelope) {
+      const check = readEnvelope(request.params);
+      if (!check.ok) {
+        return ctx.reply(target, errorResponse(request.id, check.code, check.message, check.data));
+      }
+      envelope = check.envelope;
+    }
+    if (envelope.clientInfo) session.modernInfo = envelope.clientInfo;
+    if (request.method === LISTEN_METHOD) {
+      return this.#f.listens.listen(session, request, target, envelope);
+    }
+    const state = request.params?.requestState;
+    if (
+      typeof state === "string" && (ctx.upstream.era === "legacy" || this.#f.bridge.has(state))
+    ) {
+      // A retry after the mux's own input_required (a legacy server asked for input).
+      const again = this.#f.bridge.retry(session, request, target);
+      if (!again) return;
+      return this.#forward(session, again, target, undefined, envelope);
+    }
+    this.#forward(session, request, target, text, envelope);
+  }
+
+  #forward(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text?: string,
+    envelope?: RequestEnvelope,
+  ): void {
     const ctx = this.#ctx;
     const refusal = ctx.upstream.refusal(request.method) ??
       this.#f.tasks.refusal(session, request) ?? this.#cursorRefusal(request);
@@ -260,14 +370,28 @@ export class ClientMessages {
       ctx.now(),
     );
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
+    // Across eras the envelope is added or stripped too (never between two legacy peers).
+    const translated = session.era === "modern" || ctx.upstream.modern
+      ? this.#f.translate.requestParams(
+        session,
+        request.method,
+        token !== undefined ? withToken(request.params!, entry.upstreamId) : request.params,
+        entry,
+        envelope,
+      )
+      : undefined;
     // Without a token (or a cursor) to rewrite, only the id changes: splice it into the text.
-    const untouched = token === undefined && text !== undefined &&
+    const untouched = translated === undefined && token === undefined && text !== undefined &&
       request.params?.cursor === undefined;
     const line = (untouched && spliceId(text, request.id, entry.upstreamId)) ||
       JSON.stringify({
         ...request,
         id: entry.upstreamId,
-        ...(token !== undefined ? { params: withToken(request.params!, entry.upstreamId) } : {}),
+        ...(translated !== undefined
+          ? { params: translated }
+          : token !== undefined
+          ? { params: withToken(request.params!, entry.upstreamId) }
+          : {}),
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
@@ -275,6 +399,7 @@ export class ClientMessages {
       ctx.upstream.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);
+    ctx.watchUpstream();
   }
 
   #cursorRefusal(request: JsonRpcRequest): [number, string] | undefined {
@@ -286,6 +411,14 @@ export class ClientMessages {
   }
 
   #notification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
+    if (session.era === "modern" && note.method !== "notifications/cancelled") {
+      // The only notification a modern client sends is a cancel.
+      this.#ctx.log.debug("{client} sent {method}, which MCP 2026-07-28 does not have; ignored", {
+        client: session.label,
+        method: note.method,
+      });
+      return;
+    }
     switch (note.method) {
       case "notifications/initialized":
         // The upstream got the mux's own, once per process. Now the client may be asked things.
@@ -331,6 +464,11 @@ export class ClientMessages {
       ? undefined
       : this.#ctx.pending.findByClientId(session, requestId as JsonRpcId);
     if (!entry) {
+      // Between two rounds of the legacy shim, or a stream the mux ended itself.
+      if (requestId !== undefined && this.#f.shim.cancel(session, requestId as JsonRpcId)) return;
+      if (requestId !== undefined && this.#f.listens.cancel(session, requestId as JsonRpcId)) {
+        return;
+      }
       this.#ctx.log.debug("{client} cancelled unknown or finished request {id}; ignored", {
         client: session.label,
         id: requestId,
@@ -339,6 +477,8 @@ export class ClientMessages {
     }
     this.#ctx.pending.take(entry.upstreamId);
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    // Its call was answered input_required already: only the server's questions remain.
+    if (entry.era?.parked) return this.#f.bridge.abandon(entry);
     // A cancelled request is never answered (in a batch, the others still are).
     entry.batch?.drop(entry.batch.index);
     if (session.openRequests > 0) session.openRequests--;
@@ -347,38 +487,12 @@ export class ClientMessages {
 }
 
 /**
- * A dual-era client probes with `server/discover` before `initialize`. The
- * answer is the mux's own, at once, and the one every implementation reads
- * as "legacy, fall back to initialize": -32601. Forwarding it could make the
- * client go modern through a mux that serves only the initialize era; -32022
- * would tell it not to fall back.
+ * A connection whose first words are a health or status request, before any
+ * `initialize`, is a probe (`rmcp-mux health`, `status`, a monitor): it is
+ * not counted as a client.
  */
-function discoverRefusal(id: JsonRpcId): JsonRpcResponse {
-  return errorResponse(
-    id,
-    ErrorCode.MethodNotFound,
-    `Method not found: ${DISCOVER_METHOD} (this server is reached through rmcp-mux, which ` +
-      `serves MCP ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}: use initialize)`,
-  );
-}
-
-/**
- * A request from a client that never initialized but carries a modern
- * envelope comes from a client pinned to 2026-07-28. It is not forwarded (a
- * legacy server would run it under legacy rules): it gets -32022 naming the
- * versions the mux serves.
- */
-function modernRefusal(request: JsonRpcRequest): JsonRpcResponse | undefined {
-  const requested = envelopeVersion(request.params);
-  if (requested === undefined) return undefined;
-  const supported = [...SUPPORTED_PROTOCOL_VERSIONS];
-  return errorResponse(
-    request.id,
-    ErrorCode.UnsupportedProtocolVersion,
-    `Unsupported protocol version ${requested}: this server is reached through rmcp-mux, which ` +
-      `serves MCP ${supported.join(", ")}; connect with initialize`,
-    { supported, requested },
-  );
+function markProbe(session: ClientSession): void {
+  if (!session.initialized) session.probe = true;
 }
 
 /** `params` with `_meta.progressToken` replaced (the client's object is not changed). */

@@ -9,6 +9,7 @@
  */
 
 import type { JsonRpcId } from "../jsonrpc/message.ts";
+import type { RequestEnvelope } from "./envelope.ts";
 
 /** Where the answer to a request goes when it arrives. */
 export interface ReplyTarget<C> {
@@ -21,19 +22,39 @@ export interface ReplyTarget<C> {
   };
 }
 
+/**
+ * What the era features keep about a request whose client or server is of
+ * the modern era (never set between a legacy client and a legacy server).
+ */
+export interface EraRequestState {
+  /** Its envelope: the modern client's own, or the one the mux added for a legacy client. */
+  envelope?: RequestEnvelope;
+  /** A legacy client's own params, to retry the call after `input_required`. */
+  params?: Record<string, unknown>;
+  /** A modern client's call: its tool or prompt name, or resource URI (a retry must match). */
+  subject?: unknown;
+  /** `input_required` rounds so far (legacy shim). */
+  round?: number;
+  /** Set while its client's call was answered with `input_required` (a legacy server's callback). */
+  parked?: object;
+}
+
 /** One request in flight upstream (or held until the upstream is ready). */
 export interface PendingEntry<C> extends ReplyTarget<C> {
   readonly upstreamId: number;
-  readonly clientId: JsonRpcId;
+  /** The client's id for it (a modern client's retry takes over a running call: see `retarget`). */
+  clientId: JsonRpcId;
   readonly method: string;
   /** The client's own progress token, when it asked for progress. */
-  readonly progressToken: JsonRpcId | undefined;
+  progressToken: JsonRpcId | undefined;
   /** When the mux gives up (ms since epoch); `Infinity` for never. */
   deadline: number;
   /** When the client's request arrived (ms since epoch). */
   readonly startedAt: number;
   /** True once written to the current upstream process. */
   sent: boolean;
+  /** Era bookkeeping (see {@link EraRequestState}). */
+  era?: EraRequestState;
 }
 
 /** Client→server requests in flight, by upstream id, with a per-client index for cancellation. */
@@ -100,9 +121,32 @@ export class ClientToServerTable<C> {
     return upstreamId === undefined ? undefined : this.#byUpstream.get(upstreamId);
   }
 
+  /** The entry now answers the client's request `clientId` (with its progress token). */
+  retarget(
+    entry: PendingEntry<C>,
+    clientId: JsonRpcId,
+    progressToken: JsonRpcId | undefined,
+  ): void {
+    const ids = this.#byClient.get(entry.client);
+    if (ids?.get(entry.clientId) === entry.upstreamId) ids.delete(entry.clientId);
+    entry.clientId = clientId;
+    entry.progressToken = progressToken;
+    if (!this.#byUpstream.has(entry.upstreamId)) return;
+    let map = ids;
+    if (!map) this.#byClient.set(entry.client, map = new Map());
+    map.set(clientId, entry.upstreamId);
+  }
+
   /** True when the client already has a request in flight with this id. */
   hasClientId(client: C, clientId: JsonRpcId): boolean {
     return this.#byClient.get(client)?.has(clientId) ?? false;
+  }
+
+  /** The one client with requests in flight, when exactly one has (else `undefined`). */
+  soleClient(): C | undefined {
+    if (this.#byClient.size !== 1) return undefined;
+    for (const client of this.#byClient.keys()) return client;
+    return undefined;
   }
 
   /** Number of requests one client has in flight. */
@@ -121,7 +165,7 @@ export class ClientToServerTable<C> {
       this.#byUpstream.delete(upstreamId);
     }
     this.#byClient.delete(client);
-    if (ids.size > 0) this.#onClientIdle?.(client);
+    this.#onClientIdle?.(client);
     return entries;
   }
 
@@ -154,8 +198,9 @@ export class ClientToServerTable<C> {
     const ids = this.#byClient.get(entry.client);
     if (!ids) return;
     ids.delete(entry.clientId);
-    // The empty map stays until the client leaves (removeClient): a busy client's requests
-    // often all return at once, and it would be made again for its next one.
-    if (ids.size === 0) this.#onClientIdle?.(entry.client);
+    if (ids.size === 0) {
+      this.#byClient.delete(entry.client);
+      this.#onClientIdle?.(entry.client);
+    }
   }
 }

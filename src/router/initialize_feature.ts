@@ -65,6 +65,7 @@ export class InitializeFeature {
       clientInfo: (params.clientInfo ?? {}) as ClientHello["clientInfo"],
     };
     session.protocolVersion = version;
+    session.era = "legacy";
     const capabilities = serverCapabilitiesFor(
       version,
       result.capabilities as Record<string, unknown>,

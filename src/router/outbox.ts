@@ -52,7 +52,7 @@ export class Outbox<S extends { readonly closed: boolean }, E extends { sent: bo
    * Send every held message that still matters, in order, and forget the
    * rest. A request that is sent is marked `sent`.
    */
-  flush(send: (line: string) => void): void {
+  flush(send: (message: HeldMessage<S, E>) => void): void {
     const held = this.#held;
     this.#held = [];
     for (const message of held) {
@@ -65,7 +65,7 @@ export class Outbox<S extends { readonly closed: boolean }, E extends { sent: bo
       } else if (message.internalId !== undefined && !this.#live.own(message.internalId)) {
         continue;
       }
-      send(message.line);
+      send(message);
     }
   }
 

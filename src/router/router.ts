@@ -25,24 +25,39 @@
  * 6. `#reply` below sends it to the session's port; `server/connection.ts`
  *    writes it to the socket through its own `LineWriter`.
  *
+ * When the client or the server speaks MCP 2026-07-28, `translate_feature.ts`
+ * adds or strips the `_meta` envelope in step 2 and makes the answer fit its
+ * client in step 5; `input_required` rounds go to `mrtr_shim_feature.ts`
+ * (legacy client) or come from `mrtr_bridge_feature.ts` (legacy server), and
+ * `subscriptions/listen` streams live in `listens_feature.ts`. None of it
+ * runs between a legacy client and a legacy server.
+ *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
-import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
+import { errorResponse, type JsonRpcId, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
 import { MuxToClientTable } from "./mux_to_client.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
+import type { UpstreamEraSetting } from "./eras.ts";
+import { type HealthOutcome, serverHealth } from "./health_feature.ts";
+import { ListensFeature } from "./listens_feature.ts";
+import { Liveness, type LivenessSettings } from "./liveness.ts";
+import type { McpLogLevel } from "./log_levels.ts";
+import type { Root } from "./roots.ts";
 import { LoggingFeature } from "./logging_feature.ts";
+import { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
+import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
-import { RootsFeature } from "./roots_feature.ts";
+import { RootsFeature, type RootsPolicy } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
 import {
@@ -54,6 +69,7 @@ import {
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
+import { TranslateFeature } from "./translate_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
@@ -82,6 +98,10 @@ export interface RouterOptions {
   clientInfo: { name: string; version: string };
   /** Only one client's requests upstream at a time (exact callback attribution). */
   serialize?: boolean;
+  /** Which protocol era to speak to the server (default `auto`). */
+  upstreamEra?: UpstreamEraSetting;
+  /** Unguessable ids (URL elicitation ids, MRTR handles); default `crypto.randomUUID`. */
+  newId?: () => string;
   /** Override {@link MAX_PENDING}. */
   maxPending?: number;
   /** Override {@link MAX_QUEUE}. */
@@ -92,12 +112,38 @@ export interface RouterOptions {
   onUpstreamReady?: () => void;
   /** Called when a client needs the server and none is attached (used for lazy start). */
   onDemand?: () => void;
+  /** Numbers for new sessions (a pool's routers share one counter); default: the router's own. */
+  nextSessionId?: () => number;
+  /** A latency window shared by a pool's routers (they report as one service). */
+  latencies?: LatencyWindow;
+  /** What clients' roots mean: merged for the server (default), or handed to a pool. */
+  roots?: RootsPolicy;
+  /** The last client left (probes do not count): for idle shutdown. */
+  onIdle?: () => void;
+  /** The liveness probe (pings a silent server with requests in flight); off when absent. */
+  liveness?: LivenessSettings;
+  /** The liveness probe's pings went unanswered: the server is unresponsive. */
+  onUnresponsive?: (reason: string) => void;
+  /** An unresponsive server answered again. */
+  onResponsive?: () => void;
   /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
   status?: () => Record<string, unknown>;
   /** Time and timers (default: the system clock); tests pass a fake one. */
   clock?: Clock;
   /** Logger (defaults to the `rmcp-mux.router` category). */
   logger?: Logger;
+}
+
+/** What a client takes along when it moves from one process (router) to another. */
+export interface Carried {
+  /** Its roots, when already known (asked before it joined). */
+  roots?: Root[];
+  /** It was asked for its roots and answered with an error, or not at all: ask again later. */
+  rootsUnknown?: "error" | "timeout";
+  /** The log level it set. */
+  level?: McpLogLevel;
+  /** The resources it is subscribed to. */
+  uris?: string[];
 }
 
 /** Counters for status and health. */
@@ -110,6 +156,10 @@ export interface RouterStats {
   subscriptions: number;
   /** Answers since start. */
   requestsTotal: number;
+  /** The server's protocol era (`null` before its first handshake). */
+  upstreamEra: "legacy" | "modern" | null;
+  /** Connected clients by protocol era (`unknown`: not pinned yet). */
+  clientEras: { legacy: number; modern: number; unknown: number };
   /** Rate and latency of the last minute's answers. */
   latency: LatencySummary;
 }
@@ -122,14 +172,17 @@ export class Router {
   readonly #sessions = new Set<ClientSession>();
   readonly #pending: ClientToServerTable<ClientSession>;
   readonly #calls = new MuxToClientTable<ClientSession>();
-  readonly #latencies = new LatencyWindow();
+  readonly #latencies: LatencyWindow;
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
+  readonly #liveness: Liveness | undefined;
   readonly #features: Features;
+  readonly #ctx: RouterContext;
   readonly #gate: SerialGate<ClientSession, Gated> | undefined;
   readonly #fromClients: ClientMessages;
   readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
+  #modernClients = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
 
@@ -139,12 +192,14 @@ export class Router {
     const clock = options.clock ?? systemClock;
     this.#now = () => clock.now();
     this.#gate = options.serialize ? new SerialGate() : undefined;
+    this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
     this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
       capabilities: MUX_CLIENT_CAPABILITIES,
+      era: options.upstreamEra ?? "auto",
       initTimeoutMs: options.initTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxQueue: options.maxQueue ?? MAX_QUEUE,
@@ -159,11 +214,14 @@ export class Router {
       onReady: (restarted) => this.#onUpstreamReady(restarted),
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
+      adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
+    this.#liveness = options.liveness?.enabled ? this.#livenessProbe(options.liveness) : undefined;
     const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
       now: this.#now,
+      clock,
       sessions: this.#sessions,
       pending: this.#pending,
       upstream: this.#upstream,
@@ -171,19 +229,40 @@ export class Router {
       latencies: this.#latencies,
       reply: (target, message, text) => this.#reply(target, message, text),
       notify: (session, message) => this.#notify(session, message),
-      requestClient: (session, method, params) => this.#requestClient(session, method, params),
+      requestClient: (session, method, params) =>
+        this.#askClient(session, method, params, CLIENT_REQUEST_TIMEOUT_MS).answer,
+      askClient: (session, method, params, timeoutMs) =>
+        this.#askClient(session, method, params, timeoutMs),
+      cancelAsk: (session, id, reason) => this.#cancelAsk(session, id, reason),
+      modernClients: () => this.#modernClients,
+      pinModern: (session) => {
+        if (session.era === "modern") return;
+        session.era = "modern";
+        this.#modernClients++;
+      },
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
+      watchUpstream: () => this.#liveness?.watch(),
       settled: (session) => this.#settled(session),
       status: () => options.status?.() ?? { ...this.stats() },
     };
+    this.#ctx = ctx;
     const tasks = new TasksFeature(ctx);
+    const logging = new LoggingFeature(ctx);
+    const newId = options.newId ?? (() => crypto.randomUUID());
+    const shim = new LegacyShimFeature(ctx, logging, newId);
+    const listens = new ListensFeature(ctx, () => this.#features);
+    const bridge = new MrtrBridgeFeature(ctx, newId);
     this.#features = {
-      resources: new ResourcesFeature(ctx),
-      logging: new LoggingFeature(ctx),
-      roots: new RootsFeature(ctx),
+      resources: new ResourcesFeature(ctx, () => listens),
+      logging,
+      roots: new RootsFeature(ctx, options.roots),
       tasks,
-      callbacks: new CallbacksFeature(ctx, tasks),
+      callbacks: new CallbacksFeature(ctx, tasks, bridge),
+      translate: new TranslateFeature(ctx, { logging, shim, listens, bridge }),
+      shim,
+      listens,
+      bridge,
     };
     this.#fromClients = new ClientMessages(
       ctx,
@@ -198,9 +277,56 @@ export class Router {
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
   connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
-    const session = new ClientSession(this.#nextSessionId++, port, transport, this.#now());
+    const id = this.#options.nextSessionId?.() ?? this.#nextSessionId++;
+    const session = new ClientSession(id, port, transport, this.#now());
     this.#sessions.add(session);
     return session;
+  }
+
+  /**
+   * Take in a client that connected elsewhere (a pool binds it to this
+   * router's process once it knows which): admitted, perhaps already
+   * initialized, with what it carries from another process (its roots, log
+   * level and subscriptions). Lines it sent meanwhile are then fed to
+   * {@link receive} by the caller, in order. Returns true when its roots
+   * changed what the server is told (the server will ask again).
+   */
+  adopt(session: ClientSession, carried: Carried = {}): boolean {
+    if (session.closed) return false;
+    if (this.#sessions.has(session)) {
+      // Already here (its process re-keyed for new roots): only its roots change.
+      return carried.roots !== undefined && this.#features.roots.adopt(session, carried.roots);
+    }
+    this.#sessions.add(session);
+    if (session.era === "modern") this.#modernClients++;
+    const f = this.#features;
+    if (carried.level !== undefined) f.logging.adopt(session, carried.level);
+    if (carried.uris?.length) f.resources.adopt(session, carried.uris);
+    if (carried.rootsUnknown) f.roots.unknown(session, carried.rootsUnknown === "timeout");
+    return carried.roots !== undefined && f.roots.adopt(session, carried.roots);
+  }
+
+  /**
+   * Let a client go to another process without closing it: what it held here
+   * is released (the last subscriber unsubscribes upstream), and what it
+   * should carry is returned. Call it only when the client has nothing in flight.
+   */
+  release(session: ClientSession): Carried {
+    const f = this.#features;
+    const carried: Carried = {};
+    const level = f.logging.levelOf(session);
+    if (level !== undefined) carried.level = level;
+    const uris = f.resources.urisOf(session);
+    if (uris.length > 0) carried.uris = uris;
+    this.#forget(session);
+    return carried;
+  }
+
+  /** Clients connected, probes not counted. */
+  get clientCount(): number {
+    let count = 0;
+    for (const session of this.#sessions) if (session.counted) count++;
+    return count;
   }
 
   /** The client got a slot: process what it sent while waiting. */
@@ -272,18 +398,27 @@ export class Router {
   disconnect(session: ClientSession): void {
     if (session.closed) return;
     session.closed = true;
-    this.#sessions.delete(session);
+    this.#forget(session);
+    session.openRequests = 0;
+    this.#settled(session);
+    this.#log.debug("{client} disconnected", { client: session.label });
+  }
+
+  #forget(session: ClientSession): void {
+    if (!this.#sessions.delete(session)) return;
+    if (session.era === "modern") this.#modernClients--;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
     const f = this.#features;
     f.callbacks.release(session);
+    f.shim.release(session);
+    f.bridge.release(session);
+    f.listens.release(session);
     f.resources.release(session);
     f.logging.release(session);
     f.roots.release(session);
     f.tasks.release(session);
-    session.openRequests = 0;
-    this.#settled(session);
-    this.#log.debug("{client} disconnected", { client: session.label });
+    if (session.counted && this.clientCount === 0) this.#options.onIdle?.();
   }
 
   /** True while the queue toward the server has room: clients may be read. */
@@ -291,8 +426,13 @@ export class Router {
     return this.#upstream.hasRoom;
   }
 
+  /** {@link hasRoom}: one queue toward the server for every client. */
+  hasRoomFor(_session: ClientSession): boolean {
+    return this.#upstream.hasRoom;
+  }
+
   /** Resolves when the queue toward the server has room again. */
-  waitForRoom(): Promise<void> {
+  waitForRoom(_session?: ClientSession): Promise<void> {
     return this.#upstream.waitForRoom();
   }
 
@@ -300,11 +440,13 @@ export class Router {
 
   /** A new server process is up: initialize it, then release queued traffic. */
   attachUpstream(port: UpstreamPort): void {
+    this.#liveness?.reset();
     this.#upstream.attach(port);
   }
 
   /** One framing event from the server's stdout. */
   upstreamReceive(event: LineEvent): void {
+    this.#liveness?.heard();
     switch (event.kind) {
       case "line":
         return this.#fromServer.line(event.text);
@@ -325,6 +467,7 @@ export class Router {
 
   /** The server process is gone: fail what it was handling; hold the rest for the next one. */
   detachUpstream(reason: string): void {
+    this.#liveness?.reset();
     this.#upstream.detach(reason);
   }
 
@@ -343,20 +486,70 @@ export class Router {
     return [...this.#sessions];
   }
 
+  /** The server's `initialize` result, once this process is initialized. */
+  get handshake(): Record<string, unknown> | null {
+    return this.#upstream.initResult;
+  }
+
+  /** True once the current process has answered the mux's `initialize`. */
+  get ready(): boolean {
+    return this.#upstream.ready;
+  }
+
+  /** Resolves true once the server is initialized, false at `deadline` or when it fails. */
+  whenReady(deadline = Infinity): Promise<boolean> {
+    return this.#upstream.whenReady(deadline);
+  }
+
+  /** The health check {@link serverHealth} runs for `rmcp-mux/health`, as an outcome. */
+  health(waitMs = 0): Promise<HealthOutcome> {
+    return Promise.resolve(serverHealth(this.#ctx, waitMs));
+  }
+
+  /** How many times the server asked for roots (it uses them when above 0). */
+  get rootsAsked(): number {
+    return this.#features.roots.serverAsked;
+  }
+
+  /** Resolves once the server has been given this client's roots (it asked after they joined). */
+  rootsDelivered(session: ClientSession): Promise<void> {
+    return this.#features.roots.whenDelivered(session);
+  }
+
   /** Counters for status. */
   stats(): RouterStats {
+    let connected = 0;
     let active = 0;
-    for (const session of this.#sessions) if (session.admitted) active++;
+    const clientEras = { legacy: 0, modern: 0, unknown: 0 };
+    for (const session of this.#sessions) {
+      if (!session.counted) continue;
+      connected++;
+      if (session.admitted) active++;
+      clientEras[session.era ?? "unknown"]++;
+    }
     return {
-      connectedClients: this.#sessions.size,
+      connectedClients: connected,
       activeClients: active,
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
       upstreamReady: this.#upstream.ready,
       subscriptions: this.#features.resources.activeUris.length,
       requestsTotal: this.#latencies.total,
+      upstreamEra: this.#upstream.era,
+      clientEras,
       latency: this.#latencies.summary(this.#now()),
     };
+  }
+
+  /**
+   * What status should warn about: roots of several projects merged into
+   * this one process (shared isolation with a server that uses roots).
+   */
+  warnings(): string[] {
+    const projects = this.#features.roots.mergedProjects();
+    return projects >= 2
+      ? [`roots from ${projects} projects are merged; consider isolation: roots`]
+      : [];
   }
 
   /** Rate and latency of the answers of the last `windowMs`. */
@@ -368,6 +561,8 @@ export class Router {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#features.listens.closeAll();
+    this.#features.shim.close();
     this.#upstream.shutDown();
     this.#sweeper.close();
   }
@@ -384,16 +579,19 @@ export class Router {
     if (restarted) {
       // The new process knows nothing: tell it what the old one knew. The log
       // level first, so nothing below it is logged while the rest is restored.
+      // (A modern server has neither: levels travel per request, streams are re-opened below.)
       this.#features.logging.reapply();
-      this.#features.resources.reapply();
+      if (!this.#upstream.modern) this.#features.resources.reapply();
       this.#features.roots.reapply();
     }
+    this.#features.listens.onUpstreamReady(restarted);
     this.#options.onUpstreamReady?.();
   }
 
   #onUpstreamGone(reason: string): void {
     this.#features.callbacks.forget(reason);
     this.#features.tasks.forget();
+    this.#features.listens.onUpstreamGone();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────
@@ -409,6 +607,10 @@ export class Router {
   }
 
   #reply(target: Target, message: JsonRpcResponse, text?: string): void {
+    // A modern client's call answered `input_required` while the server works on: kept for its retry.
+    if ((target as PendingEntry<ClientSession>).era?.parked) {
+      return this.#features.bridge.onParkedOutcome(target as PendingEntry<ClientSession>, message);
+    }
     const session = target.client;
     if (target.batch) target.batch.fill(target.batch.index, message);
     else if (session.port.reply && !session.closed) {
@@ -418,16 +620,28 @@ export class Router {
     this.#settled(session);
   }
 
-  #requestClient(
+  #askClient(
     session: ClientSession,
     method: string,
-    params?: Record<string, unknown>,
-  ): Promise<JsonRpcResponse> {
-    return new Promise((resolve) => {
-      const deadline = this.#now() + CLIENT_REQUEST_TIMEOUT_MS;
-      const id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): { id: number; answer: Promise<JsonRpcResponse> } {
+    let id = 0;
+    const answer = new Promise<JsonRpcResponse>((resolve) => {
+      const deadline = this.#now() + timeoutMs;
+      id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
       this.#sweeper.arm(deadline);
       this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    });
+    return { id, answer };
+  }
+
+  #cancelAsk(session: ClientSession, id: JsonRpcId, reason: string): void {
+    if (!this.#calls.take(session, id)) return;
+    this.#notify(session, {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason },
     });
   }
 
@@ -467,6 +681,8 @@ export class Router {
 
   /** Expire whatever is past its deadline; returns the next deadline. */
   #sweep(now: number): number {
+    // Handles first: their held calls are cancelled with their questions answered.
+    const handles = this.#features.bridge.sweep(now);
     for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
     for (const call of this.#calls.expire(now)) {
       call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
@@ -475,7 +691,29 @@ export class Router {
       this.#pending.nextDeadline(),
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
+      this.#liveness?.check(now) ?? Infinity,
+      handles,
     );
+  }
+
+  #livenessProbe(settings: LivenessSettings): Liveness {
+    return new Liveness(settings, {
+      now: this.#now,
+      busy: () => this.#upstream.ready && this.#pending.size > 0,
+      ping: (timeoutMs) => this.#upstream.request("ping", undefined, timeoutMs),
+      arm: (deadline) => this.#sweeper.arm(deadline),
+      onUnresponsive: (reason) => {
+        this.#log.error("Server {service} is unresponsive: {reason}", {
+          service: this.#options.service,
+          reason,
+        });
+        this.#options.onUnresponsive?.(reason);
+      },
+      onResponsive: () => {
+        this.#log.info("Server {service} answers again", { service: this.#options.service });
+        this.#options.onResponsive?.();
+      },
+    });
   }
 
   #expire(entry: PendingEntry<ClientSession>): void {

@@ -6,6 +6,7 @@
 
 import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { ReplyTarget } from "./client_to_server.ts";
+import type { Era } from "./eras.ts";
 
 /** How the router talks back to a client: the connection layer implements it. */
 export interface ClientPort {
@@ -48,8 +49,16 @@ export class ClientSession {
   waiting: string[] = [];
   /** Set once the client got its `initialize` answer. */
   hello: ClientHello | undefined;
-  /** The protocol version the client was given. */
+  /** The protocol version the client was given (2026-07-28 for a modern client). */
   protocolVersion: string | undefined;
+  /**
+   * Its protocol era, pinned by its first request: `initialize` pins legacy,
+   * a request with a 2026-07-28 `_meta` envelope pins modern; `undefined`
+   * before either (a `server/discover` probe pins nothing).
+   */
+  era: Era | undefined;
+  /** What a modern client said about itself in its latest request's envelope. */
+  modernInfo: { name?: string; version?: string; [key: string]: unknown } | undefined;
   /** Set when the connection is gone. */
   closed = false;
   /** Sequence number of its latest request forwarded upstream (higher is more recent). */
@@ -58,6 +67,8 @@ export class ClientSession {
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */
   onSettled: (() => void) | undefined;
+  /** It asked for health or status before any `initialize`: a probe, not a client. */
+  probe = false;
   /** How it is connected (`proxy` once `rmcp-mux proxy` said so in its first line). */
   transport: ClientTransport;
   /** When it connected (ms since epoch). */
@@ -78,6 +89,11 @@ export class ClientSession {
     this.connectedAt = now;
   }
 
+  /** True for a connection counted as a client (everything but an uninitialized probe). */
+  get counted(): boolean {
+    return !this.probe || this.hello !== undefined;
+  }
+
   /** True once the client has completed `initialize`. */
   get initialized(): boolean {
     return this.hello !== undefined;
@@ -85,7 +101,7 @@ export class ClientSession {
 
   /** A short label for logs: `client 3 (claude-code 1.2.0)`. */
   get label(): string {
-    const info = this.hello?.clientInfo;
+    const info = this.hello?.clientInfo ?? this.modernInfo;
     return info?.name
       ? `client ${this.id} (${info.name} ${info.version ?? ""})`.replace(" )", ")")
       : `client ${this.id}`;

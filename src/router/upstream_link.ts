@@ -14,16 +14,16 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
-  isErrorResponse,
+  type JsonRpcId,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
 import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
-import { describeInitRejection } from "./eras.ts";
+import type { Era, UpstreamEraSetting } from "./eras.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
-import { LATEST_PROTOCOL_VERSION } from "./negotiate.ts";
-import { Outbox } from "./outbox.ts";
+import { type HeldMessage, Outbox } from "./outbox.ts";
+import { type HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -41,6 +41,8 @@ export interface UpstreamLinkOptions {
   clientInfo: { name: string; version: string };
   /** Client capabilities the mux declares upstream. */
   capabilities: Record<string, unknown>;
+  /** Which era to speak to the server (default `auto`). */
+  era?: UpstreamEraSetting;
   initTimeoutMs: number;
   /** Timeout of the mux's own requests (0 = none). */
   requestTimeoutMs: number;
@@ -59,6 +61,12 @@ export interface UpstreamLinkOptions {
   onGone: (reason: string) => void;
   /** Called when traffic needs a server and none is attached (lazy start). */
   onDemand: () => void;
+  /**
+   * A held message's line as the server's era needs it (held requests were
+   * written in their client's era, before the server's was known);
+   * `undefined`: not to be sent after all.
+   */
+  adaptHeld?: (message: HeldMessage<ClientSession, Entry>) => string | undefined;
 }
 
 type Phase = "down" | "initializing" | "ready" | "init_failed";
@@ -81,7 +89,9 @@ export class UpstreamLink {
   readonly #o: UpstreamLinkOptions;
   #port: UpstreamPort | null = null;
   #phase: Phase = "down";
+  /** The handshake's answer in the initialize era's shape (converted from discover if modern). */
   #initResult: Record<string, unknown> | null = null;
+  readonly #handshake: UpstreamHandshake;
   #initId: string | null = null;
   #initDeadline = Infinity;
   #initError: string | null = null;
@@ -90,6 +100,8 @@ export class UpstreamLink {
   #closing = false;
   #state: ServerState = { phase: "idle" };
   readonly #own = new MuxToServerTable();
+  /** Health checks waiting for the server to come up. */
+  #readyWaiters: { resolve: (ready: boolean) => void; deadline: number }[] = [];
   readonly #outbox: Outbox<ClientSession, Entry>;
   readonly #clients: InitializeFeature;
 
@@ -100,11 +112,48 @@ export class UpstreamLink {
       own: (id) => this.#own.has(id),
     });
     this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
+    this.#handshake = new UpstreamHandshake(
+      options.era ?? "auto",
+      options.clientInfo,
+      options.capabilities,
+    );
   }
 
   /** True once the current process has answered the mux's `initialize`. */
   get ready(): boolean {
     return this.#phase === "ready";
+  }
+
+  /**
+   * The era the server speaks: `null` until its first handshake, then the
+   * last known one (also while a restart is in progress).
+   */
+  get era(): Era | null {
+    return this.#handshake.era;
+  }
+
+  /** True when the server speaks (or last spoke, during a restart) the modern era. */
+  get modern(): boolean {
+    return this.#handshake.era === "modern";
+  }
+
+  /** The modern revision spoken with the server (meaningful when {@link modern}). */
+  get modernVersion(): string {
+    return this.#handshake.modernVersion;
+  }
+
+  /**
+   * What a modern client's `server/discover` is answered with: the server's
+   * own (narrowed) when it is modern, synthesized from its `initialize`
+   * answer when it is legacy; `undefined` until the server is ready.
+   */
+  discoverAnswer(): Record<string, unknown> | undefined {
+    return this.#phase === "ready" ? this.#handshake.discoverAnswer(this.#initResult!) : undefined;
+  }
+
+  /** The `_meta` envelope of the mux's own modern requests (handshake, health, streams). */
+  ownEnvelope(): Record<string, unknown> {
+    return this.#handshake.ownEnvelope();
   }
 
   /** Which process this is: 1 for the first one initialized, +1 per restart. */
@@ -199,6 +248,7 @@ export class UpstreamLink {
     this.#phase = "down";
     this.#port = null;
     this.#initDeadline = Infinity;
+    this.#wakeReadyWaiters(false);
     const message = this.refusal("the request")![1];
     this.#failWork({
       code: ErrorCode.ServerUnavailable,
@@ -213,6 +263,7 @@ export class UpstreamLink {
     if (this.#closing) return;
     this.#closing = true;
     this.#initDeadline = Infinity;
+    this.#wakeReadyWaiters(false);
     const message = "rmcp-mux is shutting down; the request was not completed";
     this.#failWork({
       code: ErrorCode.ShuttingDown,
@@ -256,8 +307,14 @@ export class UpstreamLink {
     return answer;
   }
 
-  /** Tell the server to stop working on a request. */
-  cancel(upstreamId: number, reason: unknown): void {
+  /** Something needs the server: start it (lazy start) or retry a failed handshake. */
+  demand(): void {
+    if (this.#phase === "init_failed") this.#beginInit();
+    if (!this.#port) this.#o.onDemand();
+  }
+
+  /** Tell the server to stop working on a request (or to end a stream). */
+  cancel(upstreamId: JsonRpcId, reason: unknown): void {
     if (this.#phase !== "ready" || !this.#port) return;
     const params: Record<string, unknown> = { requestId: upstreamId };
     if (typeof reason === "string") params.reason = reason;
@@ -289,13 +346,31 @@ export class UpstreamLink {
   /** Why the server is not ready, in words (for health and errors). */
   notReadyReason(): string {
     return this.#phase === "init_failed" && this.#initError
-      ? `server "${this.#o.service}" is running but ${this.#initError}`
+      ? `server "${this.#o.service}" ${this.#initError}`
       : describeServerState(this.#o.service, this.#state, this.#o.now());
+  }
+
+  /**
+   * Resolves true once the server is initialized, false at `deadline`, when
+   * its handshake fails, or when it fails for good. Starts nothing.
+   */
+  whenReady(deadline: number): Promise<boolean> {
+    if (this.#phase === "ready") return Promise.resolve(true);
+    if (this.#failed !== null || this.#closing || deadline <= this.#o.now()) {
+      return Promise.resolve(false);
+    }
+    this.#o.armSweep(deadline);
+    return new Promise((resolve) => this.#readyWaiters.push({ resolve, deadline }));
   }
 
   /** The supervisor's latest view of the process. */
   get state(): ServerState {
     return this.#state;
+  }
+
+  /** The server's `initialize` result, once initialized. */
+  get initResult(): Record<string, unknown> | null {
+    return this.#phase === "ready" ? this.#initResult : null;
   }
 
   /** The server's `serverInfo`, once initialized. */
@@ -315,7 +390,7 @@ export class UpstreamLink {
 
   /** A response to one of the mux's own requests (string ids). */
   onInternalResponse(id: string, response: JsonRpcResponse): void {
-    if (id === this.#initId) return this.#onInitResponse(response);
+    if (id === this.#initId) return this.#onHandshakeResponse(response);
     if (!this.#own.resolve(id, response)) {
       this.#o.log.debug("Response for unknown request {id}; dropped", { id });
     }
@@ -325,7 +400,9 @@ export class UpstreamLink {
   sweep(now: number): number {
     if (this.#initDeadline <= now) {
       this.#initDeadline = Infinity;
-      const reason = `it did not answer initialize within ${this.#o.initTimeoutMs / 1000} s`;
+      const reason = `it did not answer ${this.#handshake.step} within ${
+        this.#o.initTimeoutMs / 1000
+      } s`;
       this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
         service: this.#o.service,
         reason,
@@ -337,7 +414,14 @@ export class UpstreamLink {
       (at) => describeServerState(this.#o.service, this.#state, at),
       { service: this.#o.service, state: this.#state.phase },
     );
-    return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
+    let ready = Infinity;
+    if (this.#readyWaiters.length > 0) {
+      const due = this.#readyWaiters.filter((w) => w.deadline <= now);
+      this.#readyWaiters = this.#readyWaiters.filter((w) => w.deadline > now);
+      for (const waiter of due) waiter.resolve(false);
+      for (const waiter of this.#readyWaiters) ready = Math.min(ready, waiter.deadline);
+    }
+    return Math.min(this.#initDeadline, waiting, this.#own.expire(now), ready);
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
@@ -352,50 +436,65 @@ export class UpstreamLink {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
     this.#initError = null;
-    this.#initId = this.#own.nextId("init");
-    this.#port.send(JSON.stringify({
+    this.#sendHandshake(this.#handshake.first());
+  }
+
+  /** One request of the handshake: `initialize`, or `server/discover` (also after a refusal). */
+  #sendHandshake(step: HandshakeStep): void {
+    this.#initId = this.#own.nextId(step.method === "initialize" ? "init" : "discover");
+    this.#port!.send(JSON.stringify({
       jsonrpc: "2.0",
       id: this.#initId,
-      method: "initialize",
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: this.#o.capabilities,
-        clientInfo: this.#o.clientInfo,
-      },
+      method: step.method,
+      params: step.params,
     }));
     this.#initDeadline = this.#o.now() + this.#o.initTimeoutMs;
     this.#o.armSweep(this.#initDeadline);
   }
 
-  #onInitResponse(response: JsonRpcResponse): void {
+  #onHandshakeResponse(response: JsonRpcResponse): void {
     this.#initDeadline = Infinity;
     this.#initId = null;
-    const result = isErrorResponse(response) ? undefined : response.result;
-    if (
-      !result || typeof result.protocolVersion !== "string" ||
-      typeof result.capabilities !== "object" || result.capabilities === null
-    ) {
-      const why = isErrorResponse(response)
-        ? describeInitRejection(response.error)
-        : "answered initialize without a protocolVersion and capabilities";
-      return this.#initFailed(why);
+    const verdict = this.#handshake.answer(response);
+    switch (verdict.kind) {
+      case "failed":
+        return this.#initFailed(verdict.why);
+      case "next":
+        this.#o.log.info(
+          "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
+          { service: this.#o.service, reason: verdict.why },
+        );
+        return this.#sendHandshake(verdict.step);
+      case "ready":
+        if (verdict.era === "legacy") {
+          this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+        }
+        return this.#becomeReady(verdict.result, verdict.protocol);
     }
+  }
+
+  #becomeReady(result: Record<string, unknown>, protocol: string): void {
     this.#initResult = result;
     this.#phase = "ready";
     this.#generation++;
-    this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
     const info = result.serverInfo as { name?: string; version?: string } | undefined;
     this.#o.log.info("Server initialized: {name} {version}, protocol {protocol}", {
       name: info?.name ?? "?",
       version: info?.version ?? "?",
-      protocol: result.protocolVersion,
+      protocol,
     });
     const restarted = this.#generation > 1;
     this.#o.onReady(restarted);
-    const port = this.#port!;
-    this.#outbox.flush((line) => port.send(line));
-    this.notifyRoom();
+    // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
+    const port = this.#port!;
+    const adapt = this.#o.adaptHeld;
+    this.#outbox.flush((message) => {
+      const line = adapt ? adapt(message) : message.line;
+      if (line !== undefined) port.send(line);
+    });
+    this.notifyRoom();
+    this.#wakeReadyWaiters(true);
     if (restarted) this.#announceListChanges();
   }
 
@@ -403,6 +502,10 @@ export class UpstreamLink {
     this.#phase = "init_failed";
     this.#initError = why;
     this.#o.log.error("Server {service} {why}", { service: this.#o.service, why });
+    this.#wakeReadyWaiters(false);
+    // A process that refuses the handshake is broken: the supervisor replaces it
+    // under the restart policy (backoff, then failed), rather than leaving it "starting".
+    this.#o.onUpstreamBroken(why);
     const text = `Server "${this.#o.service}" ${why}`;
     this.#failWork({
       code: ErrorCode.ServerUnavailable,
@@ -441,6 +544,12 @@ export class UpstreamLink {
     this.#own.failAll(f.code, f.text, f.data);
     this.notifyRoom();
     return failed.length;
+  }
+
+  #wakeReadyWaiters(ready: boolean): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const waiter of waiters) waiter.resolve(ready);
   }
 
   #announceListChanges(): void {

@@ -1,6 +1,8 @@
 /**
  * One mux: a Unix socket, an accept loop, a connection handler per client,
- * the router, and the supervisor of the one server process behind them.
+ * and the pool of server processes behind them (one router and one
+ * supervisor per process: a single one when shared, one per set of roots or
+ * per client when isolated).
  *
  * @module
  */
@@ -8,13 +10,12 @@
 import type { Logger } from "@logtape/logtape";
 import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
+import { Pool } from "../isolation/pool.ts";
+import { type IsolationStatus, poolFigures, type ProcessStatus } from "../isolation/pool_status.ts";
 import type { LatencySummary } from "../router/metrics.ts";
-import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
-import { Supervisor } from "../upstream/supervisor.ts";
 import { wait } from "../async/wait.ts";
-import { NAME, VERSION } from "../version.ts";
 import { AcceptLoop } from "./accept_loop.ts";
 import { ClientConnection } from "./connection.ts";
 import { MuxClient } from "./mux_client.ts";
@@ -32,8 +33,10 @@ export interface ClientStatus {
   version: string | null;
   /** How it is connected: its own socket connection, `rmcp-mux proxy`, or an HTTP session. */
   transport: ClientTransport;
-  /** The protocol version it was given (`null` before `initialize`). */
+  /** The protocol version it was given (`null` before `initialize`; 2026-07-28 for a modern client). */
   protocolVersion: string | null;
+  /** Its protocol era, set by its first request (`null` before one). */
+  era: "legacy" | "modern" | null;
   /** When it connected (ms since epoch). */
   connectedAt: number;
   /** Requests it sent since it connected. */
@@ -52,7 +55,7 @@ export interface MuxStatus {
   socket: string;
   /** The service's Streamable HTTP endpoint, when an HTTP listener serves it. */
   httpUrl: string | null;
-  /** Server process state. */
+  /** Server process state (with several processes: the worst one's, without a pid). */
   server: ServerState;
   /** When the mux started (ms since epoch). */
   startedAt: number;
@@ -76,8 +79,24 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
-  /** Every connected client, in the order they connected. */
+  /**
+   * Protocol eras: the server's (`null` before its first handshake) and
+   * how many connected clients speak each (`unknown`: not pinned yet).
+   */
+  eras: {
+    upstream: "legacy" | "modern" | null;
+    clients: { legacy: number; modern: number; unknown: number };
+  };
+  /** Every connected client, in the order they connected (probes are not clients). */
   sessions: ClientStatus[];
+  /** One client's requests upstream at a time (`--serialize`). */
+  serialized: boolean;
+  /** Things a person should know, e.g. "roots from 2 projects are merged; consider isolation: roots". */
+  warnings: string[];
+  /** How the server is split between clients, and why. */
+  isolation: IsolationStatus;
+  /** Each server process: what it serves (its key), pid, state, clients. */
+  processes: ProcessStatus[];
 }
 
 /**
@@ -99,8 +118,7 @@ export interface MuxStatus {
 export class MuxServer implements AsyncDisposable {
   readonly #options: ResolvedMuxOptions;
   readonly #log: Logger;
-  readonly #router: Router;
-  readonly #supervisor: Supervisor;
+  readonly #pool: Pool;
   readonly #semaphore: Semaphore;
   readonly #accepting: AcceptLoop<ClientConnection>;
   readonly #clients = new Set<MuxClient>();
@@ -122,40 +140,12 @@ export class MuxServer implements AsyncDisposable {
     const service = options.serviceName;
     this.#log = muxLogger("server", service);
     this.#semaphore = new Semaphore(options.maxActiveClients);
-    this.#router = new Router({
-      service,
-      requestTimeoutMs: options.requestTimeoutMs,
-      initTimeoutMs: options.initTimeoutMs,
-      serialize: options.serialize,
-      clientInfo: { name: NAME, version: VERSION },
-      onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
-      onUpstreamReady: () => this.#supervisor.markRunning(),
-      // Lazy start: the first request that needs the server starts it (probes do not).
-      onDemand: () => this.#supervisor.start(),
+    this.#pool = new Pool({
+      options,
+      log: this.#log,
+      onChange: () => this.#changed(),
       status: () => ({ ...this.status() }),
     });
-    this.#supervisor = new Supervisor({
-      service,
-      spec: {
-        command: options.cmd,
-        args: options.args,
-        cwd: options.cwd,
-        env: options.env,
-        redact: options.redact,
-      },
-      restart: {
-        initialMs: options.restartBackoffMs,
-        maxMs: options.restartBackoffMaxMs,
-        maxRestarts: options.maxRestarts,
-        windowMs: options.restartWindowMs,
-        healthyMs: options.healthyUptimeMs,
-      },
-      maxLineBytes: options.maxResponseBytes,
-      stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
-      handler: this.#router,
-      onState: () => this.#changed(),
-    });
-    if (!options.lazyStart) this.#supervisor.start();
     const ctx = {
       open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
       maxRequestBytes: options.maxRequestBytes,
@@ -233,7 +223,7 @@ export class MuxServer implements AsyncDisposable {
   openClient(port: ClientPort, transport: ClientTransport): MuxClient {
     const client = new MuxClient(
       {
-        router: this.#router,
+        router: this.#pool.side,
         semaphore: this.#semaphore,
         service: this.service,
         clientWaitMs: this.#options.clientWaitMs,
@@ -253,39 +243,52 @@ export class MuxServer implements AsyncDisposable {
 
   /** A snapshot of the mux's state. */
   status(): MuxStatus {
-    const stats = this.#router.stats();
+    const figures = poolFigures(this.#pool);
+    const decision = this.#pool.decision;
     return {
       service: this.service,
       socket: this.socketPath,
       httpUrl: this.#httpUrl,
-      server: { ...this.#supervisor.state },
+      server: figures.server,
       startedAt: this.#startedAt,
-      serverStartedAt: this.#supervisor.startedAt ?? null,
+      serverStartedAt: figures.serverStartedAt,
       clients: {
-        connected: stats.connectedClients,
-        active: stats.activeClients,
+        ...figures.clients,
         waiting: this.#semaphore.waiting,
         max: this.#semaphore.permits,
       },
-      pendingRequests: stats.pendingRequests,
-      queueDepth: stats.queueDepth,
-      requestsTotal: stats.requestsTotal,
-      latency: stats.latency,
-      subscriptions: stats.subscriptions,
-      restarts: this.#supervisor.restarts,
-      lastExit: this.#supervisor.lastExit ?? null,
-      stderrTail: [...this.#supervisor.stderrTail],
-      sessions: this.#router.clients().map((session) => ({
+      pendingRequests: figures.pendingRequests,
+      queueDepth: figures.queueDepth,
+      requestsTotal: this.#pool.latencies.total,
+      latency: this.#pool.latencies.summary(Date.now()),
+      subscriptions: figures.subscriptions,
+      restarts: figures.restarts,
+      lastExit: figures.lastExit,
+      stderrTail: figures.stderrTail,
+      serialized: this.#options.serialize,
+      warnings: figures.warnings,
+      eras: figures.eras,
+      sessions: figures.sessions.map((session) => ({
         id: session.id,
-        name: stringOrNull(session.hello?.clientInfo.name),
-        version: stringOrNull(session.hello?.clientInfo.version),
+        name: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.name),
+        version: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.version),
         transport: session.transport,
         protocolVersion: session.protocolVersion ?? null,
+        era: session.era ?? null,
         connectedAt: session.connectedAt,
         requests: session.requests,
         inFlight: session.openRequests,
         admitted: session.admitted,
       })),
+      isolation: {
+        mode: decision?.mode ?? null,
+        source: decision?.source ?? null,
+        reason: decision?.reason ??
+          "decided when the server first starts (it may state a preference in initialize)",
+        maxProcesses: this.#options.maxProcesses,
+        idleTimeoutMs: this.#pool.idleTimeoutMs,
+      },
+      processes: figures.processes,
     };
   }
 
@@ -294,7 +297,7 @@ export class MuxServer implements AsyncDisposable {
    * last minute; a history wants shorter slices).
    */
   latencyOver(windowMs: number): LatencySummary {
-    return this.#router.latencyOver(windowMs);
+    return this.#pool.latencies.summary(Date.now(), windowMs);
   }
 
   /**
@@ -324,7 +327,7 @@ export class MuxServer implements AsyncDisposable {
    */
   async restartServer(reason = "restart requested"): Promise<void> {
     if (this.#closing) return;
-    await this.#supervisor.restart(reason);
+    await this.#pool.restart(reason);
   }
 
   /**
@@ -416,11 +419,11 @@ export class MuxServer implements AsyncDisposable {
     this.#log.info("Shutting down");
     await this.#accepting.close();
     await Deno.remove(this.socketPath).catch(() => {});
-    await wait(this.#router.whenIdle(), this.#options.shutdownGraceMs);
-    this.#router.close();
+    await wait(this.#pool.whenIdle(), this.#options.shutdownGraceMs);
+    this.#pool.closeRouters();
     await Promise.all([
       ...[...this.#accepting.connections].map((c) => c.flushAndClose(500)),
-      this.#supervisor.close(),
+      this.#pool.close(),
     ]);
     // Clients of other transports (HTTP sessions): their answers are out; end them.
     for (const client of [...this.#clients]) client.shutdown("mux shutting down");

@@ -74,6 +74,32 @@ export const UPSTREAM_RESULT = {
   instructions: "be nice",
 };
 
+/** A modern server's `server/discover` answer. */
+export const DISCOVER_RESULT = {
+  resultType: "complete",
+  supportedVersions: ["2026-07-28"],
+  capabilities: {
+    tools: { listChanged: true },
+    resources: { subscribe: true, listChanged: true },
+    logging: {},
+    extensions: { "com.example/x": {} },
+  },
+  instructions: "be modern",
+  ttlMs: 0,
+  cacheScope: "private",
+  _meta: { "io.modelcontextprotocol/serverInfo": { name: "modern-upstream", version: "2.0.0" } },
+};
+
+/** The `_meta` keys of the modern envelope and streams. */
+export const META = {
+  protocolVersion: "io.modelcontextprotocol/protocolVersion",
+  clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
+  clientInfo: "io.modelcontextprotocol/clientInfo",
+  logLevel: "io.modelcontextprotocol/logLevel",
+  serverInfo: "io.modelcontextprotocol/serverInfo",
+  subscriptionId: "io.modelcontextprotocol/subscriptionId",
+} as const;
+
 export interface Harness {
   router: Router;
   /** The router's clock: time moves only with `clock.advance(ms)`. */
@@ -82,6 +108,11 @@ export interface Harness {
   client(admit?: boolean): FakeClient;
   /** Answer the mux's pending upstream initialize. */
   answerInit(result?: Record<string, unknown>): void;
+  /**
+   * Make the upstream a modern one: refuse the mux's initialize as
+   * modern-only (auto) when there is one, then answer its `server/discover`.
+   */
+  answerDiscover(result?: Record<string, unknown>): void;
   /** Initialize a client (after the upstream is ready); consumes and returns the answer. */
   initClient(
     client: FakeClient,
@@ -133,6 +164,23 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
       const init = upstream.last("initialize");
       router.upstreamReceive(line({ jsonrpc: "2.0", id: init.id, result }));
     },
+    answerDiscover(result = DISCOVER_RESULT) {
+      const init = upstream.sent.find((m) => m.method === "initialize" && !m.answered);
+      if (init) {
+        init.answered = true;
+        router.upstreamReceive(line({
+          jsonrpc: "2.0",
+          id: init.id,
+          error: {
+            code: -32022,
+            message: "Unsupported protocol version: 2025-11-25",
+            data: { supported: ["2026-07-28"], requested: "2025-11-25" },
+          },
+        }));
+      }
+      const discover = upstream.last("server/discover");
+      router.upstreamReceive(line({ jsonrpc: "2.0", id: discover.id, result }));
+    },
     initClient(client, protocolVersion = "2025-11-25", id = "init", capabilities = {}) {
       h.fromClient(client, {
         jsonrpc: "2.0",
@@ -166,6 +214,14 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
       router.close();
     },
   };
+  return h;
+}
+
+/** A harness whose upstream is modern (discovered), with nothing left to read upstream. */
+export function modernHarness(options: Partial<RouterOptions> = {}): Harness {
+  const h = harness(options);
+  h.answerDiscover();
+  h.upstream.take();
   return h;
 }
 

@@ -111,6 +111,10 @@ Deno.test("run: every numeric flag maps to its MuxOptions key", () => {
     ["--restart-backoff-ms", "restartBackoffMs", 250],
     ["--restart-backoff-max-ms", "restartBackoffMaxMs", 9000],
     ["--max-restarts", "maxRestarts", 3],
+    ["--heartbeat-timeout-ms", "heartbeatTimeoutMs", 1500],
+    ["--heartbeat-max-failures", "heartbeatMaxFailures", 2],
+    ["--max-processes", "maxProcesses", 8],
+    ["--idle-timeout-ms", "idleTimeoutMs", 0],
   ];
   const args = [...BASE];
   for (const [flag, , value] of flags) args.push(flag, String(value));
@@ -165,6 +169,15 @@ Deno.test("run: --max-active-clients 0 is refused", () => {
   );
 });
 
+Deno.test("run: --upstream-era auto | legacy | modern, anything else a clear error", () => {
+  assertStrictEquals(run([...BASE, "--upstream-era", "modern"]).options.upstreamEra, "modern");
+  assertStrictEquals(run([...BASE]).options.upstreamEra, undefined, "the default comes later");
+  assertThrows(
+    () => run([...BASE, "--upstream-era", "2026"]),
+    /--upstream-era: expected one of legacy, auto, modern, got "2026"/,
+  );
+});
+
 Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibility)", () => {
   assertStrictEquals(run([...BASE, "--lazy-start"]).options.lazyStart, true);
   assertStrictEquals(run(["--lazy-start", ...BASE]).options.lazyStart, true);
@@ -179,6 +192,21 @@ Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibili
   assertStrictEquals(c.options.lazyStart, false);
   assertEquals(c.options.args, ["true"]);
   refuses([...BASE, "--lazy-start", "maybe"], /^unexpected argument "maybe"/);
+});
+
+Deno.test("run: --isolation and the heartbeat switches", () => {
+  assertStrictEquals(run([...BASE, "--isolation", "roots"]).options.isolation, "roots");
+  assertStrictEquals(run([...BASE, "--isolation", "client"]).options.isolation, "client");
+  refuses(
+    [...BASE, "--isolation", "project"],
+    '--isolation: expected one of shared, roots, client, got "project"',
+  );
+  assertStrictEquals(run([...BASE, "--heartbeat-restart"]).options.heartbeatRestart, true);
+  assertStrictEquals(
+    run([...BASE, "--heartbeat-enabled", "false"]).options.heartbeatEnabled,
+    false,
+  );
+  assertStrictEquals(run([...BASE, "--heartbeat-enabled=true"]).options.heartbeatEnabled, true);
 });
 
 Deno.test("run: an unknown option is refused by name", () => {
@@ -333,6 +361,7 @@ Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => 
     json: false,
     watch: false,
     verbose: false,
+    services: [],
   });
   assertEquals(parseCommandLine(["status", "--socket", "~/s.sock", "--json", "-v"], ENV), {
     kind: "status",
@@ -340,7 +369,13 @@ Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => 
     json: true,
     watch: false,
     verbose: true,
+    services: [],
   });
+  // Names select services (and only their states decide the exit code).
+  assertEquals(
+    (parseCommandLine(["status", "github", "memory"], ENV) as { services: string[] }).services,
+    ["github", "memory"],
+  );
   refuses(
     ["status", "--config", "/c", "--control", "/k"],
     "give one of --config, --control or --socket",

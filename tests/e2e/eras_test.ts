@@ -1,51 +1,25 @@
 /**
- * The 2026-07-28 era meets a mux of the initialize era: dual-era clients
- * probe with `server/discover` and fall back; pinned modern clients are told
- * which versions are served; a modern-only server is named as such.
+ * The 2026-07-28 era at the door: dual-era clients probe with
+ * `server/discover` (answered at once, falling back when the server is not
+ * ready), pinned clients are served, a modern-only server is named as such
+ * when the mux is told to speak only the initialize era.
  * Real peers: the TypeScript SDK v2 client and server (2.4.0).
  */
 
-import { Client as ModernClient } from "@modelcontextprotocol/client";
+import { modernClient } from "../_helpers/modern_client.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
 import {
   connectClient,
   everythingServer,
+  modernServer,
   RawConnection,
-  ROOT,
   startMux,
   textOf,
 } from "../_helpers/mux.ts";
-import { UnixSocketTransport } from "../_helpers/socket_transport.ts";
 import { checkHealth } from "../../src/health/check.ts";
 
-/** A v2 client over the mux socket: a custom stdio-shaped transport, so it probes in place. */
-function modernClient(socket: string, mode: "auto" | { pin: string }) {
-  const transport = new UnixSocketTransport(socket);
-  const sent: { method?: string }[] = [];
-  const send = transport.send.bind(transport);
-  transport.send = (message) => {
-    sent.push(message as { method?: string });
-    return send(message);
-  };
-  const client = new ModernClient({ name: "modern-host", version: "2.4.0" }, {
-    versionNegotiation: { mode },
-  });
-  // The v2 client takes any transport of the same shape as the v1 SDK's.
-  const connect = () =>
-    client.connect(transport as unknown as Parameters<typeof client.connect>[0]);
-  return { client, transport, sent, connect };
-}
-
-function modernServer(...flags: string[]) {
-  return {
-    cmd: Deno.execPath(),
-    args: ["run", "-A", "--quiet", `${ROOT}tests/fixtures/modern_server.ts`, ...flags],
-    cwd: ROOT,
-  };
-}
-
-Deno.test("a dual-era client probes, falls back to initialize, and uses the server", async () => {
-  await using t = await startMux(everythingServer());
+Deno.test("a dual-era client that probes before the server is ready falls back to initialize and uses it", async () => {
+  await using t = await startMux(everythingServer(), { lazyStart: true });
   const modern = modernClient(t.socket, "auto");
   await modern.connect();
   try {
@@ -61,20 +35,20 @@ Deno.test("a dual-era client probes, falls back to initialize, and uses the serv
   }
 });
 
-Deno.test("a client pinned to 2026-07-28 fails at connect, told which versions are served", async () => {
+Deno.test("a probe before the server is ready is told to use initialize at once, and starts nothing", async () => {
   await using t = await startMux(everythingServer(), { lazyStart: true });
   const modern = modernClient(t.socket, { pin: "2026-07-28" });
   try {
     await assertRejects(() => modern.connect(), /did not offer pinned protocol version 2026-07-28/);
     const answer = modern.transport.received[0] as { error: { message: string } };
-    assertMatch(answer.error.message, /serves MCP 2024-11-05, .*2025-11-25: use initialize/);
+    assertMatch(answer.error.message, /not ready yet.*use initialize/);
     assertEquals(t.mux.status().server.phase, "idle", "nothing reached (or started) the server");
   } finally {
     await modern.client.close();
   }
 });
 
-Deno.test("a pinned client that skips the probe gets -32022 naming the served versions", async () => {
+Deno.test("a pinned client that skips the probe is served by a legacy server (started for it)", async () => {
   await using t = await startMux(everythingServer(), { lazyStart: true });
   await using raw = await RawConnection.open(t.socket);
   await raw.send({
@@ -90,19 +64,15 @@ Deno.test("a pinned client that skips the probe gets -32022 naming the served ve
       },
     },
   });
-  const answer = await raw.answer(5) as { error: { code: number; data: { supported: string[] } } };
-  assertEquals(answer.error.code, -32022);
-  assertEquals(answer.error.data.supported, [
-    "2024-11-05",
-    "2025-03-26",
-    "2025-06-18",
-    "2025-11-25",
-  ]);
-  assertEquals(t.mux.status().server.phase, "idle", "not forwarded, not even started");
+  const answer = await raw.answer(5) as { result: Record<string, unknown> };
+  assertEquals(answer.result.resultType, "complete");
+  assertEquals(answer.result.content, [{ type: "text", text: "Echo: x" }]);
+  assertEquals(t.mux.status().eras.clients.modern, 1);
 });
 
 Deno.test("probe-only connections come and go; the next client is served normally", async () => {
   await using t = await startMux(everythingServer());
+  await t.mux.waitFor("running", { timeoutMs: 30_000 });
   for (let i = 0; i < 3; i++) {
     await using probe = await RawConnection.open(t.socket);
     await probe.send({
@@ -111,8 +81,8 @@ Deno.test("probe-only connections come and go; the next client is served normall
       method: "server/discover",
       params: { _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } },
     });
-    const answer = await probe.answer(0) as { error: { code: number } };
-    assertEquals(answer.error.code, -32601);
+    const answer = await probe.answer(0) as { result: { supportedVersions: string[] } };
+    assertEquals(answer.result.supportedVersions, ["2026-07-28"], "synthesized by the mux");
   }
   await t.mux.waitForStatus((s) => s.clients.connected === 0);
   await using c = await connectClient(t.socket);
@@ -120,8 +90,8 @@ Deno.test("probe-only connections come and go; the next client is served normall
   assertEquals(textOf(result), "Echo: after");
 });
 
-Deno.test("a modern-only server behind the mux is reported as such, in words", async () => {
-  await using t = await startMux(modernServer("--reject-legacy"));
+Deno.test("upstream_era legacy: a modern-only server behind the mux is reported as such, in words", async () => {
+  await using t = await startMux(modernServer("--reject-legacy"), { upstreamEra: "legacy" });
   const raw = await RawConnection.open(t.socket);
   try {
     await raw.send({

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { ErrorCode } from "../../src/jsonrpc/codes.ts";
 import { harness, UPSTREAM_RESULT } from "../_helpers/router_harness.ts";
 import { describeInitRejection } from "../../src/router/eras.ts";
@@ -35,7 +35,8 @@ Deno.test("initialize right after a probe works on the same connection", () => {
   h.answerInit();
   const client = h.client();
   h.fromClient(client, discover(0));
-  assertEquals(client.answer(0).error.code, ErrorCode.MethodNotFound);
+  assertEquals(client.answer(0).result.supportedVersions, ["2026-07-28"], "the probe is answered");
+  assertEquals(client.session.era, undefined, "and pins nothing");
   const init = h.initClient(client, "2025-11-25", 1);
   assertEquals(init.result.protocolVersion, "2025-11-25");
   assertEquals(init.result.serverInfo, UPSTREAM_RESULT.serverInfo);
@@ -53,7 +54,7 @@ Deno.test("an initialize answer never carries a 2026 version, whatever client an
   assertEquals(h.initClient(unknown, "1999-01-01", 3).result.protocolVersion, "2025-11-25");
 });
 
-Deno.test("a client pinned to 2026-07-28 (envelope, no initialize) gets -32022 naming the versions", () => {
+Deno.test("a client pinned to 2026-07-28 (envelope, no initialize) is served by a legacy server", async () => {
   using h = harness();
   h.answerInit();
   h.upstream.take();
@@ -62,14 +63,16 @@ Deno.test("a client pinned to 2026-07-28 (envelope, no initialize) gets -32022 n
     jsonrpc: "2.0",
     id: 7,
     method: "tools/call",
-    params: { name: "echo", arguments: {}, _meta: { [META]: "2026-07-28" } },
+    params: {
+      name: "echo",
+      arguments: {},
+      _meta: { [META]: "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} },
+    },
   });
-  const answer = client.answer(7);
-  assertEquals(answer.error.code, -32022);
-  assertEquals(answer.error.data.requested, "2026-07-28");
-  assert(answer.error.data.supported.includes("2025-11-25"));
-  assert(!answer.error.data.supported.includes("2026-07-28"));
-  assertEquals(h.upstream.sent, [], "not forwarded: a legacy server would run it by legacy rules");
+  const forwarded = await h.upstream.next((m) => m.method === "tools/call");
+  assertEquals(forwarded.params, { name: "echo", arguments: {} }, "the envelope is stripped");
+  h.fromServer({ jsonrpc: "2.0", id: forwarded.id, result: { content: [] } });
+  assertEquals(client.answer(7).result.resultType, "complete");
 });
 
 Deno.test("an initialized client's requests are forwarded as before, envelope or not", async () => {
@@ -87,8 +90,8 @@ Deno.test("an initialized client's requests are forwarded as before, envelope or
   assertEquals(forwarded.params._meta[META], "2026-07-28");
 });
 
-Deno.test("a server that refuses initialize as modern-only is reported as such, in words", () => {
-  using h = harness();
+Deno.test("upstream_era legacy: a server that refuses initialize as modern-only is reported as such, in words", () => {
+  using h = harness({ upstreamEra: "legacy" });
   const init = h.upstream.last("initialize");
   const client = h.client();
   h.fromClient(client, {
@@ -109,6 +112,8 @@ Deno.test("a server that refuses initialize as modern-only is reported as such, 
   const answer = client.answer(1);
   assertEquals(answer.error.code, ErrorCode.ServerUnavailable);
   assertMatch(answer.error.message, /speaks only MCP 2026-07-28/);
+  assertMatch(answer.error.message, /set it to auto .* or modern \(--upstream-era\)/);
+  assertEquals(h.upstream.sent.filter((m) => m.method === "server/discover"), [], "no switch");
 });
 
 Deno.test("describeInitRejection: modern-only in words, anything else as it came", () => {

@@ -24,7 +24,7 @@ Deno.test("outbox: held messages go out in arrival order; requests are marked se
   box.hold({ line: "3", internalId: "rmcp-mux:1" });
   assertEquals(box.size, 3);
   const sent: string[] = [];
-  box.flush((line) => sent.push(line));
+  box.flush((message) => sent.push(message.line));
   assertEquals(sent, ["1", "2", "3"]);
   assert(entry.sent);
   assertEquals(box.size, 0);
@@ -41,7 +41,7 @@ Deno.test("outbox: what stopped mattering while held is dropped at flush", () =>
   box.hold({ line: "kept", entry: kept });
   box.hold({ line: "own, open", internalId: "rmcp-mux:2" });
   const sent: string[] = [];
-  box.flush((line) => sent.push(line));
+  box.flush((message) => sent.push(message.line));
   assertEquals(sent, ["kept", "own, open"]);
   assertEquals([cancelled.sent, kept.sent], [false, true]);
 });

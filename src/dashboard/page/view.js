@@ -75,7 +75,7 @@ function actionsOf(service, ui) {
     ], ["button", { "data-action": "cancel" }, "Cancel"]];
   }
   const busy = Boolean(service.busy) || ui.pending?.service === name;
-  const running = service.state === "running";
+  const running = service.mux !== undefined; // its mux serves (whatever its server is doing)
   /** @param {Command} command @param {string} label @param {boolean} enabled */
   const button = (command, label, enabled) => [
     "button",
@@ -165,6 +165,7 @@ export function cardSections(shown, history, ui, now) {
       ["span", { class: "muted" }, service.socket],
       mux?.httpUrl ? ["span", { class: "muted" }, mux.httpUrl] : null,
       mux?.isolation ? ["span", {}, `isolation: ${isolationOf(mux.isolation)}`] : null,
+      mux?.eras?.upstream === "modern" ? ["span", {}, "server speaks MCP 2026-07-28"] : null,
     ],
     stats: [
       "dl",
