@@ -5,7 +5,20 @@
  * @module
  */
 
-import { CONNECTION_LOST, echoParams, isEcho, type RawClient } from "./ndjson_client.ts";
+import { CONNECTION_LOST, echoParams, isEcho, type Message } from "./ndjson_client.ts";
+
+/**
+ * A client the load and latency loops can drive: the raw line client (socket,
+ * stdio) and the raw HTTP session client both are one.
+ */
+export interface CallClient {
+  /** Send a request; resolves with its answer (a connection-lost error when the connection is gone). */
+  request(method: string, params?: Record<string, unknown>): Promise<Message>;
+  /** Requests sent and not answered yet. */
+  readonly inFlight: number;
+  /** Close its connection(s). */
+  close(): void;
+}
 
 /** What one load run produced. */
 export interface LoadResult {
@@ -28,7 +41,7 @@ export interface LoadResult {
  * `drainMs`) for the answers still owed.
  */
 export async function runLoad(
-  clients: RawClient[],
+  clients: CallClient[],
   depth: number,
   durationMs: number,
   tag: string,
@@ -41,7 +54,7 @@ export async function runLoad(
   const start = performance.now();
   const end = start + durationMs;
   let last = start;
-  const caller = async (client: RawClient, name: string) => {
+  const caller = async (client: CallClient, name: string) => {
     let seq = 0;
     while (performance.now() < end) {
       const message = `${name}.${seq++}`;

@@ -8,12 +8,21 @@
  * server; later clients get its answer with their own id (a mux must not
  * initialize a shared server twice).
  *
- *   deno run -A bench/lib/minimal_router.ts SOCKET COMMAND [ARG...]
+ * With `--http PORT TOKEN` it also serves Streamable HTTP on 127.0.0.1:PORT,
+ * doing only what an HTTP mux on loopback cannot skip: the Host and bearer
+ * token checks, the session lookup, reading and parsing the body, the same id
+ * rewrite, and the answer as a JSON response (202 for a notification). No
+ * SSE, no GET stream, no Accept or protocol-version checks, no limits.
+ *
+ *   deno run -A bench/lib/minimal_router.ts [--http PORT TOKEN] SOCKET COMMAND [ARG...]
  */
 
-const [socket, command, ...args] = Deno.args;
+const http = Deno.args[0] === "--http"
+  ? { port: Number(Deno.args[1]), token: Deno.args[2]! }
+  : undefined;
+const [socket, command, ...args] = Deno.args.slice(http ? 3 : 0);
 if (!socket || !command) {
-  console.error("usage: minimal_router.ts SOCKET COMMAND [ARG...]");
+  console.error("usage: minimal_router.ts [--http PORT TOKEN] SOCKET COMMAND [ARG...]");
   Deno.exit(2);
 }
 
@@ -75,8 +84,9 @@ const toServer = new Batch((bytes) => stdin.write(bytes));
 
 const INIT = Symbol("init");
 
+/** Where an answer goes: a socket client's batch, or an HTTP request's response. */
 interface Route {
-  client: Batch;
+  deliver: (line: string) => void;
   id: unknown;
 }
 const routes = new Map<number, Route>();
@@ -104,39 +114,83 @@ void eachLine(async () => {
     initResult = message.result;
     toServer.push('{"jsonrpc":"2.0","method":"notifications/initialized"}');
     for (const waiter of initWaiters.splice(0)) {
-      waiter.client.push(JSON.stringify({ jsonrpc: "2.0", id: waiter.id, result: initResult }));
+      waiter.deliver(JSON.stringify({ jsonrpc: "2.0", id: waiter.id, result: initResult }));
     }
     return;
   }
   message.id = route.id;
-  route.client.push(JSON.stringify(message));
+  route.deliver(JSON.stringify(message));
 });
 
-function fromClient(client: Batch, line: string): void {
-  const message = JSON.parse(line);
+/**
+ * One parsed message from a client; answers go to `deliver`. False for a
+ * message that gets no answer (a notification).
+ */
+function fromClient(message: Record<string, unknown>, line: string, deliver: Route["deliver"]) {
   if (message.method === "initialize") {
     if (initResult !== undefined) {
-      client.push(JSON.stringify({ jsonrpc: "2.0", id: message.id, result: initResult }));
-      return;
+      deliver(JSON.stringify({ jsonrpc: "2.0", id: message.id, result: initResult }));
+      return true;
     }
-    initWaiters.push({ client, id: message.id });
-    if (initSent) return;
+    initWaiters.push({ deliver, id: message.id });
+    if (initSent) return true;
     initSent = true;
     const id = nextId++;
-    routes.set(id, { client, id: INIT });
+    routes.set(id, { deliver: () => {}, id: INIT });
     message.id = id;
     toServer.push(JSON.stringify(message));
-    return;
+    return true;
   }
   if (message.id === undefined) {
-    if (message.method === "notifications/initialized") return; // sent once, by us
-    toServer.push(line);
-    return;
+    // notifications/initialized was sent once, by us.
+    if (message.method !== "notifications/initialized") toServer.push(line);
+    return false;
   }
   const id = nextId++;
-  routes.set(id, { client, id: message.id });
+  routes.set(id, { deliver, id: message.id });
   message.id = id;
   toServer.push(JSON.stringify(message));
+  return true;
+}
+
+if (http) {
+  const host = `127.0.0.1:${http.port}`;
+  const bearer = `Bearer ${http.token}`;
+  const sessions = new Set<string>();
+  const json = { "content-type": "application/json" };
+  const refuse = (status: number) => new Response(null, { status });
+  Deno.serve({ hostname: "127.0.0.1", port: http.port, onListen() {} }, async (request) => {
+    const headers = request.headers;
+    if (headers.get("host") !== host) return refuse(403);
+    if (request.method !== "POST") return refuse(405); // no GET stream, no DELETE
+    if (headers.get("authorization") !== bearer) return refuse(401);
+    const session = headers.get("mcp-session-id");
+    if (session !== null && !sessions.has(session)) return refuse(404);
+    const line = await request.text();
+    const message = JSON.parse(line);
+    if (session === null) {
+      if (message.method !== "initialize") return refuse(400);
+      const id = crypto.randomUUID();
+      sessions.add(id);
+      return new Promise<Response>((resolve) =>
+        fromClient(
+          message,
+          line,
+          (answer) => resolve(new Response(answer, { headers: { ...json, "mcp-session-id": id } })),
+        )
+      );
+    }
+    let answered: Response | undefined;
+    const response = new Promise<Response>((resolve) => {
+      const wants = fromClient(
+        message,
+        line,
+        (answer) => resolve(new Response(answer, { headers: json })),
+      );
+      if (!wants) answered = refuse(202);
+    });
+    return answered ?? response;
+  });
 }
 
 const listener = Deno.listen({ transport: "unix", path: socket });
@@ -150,12 +204,13 @@ for await (const conn of listener) {
     let offset = 0;
     while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
   });
+  const deliver = (line: string) => client.push(line);
   clients.add(client);
   const buffer = new Uint8Array(16 * 1024);
   void eachLine(async () => {
     const n = await conn.read(buffer).catch(() => null);
     return n === null ? null : buffer.subarray(0, n);
-  }, (line) => fromClient(client, line)).finally(() => {
+  }, (line) => void fromClient(JSON.parse(line), line, deliver)).finally(() => {
     clients.delete(client);
     try {
       conn.close();

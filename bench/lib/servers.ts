@@ -167,6 +167,39 @@ export async function startMinimalRouter(
   return { process, socket };
 }
 
+/**
+ * The minimal router serving Streamable HTTP too (`--http PORT TOKEN`: the
+ * Host and token checks, the session lookup, parse, rewrite the id, a JSON
+ * answer; nothing else), on a free port.
+ */
+export async function startHttpMinimalRouter(
+  ctx: BenchContext,
+  upstream: Upstream,
+): Promise<HttpListening> {
+  const socket = ctx.socketPath(`router-${upstream.id}`);
+  const port = freePort();
+  const token = crypto.randomUUID();
+  const process = spawn(
+    `minimal router (${upstream.label}, HTTP)`,
+    ctx.deno,
+    [
+      "run",
+      "-A",
+      `${ctx.root}bench/lib/minimal_router.ts`,
+      "--http",
+      String(port),
+      token,
+      socket,
+      upstream.cmd,
+      ...upstream.args,
+    ],
+    { cwd: upstream.cwd },
+  );
+  await waitForSocket(socket, process);
+  await waitForPort(port, process);
+  return { process, socket, url: `http://127.0.0.1:${port}/mcp`, token };
+}
+
 /** `rmcp-mux proxy --socket …` with a raw client on its stdio (not initialized). */
 export function startProxy(ctx: BenchContext, socket: string): Direct {
   const process = spawn("rmcp-mux proxy", ctx.deno, [

@@ -299,7 +299,8 @@ export async function httpScenario(ctx: BenchContext): Promise<ScenarioResult> {
       `${SESSIONS} SSE streams the same way. ${repeats} run(s); RSS read 5 times 100 ms apart (median).`,
       `Host sessions: each opens a session (and its GET stream, like the SDK client) or starts a proxy, ` +
       `and makes one verified call; memory of the whole process tree, proxies included.`,
-      "HTTP latency and throughput (SDK clients, next to the socket path and mcp-proxy) are in scenario 6.",
+      "HTTP latency and throughput: raw clients next to the socket path and the minimal router in " +
+      "scenarios 1 and 2; SDK clients next to the socket path and mcp-proxy in scenario 6.",
     ],
   };
 }

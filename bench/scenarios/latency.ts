@@ -1,24 +1,28 @@
 /**
  * Scenario 1, round trip overhead: the same client calls a trivial tool
  * (a) directly over stdio, (b) through the mux socket, (c) through
- * `rmcp-mux proxy` (two hops), and through the byte relay baseline, one
- * request at a time. Two upstreams: the fast fixture (the mux's own cost
- * shows) and the reference server (what a user sees).
+ * `rmcp-mux proxy` (two hops), (d) over the mux's Streamable HTTP endpoint
+ * (a raw keep-alive HTTP client), and through the byte relay and minimal
+ * router baselines (the router over its socket and over HTTP), one request
+ * at a time. Two upstreams: the fast fixture (the mux's own cost shows) and
+ * the reference server (what a user sees).
  *
  * @module
  */
 
 import type { BenchContext, ScenarioResult, TargetResult } from "../lib/context.ts";
 import { fig, table, usAsMs } from "../lib/format.ts";
-import { echoParams, isEcho, type RawClient } from "../lib/ndjson_client.ts";
+import type { CallClient } from "../lib/load.ts";
+import { echoParams, isEcho } from "../lib/ndjson_client.ts";
 import type { Managed } from "../lib/proc.ts";
+import { RawHttpSession } from "../lib/raw_http_client.ts";
 import {
   connectSocket,
   fastServer,
   referenceServer,
   startDirect,
-  startMinimalRouter,
-  startMux,
+  startHttpMinimalRouter,
+  startHttpMux,
   startProxy,
   startRelay,
   type Upstream,
@@ -26,7 +30,7 @@ import {
 } from "../lib/servers.ts";
 import { diffFigure, type Figure, percentile, ratioFigure, Runs } from "../lib/stats.ts";
 
-const PATHS = ["direct", "relay", "router", "mux", "proxy"] as const;
+const PATHS = ["direct", "relay", "router", "mux", "proxy", "router-http", "mux-http"] as const;
 type PathId = typeof PATHS[number];
 
 const LABELS: Record<PathId, string> = {
@@ -35,11 +39,13 @@ const LABELS: Record<PathId, string> = {
   router: "minimal router (baseline)",
   mux: "(b) rmcp-mux socket",
   proxy: "(c) rmcp-mux proxy",
+  "router-http": "minimal router, HTTP (baseline)",
+  "mux-http": "(d) rmcp-mux Streamable HTTP",
 };
 
 /** Sequential echo calls; latencies in µs. */
 export async function sequentialCalls(
-  client: RawClient,
+  client: CallClient,
   count: number,
   tag: string,
 ): Promise<{ samples: number[]; wrong: number }> {
@@ -67,6 +73,10 @@ interface UpstreamLatency {
   /** The mux's added latency ÷ the minimal router's: what the mux costs above the floor. */
   muxAddedOverRouterAdded: Figure;
   proxyAddedOverRelayAdded: Figure;
+  /** p50 over HTTP ÷ p50 over the socket, the mux's (target ≤ 1.3) and the minimal router's (the floor). */
+  httpOverSocket: { mux: Figure; router: Figure };
+  /** The mux's added latency over HTTP ÷ the minimal router's over HTTP. */
+  muxHttpAddedOverRouterHttpAdded: Figure;
   wrong: number;
 }
 
@@ -82,18 +92,20 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
     started.push(direct.process);
     const relay = await startRelay(ctx, upstream);
     started.push(relay.process);
-    const router = await startMinimalRouter(ctx, upstream);
+    const router = await startHttpMinimalRouter(ctx, upstream);
     started.push(router.process);
-    const mux = await startMux(ctx, upstream);
+    const mux = await startHttpMux(ctx, upstream);
     started.push(mux.process);
     const proxy = startProxy(ctx, mux.socket);
     started.push(proxy.process);
-    const clients: Record<PathId, RawClient> = {
+    const clients: Record<PathId, CallClient> = {
       direct: direct.client,
       relay: await connectSocket(relay.socket, relay.process),
       router: await connectSocket(router.socket, router.process),
       mux: await connectSocket(mux.socket, mux.process),
       proxy: proxy.client,
+      "router-http": await RawHttpSession.open(router.url, router.token),
+      "mux-http": await RawHttpSession.open(mux.url, mux.token),
     };
     await withTimeout(proxy.client.initialize(), 30_000, proxy.process);
     for (const path of PATHS) await sequentialCalls(clients[path], warmup, `warm-${path}`);
@@ -102,13 +114,10 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
     for (let r = 0; r < repeats; r++) {
       // Round robin, one call per path in turn (order rotated each round): every path sees
       // the same machine state, so drift (GC, CPU frequency, neighbours) cancels out.
-      const samples: Record<PathId, number[]> = {
-        direct: [],
-        relay: [],
-        router: [],
-        mux: [],
-        proxy: [],
-      };
+      const samples = Object.fromEntries(PATHS.map((p) => [p, [] as number[]])) as Record<
+        PathId,
+        number[]
+      >;
       for (let i = 0; i < iterations; i++) {
         for (let k = 0; k < PATHS.length; k++) {
           const path = PATHS[(i + k) % PATHS.length]!;
@@ -148,6 +157,11 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
       muxAddedOverRelayAdded: ratioFigure(addedRuns("mux"), addedRuns("relay")),
       muxAddedOverRouterAdded: ratioFigure(addedRuns("mux"), addedRuns("router")),
       proxyAddedOverRelayAdded: ratioFigure(addedRuns("proxy"), addedRuns("relay")),
+      httpOverSocket: {
+        mux: ratioFigure(p50("mux-http"), p50("mux")),
+        router: ratioFigure(p50("router-http"), p50("router")),
+      },
+      muxHttpAddedOverRouterHttpAdded: ratioFigure(addedRuns("mux-http"), addedRuns("router-http")),
       wrong,
     };
   } finally {
@@ -211,6 +225,17 @@ export async function latencyScenario(ctx: BenchContext): Promise<ScenarioResult
       limit: 2.5,
       pass: proxy.median <= 2.5 && r.wrong === 0,
     });
+    const http = r.httpOverSocket;
+    targets.push({
+      id: `latency-http-${r.upstream}`,
+      target: `mux HTTP p50 ≤ 1.3 × the mux socket's p50 (raw clients, ${name})`,
+      measured: `${fig(http.mux, " ×")} (${usAsMs(r.p50Us["mux-http"].median)} vs ${
+        usAsMs(r.p50Us.mux.median)
+      } ms; floor, the minimal router's: ${fig(http.router, " ×")})`,
+      value: http.mux.median,
+      limit: 1.3,
+      pass: http.mux.median <= 1.3 && r.wrong === 0,
+    });
   }
   const wrong = results.reduce((n, r) => n + r.wrong, 0);
   return {
@@ -225,6 +250,12 @@ export async function latencyScenario(ctx: BenchContext): Promise<ScenarioResult
       } runs each; the paths take turns call by call. Figures: median over runs (min–max).`,
       "added = this path's p50 − direct p50 (per run); the targets compare it with the minimal " +
       "router's (the floor of any mux in this runtime) and the relay's (the floor of one hop).",
+      "HTTP rows: a raw HTTP/1.1 client on one keep-alive connection (no fetch, no SDK), a " +
+      "session opened first; the minimal router's HTTP row is the floor of an HTTP mux here " +
+      "(token, Host and session checks, parse, id rewrite, JSON answer). Mux HTTP added ÷ " +
+      results.map((r) =>
+        `router HTTP added: ${fig(r.muxHttpAddedOverRouterHttpAdded, " ×")} (${r.upstream})`
+      ).join(", ") + ".",
       `Every answer verified: ${wrong} wrong.`,
     ],
   };

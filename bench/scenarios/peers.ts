@@ -3,8 +3,10 @@
  * behind `supergateway` (one shared child, SSE) and behind `mcp-proxy` (one
  * shared child, Streamable HTTP), against the mux and a direct stdio
  * connection. Every path is driven by the MCP SDK client over its own
- * transport, so the client's cost is the same everywhere. Peers are dev
- * tooling, installed into bench/.peers (git-ignored) when missing.
+ * transport, so the client's cost is the same everywhere. The minimal router
+ * (over its socket and over HTTP) gives the floor of each transport under the
+ * same SDK clients. Peers are dev tooling, installed into bench/.peers
+ * (git-ignored) when missing.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { BenchContext, ScenarioResult, TargetResult } from "../lib/context.ts";
 import { fig, mib, num, pct, table, usAsMs } from "../lib/format.ts";
 import {
+  cpuMs,
   freePort,
   type Managed,
   rssBytes,
@@ -29,6 +32,7 @@ import { echoParams } from "../lib/ndjson_client.ts";
 import {
   referenceServer,
   startDirect,
+  startHttpMinimalRouter,
   startHttpMux,
   startMux,
   withTimeout,
@@ -40,11 +44,28 @@ export const PEERS = { supergateway: "4.0.0", "mcp-proxy": "6.7.19" } as const;
 const CLIENTS = 16;
 const DEPTH = 4;
 
-type PathId = "direct" | "mux" | "mux-http" | "supergateway" | "mcp-proxy";
-const PATHS: PathId[] = ["direct", "mux", "mux-http", "supergateway", "mcp-proxy"];
+type PathId =
+  | "direct"
+  | "router"
+  | "mux"
+  | "router-http"
+  | "mux-http"
+  | "supergateway"
+  | "mcp-proxy";
+const PATHS: PathId[] = [
+  "direct",
+  "router",
+  "mux",
+  "router-http",
+  "mux-http",
+  "supergateway",
+  "mcp-proxy",
+];
 const LABELS: Record<PathId, string> = {
   direct: "direct stdio (own server per client)",
+  router: "minimal router (Unix socket; floor)",
   mux: "rmcp-mux (Unix socket)",
+  "router-http": "minimal router (Streamable HTTP; floor)",
   "mux-http": "rmcp-mux (Streamable HTTP)",
   supergateway: `supergateway ${PEERS.supergateway} (SSE, shared child)`,
   "mcp-proxy": `mcp-proxy ${PEERS["mcp-proxy"]} (Streamable HTTP)`,
@@ -56,6 +77,8 @@ interface PathSetup {
   connect(): Promise<Client>;
   /** Memory of what serves `CLIENTS` clients, bytes. */
   memory(): number | Promise<number>;
+  /** The serving process whose CPU time is counted (none for direct: a server per client). */
+  server?: Managed;
   /** Processes to stop. */
   processes: Managed[];
 }
@@ -211,20 +234,28 @@ async function setUp(ctx: BenchContext, id: PathId): Promise<PathSetup> {
         id,
         connect: () => sdkClient(LineTransport.socket(mux.socket)),
         memory: () => treeRssBytes(mux.process.pid),
+        server: mux.process,
         processes: [mux.process],
       };
     }
+    case "router":
+    case "router-http":
     case "mux-http": {
-      const mux = await startHttpMux(ctx, upstream);
-      const headers = { authorization: `Bearer ${mux.token}` };
+      const on = id === "mux-http"
+        ? await startHttpMux(ctx, upstream)
+        : await startHttpMinimalRouter(ctx, upstream);
+      const headers = { authorization: `Bearer ${on.token}` };
       return {
         id,
         connect: () =>
           sdkClient(
-            new StreamableHTTPClientTransport(new URL(mux.url), { requestInit: { headers } }),
+            id === "router"
+              ? LineTransport.socket(on.socket)
+              : new StreamableHTTPClientTransport(new URL(on.url), { requestInit: { headers } }),
           ),
-        memory: () => treeRssBytes(mux.process.pid),
-        processes: [mux.process],
+        memory: () => treeRssBytes(on.process.pid),
+        server: on.process,
+        processes: [on.process],
       };
     }
     case "supergateway": {
@@ -242,6 +273,7 @@ async function setUp(ctx: BenchContext, id: PathId): Promise<PathSetup> {
         id,
         connect: () => sdkClient(new SSEClientTransport(new URL(`http://127.0.0.1:${port}/sse`))),
         memory: () => treeRssBytes(process.pid),
+        server: process,
         processes: [process],
       };
     }
@@ -263,6 +295,7 @@ async function setUp(ctx: BenchContext, id: PathId): Promise<PathSetup> {
         connect: () =>
           sdkClient(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`))),
         memory: () => treeRssBytes(process.pid),
+        server: process,
         processes: [process],
       };
     }
@@ -328,7 +361,12 @@ export async function peersScenario(ctx: BenchContext): Promise<ScenarioResult> 
     for (let r = 0; r < loadRepeats; r++) {
       for (const id of ids.map((_, i) => ids[(i + r) % ids.length]!)) {
         const depth = id === "direct" ? CLIENTS * DEPTH : DEPTH;
+        const server = setups.get(id)!.server;
+        const cpu0 = { server: server ? cpuMs(server.pid) : NaN, client: cpuMs(Deno.pid) };
         const result = await sdkLoad(many.get(id)!, depth, loadMs, `${id}-load-${r}`);
+        const calls = (result.ok + result.wrong) / 1000;
+        if (server) runs.add(`${id}.serverCpu`, (cpuMs(server.pid) - cpu0.server) / calls);
+        runs.add(`${id}.clientCpu`, (cpuMs(Deno.pid) - cpu0.client) / calls);
         runs.add(`${id}.rate`, result.rate);
         runs.add(`${id}.loadP99`, result.p99);
         bad[id]!.wrong += result.wrong;
@@ -354,12 +392,13 @@ export async function peersScenario(ctx: BenchContext): Promise<ScenarioResult> 
     "p50 × direct",
     `req/s (${CLIENTS} × ${DEPTH})`,
     "÷ direct",
+    "CPU ms/1k: server / SDK clients",
     "wrong/lost",
     `RSS, ${CLIENTS} clients`,
   ]];
   for (const id of PATHS) {
     if (unavailable[id]) {
-      rows.push([LABELS[id], "—", "—", "—", "—", "—", "—", "unavailable (see note)"]);
+      rows.push([LABELS[id], "—", "—", "—", "—", "—", "—", "—", "unavailable (see note)"]);
       continue;
     }
     rows.push([
@@ -369,6 +408,9 @@ export async function peersScenario(ctx: BenchContext): Promise<ScenarioResult> 
       id === "direct" ? "1 (baseline)" : fig(ratio(id, "p50"), " ×"),
       fig(runs.get(`${id}.rate`), "", num),
       id === "direct" ? "1 (baseline)" : fig(ratio(id, "rate"), " ×"),
+      `${id === "direct" ? "—" : num(runs.get(`${id}.serverCpu`).median)} / ${
+        num(runs.get(`${id}.clientCpu`).median)
+      }`,
       `${bad[id]?.wrong ?? 0}/${bad[id]?.lost ?? 0}`,
       `${mib(runs.get(`${id}.memory`).median)} MiB${id === "direct" ? " (16 servers)" : ""}`,
     ]);
@@ -383,6 +425,11 @@ export async function peersScenario(ctx: BenchContext): Promise<ScenarioResult> 
     "supergateway's SSE mode sends every line of its one child to every session and does not rewrite ids, " +
     "so with several clients a client can take another client's answer for its own: counted as wrong.",
     "wrong = an answer that was not the echo of its own request (e.g. another client's answer), or an error.",
+    "CPU per 1,000 calls under the load: the serving process (the mux, the router, the peer's Node " +
+    "process; not its child server) and this benchmark process, where the SDK clients run. All of it " +
+    "shares the machine's cores: what the clients spend is not available to the server.",
+    "The minimal routers (bench/lib/minimal_router.ts) are the floor of each transport in this " +
+    "runtime under the same SDK clients: the HTTP targets print their ratio next to the mux's.",
   ];
   for (const [id, why] of Object.entries(unavailable)) notes.push(`${id}: ${why}`);
   return {
@@ -409,13 +456,19 @@ export async function peersScenario(ctx: BenchContext): Promise<ScenarioResult> 
 function httpTargets(runs: Runs, ids: PathId[]): TargetResult[] {
   if (!ids.includes("mux-http") || !ids.includes("mux")) return [];
   const targets: TargetResult[] = [];
+  const floor = (key: string, format: (f: Figure) => string) =>
+    ids.includes("router") && ids.includes("router-http")
+      ? `; floor, the minimal router's: ${
+        format(ratioFigure(runs.values(`router-http.${key}`), runs.values(`router.${key}`)))
+      }`
+      : "";
   const p50 = ratioFigure(runs.values("mux-http.p50"), runs.values("mux.p50"));
   targets.push({
     id: "http-latency",
     target: "HTTP p50 ≤ 1.3 × the mux socket's p50 (SDK clients, reference server)",
     measured: `${fig(p50, " ×")} (${fig(runs.get("mux-http.p50"), " ms", usAsMs)} vs ${
       fig(runs.get("mux.p50"), " ms", usAsMs)
-    })`,
+    }${floor("p50", (f) => fig(f, " ×"))})`,
     value: p50.median,
     limit: 1.3,
     pass: p50.median <= 1.3,
@@ -426,17 +479,22 @@ function httpTargets(runs: Runs, ids: PathId[]): TargetResult[] {
     target: `HTTP throughput at ${CLIENTS} sessions ≥ 80 % of the socket path's (SDK clients)`,
     measured: `${fig(ofSocket, "", pct)} (${num(runs.get("mux-http.rate").median)} vs ${
       num(runs.get("mux.rate").median)
-    } req/s)`,
+    } req/s${floor("rate", (f) => fig(f, "", pct))})`,
     value: ofSocket.median,
     limit: 0.8,
     pass: ofSocket.median >= 0.8,
   });
   if (ids.includes("mcp-proxy")) {
     const ofPeer = ratioFigure(runs.values("mux-http.rate"), runs.values("mcp-proxy.rate"));
+    const floorOfPeer = ids.includes("router-http")
+      ? ` (the minimal router's over HTTP: ${
+        fig(ratioFigure(runs.values("router-http.rate"), runs.values("mcp-proxy.rate")), " ×")
+      })`
+      : "";
     targets.push({
       id: "http-throughput-mcp-proxy",
       target: `HTTP throughput at ${CLIENTS} sessions ≥ 10 × mcp-proxy's Streamable HTTP`,
-      measured: fig(ofPeer, " ×"),
+      measured: `${fig(ofPeer, " ×")}${floorOfPeer}`,
       value: ofPeer.median,
       limit: 10,
       pass: ofPeer.median >= 10,

@@ -2,33 +2,53 @@
  * Scenario 2, throughput under concurrency: 1, 16 and 128 clients, each
  * with several echo calls in flight, through the mux; the same total load
  * (clients × depth requests in flight) on one direct stdio connection and on
- * one connection through the byte relay. Every answer is verified.
+ * one connection through the byte relay. The same clients as HTTP sessions
+ * (a raw keep-alive HTTP client, one connection per call in flight) on the
+ * mux's and on the minimal router's Streamable HTTP endpoints. Every answer
+ * is verified.
  *
  * @module
  */
 
 import type { BenchContext, ScenarioResult, TargetResult } from "../lib/context.ts";
 import { fig, num, pct, table, usAsMs } from "../lib/format.ts";
-import { runLoad } from "../lib/load.ts";
-import type { RawClient } from "../lib/ndjson_client.ts";
+import { type CallClient, runLoad } from "../lib/load.ts";
 import { cpuMs, type Managed } from "../lib/proc.ts";
+import { RawHttpSession } from "../lib/raw_http_client.ts";
 import {
   connectSocket,
   fastServer,
+  type HttpListening,
   referenceServer,
   startDirect,
-  startMinimalRouter,
-  startMux,
+  startHttpMinimalRouter,
+  startHttpMux,
   startRelay,
   type Upstream,
 } from "../lib/servers.ts";
 import { type Figure, figure, percentile, ratioFigure, Runs } from "../lib/stats.ts";
 
+/** `count` HTTP sessions of `on`, each with {@link DEPTH} connections (opened 16 at a time). */
+async function openSessions(on: HttpListening, count: number): Promise<CallClient[]> {
+  const sessions: CallClient[] = [];
+  while (sessions.length < count) {
+    const batch = Math.min(16, count - sessions.length);
+    sessions.push(
+      ...await Promise.all(
+        Array.from({ length: batch }, () => RawHttpSession.open(on.url, on.token, DEPTH)),
+      ),
+    );
+  }
+  return sessions;
+}
+
 /** Requests each client keeps in flight. */
 export const DEPTH = 4;
 const LEVELS = [1, 16, 128];
-const PATHS = ["direct", "relay", "router", "mux"] as const;
+const PATHS = ["direct", "relay", "router", "mux", "router-http", "mux-http"] as const;
 type PathId = typeof PATHS[number];
+/** The paths of the first table (the socket and the baselines); the HTTP ones have their own. */
+const SOCKET_PATHS = ["direct", "relay", "router", "mux"] as const;
 
 interface LevelResult {
   clients: number;
@@ -40,8 +60,14 @@ interface LevelResult {
   /** Mux rate ÷ the minimal router's (same clients, same connections): the floor. */
   muxOverRouter: Figure;
   relayOverDirect: Figure;
-  /** CPU time of the mux / relay process per 1,000 requests, ms. */
-  cpuMsPer1k: { mux: Figure; relay: Figure; router: Figure };
+  /** HTTP sessions: the mux's rate over HTTP ÷ its rate over the socket (target ≥ 0.8 at 16). */
+  muxHttpOverSocket: Figure;
+  /** The same for the minimal router: the floor of HTTP against a socket in this runtime. */
+  routerHttpOverSocket: Figure;
+  /** The mux's HTTP rate ÷ the minimal router's HTTP rate. */
+  muxHttpOverRouterHttp: Figure;
+  /** CPU time of the serving process per 1,000 requests, ms (direct has none of its own). */
+  cpuMsPer1k: Record<Exclude<PathId, "direct">, Figure>;
   wrong: Record<PathId, number>;
   lost: Record<PathId, number>;
 }
@@ -67,29 +93,40 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
     const relay = await startRelay(ctx, upstream);
     started.push(relay.process);
     const relayClient = await connectSocket(relay.socket, relay.process);
-    const router = await startMinimalRouter(ctx, upstream);
+    const router = await startHttpMinimalRouter(ctx, upstream);
     started.push(router.process);
-    const mux = await startMux(ctx, upstream);
+    const mux = await startHttpMux(ctx, upstream);
     started.push(mux.process);
-    const muxClients: RawClient[] = [];
-    const routerClients: RawClient[] = [];
-    for (let i = 0; i < Math.max(...LEVELS); i++) {
-      muxClients.push(await connectSocket(mux.socket, mux.process));
-      routerClients.push(await connectSocket(router.socket, router.process));
+    const most = Math.max(...LEVELS);
+    const perClient: Partial<Record<PathId, CallClient[]>> = {
+      mux: [],
+      router: [],
+      "mux-http": await openSessions(mux, most),
+      "router-http": await openSessions(router, most),
+    };
+    for (let i = 0; i < most; i++) {
+      perClient.mux!.push(await connectSocket(mux.socket, mux.process));
+      perClient.router!.push(await connectSocket(router.socket, router.process));
     }
     const levels: LevelResult[] = [];
     for (const clients of LEVELS) {
       const inFlight = clients * DEPTH;
-      const load = (path: PathId, ms: number, tag: string) =>
-        path === "mux" || path === "router"
-          ? runLoad((path === "mux" ? muxClients : routerClients).slice(0, clients), DEPTH, ms, tag)
+      const load = (path: PathId, ms: number, tag: string) => {
+        const own = perClient[path];
+        return own
+          ? runLoad(own.slice(0, clients), DEPTH, ms, tag)
           : runLoad([path === "direct" ? direct.client : relayClient], inFlight, ms, tag);
+      };
       const owner = (path: PathId) =>
-        path === "mux" ? mux.process : path === "router" ? router.process : relay.process;
+        path.startsWith("mux")
+          ? mux.process
+          : path.startsWith("router")
+          ? router.process
+          : relay.process;
       for (const path of PATHS) await load(path, warmupMs, `warm-${path}-${clients}`);
       const runs = new Runs();
-      const wrong = { direct: 0, relay: 0, router: 0, mux: 0 };
-      const lost = { direct: 0, relay: 0, router: 0, mux: 0 };
+      const wrong = Object.fromEntries(PATHS.map((p) => [p, 0])) as Record<PathId, number>;
+      const lost = Object.fromEntries(PATHS.map((p) => [p, 0])) as Record<PathId, number>;
       for (let r = 0; r < repeats; r++) {
         const order = PATHS.map((_, i) => PATHS[(i + r) % PATHS.length]!);
         for (const path of order) {
@@ -121,11 +158,12 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
         muxOverRelay: ratioFigure(rate("mux"), rate("relay")),
         muxOverRouter: ratioFigure(rate("mux"), rate("router")),
         relayOverDirect: ratioFigure(rate("relay"), rate("direct")),
-        cpuMsPer1k: {
-          mux: runs.get("mux.cpu"),
-          relay: runs.get("relay.cpu"),
-          router: runs.get("router.cpu"),
-        },
+        muxHttpOverSocket: ratioFigure(rate("mux-http"), rate("mux")),
+        routerHttpOverSocket: ratioFigure(rate("router-http"), rate("router")),
+        muxHttpOverRouterHttp: ratioFigure(rate("mux-http"), rate("router-http")),
+        cpuMsPer1k: Object.fromEntries(
+          PATHS.filter((p) => p !== "direct").map((p) => [p, runs.get(`${p}.cpu`)]),
+        ) as LevelResult["cpuMsPer1k"],
         wrong,
         lost,
       };
@@ -133,6 +171,8 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
       ctx.log(
         `throughput/${upstream.id}: ${clients} clients: mux ${num(level.rate.mux.median)}/s, ` +
           `router ${num(level.rate.router.median)}/s, ` +
+          `mux HTTP ${num(level.rate["mux-http"].median)}/s, ` +
+          `router HTTP ${num(level.rate["router-http"].median)}/s, ` +
           `relay ${num(level.rate.relay.median)}/s, direct ${num(level.rate.direct.median)}/s`,
       );
     }
@@ -149,9 +189,13 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
       const e = await runLoad(each, DEPTH, durationMs, `each-${r}`);
       eachRates.push(e.rate);
       eachBad += e.wrong + e.lost;
-      muxRates.push((await runLoad(muxClients.slice(0, 16), DEPTH, durationMs, `m16-${r}`)).rate);
+      muxRates.push(
+        (await runLoad(perClient.mux!.slice(0, 16), DEPTH, durationMs, `m16-${r}`)).rate,
+      );
     }
-    for (const client of [direct.client, relayClient, ...muxClients, ...routerClients, ...each]) {
+    for (
+      const client of [direct.client, relayClient, ...Object.values(perClient).flat(), ...each]
+    ) {
       client.close();
     }
     const relayEach16 = {
@@ -183,11 +227,23 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
     "CPU ms/1k req relay / router / mux",
     "wrong+lost",
   ]];
+  const httpRows: string[][] = [[
+    "upstream / HTTP sessions × depth",
+    "router HTTP req/s",
+    "mux HTTP req/s",
+    "mux ÷ router (HTTP)",
+    "mux HTTP ÷ mux socket",
+    "router HTTP ÷ router socket",
+    "p99 ms router / mux",
+    "CPU ms/1k req router / mux",
+    "wrong+lost",
+  ]];
   const targets: TargetResult[] = [];
+  const badOf = (level: LevelResult, paths: readonly PathId[]) =>
+    paths.reduce((n, p) => n + level.wrong[p] + level.lost[p], 0);
   for (const r of results) {
     const name = r.upstream === "fast" ? "fast fixture" : "reference server";
     for (const level of r.levels) {
-      const bad = PATHS.reduce((n, p) => n + level.wrong[p] + level.lost[p], 0);
       rows.push([
         `${name}: ${level.clients} × ${DEPTH}`,
         fig(level.rate.direct, "", num),
@@ -196,14 +252,27 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
         fig(level.rate.mux, "", num),
         fig(level.muxOverRouter, " ×"),
         fig(level.muxOverRelay, " ×"),
-        PATHS.map((p) => usAsMs(level.p99Us[p].median)).join(" / "),
+        SOCKET_PATHS.map((p) => usAsMs(level.p99Us[p].median)).join(" / "),
         [level.cpuMsPer1k.relay, level.cpuMsPer1k.router, level.cpuMsPer1k.mux]
           .map((f) => num(f.median)).join(" / "),
-        String(bad),
+        String(badOf(level, SOCKET_PATHS)),
+      ]);
+      httpRows.push([
+        `${name}: ${level.clients} × ${DEPTH}`,
+        fig(level.rate["router-http"], "", num),
+        fig(level.rate["mux-http"], "", num),
+        fig(level.muxHttpOverRouterHttp, " ×"),
+        fig(level.muxHttpOverSocket, "", pct),
+        fig(level.routerHttpOverSocket, "", pct),
+        [usAsMs(level.p99Us["router-http"].median), usAsMs(level.p99Us["mux-http"].median)]
+          .join(" / "),
+        [level.cpuMsPer1k["router-http"], level.cpuMsPer1k["mux-http"]]
+          .map((f) => num(f.median)).join(" / "),
+        String(badOf(level, ["router-http", "mux-http"])),
       ]);
     }
     for (const level of r.levels.filter((l) => l.clients >= 16)) {
-      const bad = PATHS.reduce((n, p) => n + level.wrong[p] + level.lost[p], 0);
+      const bad = badOf(level, ["router", "mux"]);
       targets.push({
         id: `throughput-router-${level.clients}-${r.upstream}`,
         target: `mux throughput at ${level.clients} clients ≥ 1.0 × the minimal router's (${name})`,
@@ -214,7 +283,7 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
       });
     }
     const at16 = r.levels.find((l) => l.clients === 16)!;
-    const bad16 = PATHS.reduce((n, p) => n + at16.wrong[p] + at16.lost[p], 0);
+    const bad16 = badOf(at16, ["relay", "mux"]);
     targets.push({
       id: `throughput-16-${r.upstream}`,
       target: `mux throughput at 16 clients ≥ 80 % of the relay's, all verified (${name})`,
@@ -223,20 +292,35 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
       limit: 0.8,
       pass: at16.muxOverRelay.median >= 0.8 && bad16 === 0,
     });
+    const badHttp = badOf(at16, ["mux", "mux-http"]);
+    targets.push({
+      id: `throughput-http-16-${r.upstream}`,
+      target: `mux HTTP throughput at 16 sessions ≥ 80 % of its socket's (raw clients, ${name})`,
+      measured: `${fig(at16.muxHttpOverSocket, "", pct)}, ${badHttp} wrong/lost (floor, the ` +
+        `minimal router's: ${fig(at16.routerHttpOverSocket, "", pct)})`,
+      value: at16.muxHttpOverSocket.median,
+      limit: 0.8,
+      pass: at16.muxHttpOverSocket.median >= 0.8 && badHttp === 0,
+    });
   }
   const totalBad = results.flatMap((r) => r.levels).reduce(
-    (n, l) => n + PATHS.reduce((m, p) => m + l.wrong[p] + l.lost[p], 0),
+    (n, l) => n + badOf(l, PATHS),
     0,
   );
   return {
     name: "throughput",
     title: `2. Throughput under concurrency (closed loop, ${DEPTH} calls in flight per client)`,
-    table: table(rows),
+    table: [...table(rows), "", ...table(httpRows)],
     data: { depth: DEPTH, results },
     targets,
     notes: [
       `Direct and relay carry the same total load on one connection (clients × ${DEPTH} in flight); ` +
       "the mux and the minimal router get it from that many separate clients, one connection each.",
+      `HTTP table: the same clients as Streamable HTTP sessions of the mux and of the minimal router, ` +
+      `each call on its own keep-alive connection (${DEPTH} per session; a raw HTTP/1.1 client, no ` +
+      "fetch, no SDK). One request per HTTP exchange: a read and a write per request on the " +
+      "connection, and (requests arriving one per event-loop turn) a write per request toward the " +
+      "server, where the socket path batches what one read brings.",
       `Each run ${results[0]!.durationMs} ms after a warm-up, ${
         results[0]!.repeats
       } runs per cell, paths interleaved. CPU: the relay's, router's or mux's own process time per 1,000 requests.`,

@@ -9,6 +9,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
+import { decodeUtf8 } from "../jsonrpc/framing.ts";
 import { classify, errorResponse, isId, type JsonRpcId } from "../jsonrpc/message.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
@@ -56,9 +57,6 @@ export function accepts(header: string | null, types: readonly string[]): boolea
   });
 }
 
-/** Stateless when used without `stream`: one for every request. */
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
 function mediaType(header: string | null): string {
   return (header ?? "").split(";")[0]!.trim().toLowerCase();
 }
@@ -68,6 +66,8 @@ export class McpEndpoint {
   readonly #table: SessionTable;
   readonly #log: Logger;
   readonly #now: () => number;
+  /** The last `Accept` a POST passed with: clients send the same one every time. */
+  #acceptedPost: string | null = null;
 
   constructor(table: SessionTable, log: Logger, now: () => number = Date.now) {
     this.#table = table;
@@ -103,13 +103,17 @@ export class McpEndpoint {
           "send one JSON-RPC message with Content-Type: application/json",
       );
     }
-    if (!accepts(request.headers.get("accept"), ["application/json", "text/event-stream"])) {
-      return errorReply(
-        406,
-        ErrorCode.InvalidRequest,
-        "Not acceptable: the Accept header must allow both application/json and " +
-          "text/event-stream (the answer comes as one or the other)",
-      );
+    const accept = request.headers.get("accept");
+    if (accept === null || accept !== this.#acceptedPost) {
+      if (!accepts(accept, ["application/json", "text/event-stream"])) {
+        return errorReply(
+          406,
+          ErrorCode.InvalidRequest,
+          "Not acceptable: the Accept header must allow both application/json and " +
+            "text/event-stream (the answer comes as one or the other)",
+        );
+      }
+      this.#acceptedPost = accept;
     }
     const max = service.options.maxRequestBytes;
     const body = await readBody(request, max);
@@ -121,13 +125,11 @@ export class McpEndpoint {
           "(raise --max-request-bytes to allow larger requests)",
       );
     }
-    let text: string;
-    let value: unknown;
-    try {
-      text = UTF8.decode(body);
-    } catch {
+    const text = decodeUtf8(body);
+    if (text === undefined) {
       return errorReply(400, ErrorCode.ParseError, "Parse error: the body is not valid UTF-8");
     }
+    let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
@@ -177,7 +179,8 @@ export class McpEndpoint {
     const client = session.client;
     const feed = async () => {
       if (!client.canRead) await client.ready();
-      client.receive({ kind: "line", text });
+      // Parsed above already: the router takes the value instead of parsing the text again.
+      client.receive({ kind: "line", text, value });
     };
     switch (message.kind) {
       case "notification":
@@ -398,9 +401,11 @@ async function readBody(request: Request, max: number): Promise<Uint8Array | "to
     await request.body?.cancel().catch(() => {});
     return "too_large";
   }
-  if (!request.body) return new Uint8Array(0);
-  // A declared length within the limit: one native read (the body cannot be longer than declared).
+  // A declared length within the limit: one native read (the body cannot be longer than
+  // declared). `request.body` is not touched on this path: that getter builds a
+  // ReadableStream, which costs Deno.serve more than the rest of reading the body.
   if (length >= 0) return new Uint8Array(await request.arrayBuffer());
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

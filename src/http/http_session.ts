@@ -209,7 +209,7 @@ export class HttpSession implements ClientPort {
     const stream = id === null ? undefined : this.#byRequest.get(idKey(id));
     if (!stream || id === null) return this.#unsolicited(line);
     this.#answer(stream, [id], line);
-    if (this.#initKey === idKey(id)) {
+    if (this.#initKey !== undefined && this.#initKey === idKey(id)) {
       this.#initKey = undefined;
       // A session whose initialize failed is of no use: the client starts a new one.
       const answer = classifyOutgoing(line);

@@ -229,16 +229,17 @@ async function route(
 }
 
 function resolve(path: string, services: HttpServices): HttpService | Response {
-  const names = services.names();
-  const list = names.map((n) => `/mcp/${n}`).join(", ") || "none";
+  // The list of endpoints is only for the error messages: built when one is needed.
+  const list = () => services.names().map((n) => `/mcp/${n}`).join(", ") || "none";
   if (path === "/mcp") {
+    const names = services.names();
     const only = names.length === 1 ? services.get(names[0]!) : undefined;
     if (only) return only;
     return errorReply(
       404,
       ErrorCode.InvalidRequest,
       `Not found: /mcp serves a single service, and this listener serves ${names.length}; ` +
-        `use one of: ${list}`,
+        `use one of: ${list()}`,
     );
   }
   const match = /^\/mcp\/([^/]+)$/.exec(path);
@@ -249,8 +250,8 @@ function resolve(path: string, services: HttpServices): HttpService | Response {
       404,
       ErrorCode.InvalidRequest,
       name === undefined
-        ? `Not found: ${path || "/"} is not an MCP endpoint; use one of: ${list}`
-        : `Not found: no running service "${name}"; this listener serves: ${list}`,
+        ? `Not found: ${path || "/"} is not an MCP endpoint; use one of: ${list()}`
+        : `Not found: no running service "${name}"; this listener serves: ${list()}`,
     );
   }
   return service;

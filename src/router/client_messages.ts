@@ -83,8 +83,9 @@ export class ClientMessages {
     session.waiting.push(text);
   }
 
-  /** A line from an admitted client. */
-  line(session: ClientSession, text: string): void {
+  /** A line from an admitted client (`parsed`: its value, when the transport parsed it). */
+  line(session: ClientSession, text: string, parsed?: unknown): void {
+    if (parsed !== undefined) return this.#value(session, parsed, session.target, text);
     let value: unknown;
     try {
       value = JSON.parse(text);

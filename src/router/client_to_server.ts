@@ -84,6 +84,7 @@ export class ClientToServerTable<C> {
     startedAt: number,
   ): PendingEntry<C> {
     const upstreamId = this.#next++;
+    // One literal, one shape for every entry (a conditional spread builds each one slowly).
     const entry: PendingEntry<C> = {
       upstreamId,
       client: target.client,
@@ -93,7 +94,7 @@ export class ClientToServerTable<C> {
       deadline,
       startedAt,
       sent: false,
-      ...(target.batch ? { batch: target.batch } : {}),
+      batch: target.batch,
     };
     this.#byUpstream.set(upstreamId, entry);
     let ids = this.#byClient.get(target.client);

@@ -366,7 +366,7 @@ export class Router {
     if (session.closed) return;
     switch (event.kind) {
       case "line":
-        if (session.admitted) this.#fromClients.line(session, event.text);
+        if (session.admitted) this.#fromClients.line(session, event.text, event.value);
         else this.#fromClients.waiting(session, event.text);
         return;
       case "invalid_utf8":

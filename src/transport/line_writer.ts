@@ -123,6 +123,7 @@ export class LineWriter {
       this.#options.onProgress?.();
     }
     this.#writing = false;
+    if (this.#idle.length === 0) return;
     const waiters = this.#idle;
     this.#idle = [];
     for (const resolve of waiters) resolve();

@@ -182,6 +182,36 @@ Deno.test("bad input: each gets its HTTP status and a JSON-RPC error; another se
   );
 });
 
+Deno.test("a body sent without Content-Length (chunked) is read; past the limit it gets 413", async () => {
+  await using m = await startHttpMux(fakeServer(), { maxRequestBytes: 4096 });
+  const session = await rawSession(m.url, m.token);
+  const headers = postHeaders(m.token, { "mcp-session-id": session });
+  const streamed = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    // Two chunks, so that the body has no declared length.
+    return new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, 5));
+        controller.enqueue(bytes.slice(5));
+        controller.close();
+      },
+    });
+  };
+  const ok = await fetch(m.url, { method: "POST", headers, body: streamed(ping("chunked")) });
+  const text = await ok.text();
+  assertEquals(ok.status, 200);
+  assertEquals(messagesOf(text, ok.headers.get("content-type"))[0]?.id, "chunked");
+  const big = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 2,
+    method: "ping",
+    params: { pad: "x".repeat(5000) },
+  });
+  const refused = await fetch(m.url, { method: "POST", headers, body: streamed(big) });
+  assertEquals(refused.status, 413);
+  assertEquals(errorOf(await refused.text()).code, ErrorCode.MessageTooLarge);
+});
+
 Deno.test("DELETE ends a session: 404 after it; a 2025-03-26 session's batch is answered as one array", async () => {
   await using m = await startHttpMux(fakeServer());
   const old = await rawSession(m.url, m.token, "2025-03-26");

@@ -102,6 +102,30 @@ Deno.test("LineDecoder: invalid UTF-8 gives invalid_utf8 and the next line still
   ]);
 });
 
+Deno.test("LineDecoder: a real U+FFFD is text; only invalid bytes are refused, in a chunk of several lines too", () => {
+  // U+FFFD encoded as valid UTF-8 (EF BF BD) is a character like any other.
+  assertEquals(decode(['{"t":"\uFFFD"}\n']), [line('{"t":"\uFFFD"}')]);
+  assertEquals(decode(['{"a":1}\n{"t":"x\uFFFDy"}\n{"b":2}\n']), [
+    line('{"a":1}'),
+    line('{"t":"x\uFFFDy"}'),
+    line('{"b":2}'),
+  ]);
+  // Invalid bytes among valid lines of one chunk: the lines around them still come out.
+  const chunk = new Uint8Array([
+    ...bytes('{"a":1}\n'),
+    0x7b,
+    0xff,
+    0x7d,
+    0x0a,
+    ...bytes('{"b":2}\n'),
+  ]);
+  assertEquals(decode([chunk]), [
+    line('{"a":1}'),
+    { kind: "invalid_utf8", bytes: 3 },
+    line('{"b":2}'),
+  ]);
+});
+
 Deno.test("LineDecoder: a line of exactly the limit is accepted, one byte more is not", () => {
   const max = 32;
   const exact = "x".repeat(max);
