@@ -46,6 +46,8 @@ export async function loadOrCreateToken(path: string): Promise<string> {
   if (existing !== undefined) return existing;
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  // mkdir's mode is filtered by the process umask, which a socket bind narrows for an instant.
+  await Deno.chmod(dir, 0o700);
   const token = generateToken();
   try {
     await Deno.writeTextFile(path, token + "\n", { mode: 0o600, createNew: true });
