@@ -23,14 +23,16 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import type { LineEvent } from "../jsonrpc/framing.ts";
 import {
-  classify,
+  type Classified,
+  classifyLine,
   errorResponse,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  requestOf,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-import { requestOf } from "../router/client_messages.ts";
+import { turnAway } from "../router/admission.ts";
 import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
 import { type HealthOutcome, healthWaitMs } from "../router/health_feature.ts";
@@ -141,20 +143,18 @@ export class Lobby {
 
   /** It never got a slot: answer what it asked with `message`, then close it. */
   reject(session: ClientSession, message: string): void {
-    const data = { service: this.#host.service };
-    const requests = session.waiting.map(requestOf).filter((r) => r !== undefined);
-    for (const request of requests.length ? requests : [{ id: null }]) {
-      send(session, errorResponse(request.id, ErrorCode.TooManyClients, message, data));
-    }
+    const waiting = session.waiting;
     session.waiting = [];
-    session.port.close("no free client slot");
+    turnAway(session, waiting, ErrorCode.TooManyClients, message, {
+      service: this.#host.service,
+    }, "no free client slot");
   }
 
   /** One framing event from a client that is still here. */
   receive(session: ClientSession, event: LineEvent): void {
     const entry = this.#entries.get(session);
     if (!entry || session.closed) return;
-    const message = event.kind === "line" ? parse(event.text) : undefined;
+    const message = classified(event);
     if (message?.kind === "request" && this.#probe(session, message.message)) return;
     if (!session.admitted) {
       if (event.kind === "line") session.waiting.push(event.text);
@@ -243,11 +243,11 @@ export class Lobby {
         send(session, discoverRefusal(request.id));
         return true;
       case STATUS_METHOD:
-        if (!session.initialized) session.probe = true;
+        session.markProbe();
         send(session, resultResponse(request.id, this.#host.status()));
         return true;
       case HEALTH_METHOD:
-        if (!session.initialized) session.probe = true;
+        session.markProbe();
         void this.#host.health(healthWaitMs(request.params)).then((outcome) => {
           send(
             session,
@@ -295,7 +295,7 @@ export class Lobby {
     entry.buffer = [];
     for (const event of behind) {
       if (entry.binding) this.#hold(entry, event);
-      else this.#rootsLine(entry, event, event.kind === "line" ? parse(event.text) : undefined);
+      else this.#rootsLine(entry, event, classified(event));
     }
   }
 
@@ -347,14 +347,8 @@ export class Lobby {
   }
 }
 
-type Classified = ReturnType<typeof classify>;
-
-function parse(text: string): Classified | undefined {
-  try {
-    return classify(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+function classified(event: LineEvent): Classified | undefined {
+  return event.kind === "line" ? classifyLine(event.text) : undefined;
 }
 
 function send(session: ClientSession, message: unknown): void {

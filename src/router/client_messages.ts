@@ -62,27 +62,6 @@ export class ClientMessages {
     this.#maxPending = maxPending;
   }
 
-  /** A line from a client still waiting for a slot: only `ping` and health are answered now. */
-  waiting(session: ClientSession, text: string): void {
-    if (text.includes(HELLO_METHOD) && this.#hello(session, text)) return;
-    const request = requestOf(text);
-    if (request?.method === "ping") {
-      return this.#ctx.notify(session, resultResponse(request.id, {}));
-    }
-    if (request?.method === HEALTH_METHOD || request?.method === STATUS_METHOD) {
-      markProbe(session);
-      if (request.method === STATUS_METHOD) {
-        return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
-      }
-      const wait = healthWaitMs(request.params);
-      return void checkServerHealth(this.#ctx, session.target, request.id, wait);
-    }
-    if (request?.method === DISCOVER_METHOD) {
-      return this.#ctx.notify(session, this.#f.translate.discover(session, request));
-    }
-    session.waiting.push(text);
-  }
-
   /** A line from an admitted client (`parsed`: its value, when the transport parsed it). */
   line(session: ClientSession, text: string, parsed?: unknown): void {
     if (parsed !== undefined) return this.#value(session, parsed, session.target, text);
@@ -209,10 +188,10 @@ export class ClientMessages {
         }
         return ctx.upstream.initializeClient(session, request);
       case HEALTH_METHOD:
-        markProbe(session);
+        session.markProbe();
         return void checkServerHealth(ctx, target, request.id, healthWaitMs(request.params));
       case STATUS_METHOD:
-        markProbe(session);
+        session.markProbe();
         return ctx.reply(target, resultResponse(request.id, ctx.status()));
       case "resources/subscribe":
       case "resources/unsubscribe":
@@ -430,31 +409,9 @@ export class ClientMessages {
       case "notifications/roots/list_changed":
         return void this.#f.roots.refresh(session);
       case HELLO_METHOD:
-        return this.#introduce(session, note);
+        return session.introduce(note.params);
       default:
         this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
-    }
-  }
-
-  /** A waiting client's `rmcp-mux/hello` is taken at once (it says what the client is). */
-  #hello(session: ClientSession, text: string): boolean {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    const msg = classify(value);
-    if (msg.kind !== "notification" || msg.message.method !== HELLO_METHOD) return false;
-    this.#introduce(session, msg.message);
-    return true;
-  }
-
-  /** `rmcp-mux/hello`: consumed here, never forwarded nor answered. */
-  #introduce(session: ClientSession, note: JsonRpcNotification): void {
-    // Only a socket connection can be `rmcp-mux proxy`; an HTTP session stays what it is.
-    if (note.params?.transport === "proxy" && session.transport === "socket") {
-      session.transport = "proxy";
     }
   }
 
@@ -486,27 +443,8 @@ export class ClientMessages {
   }
 }
 
-/**
- * A connection whose first words are a health or status request, before any
- * `initialize`, is a probe (`rmcp-mux health`, `status`, a monitor): it is
- * not counted as a client.
- */
-function markProbe(session: ClientSession): void {
-  if (!session.initialized) session.probe = true;
-}
-
 /** `params` with `_meta.progressToken` replaced (the client's object is not changed). */
 function withToken(params: Record<string, unknown>, token: JsonRpcId): Record<string, unknown> {
   const meta = params._meta as Record<string, unknown>;
   return { ...params, _meta: { ...meta, progressToken: token } };
-}
-
-/** The request in a line, if the line is a valid request. */
-export function requestOf(text: string): JsonRpcRequest | undefined {
-  try {
-    const msg = classify(JSON.parse(text));
-    return msg.kind === "request" ? msg.message : undefined;
-  } catch {
-    return undefined;
-  }
 }

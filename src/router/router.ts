@@ -43,7 +43,8 @@ import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
 import { MuxToClientTable } from "./mux_to_client.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
+import { Admission } from "./admission.ts";
+import { ClientMessages, type Gated } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import type { UpstreamEraSetting } from "./eras.ts";
 import { type HealthOutcome, serverHealth } from "./health_feature.ts";
@@ -60,12 +61,7 @@ import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature, type RootsPolicy } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
-import {
-  type ClientPort,
-  ClientSession,
-  type ClientTransport,
-  MAX_WAITING_LINES,
-} from "./session.ts";
+import { type ClientPort, ClientSession, type ClientTransport } from "./session.ts";
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
@@ -180,6 +176,7 @@ export class Router {
   readonly #ctx: RouterContext;
   readonly #gate: SerialGate<ClientSession, Gated> | undefined;
   readonly #fromClients: ClientMessages;
+  readonly #admission: Admission;
   readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
   #modernClients = 0;
@@ -271,6 +268,11 @@ export class Router {
       options.maxPending ?? MAX_PENDING,
     );
     this.#fromServer = new ServerMessages(ctx, this.#features);
+    this.#admission = new Admission(
+      ctx,
+      this.#features,
+      (s, text) => this.#fromClients.line(s, text),
+    );
   }
 
   // ── Client side ────────────────────────────────────────────────────────
@@ -331,34 +333,17 @@ export class Router {
 
   /** The client got a slot: process what it sent while waiting. */
   admit(session: ClientSession): void {
-    if (session.closed || session.admitted) return;
-    session.admitted = true;
-    const waiting = session.waiting;
-    session.waiting = [];
-    for (const line of waiting) this.#fromClients.line(session, line);
+    this.#admission.admit(session);
   }
 
   /** The client never got a slot: answer each waiting request with `message`, then close. */
   reject(session: ClientSession, message: string): void {
-    if (session.closed) return;
-    const data = { service: this.#options.service };
-    let answered = false;
-    for (const line of session.waiting) {
-      const request = requestOf(line);
-      if (!request) continue;
-      this.#notify(session, errorResponse(request.id, ErrorCode.TooManyClients, message, data));
-      answered = true;
-    }
-    if (!answered) {
-      this.#notify(session, errorResponse(null, ErrorCode.TooManyClients, message, data));
-    }
-    session.waiting = [];
-    session.port.close("no free client slot");
+    this.#admission.reject(session, message);
   }
 
   /** True when the client may be read further (not waiting with a full buffer). */
   canRead(session: ClientSession): boolean {
-    return session.admitted || session.waiting.length < MAX_WAITING_LINES;
+    return session.readable;
   }
 
   /** One framing event from a client. */
@@ -367,7 +352,7 @@ export class Router {
     switch (event.kind) {
       case "line":
         if (session.admitted) this.#fromClients.line(session, event.text, event.value);
-        else this.#fromClients.waiting(session, event.text);
+        else this.#admission.waiting(session, event.text);
         return;
       case "invalid_utf8":
         this.#notify(
