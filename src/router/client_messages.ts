@@ -1,6 +1,9 @@
 /**
- * Everything a client sends: parsed, classified, and routed — answered by
- * the mux, handed to a feature, or forwarded upstream with a fresh id.
+ * Everything an admitted client sends: parsed, classified, and routed —
+ * answered by the mux, handed to a feature, or forwarded upstream with a
+ * fresh id. A modern client's requests go through `modern_requests.ts` on
+ * their way to the same {@link ClientMessages} forwarding; a client waiting
+ * for a slot is `admission.ts`'s.
  *
  * @module
  */
@@ -20,20 +23,13 @@ import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth, healthWaitMs } from "./health_feature.ts";
-import {
-  DISCOVER_METHOD,
-  envelopeVersion,
-  LEGACY_ONLY_METHODS,
-  LISTEN_METHOD,
-  MODERN_PROTOCOL_VERSION,
-  MODERN_PROTOCOL_VERSIONS,
-} from "./eras.ts";
-import { readEnvelope, type RequestEnvelope } from "./envelope.ts";
+import { DISCOVER_METHOD } from "./eras.ts";
+import type { RequestEnvelope } from "./envelope.ts";
+import { ModernRequests } from "./modern_requests.ts";
 import { allowsBatches } from "./negotiate.ts";
 import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
-
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** A request held back by serialize mode. */
@@ -48,6 +44,8 @@ export class ClientMessages {
   readonly #f: Features;
   readonly #gate: SerialGate<ClientSession, Gated> | undefined;
   readonly #maxPending: number;
+  /** Modern clients' requests, until they are forwarded. */
+  readonly #modern: ModernRequests;
   #requestSeq = 0;
 
   constructor(
@@ -60,6 +58,12 @@ export class ClientMessages {
     this.#f = features;
     this.#gate = gate;
     this.#maxPending = maxPending;
+    this.#modern = new ModernRequests(
+      ctx,
+      features,
+      (session, request, target, text, envelope) =>
+        this.#forward(session, request, target, text, envelope),
+    );
   }
 
   /** A line from an admitted client (`parsed`: its value, when the transport parsed it). */
@@ -163,13 +167,8 @@ export class ClientMessages {
     if (request.method === DISCOVER_METHOD) {
       return ctx.reply(target, this.#f.translate.discover(session, request));
     }
-    if (session.era === "modern") return this.#modern(session, request, target, text);
-    if (
-      session.era === undefined && request.method !== "initialize" &&
-      envelopeVersion(request.params) !== undefined
-    ) {
-      return this.#pinModern(session, request, target, text);
-    }
+    if (session.era === "modern") return this.#modern.request(session, request, target, text);
+    if (session.era === undefined && this.#modern.pins(session, request, target, text)) return;
     this.#f.roots.onRequest(session);
     switch (request.method) {
       case "ping":
@@ -208,92 +207,6 @@ export class ClientMessages {
       default:
         return this.#forward(session, request, target, text);
     }
-  }
-
-  /**
-   * A client's first request carries a 2026-07-28 envelope: it speaks the
-   * modern era (a client pinned to it, or one that probed first).
-   */
-  #pinModern(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string) {
-    const check = readEnvelope(request.params);
-    if (!check.ok) {
-      return this.#ctx.reply(
-        target,
-        errorResponse(request.id, check.code, check.message, check.data),
-      );
-    }
-    this.#ctx.pinModern(session);
-    session.protocolVersion = MODERN_PROTOCOL_VERSION;
-    this.#ctx.log.info("{client} speaks MCP {version}", {
-      client: session.label,
-      version: check.envelope.protocolVersion,
-    });
-    this.#modern(session, request, target, text, check.envelope);
-  }
-
-  /** A request from a client of the modern era. */
-  #modern(
-    session: ClientSession,
-    request: JsonRpcRequest,
-    target: Target,
-    text: string | undefined,
-    checked?: RequestEnvelope,
-  ): void {
-    const ctx = this.#ctx;
-    switch (request.method) {
-      case HEALTH_METHOD:
-        return void checkServerHealth(ctx, target, request.id);
-      case STATUS_METHOD:
-        return ctx.reply(target, resultResponse(request.id, ctx.status()));
-      case "initialize":
-        // The era was settled by this client's earlier requests: no falling back now.
-        return ctx.reply(
-          target,
-          errorResponse(
-            request.id,
-            ErrorCode.UnsupportedProtocolVersion,
-            `Unsupported protocol version: this connection already speaks MCP ` +
-              `${MODERN_PROTOCOL_VERSION} (initialize does not exist there); open a new ` +
-              "connection to use initialize",
-            {
-              supported: [...MODERN_PROTOCOL_VERSIONS],
-              requested: request.params?.protocolVersion ?? null,
-            },
-          ),
-        );
-    }
-    if (LEGACY_ONLY_METHODS.has(request.method)) {
-      return ctx.reply(
-        target,
-        errorResponse(
-          request.id,
-          ErrorCode.MethodNotFound,
-          `Method not found: ${request.method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
-        ),
-      );
-    }
-    let envelope = checked;
-    if (!envelope) {
-      const check = readEnvelope(request.params);
-      if (!check.ok) {
-        return ctx.reply(target, errorResponse(request.id, check.code, check.message, check.data));
-      }
-      envelope = check.envelope;
-    }
-    if (envelope.clientInfo) session.modernInfo = envelope.clientInfo;
-    if (request.method === LISTEN_METHOD) {
-      return this.#f.listens.listen(session, request, target, envelope);
-    }
-    const state = request.params?.requestState;
-    if (
-      typeof state === "string" && (ctx.upstream.era === "legacy" || this.#f.bridge.has(state))
-    ) {
-      // A retry after the mux's own input_required (a legacy server asked for input).
-      const again = this.#f.bridge.retry(session, request, target);
-      if (!again) return;
-      return this.#forward(session, again, target, undefined, envelope);
-    }
-    this.#forward(session, request, target, text, envelope);
   }
 
   #forward(
@@ -390,14 +303,7 @@ export class ClientMessages {
   }
 
   #notification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
-    if (session.era === "modern" && note.method !== "notifications/cancelled") {
-      // The only notification a modern client sends is a cancel.
-      this.#ctx.log.debug("{client} sent {method}, which MCP 2026-07-28 does not have; ignored", {
-        client: session.label,
-        method: note.method,
-      });
-      return;
-    }
+    if (session.era === "modern" && this.#modern.ignores(session, note)) return;
     switch (note.method) {
       case "notifications/initialized":
         // The upstream got the mux's own, once per process. Now the client may be asked things.
