@@ -28,7 +28,7 @@ import type { ClientSide } from "../router/client_side.ts";
 import { turnAway } from "../router/admission.ts";
 import type { HealthOutcome } from "../router/health_feature.ts";
 import type { LatencyWindow } from "../router/metrics.ts";
-import type { Carried } from "../router/router.ts";
+import type { Carried } from "../router/features.ts";
 import type { Root } from "../router/roots.ts";
 import { type ClientPort, ClientSession, type ClientTransport } from "../router/session.ts";
 import { wait } from "../async/wait.ts";

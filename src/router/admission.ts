@@ -18,7 +18,8 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-import type { Features, RouterContext } from "./context.ts";
+import type { RouterContext } from "./context.ts";
+import type { Features } from "./features.ts";
 import { DISCOVER_METHOD } from "./eras.ts";
 import { checkServerHealth, healthWaitMs } from "./health_feature.ts";
 import type { ClientSession } from "./session.ts";

@@ -20,7 +20,8 @@ import {
 import { preview } from "../log/logger.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
 import { BatchReply } from "./batch.ts";
-import type { Features, RouterContext, Target } from "./context.ts";
+import type { RouterContext, Target } from "./context.ts";
+import type { Features } from "./features.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth, healthWaitMs } from "./health_feature.ts";
 import { DISCOVER_METHOD } from "./eras.ts";

@@ -28,7 +28,8 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
-import type { Features, RouterContext, Target } from "./context.ts";
+import type { RouterContext, Target } from "./context.ts";
+import type { Features } from "./features.ts";
 import { LISTEN_ACK, LISTEN_METHOD, META } from "./eras.ts";
 import { bridgedCapabilities, type RequestEnvelope, withEnvelope } from "./envelope.ts";
 import {

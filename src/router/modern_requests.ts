@@ -18,7 +18,8 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-import type { Features, RouterContext, Target } from "./context.ts";
+import type { RouterContext, Target } from "./context.ts";
+import type { Features } from "./features.ts";
 import {
   envelopeVersion,
   LEGACY_ONLY_METHODS,

@@ -40,32 +40,23 @@ import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
 import { errorResponse, type JsonRpcId, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
-import { CallbacksFeature } from "./callbacks_feature.ts";
 import { MuxToClientTable } from "./mux_to_client.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { Admission } from "./admission.ts";
 import { ClientMessages, type Gated } from "./client_messages.ts";
-import type { Features, RouterContext, Target } from "./context.ts";
+import type { RouterContext, Target } from "./context.ts";
+import { type Carried, Features } from "./features.ts";
 import type { UpstreamEraSetting } from "./eras.ts";
 import { type HealthOutcome, serverHealth } from "./health_feature.ts";
-import { ListensFeature } from "./listens_feature.ts";
 import { Liveness, type LivenessSettings } from "./liveness.ts";
-import type { McpLogLevel } from "./log_levels.ts";
-import type { Root } from "./roots.ts";
-import { LoggingFeature } from "./logging_feature.ts";
-import { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
-import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
-import { ResourcesFeature } from "./resources_feature.ts";
-import { RootsFeature, type RootsPolicy } from "./roots_feature.ts";
+import type { RootsPolicy } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
 import { type ClientPort, ClientSession, type ClientTransport } from "./session.ts";
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
-import { TasksFeature } from "./tasks_feature.ts";
-import { TranslateFeature } from "./translate_feature.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
@@ -128,18 +119,6 @@ export interface RouterOptions {
   clock?: Clock;
   /** Logger (defaults to the `rmcp-mux.router` category). */
   logger?: Logger;
-}
-
-/** What a client takes along when it moves from one process (router) to another. */
-export interface Carried {
-  /** Its roots, when already known (asked before it joined). */
-  roots?: Root[];
-  /** It was asked for its roots and answered with an error, or not at all: ask again later. */
-  rootsUnknown?: "error" | "timeout";
-  /** The log level it set. */
-  level?: McpLogLevel;
-  /** The resources it is subscribed to. */
-  uris?: string[];
 }
 
 /** Counters for status and health. */
@@ -208,8 +187,11 @@ export class Router {
       reply: (target, message) => this.#reply(target, message),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
       onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
-      onReady: (restarted) => this.#onUpstreamReady(restarted),
-      onGone: (reason) => this.#onUpstreamGone(reason),
+      onReady: (restarted) => {
+        this.#features.onUpstreamReady(restarted);
+        options.onUpstreamReady?.();
+      },
+      onGone: (reason) => this.#features.onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
@@ -244,23 +226,10 @@ export class Router {
       status: () => options.status?.() ?? { ...this.stats() },
     };
     this.#ctx = ctx;
-    const tasks = new TasksFeature(ctx);
-    const logging = new LoggingFeature(ctx);
-    const newId = options.newId ?? (() => crypto.randomUUID());
-    const shim = new LegacyShimFeature(ctx, logging, newId);
-    const listens = new ListensFeature(ctx, () => this.#features);
-    const bridge = new MrtrBridgeFeature(ctx, newId);
-    this.#features = {
-      resources: new ResourcesFeature(ctx, () => listens),
-      logging,
-      roots: new RootsFeature(ctx, options.roots),
-      tasks,
-      callbacks: new CallbacksFeature(ctx, tasks, bridge),
-      translate: new TranslateFeature(ctx, { logging, shim, listens, bridge }),
-      shim,
-      listens,
-      bridge,
-    };
+    this.#features = new Features(ctx, {
+      roots: options.roots,
+      newId: options.newId ?? (() => crypto.randomUUID()),
+    });
     this.#fromClients = new ClientMessages(
       ctx,
       this.#features,
@@ -301,11 +270,7 @@ export class Router {
     }
     this.#sessions.add(session);
     if (session.era === "modern") this.#modernClients++;
-    const f = this.#features;
-    if (carried.level !== undefined) f.logging.adopt(session, carried.level);
-    if (carried.uris?.length) f.resources.adopt(session, carried.uris);
-    if (carried.rootsUnknown) f.roots.unknown(session, carried.rootsUnknown === "timeout");
-    return carried.roots !== undefined && f.roots.adopt(session, carried.roots);
+    return this.#features.adopt(session, carried);
   }
 
   /**
@@ -314,12 +279,7 @@ export class Router {
    * should carry is returned. Call it only when the client has nothing in flight.
    */
   release(session: ClientSession): Carried {
-    const f = this.#features;
-    const carried: Carried = {};
-    const level = f.logging.levelOf(session);
-    if (level !== undefined) carried.level = level;
-    const uris = f.resources.urisOf(session);
-    if (uris.length > 0) carried.uris = uris;
+    const carried = this.#features.carry(session);
     this.#forget(session);
     return carried;
   }
@@ -394,15 +354,7 @@ export class Router {
     if (session.era === "modern") this.#modernClients--;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
-    const f = this.#features;
-    f.callbacks.release(session);
-    f.shim.release(session);
-    f.bridge.release(session);
-    f.listens.release(session);
-    f.resources.release(session);
-    f.logging.release(session);
-    f.roots.release(session);
-    f.tasks.release(session);
+    this.#features.release(session);
     if (session.counted && this.clientCount === 0) this.#options.onIdle?.();
   }
 
@@ -546,8 +498,7 @@ export class Router {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#features.listens.closeAll();
-    this.#features.shim.close();
+    this.#features.close();
     this.#upstream.shutDown();
     this.#sweeper.close();
   }
@@ -556,27 +507,6 @@ export class Router {
   whenIdle(): Promise<void> {
     if (this.#openRequests() === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
-  }
-
-  // ── Lifecycle hooks ─────────────────────────────────────────────────────
-
-  #onUpstreamReady(restarted: boolean): void {
-    if (restarted) {
-      // The new process knows nothing: tell it what the old one knew. The log
-      // level first, so nothing below it is logged while the rest is restored.
-      // (A modern server has neither: levels travel per request, streams are re-opened below.)
-      this.#features.logging.reapply();
-      if (!this.#upstream.modern) this.#features.resources.reapply();
-      this.#features.roots.reapply();
-    }
-    this.#features.listens.onUpstreamReady(restarted);
-    this.#options.onUpstreamReady?.();
-  }
-
-  #onUpstreamGone(reason: string): void {
-    this.#features.callbacks.forget(reason);
-    this.#features.tasks.forget();
-    this.#features.listens.onUpstreamGone();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────

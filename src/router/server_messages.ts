@@ -18,7 +18,8 @@ import {
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
 import { notificationAllowed, toolsListFor } from "./capabilities.ts";
-import type { Features, RouterContext } from "./context.ts";
+import type { RouterContext } from "./context.ts";
+import type { Features } from "./features.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
 import type { PendingEntry } from "./client_to_server.ts";
