@@ -37,7 +37,7 @@ import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
 import { type HealthOutcome, healthWaitMs } from "../router/health_feature.ts";
 import { InitializeFeature } from "../router/initialize_feature.ts";
-import { CLIENT_REQUEST_TIMEOUT_MS } from "../router/router.ts";
+import { CLIENT_REQUEST_TIMEOUT_MS } from "../router/clients.ts";
 import type { Root } from "../router/roots.ts";
 import { type ClientSession, MAX_WAITING_LINES } from "../router/session.ts";
 import type { IsolationMode } from "./known_servers.ts";

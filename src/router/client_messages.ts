@@ -87,6 +87,32 @@ export class ClientMessages {
     this.#value(session, value, session.target, text);
   }
 
+  /** A client's bytes that are not UTF-8. */
+  invalidUtf8(session: ClientSession): void {
+    this.#ctx.notify(
+      session,
+      errorResponse(null, ErrorCode.ParseError, "Parse error: the message is not valid UTF-8"),
+    );
+  }
+
+  /** A client's message over the size limit: discarded, answered with the id it seemed to have. */
+  oversized(session: ClientSession, bytes: number, id: JsonRpcId | null): void {
+    this.#ctx.log.warn("{client} sent a {bytes}-byte message; it was discarded", {
+      client: session.label,
+      bytes,
+    });
+    this.#ctx.notify(
+      session,
+      errorResponse(
+        id,
+        ErrorCode.MessageTooLarge,
+        `Message of ${bytes} bytes exceeds the mux's limit; it was discarded ` +
+          `(raise --max-request-bytes to allow larger requests)`,
+        { service: this.#ctx.service, bytes },
+      ),
+    );
+  }
+
   #value(session: ClientSession, value: unknown, target: Target, text?: string): void {
     const msg = classify(value);
     // Everything that will be answered is open until its answer goes out.

@@ -22,7 +22,7 @@
  *    supervisor (`upstream/supervisor.ts`) to {@link Router.upstreamReceive};
  *    `server_messages.ts` takes its entry out of `client_to_server.ts` and
  *    splices the client's id back into the server's text.
- * 6. `#reply` below sends it to the session's port; `server/connection.ts`
+ * 6. `clients.ts` sends it to the session's port; `server/connection.ts`
  *    writes it to the socket through its own `LineWriter`.
  *
  * When the client or the server speaks MCP 2026-07-28, `translate_feature.ts`
@@ -36,42 +36,33 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
-import { errorResponse, type JsonRpcId, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
-import { MuxToClientTable } from "./mux_to_client.ts";
-import { type Clock, systemClock } from "./clock.ts";
 import { Admission } from "./admission.ts";
 import { ClientMessages, type Gated } from "./client_messages.ts";
-import type { RouterContext, Target } from "./context.ts";
-import { type Carried, Features } from "./features.ts";
+import { ClientToServerTable } from "./client_to_server.ts";
+import { CLIENT_REQUEST_TIMEOUT_MS, Clients } from "./clients.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { RouterContext } from "./context.ts";
 import type { UpstreamEraSetting } from "./eras.ts";
+import { type Carried, Features } from "./features.ts";
 import { type HealthOutcome, serverHealth } from "./health_feature.ts";
-import { Liveness, type LivenessSettings } from "./liveness.ts";
+import type { Liveness, LivenessSettings } from "./liveness.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
-import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import type { RootsPolicy } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
-import { type ClientPort, ClientSession, type ClientTransport } from "./session.ts";
 import type { ServerState } from "./server_state.ts";
+import type { ClientPort, ClientSession, ClientTransport } from "./session.ts";
 import { Sweeper } from "./sweeper.ts";
+import { Timeouts } from "./timeouts.ts";
+import { MUX_CLIENT_CAPABILITIES } from "./upstream_handshake.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
 /** Messages queued toward the server; beyond it the mux stops reading from clients. */
 export const MAX_QUEUE = 1024;
-/** How long a client may take to answer a request of the mux's own (its roots). */
-export const CLIENT_REQUEST_TIMEOUT_MS = 10_000;
-
-/** Client capabilities the mux declares upstream: it can route all of these. */
-export const MUX_CLIENT_CAPABILITIES: Record<string, unknown> = {
-  roots: { listChanged: true },
-  sampling: { tools: {} },
-  elicitation: { form: {}, url: {} },
-};
 
 /** Settings of a {@link Router}. */
 export interface RouterOptions {
@@ -144,12 +135,12 @@ export class Router {
   readonly #options: RouterOptions;
   readonly #log: Logger;
   readonly #now: () => number;
-  readonly #sessions = new Set<ClientSession>();
+  readonly #clients: Clients;
   readonly #pending: ClientToServerTable<ClientSession>;
-  readonly #calls = new MuxToClientTable<ClientSession>();
   readonly #latencies: LatencyWindow;
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
+  readonly #timeouts: Timeouts;
   readonly #liveness: Liveness | undefined;
   readonly #features: Features;
   readonly #ctx: RouterContext;
@@ -157,20 +148,25 @@ export class Router {
   readonly #fromClients: ClientMessages;
   readonly #admission: Admission;
   readonly #fromServer: ServerMessages;
-  #nextSessionId = 1;
-  #modernClients = 0;
   #closed = false;
-  #idleWaiters: (() => void)[] = [];
 
   constructor(options: RouterOptions) {
     this.#options = options;
-    this.#log = options.logger ?? muxLogger("router", options.service);
+    const log = this.#log = options.logger ?? muxLogger("router", options.service);
     const clock = options.clock ?? systemClock;
-    this.#now = () => clock.now();
+    const now = this.#now = () => clock.now();
+    const sweeper = this.#sweeper = new Sweeper(clock, (at) => this.#timeouts.sweep(at));
+    const armSweep = (deadline: number) => sweeper.arm(deadline);
+    const clients = this.#clients = new Clients({
+      now,
+      nextSessionId: options.nextSessionId,
+      armSweep,
+      parked: (entry, message) => this.#features.bridge.onParkedOutcome(entry, message),
+      onIdle: options.onIdle,
+    });
     this.#gate = options.serialize ? new SerialGate() : undefined;
     this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
-    this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
@@ -179,13 +175,13 @@ export class Router {
       initTimeoutMs: options.initTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxQueue: options.maxQueue ?? MAX_QUEUE,
-      log: this.#log,
-      now: this.#now,
-      deadline: () => this.#deadline(),
+      log,
+      now,
+      deadline: () => this.#timeouts.deadline(),
       pending: this.#pending,
-      sessions: this.#sessions,
-      reply: (target, message) => this.#reply(target, message),
-      armSweep: (deadline) => this.#sweeper.arm(deadline),
+      sessions: clients.sessions,
+      reply: (target, message) => clients.reply(target, message),
+      armSweep,
       onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
       onReady: (restarted) => {
         this.#features.onUpstreamReady(restarted);
@@ -195,63 +191,60 @@ export class Router {
       onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
-    this.#liveness = options.liveness?.enabled ? this.#livenessProbe(options.liveness) : undefined;
-    const ctx: RouterContext = {
+    const timeouts = this.#timeouts = new Timeouts(options, {
+      log,
+      now,
+      arm: armSweep,
+      pending: this.#pending,
+      clients,
+      upstream: this.#upstream,
+      bridge: () => this.#features.bridge,
+    });
+    const liveness = this.#liveness = timeouts.liveness;
+    const ctx: RouterContext = this.#ctx = {
       service: options.service,
-      log: this.#log,
-      now: this.#now,
+      log,
+      now,
       clock,
-      sessions: this.#sessions,
+      sessions: clients.sessions,
       pending: this.#pending,
       upstream: this.#upstream,
-      calls: this.#calls,
+      calls: clients.calls,
       latencies: this.#latencies,
-      reply: (target, message, text) => this.#reply(target, message, text),
-      notify: (session, message) => this.#notify(session, message),
+      reply: (target, message, text) => clients.reply(target, message, text),
+      notify: (session, message) => clients.notify(session, message),
       requestClient: (session, method, params) =>
-        this.#askClient(session, method, params, CLIENT_REQUEST_TIMEOUT_MS).answer,
+        clients.ask(session, method, params, CLIENT_REQUEST_TIMEOUT_MS).answer,
       askClient: (session, method, params, timeoutMs) =>
-        this.#askClient(session, method, params, timeoutMs),
-      cancelAsk: (session, id, reason) => this.#cancelAsk(session, id, reason),
-      modernClients: () => this.#modernClients,
-      pinModern: (session) => {
-        if (session.era === "modern") return;
-        session.era = "modern";
-        this.#modernClients++;
-      },
-      deadline: () => this.#deadline(),
-      armSweep: (deadline) => this.#sweeper.arm(deadline),
-      watchUpstream: () => this.#liveness?.watch(),
-      settled: (session) => this.#settled(session),
+        clients.ask(session, method, params, timeoutMs),
+      cancelAsk: (session, id, reason) => clients.cancelAsk(session, id, reason),
+      modernClients: () => clients.modern,
+      pinModern: (session) => clients.pinModern(session),
+      deadline: () => timeouts.deadline(),
+      armSweep,
+      watchUpstream: () => liveness?.watch(),
+      settled: (session) => clients.settled(session),
       status: () => options.status?.() ?? { ...this.stats() },
     };
-    this.#ctx = ctx;
-    this.#features = new Features(ctx, {
+    const features = this.#features = new Features(ctx, {
       roots: options.roots,
       newId: options.newId ?? (() => crypto.randomUUID()),
     });
-    this.#fromClients = new ClientMessages(
+    const fromClients = this.#fromClients = new ClientMessages(
       ctx,
-      this.#features,
+      features,
       this.#gate,
       options.maxPending ?? MAX_PENDING,
     );
-    this.#fromServer = new ServerMessages(ctx, this.#features);
-    this.#admission = new Admission(
-      ctx,
-      this.#features,
-      (s, text) => this.#fromClients.line(s, text),
-    );
+    this.#fromServer = new ServerMessages(ctx, features);
+    this.#admission = new Admission(ctx, features, (s, text) => fromClients.line(s, text));
   }
 
   // ── Client side ────────────────────────────────────────────────────────
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
   connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
-    const id = this.#options.nextSessionId?.() ?? this.#nextSessionId++;
-    const session = new ClientSession(id, port, transport, this.#now());
-    this.#sessions.add(session);
-    return session;
+    return this.#clients.connect(port, transport);
   }
 
   /**
@@ -264,12 +257,10 @@ export class Router {
    */
   adopt(session: ClientSession, carried: Carried = {}): boolean {
     if (session.closed) return false;
-    if (this.#sessions.has(session)) {
+    if (!this.#clients.add(session)) {
       // Already here (its process re-keyed for new roots): only its roots change.
       return carried.roots !== undefined && this.#features.roots.adopt(session, carried.roots);
     }
-    this.#sessions.add(session);
-    if (session.era === "modern") this.#modernClients++;
     return this.#features.adopt(session, carried);
   }
 
@@ -286,9 +277,7 @@ export class Router {
 
   /** Clients connected, probes not counted. */
   get clientCount(): number {
-    let count = 0;
-    for (const session of this.#sessions) if (session.counted) count++;
-    return count;
+    return this.#clients.counted;
   }
 
   /** The client got a slot: process what it sent while waiting. */
@@ -315,27 +304,13 @@ export class Router {
         else this.#admission.waiting(session, event.text);
         return;
       case "invalid_utf8":
-        this.#notify(
-          session,
-          errorResponse(null, ErrorCode.ParseError, "Parse error: the message is not valid UTF-8"),
-        );
-        return;
+        return this.#fromClients.invalidUtf8(session);
       case "too_long":
-        this.#log.warn("{client} sent a {bytes}-byte message; it was discarded", {
-          client: session.label,
-          bytes: event.bytes,
-        });
-        this.#notify(
+        return this.#fromClients.oversized(
           session,
-          errorResponse(
-            recoverId(event.head, event.tail),
-            ErrorCode.MessageTooLarge,
-            `Message of ${event.bytes} bytes exceeds the mux's limit; it was discarded ` +
-              `(raise --max-request-bytes to allow larger requests)`,
-            { service: this.#options.service, bytes: event.bytes },
-          ),
+          event.bytes,
+          recoverId(event.head, event.tail),
         );
-        return;
     }
   }
 
@@ -345,17 +320,15 @@ export class Router {
     session.closed = true;
     this.#forget(session);
     session.openRequests = 0;
-    this.#settled(session);
+    this.#clients.settled(session);
     this.#log.debug("{client} disconnected", { client: session.label });
   }
 
   #forget(session: ClientSession): void {
-    if (!this.#sessions.delete(session)) return;
-    if (session.era === "modern") this.#modernClients--;
+    if (!this.#clients.remove(session)) return;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
     this.#features.release(session);
-    if (session.counted && this.clientCount === 0) this.#options.onIdle?.();
   }
 
   /** True while the queue toward the server has room: clients may be read. */
@@ -420,7 +393,7 @@ export class Router {
 
   /** The connected clients, in the order they connected. */
   clients(): readonly ClientSession[] {
-    return [...this.#sessions];
+    return [...this.#clients.sessions];
   }
 
   /** The server's `initialize` result, once this process is initialized. */
@@ -455,25 +428,17 @@ export class Router {
 
   /** Counters for status. */
   stats(): RouterStats {
-    let connected = 0;
-    let active = 0;
-    const clientEras = { legacy: 0, modern: 0, unknown: 0 };
-    for (const session of this.#sessions) {
-      if (!session.counted) continue;
-      connected++;
-      if (session.admitted) active++;
-      clientEras[session.era ?? "unknown"]++;
-    }
+    const clients = this.#clients.counts();
     return {
-      connectedClients: connected,
-      activeClients: active,
+      connectedClients: clients.connected,
+      activeClients: clients.active,
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
       upstreamReady: this.#upstream.ready,
       subscriptions: this.#features.resources.activeUris.length,
       requestsTotal: this.#latencies.total,
       upstreamEra: this.#upstream.era,
-      clientEras,
+      clientEras: clients.eras,
       latency: this.#latencies.summary(this.#now()),
     };
   }
@@ -505,60 +470,10 @@ export class Router {
 
   /** Resolves when no client request is open (answered, cancelled or abandoned). */
   whenIdle(): Promise<void> {
-    if (this.#openRequests() === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#clients.whenIdle();
   }
 
-  // ── Helpers ─────────────────────────────────────────────────────────────
-
-  #deadline(): number {
-    const timeout = this.#options.requestTimeoutMs;
-    return timeout > 0 ? this.#now() + timeout : Infinity;
-  }
-
-  #notify(session: ClientSession, message: unknown): void {
-    if (session.closed) return;
-    session.port.send(typeof message === "string" ? message : JSON.stringify(message));
-  }
-
-  #reply(target: Target, message: JsonRpcResponse, text?: string): void {
-    // A modern client's call answered `input_required` while the server works on: kept for its retry.
-    if ((target as PendingEntry<ClientSession>).era?.parked) {
-      return this.#features.bridge.onParkedOutcome(target as PendingEntry<ClientSession>, message);
-    }
-    const session = target.client;
-    if (target.batch) target.batch.fill(target.batch.index, message);
-    else if (session.port.reply && !session.closed) {
-      session.port.reply(message.id, text ?? JSON.stringify(message));
-    } else this.#notify(session, text ?? message);
-    if (session.openRequests > 0) session.openRequests--;
-    this.#settled(session);
-  }
-
-  #askClient(
-    session: ClientSession,
-    method: string,
-    params: Record<string, unknown> | undefined,
-    timeoutMs: number,
-  ): { id: number; answer: Promise<JsonRpcResponse> } {
-    let id = 0;
-    const answer = new Promise<JsonRpcResponse>((resolve) => {
-      const deadline = this.#now() + timeoutMs;
-      id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
-      this.#sweeper.arm(deadline);
-      this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
-    });
-    return { id, answer };
-  }
-
-  #cancelAsk(session: ClientSession, id: JsonRpcId, reason: string): void {
-    if (!this.#calls.take(session, id)) return;
-    this.#notify(session, {
-      jsonrpc: "2.0",
-      method: "notifications/cancelled",
-      params: { requestId: id, reason },
-    });
-  }
+  // ── Serialize mode ──────────────────────────────────────────────────────
 
   #releaseGate(session: ClientSession): void {
     this.#advanceGate(this.#gate?.release(session));
@@ -576,78 +491,5 @@ export class Router {
       if (live.length > 0 || this.#pending.countFor(next.client) > 0) return;
       next = this.#gate!.release(next.client);
     }
-  }
-
-  #openRequests(): number {
-    let open = 0;
-    for (const session of this.#sessions) open += session.openRequests;
-    return open;
-  }
-
-  #settled(session: ClientSession): void {
-    if (session.openRequests > 0) return;
-    session.onSettled?.();
-    if (this.#idleWaiters.length > 0 && this.#openRequests() === 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
-  /** Expire whatever is past its deadline; returns the next deadline. */
-  #sweep(now: number): number {
-    // Handles first: their held calls are cancelled with their questions answered.
-    const handles = this.#features.bridge.sweep(now);
-    for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
-    for (const call of this.#calls.expire(now)) {
-      call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
-    }
-    return Math.min(
-      this.#pending.nextDeadline(),
-      this.#calls.nextDeadline(),
-      this.#upstream.sweep(now),
-      this.#liveness?.check(now) ?? Infinity,
-      handles,
-    );
-  }
-
-  #livenessProbe(settings: LivenessSettings): Liveness {
-    return new Liveness(settings, {
-      now: this.#now,
-      busy: () => this.#upstream.ready && this.#pending.size > 0,
-      ping: (timeoutMs) => this.#upstream.request("ping", undefined, timeoutMs),
-      arm: (deadline) => this.#sweeper.arm(deadline),
-      onUnresponsive: (reason) => {
-        this.#log.error("Server {service} is unresponsive: {reason}", {
-          service: this.#options.service,
-          reason,
-        });
-        this.#options.onUnresponsive?.(reason);
-      },
-      onResponsive: () => {
-        this.#log.info("Server {service} answers again", { service: this.#options.service });
-        this.#options.onResponsive?.();
-      },
-    });
-  }
-
-  #expire(entry: PendingEntry<ClientSession>): void {
-    const seconds = this.#options.requestTimeoutMs / 1000;
-    this.#log.warn("Request {method} from {client} got no answer within {seconds} s; failed it", {
-      method: entry.method,
-      client: entry.client.label,
-      seconds,
-    });
-    this.#reply(
-      entry,
-      errorResponse(
-        entry.clientId,
-        ErrorCode.RequestTimeout,
-        `Server "${this.#options.service}" did not answer ${entry.method} within ${seconds} s ` +
-          "(--request-timeout-ms); the request was cancelled",
-        { service: this.#options.service, timeoutMs: this.#options.requestTimeoutMs },
-      ),
-    );
-    if (entry.sent) this.#upstream.cancel(entry.upstreamId, "rmcp-mux request timeout");
   }
 }
