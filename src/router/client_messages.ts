@@ -28,22 +28,15 @@ import { DISCOVER_METHOD } from "./eras.ts";
 import type { RequestEnvelope } from "./envelope.ts";
 import { ModernRequests } from "./modern_requests.ts";
 import { allowsBatches } from "./negotiate.ts";
-import type { PendingEntry } from "./client_to_server.ts";
-import type { SerialGate } from "./serial_gate.ts";
+import type { SerialTurns } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-
-/** A request held back by serialize mode. */
-export interface Gated {
-  line: string;
-  entry: PendingEntry<ClientSession>;
-}
 
 /** Routes client→mux messages. */
 export class ClientMessages {
   readonly #ctx: RouterContext;
   readonly #f: Features;
-  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  readonly #gate: SerialTurns | undefined;
   readonly #maxPending: number;
   /** Modern clients' requests, until they are forwarded. */
   readonly #modern: ModernRequests;
@@ -52,7 +45,7 @@ export class ClientMessages {
   constructor(
     ctx: RouterContext,
     features: Features,
-    gate: SerialGate<ClientSession, Gated> | undefined,
+    gate: SerialTurns | undefined,
     maxPending: number,
   ) {
     this.#ctx = ctx;
@@ -314,7 +307,7 @@ export class ClientMessages {
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
-    if (!this.#gate || this.#gate.offer(session, { line, entry })) {
+    if (!this.#gate || this.#gate.offer(session, line, entry)) {
       ctx.upstream.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);

@@ -39,7 +39,7 @@ import type { Logger } from "@logtape/logtape";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
 import { muxLogger } from "../log/logger.ts";
 import { Admission } from "./admission.ts";
-import { ClientMessages, type Gated } from "./client_messages.ts";
+import { ClientMessages } from "./client_messages.ts";
 import { ClientToServerTable } from "./client_to_server.ts";
 import { CLIENT_REQUEST_TIMEOUT_MS, Clients } from "./clients.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -50,7 +50,7 @@ import { type HealthOutcome, serverHealth } from "./health_feature.ts";
 import type { Liveness, LivenessSettings } from "./liveness.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import type { RootsPolicy } from "./roots_feature.ts";
-import { SerialGate } from "./serial_gate.ts";
+import { SerialTurns } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
 import type { ServerState } from "./server_state.ts";
 import type { ClientPort, ClientSession, ClientTransport } from "./session.ts";
@@ -144,7 +144,7 @@ export class Router {
   readonly #liveness: Liveness | undefined;
   readonly #features: Features;
   readonly #ctx: RouterContext;
-  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  readonly #gate: SerialTurns | undefined;
   readonly #fromClients: ClientMessages;
   readonly #admission: Admission;
   readonly #fromServer: ServerMessages;
@@ -164,9 +164,8 @@ export class Router {
       parked: (entry, message) => this.#features.bridge.onParkedOutcome(entry, message),
       onIdle: options.onIdle,
     });
-    this.#gate = options.serialize ? new SerialGate() : undefined;
     this.#latencies = options.latencies ?? new LatencyWindow();
-    this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
+    this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#gate?.release(s) });
     this.#upstream = new UpstreamLink({
       service: options.service,
       clientInfo: options.clientInfo,
@@ -191,6 +190,12 @@ export class Router {
       onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
+    this.#gate = options.serialize
+      ? new SerialTurns(
+        this.#pending,
+        (line, entry) => this.#upstream.send(line, entry, entry.client),
+      )
+      : undefined;
     const timeouts = this.#timeouts = new Timeouts(options, {
       log,
       now,
@@ -326,7 +331,7 @@ export class Router {
 
   #forget(session: ClientSession): void {
     if (!this.#clients.remove(session)) return;
-    if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
+    this.#gate?.drop(session);
     this.#upstream.dropClient(session);
     this.#features.release(session);
   }
@@ -471,25 +476,5 @@ export class Router {
   /** Resolves when no client request is open (answered, cancelled or abandoned). */
   whenIdle(): Promise<void> {
     return this.#clients.whenIdle();
-  }
-
-  // ── Serialize mode ──────────────────────────────────────────────────────
-
-  #releaseGate(session: ClientSession): void {
-    this.#advanceGate(this.#gate?.release(session));
-  }
-
-  /**
-   * Give the turn to `next`. A client whose queued requests were all cancelled
-   * or timed out while it waited has nothing to send: pass the turn on at once,
-   * or the gate would wait for it forever.
-   */
-  #advanceGate(next: { client: ClientSession; items: Gated[] } | undefined): void {
-    while (next) {
-      const live = next.items.filter(({ entry }) => this.#pending.get(entry.upstreamId) === entry);
-      for (const { line, entry } of live) this.#upstream.send(line, entry, entry.client);
-      if (live.length > 0 || this.#pending.countFor(next.client) > 0) return;
-      next = this.#gate!.release(next.client);
-    }
   }
 }
