@@ -194,3 +194,19 @@ Deno.test("serialize: a waiting client whose requests were all cancelled does no
   h.fromServer({ jsonrpc: "2.0", id: first.id, result: {} });
   assertEquals(h.upstream.take().length, 1, "c's request went up: b's empty turn was skipped");
 });
+
+Deno.test("serialize: when the client whose turn it is leaves, the next one's requests go up at once", () => {
+  using h = readyHarness({ serialize: true });
+  const [a, b] = [h.client(), h.client()];
+  for (const x of [a, b]) h.initClient(x);
+  const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
+  h.fromClient(a, call(1));
+  h.fromClient(b, call(7)); // waits behind a
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"]);
+  h.router.disconnect(a.session);
+  const sent = h.upstream.take();
+  assertEquals(sent.map((m) => m.method).sort(), ["notifications/cancelled", "tools/call"]);
+  const next = sent.find((m) => m.method === "tools/call");
+  h.fromServer({ jsonrpc: "2.0", id: next.id, result: {} });
+  assertEquals(b.take().map((m) => m.id), [7]);
+});
