@@ -1,17 +1,18 @@
 /**
  * The router's side of the one upstream connection: the phase machine of
  * the current process (down → initializing → ready, or init failed), the
- * mux's own `initialize` handshake (once per process, single-flight, with a
- * deadline in the router's sweeper), the mux's own requests, and the one
- * place where open work fails when the process goes away, fails for good or
- * the mux stops. Held traffic lives in `outbox.ts`; clients' `initialize` in
+ * mux's own handshake (once per process, single-flight, with a deadline in
+ * the router's sweeper; what each answer means is `upstream_handshake.ts`'s),
+ * the mux's own requests, and when open work fails: the process goes away,
+ * fails for good or the mux stops (what each is told, and the fan-out, are
+ * `upstream_failures.ts`'s). Held traffic lives in `outbox.ts`; clients'
+ * `initialize` and health checks waiting for the server in
  * `initialize_feature.ts`.
  *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
-import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
   type JsonRpcId,
@@ -23,6 +24,7 @@ import type { Era, UpstreamEraSetting } from "./eras.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
+import { type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
 import { type HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
@@ -72,18 +74,6 @@ export interface UpstreamLinkOptions {
 type Phase = "down" | "initializing" | "ready" | "init_failed";
 type Entry = PendingEntry<ClientSession>;
 
-/** Open work that fails together, and what its clients are told. */
-interface Failure {
-  code: number;
-  data: Record<string, unknown>;
-  /** Which client requests fail: those written to the process, those held for it, or all. */
-  requests: "written" | "held" | "all";
-  /** What a client request is told. */
-  message: (entry: Entry) => string;
-  /** What a waiting `initialize` and the mux's own requests are told. */
-  text: string;
-}
-
 /** The upstream connection as the router sees it. */
 export class UpstreamLink {
   readonly #o: UpstreamLinkOptions;
@@ -100,10 +90,9 @@ export class UpstreamLink {
   #closing = false;
   #state: ServerState = { phase: "idle" };
   readonly #own = new MuxToServerTable();
-  /** Health checks waiting for the server to come up. */
-  #readyWaiters: { resolve: (ready: boolean) => void; deadline: number }[] = [];
   readonly #outbox: Outbox<ClientSession, Entry>;
   readonly #clients: InitializeFeature;
+  readonly #failures: UpstreamFailures;
 
   constructor(options: UpstreamLinkOptions) {
     this.#o = options;
@@ -112,6 +101,15 @@ export class UpstreamLink {
       own: (id) => this.#own.has(id),
     });
     this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
+    this.#failures = new UpstreamFailures({
+      service: options.service,
+      pending: options.pending,
+      outbox: this.#outbox,
+      waiting: this.#clients,
+      own: this.#own,
+      reply: options.reply,
+      notifyRoom: () => this.notifyRoom(),
+    });
     this.#handshake = new UpstreamHandshake(
       options.era ?? "auto",
       options.clientInfo,
@@ -187,21 +185,8 @@ export class UpstreamLink {
   }
 
   /** Why a request cannot be forwarded at all right now, if it cannot. */
-  refusal(method: string): [number, string, unknown] | undefined {
-    if (this.#closing) {
-      return [ErrorCode.ShuttingDown, `rmcp-mux is shutting down; ${method} was not sent`, {
-        service: this.#o.service,
-      }];
-    }
-    if (this.#failed !== null) {
-      return [
-        ErrorCode.ServerUnavailable,
-        `Server "${this.#o.service}" failed: ${this.#failed}. The mux is still running; ` +
-        "fix the server command and restart the service (or rmcp-mux)",
-        { service: this.#o.service, state: "failed" },
-      ];
-    }
-    return undefined;
+  refusal(method: string): Refusal | undefined {
+    return refusal(this.#o.service, method, this.#closing, this.#failed);
   }
 
   setServerState(state: ServerState): void {
@@ -223,16 +208,7 @@ export class UpstreamLink {
     this.#initResult = null;
     this.#initId = null;
     this.#initDeadline = Infinity;
-    const service = this.#o.service;
-    const lost = this.#failWork({
-      code: ErrorCode.ServerUnavailable,
-      data: { service, reason },
-      requests: "written",
-      message: (entry) =>
-        `Server "${service}" exited (${reason}) before answering ${entry.method}; ` +
-        "the mux is restarting it. The request was not completed; retry it",
-      text: `server "${service}" exited (${reason})`,
-    });
+    const lost = this.#failures.exited(reason);
     if (lost > 0) {
       this.#o.log.warn("Failed {count} in-flight requests: server exited ({reason})", {
         count: lost,
@@ -248,30 +224,14 @@ export class UpstreamLink {
     this.#phase = "down";
     this.#port = null;
     this.#initDeadline = Infinity;
-    this.#wakeReadyWaiters(false);
-    const message = this.refusal("the request")![1];
-    this.#failWork({
-      code: ErrorCode.ServerUnavailable,
-      data: { service: this.#o.service },
-      requests: "all",
-      message: () => message,
-      text: message,
-    });
+    this.#failures.failed(reason);
   }
 
   shutDown(): void {
     if (this.#closing) return;
     this.#closing = true;
     this.#initDeadline = Infinity;
-    this.#wakeReadyWaiters(false);
-    const message = "rmcp-mux is shutting down; the request was not completed";
-    this.#failWork({
-      code: ErrorCode.ShuttingDown,
-      data: { service: this.#o.service },
-      requests: "all",
-      message: () => message,
-      text: message,
-    });
+    this.#failures.shuttingDown();
   }
 
   // ── Traffic ─────────────────────────────────────────────────────────────
@@ -360,7 +320,7 @@ export class UpstreamLink {
       return Promise.resolve(false);
     }
     this.#o.armSweep(deadline);
-    return new Promise((resolve) => this.#readyWaiters.push({ resolve, deadline }));
+    return this.#clients.whenReady(deadline);
   }
 
   /** The supervisor's latest view of the process. */
@@ -414,14 +374,7 @@ export class UpstreamLink {
       (at) => describeServerState(this.#o.service, this.#state, at),
       { service: this.#o.service, state: this.#state.phase },
     );
-    let ready = Infinity;
-    if (this.#readyWaiters.length > 0) {
-      const due = this.#readyWaiters.filter((w) => w.deadline <= now);
-      this.#readyWaiters = this.#readyWaiters.filter((w) => w.deadline > now);
-      for (const waiter of due) waiter.resolve(false);
-      for (const waiter of this.#readyWaiters) ready = Math.min(ready, waiter.deadline);
-    }
-    return Math.min(this.#initDeadline, waiting, this.#own.expire(now), ready);
+    return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
@@ -494,7 +447,6 @@ export class UpstreamLink {
       if (line !== undefined) port.send(line);
     });
     this.notifyRoom();
-    this.#wakeReadyWaiters(true);
     if (restarted) this.#announceListChanges();
   }
 
@@ -502,54 +454,10 @@ export class UpstreamLink {
     this.#phase = "init_failed";
     this.#initError = why;
     this.#o.log.error("Server {service} {why}", { service: this.#o.service, why });
-    this.#wakeReadyWaiters(false);
     // A process that refuses the handshake is broken: the supervisor replaces it
     // under the restart policy (backoff, then failed), rather than leaving it "starting".
     this.#o.onUpstreamBroken(why);
-    const text = `Server "${this.#o.service}" ${why}`;
-    this.#failWork({
-      code: ErrorCode.ServerUnavailable,
-      data: { service: this.#o.service, state: "init_failed" },
-      requests: "held",
-      message: () => text,
-      text,
-    });
-  }
-
-  /**
-   * The one failure fan-out: answer the failed client requests, the clients
-   * waiting for `initialize` and the mux's own requests with one error, drop
-   * held traffic, and wake paused readers. Returns how many client requests
-   * failed.
-   */
-  #failWork(f: Failure): number {
-    const pending = this.#o.pending;
-    const failed = f.requests === "written"
-      ? pending.removeWhere((entry) => entry.sent)
-      : f.requests === "all"
-      ? pending.removeWhere(() => true)
-      : [];
-    if (f.requests !== "written") {
-      this.#clients.failAll(f.code, f.text, f.data);
-      for (const held of this.#outbox.clear()) {
-        const entry = held.entry;
-        if (f.requests === "held" && entry && pending.take(entry.upstreamId) === entry) {
-          failed.push(entry);
-        }
-      }
-    }
-    for (const entry of failed) {
-      this.#o.reply(entry, errorResponse(entry.clientId, f.code, f.message(entry), f.data));
-    }
-    this.#own.failAll(f.code, f.text, f.data);
-    this.notifyRoom();
-    return failed.length;
-  }
-
-  #wakeReadyWaiters(ready: boolean): void {
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    for (const waiter of waiters) waiter.resolve(ready);
+    this.#failures.handshakeFailed(why);
   }
 
   #announceListChanges(): void {
