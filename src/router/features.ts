@@ -9,6 +9,7 @@
  */
 
 import { CallbacksFeature } from "./callbacks_feature.ts";
+import { listChangedMethods } from "./capabilities.ts";
 import type { RouterContext } from "./context.ts";
 import { ListensFeature } from "./listens_feature.ts";
 import type { McpLogLevel } from "./log_levels.ts";
@@ -121,6 +122,19 @@ export class Features {
       this.roots.reapply();
     }
     this.listens.onUpstreamReady(restarted);
+  }
+
+  /**
+   * A restarted server serves again (what was held for it is sent). It may
+   * list different things: initialized clients are told to refresh.
+   */
+  onUpstreamRestarted(): void {
+    for (const method of listChangedMethods(this.#ctx.upstream.serverCapabilities)) {
+      const line = JSON.stringify({ jsonrpc: "2.0", method });
+      for (const session of this.#ctx.sessions) {
+        if (session.initialized && !session.closed) session.port.send(line);
+      }
+    }
   }
 
   /** The server process is gone: forget what only it knew. */

@@ -178,7 +178,6 @@ export class Router {
       now,
       deadline: () => this.#timeouts.deadline(),
       pending: this.#pending,
-      sessions: clients.sessions,
       reply: (target, message) => clients.reply(target, message),
       armSweep,
       onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
@@ -186,6 +185,7 @@ export class Router {
         this.#features.onUpstreamReady(restarted);
         options.onUpstreamReady?.();
       },
+      onRestarted: () => this.#features.onUpstreamRestarted(),
       onGone: (reason) => this.#features.onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),

@@ -17,7 +17,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
-import { notificationAllowed, toolsListFor } from "./capabilities.ts";
+import { declaresListChanged, notificationAllowed, toolsListFor } from "./capabilities.ts";
 import type { RouterContext } from "./context.ts";
 import type { Features } from "./features.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
@@ -157,11 +157,7 @@ export class ServerMessages {
 
   #listChanged(note: JsonRpcNotification, text: string): void {
     const method = note.method;
-    const kind = method.split("/")[1]!;
-    const capability = this.#ctx.upstream.serverCapabilities[kind] as
-      | { listChanged?: boolean }
-      | undefined;
-    if (!capability?.listChanged) {
+    if (!declaresListChanged(this.#ctx.upstream.serverCapabilities, method.split("/")[1]!)) {
       this.#ctx.log.debug("{method} from a server that did not declare listChanged; dropped", {
         method,
       });

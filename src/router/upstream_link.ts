@@ -53,12 +53,13 @@ export interface UpstreamLinkOptions {
   now: () => number;
   deadline: () => number;
   pending: ClientToServerTable<ClientSession>;
-  sessions: ReadonlySet<ClientSession>;
   reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
   armSweep: (deadline: number) => void;
   onUpstreamBroken: (reason: string) => void;
   /** The new process is initialized; re-apply what it must know (before queued traffic). */
   onReady: (restarted: boolean) => void;
+  /** A restarted server serves again (what was held for it is sent). */
+  onRestarted: () => void;
   /** The process is gone; forget what only it knew. */
   onGone: (reason: string) => void;
   /** Called when traffic needs a server and none is attached (lazy start). */
@@ -447,7 +448,7 @@ export class UpstreamLink {
       if (line !== undefined) port.send(line);
     });
     this.notifyRoom();
-    if (restarted) this.#announceListChanges();
+    if (restarted) this.#o.onRestarted();
   }
 
   #initFailed(why: string): void {
@@ -458,18 +459,5 @@ export class UpstreamLink {
     // under the restart policy (backoff, then failed), rather than leaving it "starting".
     this.#o.onUpstreamBroken(why);
     this.#failures.handshakeFailed(why);
-  }
-
-  #announceListChanges(): void {
-    // The new process may list different things; tell clients to refresh.
-    const capabilities = this.serverCapabilities;
-    for (const kind of ["tools", "prompts", "resources"] as const) {
-      const cap = capabilities[kind] as { listChanged?: boolean } | undefined;
-      if (!cap?.listChanged) continue;
-      const line = JSON.stringify({ jsonrpc: "2.0", method: `notifications/${kind}/list_changed` });
-      for (const session of this.#o.sessions) {
-        if (session.initialized && !session.closed) session.port.send(line);
-      }
-    }
   }
 }
