@@ -366,10 +366,7 @@ export class Router {
       case "line":
         return this.#fromServer.line(event.text);
       case "invalid_utf8":
-        this.#log.warn("Server wrote {bytes} bytes of invalid UTF-8 to stdout; skipped", {
-          bytes: event.bytes,
-        });
-        return;
+        return this.#fromServer.invalidUtf8(event.bytes);
       case "too_long":
         return this.#fromServer.oversized(event.bytes, recoverId(event.head, event.tail));
     }

@@ -63,6 +63,11 @@ export class ServerMessages {
     }
   }
 
+  /** The server wrote bytes that are not UTF-8: skipped, never fatal. */
+  invalidUtf8(bytes: number): void {
+    this.#ctx.log.warn("Server wrote {bytes} bytes of invalid UTF-8 to stdout; skipped", { bytes });
+  }
+
   /** The server wrote a message over the size limit: fail its request if it was one. */
   oversized(bytes: number, id: JsonRpcId | null): void {
     const ctx = this.#ctx;
