@@ -3,34 +3,50 @@
  * other. Pure logic — it sees serialized lines and ports, never sockets or
  * processes — so every routing rule is testable in memory. Messages are
  * dispatched by direction (`client_messages.ts`, `server_messages.ts`) to
- * small units, one per rule; `docs/routing.md` is the contract.
+ * small units, one per rule; `docs/routing.md` is the contract. This file
+ * only composes them and is their face.
  *
  * The path of one client request, file by file (answers retrace it):
  *
  * 1. `server/accept_loop.ts` accepts the socket; `server/connection.ts`
  *    reads it into `jsonrpc/framing.ts`'s `LineDecoder` and hands each
  *    line to {@link Router.receive} (pausing while `hasRoom` is false).
+ *    Until the client has a slot (`--max-active-clients`) its lines are
+ *    `admission.ts`'s: answered at once if they need no slot, else kept.
  * 2. `client_messages.ts` parses and classifies it (`jsonrpc/message.ts`);
  *    `tools/call` and the like reach `#forward`, which records it in
  *    `client_to_server.ts` under a fresh upstream id and splices that id
- *    into the client's own text (`jsonrpc/splice.ts`).
+ *    into the client's own text (`jsonrpc/splice.ts`). With `--serialize`,
+ *    `serial_gate.ts` holds it until its client's turn.
  * 3. `upstream_link.ts` writes it to the current process, or holds it in
- *    `outbox.ts` until the process has answered the mux's `initialize`.
+ *    `outbox.ts` until the process has answered the mux's handshake
+ *    (`upstream_handshake.ts`).
  * 4. `upstream/child_process.ts` queues the line on the server's stdin
  *    (`transport/line_writer.ts`, one write per burst).
  * 5. The answer comes back on stdout through `readLines` and the
  *    supervisor (`upstream/supervisor.ts`) to {@link Router.upstreamReceive};
  *    `server_messages.ts` takes its entry out of `client_to_server.ts` and
  *    splices the client's id back into the server's text.
- * 6. `clients.ts` sends it to the session's port; `server/connection.ts`
- *    writes it to the socket through its own `LineWriter`.
+ * 6. `clients.ts` sends it to the session's port (or into its batch);
+ *    `server/connection.ts` writes it to the socket through its own
+ *    `LineWriter`.
  *
- * When the client or the server speaks MCP 2026-07-28, `translate_feature.ts`
- * adds or strips the `_meta` envelope in step 2 and makes the answer fit its
- * client in step 5; `input_required` rounds go to `mrtr_shim_feature.ts`
- * (legacy client) or come from `mrtr_bridge_feature.ts` (legacy server), and
- * `subscriptions/listen` streams live in `listens_feature.ts`. None of it
- * runs between a legacy client and a legacy server.
+ * When no answer comes, `timeouts.ts` fails the request after
+ * `--request-timeout-ms` (and cancels it upstream); when the process exits,
+ * fails for good or the mux stops, `upstream_failures.ts` says what each
+ * open request is told. The feature units that keep state across messages
+ * (subscriptions, log levels, roots, tasks, callbacks, the era features) are
+ * built and told of clients leaving and processes coming and going in
+ * `features.ts`.
+ *
+ * When the client or the server speaks MCP 2026-07-28, `modern_requests.ts`
+ * pins and checks a modern client's request in step 2, `translate_feature.ts`
+ * adds or strips the `_meta` envelope on the way to `#forward`'s line and
+ * makes the answer fit its client in step 5; `input_required` rounds go to
+ * `mrtr_shim_feature.ts` (legacy client) or come from
+ * `mrtr_bridge_feature.ts` (legacy server), and `subscriptions/listen`
+ * streams live in `listens_feature.ts`. None of it runs between a legacy
+ * client and a legacy server.
  *
  * @module
  */
