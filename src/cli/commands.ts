@@ -9,7 +9,8 @@ import type { MuxOptions } from "../config/options.ts";
 import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
-import { reportError, untilStopped } from "./lifecycle.ts";
+import { reportError, SignalScope } from "./lifecycle.ts";
+import { type SelfCommand, selfCommand } from "./self_command.ts";
 import { setupLogging, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
@@ -18,8 +19,10 @@ export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.
 /** Default socket of `demo` and `deno task start`. */
 export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
 
-/** `rmcp-mux --socket … --cmd …`: run one mux until SIGINT/SIGTERM. */
+/** `rmcp-mux --socket … --cmd …`: run one mux until SIGINT/SIGTERM/SIGHUP. */
 export async function runMuxCommand(options: MuxOptions, log: LogSettings): Promise<number> {
+  // Before anything binds: a signal during start-up must not leave the socket behind.
+  using signals = new SignalScope("stop");
   setupLogging(log);
   let server: MuxServer;
   try {
@@ -27,7 +30,7 @@ export async function runMuxCommand(options: MuxOptions, log: LogSettings): Prom
   } catch (error) {
     return reportError(error);
   }
-  return await serveUntilSignal(server);
+  return await serveUntilSignal(server, signals);
 }
 
 /** `rmcp-mux demo`: the mux in front of the MCP reference server. */
@@ -35,6 +38,7 @@ export async function runDemoCommand(
   options: Partial<Omit<MuxOptions, "cmd">>,
   log: LogSettings,
 ): Promise<number> {
+  using signals = new SignalScope("stop");
   const socket = absolute(options.socket ?? DEMO_SOCKET);
   const exec = Deno.execPath();
   // From source, Deno itself runs the reference server; a compiled binary uses npx.
@@ -49,34 +53,50 @@ export async function runDemoCommand(
   } catch (error) {
     return reportError(error);
   }
-  const self = viaDeno
-    ? `${exec} run -A ${new URL("../../main.ts", import.meta.url).pathname}`
-    : exec;
-  writeStderr(
-    `
+  writeStderr(demoText(socket, selfCommand()));
+  return await serveUntilSignal(mux, signals);
+}
+
+/** What `demo` prints: how to connect a host, with a command that outlives any cache. */
+export function demoText(socket: string, self: SelfCommand): string {
+  const words = [self.command, ...self.args];
+  const shown = words.map(shellWord).join(" ");
+  const proxyArgs = [...self.args, "proxy", "--socket", socket];
+  return `
 ${NAME} demo: the MCP reference server is shared on ${socket}
 
 Connect an MCP host through the stdio bridge, e.g.:
-  claude mcp add everything -- ${self} proxy --socket ${socket}
+  claude mcp add everything -- ${shown} proxy --socket ${shellWord(socket)}
 or in a host's JSON config:
-  { "command": "${self.split(" ")[0]}", "args": ${
-      JSON.stringify([...self.split(" ").slice(1), "proxy", "--socket", socket])
-    } }
+  { "command": ${JSON.stringify(self.command)}, "args": ${JSON.stringify(proxyArgs)} }
 Check it:
-  ${self} health --socket ${socket}
-Stop with Ctrl+C.
+  ${shown} health --socket ${shellWord(socket)}
+${self.warning ? `Note: ${self.warning}\n` : ""}Stop with Ctrl+C.
 
-`,
-  );
-  return await serveUntilSignal(mux);
+`;
 }
 
-async function serveUntilSignal(server: MuxServer): Promise<number> {
-  const ignoreHup = () => writeStderr(`${NAME}: SIGHUP ignored (nothing to reload)\n`);
-  await untilStopped(server.closed, () => void server.close(), ignoreHup);
+async function serveUntilSignal(server: MuxServer, signals: SignalScope): Promise<number> {
+  signals.atForcedExit(() => server.terminateNow());
+  signals.onStop(() => void server.close());
+  // A command that cannot be found will not appear by retrying: a one-off mux says so and exits.
+  let unstartable: string | undefined;
+  server.waitForStatus(() => server.spawnFailure !== undefined).then(() => {
+    unstartable = server.spawnFailure;
+    void server.close();
+  }, () => {});
+  await signals.until(server.closed);
+  if (unstartable !== undefined) {
+    writeStderr(`${NAME}: cannot start the server: ${unstartable}; check --cmd\n`);
+    return 1;
+  }
   return 0;
 }
 
 function absolute(path: string): string {
   return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -15,10 +15,10 @@ import { ControlServer } from "../control/server.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
-import { StatusFileWriter } from "../server/status_file.ts";
+import { prepareStatusFile, StatusFileWriter } from "../server/status_file.ts";
 import { NAME } from "../version.ts";
 import type { Command, LogSettings } from "./args.ts";
-import { reportError, untilStopped } from "./lifecycle.ts";
+import { reportError, SignalScope } from "./lifecycle.ts";
 import { setupLogging, writeStderr } from "./logging.ts";
 
 type DaemonCommand = Extract<Command, { kind: "daemon" }>;
@@ -35,6 +35,8 @@ export function controlPathOf(config: MuxFileConfig, given?: string): string {
 
 /** Run the daemon until it is told to stop. Returns the exit code. */
 export async function runDaemonCommand(command: DaemonCommand): Promise<number> {
+  // Installed first: a signal during start-up must not leave sockets behind.
+  using signals = new SignalScope("reload");
   const path = configPathOf(command.config);
   const overrides: CliOverrides = { ...command.overrides };
   if (command.log.level) overrides.logLevel = command.log.level;
@@ -44,6 +46,7 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
   try {
     config = await loadConfig(path);
     ({ services, levels } = select(config, overrides, command));
+    if (config.daemon.statusFile) await prepareStatusFile(config.daemon.statusFile);
   } catch (error) {
     return fail(error, command.config === undefined ? path : undefined);
   }
@@ -94,7 +97,13 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
       })
     );
   };
-  await untilStopped(daemon.closed, () => void daemon.close(), reload);
+  signals.atForcedExit(() => {
+    daemon.terminateNow();
+    control.terminateNow();
+  });
+  signals.onReload(reload);
+  signals.onStop(() => void daemon.close());
+  await signals.until(daemon.closed);
   await control.close();
   await statusFile?.close();
   return 0;

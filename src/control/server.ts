@@ -101,6 +101,15 @@ export class ControlServer implements AsyncDisposable {
     return this.close();
   }
 
+  /** Last resort for a forced exit, synchronous: remove the socket file. */
+  terminateNow(): void {
+    try {
+      Deno.removeSync(this.path);
+    } catch {
+      // Already gone.
+    }
+  }
+
   async #accept(): Promise<void> {
     while (true) {
       let conn: Deno.UnixConn;

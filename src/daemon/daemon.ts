@@ -269,6 +269,11 @@ export class Daemon implements AsyncDisposable {
     return this.close();
   }
 
+  /** Last resort for a forced exit, synchronous: every socket removed, every server killed. */
+  terminateNow(): void {
+    for (const entry of this.#entries.values()) entry.mux?.terminateNow();
+  }
+
   async #launch(spec: DaemonService): Promise<Entry> {
     try {
       const mux = await MuxServer.start({

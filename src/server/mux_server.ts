@@ -16,7 +16,7 @@ import { delay, wait } from "../upstream/wait.ts";
 import { NAME, VERSION } from "../version.ts";
 import { ClientConnection } from "./connection.ts";
 import { Semaphore } from "./semaphore.ts";
-import { StatusFileWriter } from "./status_file.ts";
+import { prepareStatusFile, StatusFileWriter } from "./status_file.ts";
 import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
 
 /** A point-in-time view of one mux. */
@@ -140,6 +140,7 @@ export class MuxServer implements AsyncDisposable {
   static async start(options: MuxOptions): Promise<MuxServer> {
     const resolved = resolveOptions(options);
     const log = muxLogger("server", resolved.serviceName);
+    if (resolved.statusFile) await prepareStatusFile(resolved.statusFile);
     const { removedStale } = await prepareSocketPath(resolved.socket);
     if (removedStale) log.info("Removed a stale socket at {path}", { path: resolved.socket });
     const listener = listenPrivately(resolved.socket);
@@ -186,6 +187,28 @@ export class MuxServer implements AsyncDisposable {
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
     };
+  }
+
+  /**
+   * Why the server command could not be started, when no process of it has
+   * ever started and a retry will not fix it soon ("not found", "not
+   * executable"). A one-off mux exits on it; a daemon keeps retrying.
+   */
+  get spawnFailure(): string | undefined {
+    return this.#supervisor.spawnFailure;
+  }
+
+  /**
+   * Last resort for a forced exit, synchronous: remove the socket file and
+   * kill the server's process group. Prefer {@link close}.
+   */
+  terminateNow(): void {
+    try {
+      Deno.removeSync(this.socketPath);
+    } catch {
+      // Already gone.
+    }
+    this.#supervisor.killNow();
   }
 
   /**

@@ -15,6 +15,7 @@ import type { UpstreamPort } from "../router/upstream_link.ts";
 import {
   ChildProcess,
   DEFAULT_STOP_TIMING,
+  signalGroup,
   SpawnError,
   type SpawnSpec,
   type StopTiming,
@@ -66,6 +67,9 @@ export class Supervisor {
   #startedAt: number | undefined;
   #lastExit: string | undefined;
   #stderrTail: string[] = [];
+  /** A process of this supervisor has been spawned at least once. */
+  #everSpawned = false;
+  #firstSpawnError: SpawnError | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -98,6 +102,20 @@ export class Supervisor {
   /** The last lines the server wrote to stderr (at most 20). */
   get stderrTail(): readonly string[] {
     return this.#stderrTail;
+  }
+
+  /**
+   * Why the command could not be started, if it never started even once and
+   * the reason is one a retry will not fix soon (not found, not executable).
+   */
+  get spawnFailure(): string | undefined {
+    const error = this.#firstSpawnError;
+    return error && error.failure !== "other" ? error.message : undefined;
+  }
+
+  /** Kill the process group now, synchronously (a forced exit's last resort). */
+  killNow(): void {
+    if (this.#child) signalGroup(this.#child.pid, "SIGKILL");
   }
 
   /** Start supervising (spawns at once). Idempotent. */
@@ -173,6 +191,7 @@ export class Supervisor {
           onWritten: () => handler.upstreamProgress(),
         });
         this.#child = child;
+        this.#everSpawned = true;
         this.#startedAt = spawnedAt;
         this.#setState({ phase: "starting", pid: child.pid });
         this.#log.info("Started server (pid {pid}): {command}", {
@@ -197,6 +216,7 @@ export class Supervisor {
       } catch (error) {
         if (!(error instanceof SpawnError)) throw error;
         reason = error.message;
+        if (!this.#everSpawned) this.#firstSpawnError ??= error;
         this.#log.error("Cannot start server {service}: {reason}", {
           service: this.#o.service,
           reason,
