@@ -38,6 +38,7 @@ export {
 } from "./daemon/daemon.ts";
 export { type ControlMethod, ControlServer } from "./control/server.ts";
 export { controlSocketFor } from "./daemon/control_path.ts";
+export { type DirsEnv, runtimeDir, stateDir } from "./paths/dirs.ts";
 export { loadConfig } from "./config/load.ts";
 export { parseConfig } from "./config/parse.ts";
 export {
