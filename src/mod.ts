@@ -25,6 +25,7 @@
  */
 
 export { MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export type { ApplyMode } from "./server/live_settings.ts";
 export { MuxConfig } from "./api/mux_config.ts";
 export { MuxHandle, runMuxServer, spawnMuxServer } from "./api/spawn.ts";
 export {
@@ -33,6 +34,7 @@ export {
   type DaemonOptions,
   type DaemonService,
   type DaemonStatus,
+  type ReloadPlan,
   type ReloadReport,
   type ServiceStatus,
 } from "./daemon/daemon.ts";

@@ -14,7 +14,7 @@ import { redact } from "../config/options.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
-import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
+import type { DaemonStatus, ReloadReport, ServiceStatus } from "../daemon/daemon.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_server.ts";
 import { delay } from "../upstream/wait.ts";
@@ -165,20 +165,20 @@ function failedOutcome(command: ControlCommandLine, result: Record<string, unkno
 function describeOutcome(command: ControlCommandLine, result: Record<string, unknown>): string {
   switch (command.command) {
     case "reload": {
-      const r = result as {
-        added: string[];
-        removed: string[];
-        changed: string[];
-        unchanged: string[];
-        errors: Record<string, string>;
-      };
-      const part = (label: string, names: string[]) =>
-        `${label}: ${names.length ? names.join(", ") : "none"}`;
-      const errors = Object.entries(r.errors).map(([name, e]) =>
-        `\n  ${name} could not start: ${e}`
+      const r = result as unknown as ReloadReport;
+      const part = (label: string, names: string[] | undefined) =>
+        `${label}: ${names?.length ? names.join(", ") : "none"}`;
+      const settings = Object.entries(r.settings ?? {}).map(([name, keys]) =>
+        `\n  ${name}: ${keys.join(", ")} changed`
       );
+      const restart = (r.needsRestart ?? []).map((what) =>
+        `\n  needs a daemon restart: ${what} (${NAME} shutdown, then start it again)`
+      );
+      const errors = Object.entries(r.errors).map(([name, e]) => `\n  ${name} failed: ${e}`);
       return `reloaded; ${part("added", r.added)}; ${part("removed", r.removed)}; ` +
-        `${part("changed", r.changed)}; ${part("unchanged", r.unchanged)}${errors.join("")}`;
+        `${part("applied in place", r.applied)}; ${part("restarted in place", r.restarted)}; ` +
+        `${part("new socket", r.recreated)}; ${part("unchanged", r.unchanged)}` +
+        settings.join("") + restart.join("") + errors.join("");
     }
     case "shutdown":
       return "daemon shutting down";

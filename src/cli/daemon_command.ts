@@ -106,14 +106,43 @@ async function serve(
   const logger = muxLogger("server");
   for (const warning of config.warnings) logger.warn("{warning}", { warning });
   const controlPath = controlPathOf(config, command.control);
-  const daemon = await Daemon.start({
+  let daemonSettings = config.daemon;
+  let statusFile: StatusFileWriter | undefined;
+  const daemon: Daemon = await Daemon.start({
     services,
     config: path,
     control: controlPath,
     reload: async () => {
       const fresh = await loadConfig(path);
       for (const warning of fresh.warnings) logger.warn("{warning}", { warning });
-      return select(fresh, overrides, command).services;
+      const selected = select(fresh, overrides, command);
+      const wanted = fresh.daemon;
+      if (wanted.statusFile && wanted.statusFile !== daemonSettings.statusFile) {
+        await prepareStatusFile(wanted.statusFile);
+      }
+      // Nothing is changed before this point: a refused reload leaves everything as it was.
+      const needsRestart: string[] = [];
+      const control = controlPathOf(fresh, command.control);
+      if (control !== controlPath) {
+        needsRestart.push(
+          `daemon.control is now ${control} (the daemon listens on ${controlPath})`,
+        );
+      }
+      setupLogging(
+        {
+          level: command.log.level ?? wanted.logLevel ?? "info",
+          format: command.log.format ?? wanted.logFormat ?? "text",
+        },
+        command.log.level ? {} : selected.levels,
+      );
+      if (wanted.statusFile !== daemonSettings.statusFile) {
+        await statusFile?.close();
+        statusFile = wanted.statusFile
+          ? new StatusFileWriter(wanted.statusFile, () => daemon.status(), logger)
+          : undefined;
+      }
+      daemonSettings = wanted;
+      return { services: selected.services, needsRestart };
     },
   });
   signals.atForcedExit(() => daemon.terminateNow());
@@ -122,6 +151,9 @@ async function serve(
     await daemon.close();
     return 1;
   }
+  statusFile = config.daemon.statusFile
+    ? new StatusFileWriter(config.daemon.statusFile, () => daemon.status(), logger)
+    : undefined;
   let control: ControlServer;
   try {
     control = await ControlServer.start(controlPath, daemon, () => void daemon.close());
@@ -134,6 +166,7 @@ async function serve(
     });
   } catch (error) {
     await daemon.close();
+    await statusFile?.close();
     return fail(error);
   }
   signals.atForcedExit(() => control.terminateNow());
@@ -141,9 +174,6 @@ async function serve(
     count: services.length,
     path: control.path,
   });
-  const statusFile = config.daemon.statusFile
-    ? new StatusFileWriter(config.daemon.statusFile, () => daemon.status(), logger)
-    : undefined;
   signals.onReload(() => {
     daemon.reload().catch((error) =>
       logger.error("Reload refused, the running configuration stays: {error}", {

@@ -25,7 +25,7 @@ import type { PendingEntry } from "./pending.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 
-import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
+import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** A request held back by serialize mode. */
 export interface Gated {
@@ -37,14 +37,15 @@ export interface Gated {
 export class ClientMessages {
   readonly #ctx: RouterContext;
   readonly #f: Features;
-  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  /** The serialize gate, if on (a reload may turn it on or off). */
+  readonly #gate: () => SerialGate<ClientSession, Gated> | undefined;
   readonly #maxPending: number;
   #requestSeq = 0;
 
   constructor(
     ctx: RouterContext,
     features: Features,
-    gate: SerialGate<ClientSession, Gated> | undefined,
+    gate: () => SerialGate<ClientSession, Gated> | undefined,
     maxPending: number,
   ) {
     this.#ctx = ctx;
@@ -257,7 +258,8 @@ export class ClientMessages {
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
-    if (!this.#gate || this.#gate.offer(session, { line, entry })) {
+    const gate = this.#gate();
+    if (!gate || gate.offer(session, { line, entry })) {
       ctx.upstream.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);
@@ -282,6 +284,8 @@ export class ClientMessages {
         return this.#f.callbacks.onClientProgress(session, note, text ?? JSON.stringify(note));
       case "notifications/roots/list_changed":
         return void this.#f.roots.refresh(session);
+      case HELLO_METHOD:
+        return; // the mux's own introduction (`rmcp-mux proxy`): never the server's business
       default:
         this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
     }

@@ -92,6 +92,8 @@ export class UpstreamLink {
   #initWaiters: InitWaiter[] = [];
   readonly #own = new OwnRequests();
   #roomWaiters: (() => void)[] = [];
+  /** Traffic is held even while ready (a restart is draining the old process). */
+  #holding = false;
 
   constructor(options: UpstreamLinkOptions) {
     this.#o = options;
@@ -166,7 +168,20 @@ export class UpstreamLink {
     this.#beginInit();
   }
 
+  /** Queue traffic even while ready, until {@link resume} or the process goes away. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Stop holding: send what was queued if the server is ready. */
+  resume(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    if (this.#phase === "ready" && this.#port) this.#flushOutbox();
+  }
+
   detach(reason: string): void {
+    this.#holding = false; // what was held goes to the next process, once it is initialized
     this.#port = null;
     this.#phase = "down";
     this.#initResult = null;
@@ -221,7 +236,7 @@ export class UpstreamLink {
 
   /** Send now if ready, else hold until the server is initialized. */
   send(line: string, entry?: PendingEntry<ClientSession>, session?: ClientSession): void {
-    if (this.#phase === "ready" && this.#port) {
+    if (this.#phase === "ready" && this.#port && !this.#holding) {
       this.#port.send(line);
       if (entry) entry.sent = true;
       return;
@@ -245,7 +260,7 @@ export class UpstreamLink {
     );
     const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
     this.#o.armSweep(deadline);
-    if (this.#phase === "ready" && this.#port) this.#port.send(line);
+    if (this.#phase === "ready" && this.#port && !this.#holding) this.#port.send(line);
     else this.#hold({ line, internalId: id });
     return answer;
   }

@@ -7,6 +7,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
+import type { SpawnSpec } from "../upstream/child_process.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
@@ -14,7 +15,8 @@ import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
 import { delay, wait } from "../upstream/wait.ts";
 import { NAME, VERSION } from "../version.ts";
-import { ClientConnection } from "./connection.ts";
+import { ClientConnection, type ConnectionContext } from "./connection.ts";
+import { type ApplyMode, applyModeOf, changedSettings } from "./live_settings.ts";
 import { Semaphore } from "./semaphore.ts";
 import { prepareStatusFile, StatusFileWriter } from "./status_file.ts";
 import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
@@ -51,6 +53,26 @@ export interface MuxStatus {
   stderrTail: string[];
 }
 
+function specOf(options: ResolvedMuxOptions): SpawnSpec {
+  return {
+    command: options.cmd,
+    args: options.args,
+    cwd: options.cwd,
+    env: options.env,
+    redact: options.redact,
+  };
+}
+
+function restartOf(options: ResolvedMuxOptions) {
+  return {
+    initialMs: options.restartBackoffMs,
+    maxMs: options.restartBackoffMaxMs,
+    maxRestarts: options.maxRestarts,
+    windowMs: options.restartWindowMs,
+    healthyMs: options.healthyUptimeMs,
+  };
+}
+
 /**
  * A running mux. Close it with {@link MuxServer.close} or `await using`.
  *
@@ -68,7 +90,7 @@ export interface MuxStatus {
  * ```
  */
 export class MuxServer implements AsyncDisposable {
-  readonly #options: ResolvedMuxOptions;
+  #options: ResolvedMuxOptions;
   readonly #log: Logger;
   readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #router: Router;
@@ -77,7 +99,9 @@ export class MuxServer implements AsyncDisposable {
   readonly #connections = new Set<ClientConnection>();
   readonly #accepting: Promise<void>;
   readonly #startedAt = Date.now();
-  readonly #statusFile: StatusFileWriter | undefined;
+  #statusFile: StatusFileWriter | undefined;
+  /** What connections read their limits from (changed live by {@link apply}). */
+  readonly #ctx: ConnectionContext;
   #closing: Promise<void> | undefined;
   #changeWaiters = new Set<() => void>();
   #resolveClosed!: () => void;
@@ -107,25 +131,22 @@ export class MuxServer implements AsyncDisposable {
     });
     this.#supervisor = new Supervisor({
       service,
-      spec: {
-        command: options.cmd,
-        args: options.args,
-        cwd: options.cwd,
-        env: options.env,
-        redact: options.redact,
-      },
-      restart: {
-        initialMs: options.restartBackoffMs,
-        maxMs: options.restartBackoffMaxMs,
-        maxRestarts: options.maxRestarts,
-        windowMs: options.restartWindowMs,
-        healthyMs: options.healthyUptimeMs,
-      },
+      spec: specOf(options),
+      restart: restartOf(options),
       maxLineBytes: options.maxResponseBytes,
       stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
       handler: this.#router,
       onState: () => this.#changed(),
     });
+    this.#ctx = {
+      router: this.#router,
+      semaphore: this.#semaphore,
+      service,
+      maxRequestBytes: options.maxRequestBytes,
+      maxClientBacklogBytes: options.maxClientBacklogBytes,
+      clientWaitMs: options.clientWaitMs,
+      log: this.#log,
+    };
     if (!options.lazyStart) this.#supervisor.start();
     this.#accepting = this.#acceptLoop();
     if (options.statusFile) {
@@ -223,7 +244,71 @@ export class MuxServer implements AsyncDisposable {
    */
   async restartServer(reason = "restart requested"): Promise<void> {
     if (this.#closing) return;
-    await this.#supervisor.restart(reason);
+    // Drain first, like a shutdown: new requests wait for the new process, and
+    // what the old one is handling gets `shutdownGraceMs` to be answered.
+    const running = this.#supervisor.state.phase === "running";
+    if (running && this.#options.shutdownGraceMs > 0) {
+      this.#router.holdTraffic();
+      await wait(this.#router.whenDrained(), this.#options.shutdownGraceMs);
+    }
+    try {
+      await this.#supervisor.restart(reason);
+    } finally {
+      this.#router.resumeTraffic();
+    }
+  }
+
+  /**
+   * Take new settings in the least disruptive way ({@link applyModeOf}):
+   * limits, timeouts, client counts, restart policy and the status file apply
+   * live; a new command, arguments, environment, working directory or
+   * response limit restarts the server process in place (clients stay
+   * connected, as with {@link restartServer}). A new socket or service name
+   * cannot be applied to a running mux: nothing changes and `"recreate"` is
+   * returned, for the caller to start a new mux. Throws (changing nothing) if
+   * the settings are invalid or the new status file cannot be written.
+   *
+   * @example
+   * ```ts ignore
+   * const { mode } = await mux.apply({ ...mux.options, maxActiveClients: 8 }); // "live"
+   * ```
+   */
+  async apply(options: MuxOptions): Promise<{ mode: ApplyMode; changed: string[] }> {
+    const next = resolveOptions(options);
+    const changed = changedSettings(this.#options, next);
+    const mode = applyModeOf(changed);
+    if (mode === "unchanged" || mode === "recreate" || this.#closing) return { mode, changed };
+    const newStatusFile = next.statusFile !== this.#options.statusFile;
+    if (newStatusFile && next.statusFile) await prepareStatusFile(next.statusFile);
+    this.#options = next;
+    this.#semaphore.setPermits(next.maxActiveClients);
+    this.#ctx.maxRequestBytes = next.maxRequestBytes;
+    this.#ctx.maxClientBacklogBytes = next.maxClientBacklogBytes;
+    this.#ctx.clientWaitMs = next.clientWaitMs;
+    this.#router.configure({
+      requestTimeoutMs: next.requestTimeoutMs,
+      initTimeoutMs: next.initTimeoutMs,
+      serialize: next.serialize,
+    });
+    this.#supervisor.configure({
+      spec: specOf(next),
+      maxLineBytes: next.maxResponseBytes,
+      stopTiming: { graceMs: next.stopGraceMs, termMs: next.stopTermMs },
+      restart: restartOf(next),
+    });
+    if (newStatusFile) {
+      await this.#statusFile?.close();
+      this.#statusFile = next.statusFile
+        ? new StatusFileWriter(next.statusFile, () => this.status(), this.#log)
+        : undefined;
+    }
+    this.#log.info("New settings applied: {changed}", { changed: changed.join(", ") });
+    const idle = this.#supervisor.state.phase === "idle";
+    if (!next.lazyStart && idle) this.#supervisor.start();
+    // A lazy server not started yet simply starts on the new command when needed.
+    if (mode === "restart" && !idle) await this.restartServer("settings changed by a reload");
+    this.#changed();
+    return { mode, changed };
   }
 
   /**
@@ -331,15 +416,7 @@ export class MuxServer implements AsyncDisposable {
   }
 
   async #acceptLoop(): Promise<void> {
-    const ctx = {
-      router: this.#router,
-      semaphore: this.#semaphore,
-      service: this.service,
-      maxRequestBytes: this.#options.maxRequestBytes,
-      maxClientBacklogBytes: this.#options.maxClientBacklogBytes,
-      clientWaitMs: this.#options.clientWaitMs,
-      log: this.#log,
-    };
+    const ctx = this.#ctx;
     while (true) {
       let conn: Deno.UnixConn;
       try {

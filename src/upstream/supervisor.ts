@@ -113,6 +113,23 @@ export class Supervisor {
     return error && error.failure !== "other" ? error.message : undefined;
   }
 
+  /**
+   * New settings, live: the restart policy and stop timing apply from now on;
+   * a new `spec` or `maxLineBytes` applies to the next process (call
+   * {@link restart} to start it at once).
+   */
+  configure(
+    changes: Partial<Pick<SupervisorOptions, "spec" | "maxLineBytes" | "stopTiming">> & {
+      restart?: Omit<RestartPolicyOptions, "random">;
+    },
+  ): void {
+    if (changes.spec) this.#o.spec = changes.spec;
+    if (changes.maxLineBytes !== undefined) this.#o.maxLineBytes = changes.maxLineBytes;
+    if (changes.stopTiming) this.#o.stopTiming = changes.stopTiming;
+    // The policy reads its options object on every decision.
+    if (changes.restart) Object.assign(this.#o.restart, changes.restart);
+  }
+
   /** Kill the process group now, synchronously (a forced exit's last resort). */
   killNow(): void {
     if (this.#child) signalGroup(this.#child.pid, "SIGKILL");
@@ -178,8 +195,9 @@ export class Supervisor {
   }
 
   async #run(signal: AbortSignal): Promise<void> {
-    const { handler, spec } = this.#o;
+    const { handler } = this.#o;
     while (!signal.aborted) {
+      const spec = this.#o.spec; // a reload may have changed it
       const spawnedAt = this.#now();
       this.#setState({ phase: "starting" });
       let reason: string;

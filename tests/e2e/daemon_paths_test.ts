@@ -7,7 +7,7 @@
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, runCli } from "../_helpers/cli.ts";
-import { ROOT } from "../_helpers/mux.ts";
+import { RawConnection, ROOT } from "../_helpers/mux.ts";
 
 const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
 const DENO = Deno.execPath();
@@ -70,13 +70,29 @@ Deno.test("admin commands follow the running daemon after daemon.control changes
   );
   await using daemon = new CliProcess(["--config", config], box.env);
   await daemon.waitForLine(/control socket .*first\.sock/);
+  await using client = await RawConnection.open(`${box.dir}/a.sock`);
+  await client.initialize();
   await Deno.writeTextFile(
     config,
-    `daemon:\n  control: ${box.dir}/second.sock\nservers:\n${service(box.dir, "a")}`,
+    `daemon:\n  control: ${box.dir}/second.sock\nservers:\n${service(box.dir, "a")}` +
+      "    max_active_clients: 7\n",
   );
   const status = await runCli(["status", "--config", config, "--json"], { env: box.env });
   assertEquals(status.code, 0, status.stderr);
   assertEquals(JSON.parse(status.stdout).control, `${box.dir}/first.sock`);
+  const reload = await runCli(["reload", "--config", config], { env: box.env });
+  assertEquals(reload.code, 0, reload.stderr);
+  assertMatch(
+    reload.stdout,
+    /^reloaded; .*applied in place: a; restarted in place: none; new socket: none/,
+  );
+  assertMatch(reload.stdout, /\n {2}a: maxActiveClients changed/);
+  assertMatch(
+    reload.stdout,
+    /\n {2}needs a daemon restart: daemon\.control is now .*second\.sock \(the daemon listens on .*first\.sock\)/,
+  );
+  await client.send({ jsonrpc: "2.0", id: "still", method: "ping" });
+  assertEquals((await client.answer("still")).result, {}, "the limit change disconnected no one");
   const shutdown = await runCli(["shutdown", "--config", config], { env: box.env });
   assertEquals(shutdown.code, 0, shutdown.stderr);
   assertEquals((await daemon.child.status).code, 0);
