@@ -10,6 +10,7 @@ import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_c
 
 export { CliError };
 import { expandHome, splitCommandLine } from "../upstream/command_line.ts";
+import { parseProxyArgs, type ProxyCommand, ProxyUsageError } from "./proxy_args.ts";
 
 /** Log verbosity names accepted on the command line (the Rust tool's). */
 export type CliLogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -21,6 +22,8 @@ export type LogFormat = "text" | "json";
 export interface LogSettings {
   level: CliLogLevel;
   format: LogFormat;
+  /** `--log-file`: append logs (and errors) to this file instead of stderr. */
+  file?: string;
 }
 
 /** Which services of a config file to run. */
@@ -61,7 +64,7 @@ export type Command =
   | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
   | { kind: "config-check"; file: string | undefined }
   | { kind: "demo"; options: Partial<Omit<MuxOptions, "cmd">>; log: LogSettings }
-  | { kind: "proxy"; socket: string }
+  | ProxyCommand
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
   | { kind: "version" };
@@ -91,6 +94,7 @@ const runFlags = {
   "max-restarts": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "log-file": { type: "string" },
   "status-file": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -118,7 +122,7 @@ export function parseCommandLine(
   const [first, ...rest] = args;
   switch (first) {
     case "proxy":
-      return parseSocketOnly("proxy", rest, env);
+      return parseProxy(rest, env);
     case "status":
       return parseStatus(rest, env);
     case "restart":
@@ -175,7 +179,12 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["log-format"] !== undefined) {
     given.format = oneOf("--log-format", values["log-format"], ["text", "json"] as const);
   }
-  const log: LogSettings = { level: given.level ?? "info", format: given.format ?? "text" };
+  if (values["log-file"] !== undefined) given.file = expandHome(values["log-file"], env.HOME);
+  const log: LogSettings = {
+    level: given.level ?? "info",
+    format: given.format ?? "text",
+    ...(given.file !== undefined ? { file: given.file } : {}),
+  };
   const daemonFlags = ["config", "service", "only", "except", "control"] as const;
   const usesConfig = daemonFlags.some((f) => values[f] !== undefined);
   if (mode === "run" && (usesConfig || (values.cmd === undefined && values.socket === undefined))) {
@@ -218,17 +227,14 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   return { kind: "run", options: options as MuxOptions, log };
 }
 
-function parseSocketOnly(name: "proxy", args: readonly string[], env: { HOME?: string }): Command {
-  const { values, positionals } = parse(args, {
-    socket: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) return { kind: "help", topic: name };
-  if (positionals.length > 0) {
-    throw new CliError(`${name}: unexpected argument "${positionals[0]}"`);
+function parseProxy(args: readonly string[], env: { HOME?: string }): Command {
+  try {
+    const parsed = parseProxyArgs(args, env.HOME);
+    return parsed === "help" ? { kind: "help", topic: "proxy" } : parsed;
+  } catch (error) {
+    if (error instanceof ProxyUsageError) throw new CliError(error.message);
+    throw error;
   }
-  if (values.socket === undefined) throw new CliError(`${name}: --socket PATH is required`);
-  return { kind: name, socket: expandHome(values.socket, env.HOME) };
 }
 
 function parseHealth(args: readonly string[], env: { HOME?: string }): Command {

@@ -11,7 +11,7 @@ import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
 import { reportError, SignalScope } from "./lifecycle.ts";
 import { type SelfCommand, selfCommand } from "./self_command.ts";
-import { setupLogging, writeStderr } from "./logging.ts";
+import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
 export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.31";
@@ -23,6 +23,7 @@ export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
 export async function runMuxCommand(options: MuxOptions, log: LogSettings): Promise<number> {
   // Before anything binds: a signal during start-up must not leave the socket behind.
   using signals = new SignalScope("stop");
+  if (!useLogFile(log.file)) return 1;
   setupLogging(log);
   let server: MuxServer;
   try {

@@ -31,7 +31,7 @@ import { prepareStatusFile, StatusFileWriter } from "../server/status_file.ts";
 import { NAME, VERSION } from "../version.ts";
 import type { Command, LogSettings } from "./args.ts";
 import { reportError, SignalScope } from "./lifecycle.ts";
-import { setupLogging, writeStderr } from "./logging.ts";
+import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 type DaemonCommand = Extract<Command, { kind: "daemon" }>;
 
@@ -53,6 +53,7 @@ export function controlPathOf(config: MuxFileConfig, given?: string): string {
 export async function runDaemonCommand(command: DaemonCommand): Promise<number> {
   // Installed first: a signal during start-up must not leave sockets behind.
   using signals = new SignalScope("reload");
+  if (!useLogFile(command.log.file)) return 1;
   const path = configPathOf(command.config);
   const overrides: CliOverrides = { ...command.overrides };
   if (command.log.level) overrides.logLevel = command.log.level;

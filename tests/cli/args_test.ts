@@ -237,14 +237,30 @@ Deno.test("help and version: subcommand, -h, --help, -V, --version", () => {
   deepStrictEqual(parseCommandLine(["health", "-h"], ENV), { kind: "help", topic: "health" });
 });
 
-Deno.test("proxy: needs --socket, expands ~, refuses extras", () => {
+Deno.test("proxy: needs --socket or --service, expands ~, refuses extras", () => {
   deepStrictEqual(parseCommandLine(["proxy", "--socket", "~/x.sock"], ENV), {
     kind: "proxy",
     socket: "/home/ann/x.sock",
   });
-  refuses(["proxy"], "proxy: --socket PATH is required");
+  deepStrictEqual(
+    parseCommandLine(
+      ["proxy", "--service", "memory", "--config=~/m.yaml", "--reconnect-timeout-ms", "0"],
+      ENV,
+    ),
+    { kind: "proxy", service: "memory", config: "/home/ann/m.yaml", reconnectMs: 0 },
+  );
+  deepStrictEqual(parseCommandLine(["proxy", "--socket", "/s", "--config", "/c.yaml"], ENV), {
+    kind: "proxy",
+    socket: "/s",
+    config: "/c.yaml",
+  });
+  refuses(["proxy"], "proxy: --socket PATH is required (or --service NAME [--config FILE])");
+  refuses(["proxy", "--config", "/c"], /^proxy: with --config, name the service/);
+  refuses(["proxy", "--socket", "/s", "--service", "x"], /not both$/);
   refuses(["proxy", "--socket", "/s", "extra"], 'proxy: unexpected argument "extra"');
   refuses(["proxy", "--socket", "/s", "--cmd", "x"], "unknown option --cmd");
+  refuses(["proxy", "--socket"], "--socket needs a value");
+  refuses(["proxy", "--socket", "/s", "--reconnect-timeout-ms", "soon"], /expected a whole number/);
 });
 
 Deno.test("health: --socket, --timeout-ms and --json", () => {
