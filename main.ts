@@ -5,6 +5,8 @@
  * @module
  */
 
+import { translateRustArgs } from "./src/cli/rust_compat.ts";
+
 /**
  * Load a command's module only when it runs. Deno puts every *literal*
  * dynamic import into the start-up module graph (and would resolve the npm
@@ -20,17 +22,25 @@ const load = <T>(path: string): Promise<T> => import(path);
 type Args = typeof import("./src/cli/args.ts");
 type Help = typeof import("./src/cli/help.ts");
 type Commands = typeof import("./src/cli/commands.ts");
+type Http = typeof import("./src/cli/http_command.ts");
 type Health = typeof import("./src/cli/health_command.ts");
 type DaemonCli = typeof import("./src/cli/daemon_command.ts");
 type Admin = typeof import("./src/cli/admin_commands.ts");
+type Dashboard = typeof import("./src/cli/dashboard_command.ts");
+type Hosts = typeof import("./src/cli/hosts_commands.ts");
+type Wizard = typeof import("./src/cli/wizard.ts");
 
-async function main(args: string[]): Promise<number> {
-  if (args[0] === "proxy") {
+async function main(given: string[]): Promise<number> {
+  // The Rust tool's spellings (and its rmcp-mux-proxy program name) keep working.
+  const program = Deno.execPath().split("/").pop() ?? "rmcp-mux";
+  const { args, notices } = translateRustArgs(given, program);
+  if (args[0] === "proxy" && notices.length === 0) {
     return await (await import("./src/cli/proxy_command.ts")).proxyMain(args.slice(1));
   }
   const { CliError, parseCommandLine } = await load<Args>("./src/cli/args.ts");
   const { writeStderr } = await import("./src/cli/stderr.ts");
   const { NAME, VERSION } = await import("./src/version.ts");
+  for (const notice of notices) writeStderr(`${NAME}: ${notice}\n`);
   let command;
   try {
     command = parseCommandLine(args, { HOME: Deno.env.get("HOME") });
@@ -50,11 +60,17 @@ async function main(args: string[]): Promise<number> {
       return await (await load<Commands>("./src/cli/commands.ts")).runMuxCommand(
         command.options,
         command.log,
+        command.http,
       );
     case "demo":
       return await (await load<Commands>("./src/cli/commands.ts")).runDemoCommand(
         command.options,
         command.log,
+        command.http,
+      );
+    case "http-token":
+      return await (await load<Http>("./src/cli/http_command.ts")).runHttpTokenCommand(
+        command.tokenFile,
       );
     case "proxy":
       return await (await import("./src/cli/proxy_command.ts")).runProxyCommand(command);
@@ -76,6 +92,20 @@ async function main(args: string[]): Promise<number> {
       return await (await load<Admin>("./src/cli/admin_commands.ts")).runConfigCheck(
         command.file,
       );
+    case "dashboard":
+      return await (await load<Dashboard>("./src/cli/dashboard_command.ts")).runDashboardCommand(
+        command,
+      );
+    case "scan":
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runScan(command);
+    case "rewire":
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runRewire(command);
+    case "unwire":
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runUnwire(command);
+    case "host-status":
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runHostStatus(command);
+    case "wizard":
+      return await (await load<Wizard>("./src/cli/wizard.ts")).runWizard(command);
   }
 }
 

@@ -15,6 +15,7 @@ import { table } from "./lib/format.ts";
 import { running, sleep, stopAll } from "./lib/proc.ts";
 import { connectScenario } from "./scenarios/connect.ts";
 import { fanoutScenario } from "./scenarios/fanout.ts";
+import { httpScenario } from "./scenarios/http.ts";
 import { latencyScenario } from "./scenarios/latency.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { peersScenario } from "./scenarios/peers.ts";
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> 
   connect: connectScenario,
   fanout: fanoutScenario,
   peers: peersScenario,
+  http: httpScenario,
 };
 
 const USAGE = `usage: deno task bench [--quick] [--only SCENARIO[,SCENARIO...]] [--json PATH]

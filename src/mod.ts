@@ -24,8 +24,17 @@
  * @module
  */
 
-export { MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { type ClientStatus, MuxServer, type MuxStatus } from "./server/mux_server.ts";
 export type { ApplyMode } from "./server/live_settings.ts";
+export { MuxClient } from "./server/mux_client.ts";
+export type { ClientPort, ClientTransport } from "./router/session.ts";
+export type { LineEvent } from "./jsonrpc/framing.ts";
+export type { JsonRpcId } from "./jsonrpc/message.ts";
+
+export { HttpListener, type HttpServices } from "./http/listener.ts";
+export type { HttpService } from "./http/endpoint.ts";
+export { HTTP_DEFAULTS, type HttpAuth, HttpOptionError, type HttpOptions } from "./http/options.ts";
+export { loadOrCreateToken, TokenFileError } from "./http/token.ts";
 export { MuxConfig } from "./api/mux_config.ts";
 export { MuxHandle, runMuxServer, spawnMuxServer } from "./api/spawn.ts";
 export {
@@ -38,7 +47,7 @@ export {
   type ReloadReport,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
-export { type ControlMethod, ControlServer } from "./control/server.ts";
+export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
 export { controlSocketFor } from "./daemon/control_path.ts";
 export { type DirsEnv, runtimeDir, stateDir } from "./paths/dirs.ts";
 export { loadConfig } from "./config/load.ts";
@@ -51,7 +60,8 @@ export {
 } from "./config/select.ts";
 export { defaultConfigPath } from "./config/default_path.ts";
 export { ConfigError, type ConfigIssue } from "./config/errors.ts";
-export { configJsonSchema, type LogFormat, type LogLevel } from "./config/schema.ts";
+export { configJsonSchema } from "./config/schema.ts";
+export type { LogFormat, LogLevel } from "./config/log_settings.ts";
 export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
@@ -63,12 +73,35 @@ export {
   resolveOptions,
   serviceNameFromSocket,
 } from "./config/options.ts";
-export { HEALTH_METHOD, MAX_PENDING, MAX_QUEUE, STATUS_METHOD } from "./router/router.ts";
+export { MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
+export { HEALTH_METHOD, STATUS_METHOD } from "./jsonrpc/mux_methods.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";
 export { ConnectError, type ProxyEnd, type ProxyOptions, runProxy } from "./proxy/proxy.ts";
 export { checkHealth, type HealthOptions, type HealthReport } from "./health/check.ts";
 export { ErrorCode, type ErrorCodeValue } from "./jsonrpc/codes.ts";
 export { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "./router/negotiate.ts";
+export {
+  type Era,
+  MODERN_PROTOCOL_VERSION,
+  UPSTREAM_ERA_SETTINGS,
+  type UpstreamEraSetting,
+} from "./router/eras.ts";
 export { LOG_CATEGORY } from "./log/logger.ts";
 export { NAME, VERSION } from "./version.ts";
+export {
+  HISTORY_EVENTS,
+  HISTORY_POINTS,
+  HISTORY_STEP_MS,
+  type HistoryPoint,
+  type ServiceEvent,
+  type ServiceHistory,
+} from "./daemon/history.ts";
+export {
+  createDashboard,
+  Dashboard,
+  type DashboardDaemon,
+  type DashboardLogin,
+  type DashboardOptions,
+} from "./dashboard/dashboard.ts";
+export { DASHBOARD_LOGIN_METHOD, dashboardControl } from "./dashboard/control.ts";

@@ -8,6 +8,12 @@
  * @module
  */
 
+import {
+  childDuplex,
+  type Duplex,
+  forEachLine,
+  socketDuplex,
+} from "../../tests/_helpers/ndjson.ts";
 import type { Managed } from "./proc.ts";
 
 /** One JSON-RPC message as received. */
@@ -18,53 +24,6 @@ export interface Message {
   params?: Record<string, unknown>;
   result?: Record<string, unknown>;
   error?: { code: number; message: string; data?: unknown };
-}
-
-/** Bytes in both directions. */
-interface Duplex {
-  /** The next chunk; null at end of stream. The chunk is only valid until the next call. */
-  read(): Promise<Uint8Array | null>;
-  /** Write all of `bytes`. */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Close (for a child: close its stdin). */
-  close(): void;
-}
-
-function socketDuplex(conn: Deno.UnixConn): Duplex {
-  const buffer = new Uint8Array(256 * 1024);
-  return {
-    async read() {
-      const n = await conn.read(buffer);
-      return n === null ? null : buffer.subarray(0, n);
-    },
-    async write(bytes) {
-      let offset = 0;
-      while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-    },
-    close() {
-      try {
-        conn.close();
-      } catch {
-        // Already closed.
-      }
-    },
-  };
-}
-
-function childDuplex(child: Deno.ChildProcess): Duplex {
-  const reader = child.stdout.getReader();
-  const writer = child.stdin.getWriter();
-  return {
-    async read() {
-      const { value, done } = await reader.read();
-      return done ? null : value;
-    },
-    write: (bytes) => writer.write(bytes),
-    close() {
-      writer.close().catch(() => {});
-      reader.cancel().catch(() => {});
-    },
-  };
 }
 
 const encoder = new TextEncoder();
@@ -99,7 +58,9 @@ export class RawClient {
 
   /** Connect to a Unix socket. */
   static async overSocket(path: string): Promise<RawClient> {
-    return new RawClient(socketDuplex(await Deno.connect({ transport: "unix", path })));
+    return new RawClient(
+      socketDuplex(await Deno.connect({ transport: "unix", path }), 256 * 1024),
+    );
   }
 
   /** Talk to a process over its stdin/stdout (both must be piped). */
@@ -175,22 +136,8 @@ export class RawClient {
   }
 
   async #readLoop(): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffered = "";
     try {
-      while (true) {
-        const chunk = await this.#io.read();
-        if (chunk === null) break;
-        buffered += decoder.decode(chunk, { stream: true });
-        let start = 0;
-        let nl: number;
-        while ((nl = buffered.indexOf("\n", start)) !== -1) {
-          const line = buffered.slice(start, nl);
-          start = nl + 1;
-          if (line.length > 1) this.#dispatch(JSON.parse(line) as Message);
-        }
-        buffered = start === buffered.length ? "" : buffered.slice(start);
-      }
+      await forEachLine(() => this.#io.read(), (line) => this.#dispatch(JSON.parse(line)));
     } catch (error) {
       if (!this.#closed) this.#fail(error instanceof Error ? error : new Error(String(error)));
     }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { processAlive } from "../../tests/_helpers/process.ts";
+
 /** What to do with a child's stdio. */
 type Stdio = "piped" | "null";
 
@@ -163,16 +165,6 @@ function signal(pid: number, sig: Deno.Signal): void {
     Deno.kill(pid, sig);
   } catch {
     // Already gone.
-  }
-}
-
-/** True while `pid` exists and is not a zombie. */
-export function processAlive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
   }
 }
 

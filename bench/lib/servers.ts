@@ -8,7 +8,7 @@
 
 import type { BenchContext } from "./context.ts";
 import { RawClient } from "./ndjson_client.ts";
-import { type Managed, spawn, waitForSocket } from "./proc.ts";
+import { freePort, type Managed, spawn, waitForPort, waitForSocket } from "./proc.ts";
 
 /** The reference server package (pinned like in deno.json). */
 export const REFERENCE_PACKAGE = "@modelcontextprotocol/server-everything@2026.8.31";
@@ -76,6 +76,14 @@ export interface MuxProcessOptions {
   maxActiveClients?: number;
   /** `--log-level` (default: the mux's own default, info). */
   logLevel?: string;
+  /** Also serve over Streamable HTTP on this 127.0.0.1 port (with a token). */
+  httpPort?: number;
+}
+
+/** A mux serving over HTTP too: its endpoint and bearer token. */
+export interface HttpListening extends Listening {
+  url: string;
+  token: string;
 }
 
 /** Run `rmcp-mux` as its own process in front of `upstream`; resolves once it listens. */
@@ -94,14 +102,37 @@ export async function startMux(
     "--max-active-clients",
     String(options.maxActiveClients ?? 2048),
     ...(options.logLevel ? ["--log-level", options.logLevel] : []),
+    ...(options.httpPort === undefined ? [] : [
+      "--http",
+      `127.0.0.1:${options.httpPort}`,
+      "--http-max-sessions",
+      String(options.maxActiveClients ?? 2048),
+    ]),
     "--cmd",
     upstream.cmd,
     "--",
     ...upstream.args,
   ];
-  const process = spawn(`rmcp-mux (${upstream.label})`, ctx.deno, args, { cwd: upstream.cwd });
+  const process = spawn(`rmcp-mux (${upstream.label})`, ctx.deno, args, {
+    cwd: upstream.cwd,
+    // The HTTP token file goes to the benchmark's temporary directory.
+    env: { ...Deno.env.toObject(), XDG_STATE_HOME: `${ctx.tmp}/state` },
+  });
   await waitForSocket(socket, process);
   return { process, socket };
+}
+
+/** The mux with an HTTP listener on a free port; resolves once both listen. */
+export async function startHttpMux(
+  ctx: BenchContext,
+  upstream: Upstream,
+  options: Omit<MuxProcessOptions, "httpPort"> = {},
+): Promise<HttpListening> {
+  const port = freePort();
+  const mux = await startMux(ctx, upstream, { ...options, httpPort: port });
+  await waitForPort(port, mux.process);
+  const token = (await Deno.readTextFile(`${ctx.tmp}/state/rmcp-mux/http.token`)).trim();
+  return { ...mux, url: `http://127.0.0.1:${port}/mcp`, token };
 }
 
 /** Run the byte relay baseline as its own process in front of `upstream`. */
@@ -111,6 +142,25 @@ export async function startRelay(ctx: BenchContext, upstream: Upstream): Promise
     `relay (${upstream.label})`,
     ctx.deno,
     ["run", "-A", `${ctx.root}bench/lib/relay.ts`, socket, upstream.cmd, ...upstream.args],
+    { cwd: upstream.cwd },
+  );
+  await waitForSocket(socket, process);
+  return { process, socket };
+}
+
+/**
+ * Run the minimal router baseline (`minimal_router.ts`: parse, rewrite the
+ * id, serialize, batch per tick, nothing else) as its own process.
+ */
+export async function startMinimalRouter(
+  ctx: BenchContext,
+  upstream: Upstream,
+): Promise<Listening> {
+  const socket = ctx.socketPath(`router-${upstream.id}`);
+  const process = spawn(
+    `minimal router (${upstream.label})`,
+    ctx.deno,
+    ["run", "-A", `${ctx.root}bench/lib/minimal_router.ts`, socket, upstream.cmd, ...upstream.args],
     { cwd: upstream.cwd },
   );
   await waitForSocket(socket, process);

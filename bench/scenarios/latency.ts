@@ -17,6 +17,7 @@ import {
   fastServer,
   referenceServer,
   startDirect,
+  startMinimalRouter,
   startMux,
   startProxy,
   startRelay,
@@ -25,12 +26,13 @@ import {
 } from "../lib/servers.ts";
 import { diffFigure, type Figure, percentile, ratioFigure, Runs } from "../lib/stats.ts";
 
-const PATHS = ["direct", "relay", "mux", "proxy"] as const;
+const PATHS = ["direct", "relay", "router", "mux", "proxy"] as const;
 type PathId = typeof PATHS[number];
 
 const LABELS: Record<PathId, string> = {
   direct: "(a) direct stdio",
   relay: "byte relay (baseline)",
+  router: "minimal router (baseline)",
   mux: "(b) rmcp-mux socket",
   proxy: "(c) rmcp-mux proxy",
 };
@@ -62,6 +64,8 @@ interface UpstreamLatency {
   ratioToDirect: Record<PathId, Figure>;
   addedUs: Record<PathId, Figure>;
   muxAddedOverRelayAdded: Figure;
+  /** The mux's added latency ÷ the minimal router's: what the mux costs above the floor. */
+  muxAddedOverRouterAdded: Figure;
   proxyAddedOverRelayAdded: Figure;
   wrong: number;
 }
@@ -73,11 +77,13 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
   const repeats = ctx.quick ? 5 : 9;
   const started: Managed[] = [];
   try {
-    ctx.log(`latency/${upstream.id}: starting direct, relay, mux, proxy`);
+    ctx.log(`latency/${upstream.id}: starting direct, relay, minimal router, mux, proxy`);
     const direct = await startDirect(upstream);
     started.push(direct.process);
     const relay = await startRelay(ctx, upstream);
     started.push(relay.process);
+    const router = await startMinimalRouter(ctx, upstream);
+    started.push(router.process);
     const mux = await startMux(ctx, upstream);
     started.push(mux.process);
     const proxy = startProxy(ctx, mux.socket);
@@ -85,6 +91,7 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
     const clients: Record<PathId, RawClient> = {
       direct: direct.client,
       relay: await connectSocket(relay.socket, relay.process),
+      router: await connectSocket(router.socket, router.process),
       mux: await connectSocket(mux.socket, mux.process),
       proxy: proxy.client,
     };
@@ -95,7 +102,13 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
     for (let r = 0; r < repeats; r++) {
       // Round robin, one call per path in turn (order rotated each round): every path sees
       // the same machine state, so drift (GC, CPU frequency, neighbours) cancels out.
-      const samples: Record<PathId, number[]> = { direct: [], relay: [], mux: [], proxy: [] };
+      const samples: Record<PathId, number[]> = {
+        direct: [],
+        relay: [],
+        router: [],
+        mux: [],
+        proxy: [],
+      };
       for (let i = 0; i < iterations; i++) {
         for (let k = 0; k < PATHS.length; k++) {
           const path = PATHS[(i + k) % PATHS.length]!;
@@ -133,6 +146,7 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamL
       ) as Record<PathId, Figure>,
       addedUs: Object.fromEntries(PATHS.map((p) => [p, added(p)])) as Record<PathId, Figure>,
       muxAddedOverRelayAdded: ratioFigure(addedRuns("mux"), addedRuns("relay")),
+      muxAddedOverRouterAdded: ratioFigure(addedRuns("mux"), addedRuns("router")),
       proxyAddedOverRelayAdded: ratioFigure(addedRuns("proxy"), addedRuns("relay")),
       wrong,
     };
@@ -166,6 +180,17 @@ export async function latencyScenario(ctx: BenchContext): Promise<ScenarioResult
         path === "direct" ? "—" : fig(r.addedUs[path], "", usAsMs),
       ]);
     }
+    const floor = r.muxAddedOverRouterAdded;
+    targets.push({
+      id: `latency-mux-router-${r.upstream}`,
+      target: `mux adds ≤ 1.05 × what the minimal router adds (p50, ${name})`,
+      measured: `${fig(floor, " ×")} (mux +${usAsMs(r.addedUs.mux.median)} ms, router +${
+        usAsMs(r.addedUs.router.median)
+      } ms)`,
+      value: floor.median,
+      limit: 1.05,
+      pass: floor.median <= 1.05 && r.wrong === 0,
+    });
     const mux = r.muxAddedOverRelayAdded;
     targets.push({
       id: `latency-mux-${r.upstream}`,
@@ -198,7 +223,8 @@ export async function latencyScenario(ctx: BenchContext): Promise<ScenarioResult
       `Iterations per run: fast ${results[0]!.iterations}, reference ${results[1]!.iterations}; ${
         results[0]!.repeats
       } runs each; the paths take turns call by call. Figures: median over runs (min–max).`,
-      "added = this path's p50 − direct p50 (per run); the targets compare it with the relay's.",
+      "added = this path's p50 − direct p50 (per run); the targets compare it with the minimal " +
+      "router's (the floor of any mux in this runtime) and the relay's (the floor of one hop).",
       `Every answer verified: ${wrong} wrong.`,
     ],
   };

@@ -13,8 +13,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { BenchContext, ScenarioResult } from "../lib/context.ts";
-import { fig, mib, num, table, usAsMs } from "../lib/format.ts";
+import type { BenchContext, ScenarioResult, TargetResult } from "../lib/context.ts";
+import { fig, mib, num, pct, table, usAsMs } from "../lib/format.ts";
 import {
   freePort,
   type Managed,
@@ -26,7 +26,13 @@ import {
 } from "../lib/proc.ts";
 import { LineTransport } from "../lib/sdk_transport.ts";
 import { echoParams } from "../lib/ndjson_client.ts";
-import { referenceServer, startDirect, startMux, withTimeout } from "../lib/servers.ts";
+import {
+  referenceServer,
+  startDirect,
+  startHttpMux,
+  startMux,
+  withTimeout,
+} from "../lib/servers.ts";
 import { type Figure, percentile, ratioFigure, Runs } from "../lib/stats.ts";
 
 /** Peer versions, pinned. */
@@ -34,11 +40,12 @@ export const PEERS = { supergateway: "4.0.0", "mcp-proxy": "6.7.19" } as const;
 const CLIENTS = 16;
 const DEPTH = 4;
 
-type PathId = "direct" | "mux" | "supergateway" | "mcp-proxy";
-const PATHS: PathId[] = ["direct", "mux", "supergateway", "mcp-proxy"];
+type PathId = "direct" | "mux" | "mux-http" | "supergateway" | "mcp-proxy";
+const PATHS: PathId[] = ["direct", "mux", "mux-http", "supergateway", "mcp-proxy"];
 const LABELS: Record<PathId, string> = {
   direct: "direct stdio (own server per client)",
   mux: "rmcp-mux (Unix socket)",
+  "mux-http": "rmcp-mux (Streamable HTTP)",
   supergateway: `supergateway ${PEERS.supergateway} (SSE, shared child)`,
   "mcp-proxy": `mcp-proxy ${PEERS["mcp-proxy"]} (Streamable HTTP)`,
 };
@@ -203,6 +210,19 @@ async function setUp(ctx: BenchContext, id: PathId): Promise<PathSetup> {
       return {
         id,
         connect: () => sdkClient(LineTransport.socket(mux.socket)),
+        memory: () => treeRssBytes(mux.process.pid),
+        processes: [mux.process],
+      };
+    }
+    case "mux-http": {
+      const mux = await startHttpMux(ctx, upstream);
+      const headers = { authorization: `Bearer ${mux.token}` };
+      return {
+        id,
+        connect: () =>
+          sdkClient(
+            new StreamableHTTPClientTransport(new URL(mux.url), { requestInit: { headers } }),
+          ),
         memory: () => treeRssBytes(mux.process.pid),
         processes: [mux.process],
       };
@@ -377,7 +397,50 @@ export async function peersScenario(ctx: BenchContext): Promise<ScenarioResult> 
       errors: bad,
       unavailable,
     },
-    targets: [],
+    targets: httpTargets(
+      runs,
+      PATHS.filter((id) => !unavailable[id] && runs.values(`${id}.p50`).length > 0),
+    ),
     notes,
   };
+}
+
+/** The HTTP path against the socket path and mcp-proxy, measured side by side. */
+function httpTargets(runs: Runs, ids: PathId[]): TargetResult[] {
+  if (!ids.includes("mux-http") || !ids.includes("mux")) return [];
+  const targets: TargetResult[] = [];
+  const p50 = ratioFigure(runs.values("mux-http.p50"), runs.values("mux.p50"));
+  targets.push({
+    id: "http-latency",
+    target: "HTTP p50 ≤ 1.3 × the mux socket's p50 (SDK clients, reference server)",
+    measured: `${fig(p50, " ×")} (${fig(runs.get("mux-http.p50"), " ms", usAsMs)} vs ${
+      fig(runs.get("mux.p50"), " ms", usAsMs)
+    })`,
+    value: p50.median,
+    limit: 1.3,
+    pass: p50.median <= 1.3,
+  });
+  const ofSocket = ratioFigure(runs.values("mux-http.rate"), runs.values("mux.rate"));
+  targets.push({
+    id: "http-throughput-socket",
+    target: `HTTP throughput at ${CLIENTS} sessions ≥ 80 % of the socket path's (SDK clients)`,
+    measured: `${fig(ofSocket, "", pct)} (${num(runs.get("mux-http.rate").median)} vs ${
+      num(runs.get("mux.rate").median)
+    } req/s)`,
+    value: ofSocket.median,
+    limit: 0.8,
+    pass: ofSocket.median >= 0.8,
+  });
+  if (ids.includes("mcp-proxy")) {
+    const ofPeer = ratioFigure(runs.values("mux-http.rate"), runs.values("mcp-proxy.rate"));
+    targets.push({
+      id: "http-throughput-mcp-proxy",
+      target: `HTTP throughput at ${CLIENTS} sessions ≥ 10 × mcp-proxy's Streamable HTTP`,
+      measured: fig(ofPeer, " ×"),
+      value: ofPeer.median,
+      limit: 10,
+      pass: ofPeer.median >= 10,
+    });
+  }
+  return targets;
 }

@@ -17,6 +17,7 @@ import {
   fastServer,
   referenceServer,
   startDirect,
+  startMinimalRouter,
   startMux,
   startRelay,
   type Upstream,
@@ -26,7 +27,7 @@ import { type Figure, figure, percentile, ratioFigure, Runs } from "../lib/stats
 /** Requests each client keeps in flight. */
 export const DEPTH = 4;
 const LEVELS = [1, 16, 128];
-const PATHS = ["direct", "relay", "mux"] as const;
+const PATHS = ["direct", "relay", "router", "mux"] as const;
 type PathId = typeof PATHS[number];
 
 interface LevelResult {
@@ -36,9 +37,11 @@ interface LevelResult {
   p99Us: Record<PathId, Figure>;
   muxOverDirect: Figure;
   muxOverRelay: Figure;
+  /** Mux rate ÷ the minimal router's (same clients, same connections): the floor. */
+  muxOverRouter: Figure;
   relayOverDirect: Figure;
   /** CPU time of the mux / relay process per 1,000 requests, ms. */
-  cpuMsPer1k: { mux: Figure; relay: Figure };
+  cpuMsPer1k: { mux: Figure; relay: Figure; router: Figure };
   wrong: Record<PathId, number>;
   lost: Record<PathId, number>;
 }
@@ -58,30 +61,35 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
   const repeats = ctx.quick ? 3 : 5;
   const started: Managed[] = [];
   try {
-    ctx.log(`throughput/${upstream.id}: starting direct, relay, mux`);
+    ctx.log(`throughput/${upstream.id}: starting direct, relay, minimal router, mux`);
     const direct = await startDirect(upstream);
     started.push(direct.process);
     const relay = await startRelay(ctx, upstream);
     started.push(relay.process);
     const relayClient = await connectSocket(relay.socket, relay.process);
+    const router = await startMinimalRouter(ctx, upstream);
+    started.push(router.process);
     const mux = await startMux(ctx, upstream);
     started.push(mux.process);
     const muxClients: RawClient[] = [];
+    const routerClients: RawClient[] = [];
     for (let i = 0; i < Math.max(...LEVELS); i++) {
       muxClients.push(await connectSocket(mux.socket, mux.process));
+      routerClients.push(await connectSocket(router.socket, router.process));
     }
     const levels: LevelResult[] = [];
     for (const clients of LEVELS) {
       const inFlight = clients * DEPTH;
       const load = (path: PathId, ms: number, tag: string) =>
-        path === "mux"
-          ? runLoad(muxClients.slice(0, clients), DEPTH, ms, tag)
+        path === "mux" || path === "router"
+          ? runLoad((path === "mux" ? muxClients : routerClients).slice(0, clients), DEPTH, ms, tag)
           : runLoad([path === "direct" ? direct.client : relayClient], inFlight, ms, tag);
-      const owner = (path: PathId) => path === "mux" ? mux.process : relay.process;
+      const owner = (path: PathId) =>
+        path === "mux" ? mux.process : path === "router" ? router.process : relay.process;
       for (const path of PATHS) await load(path, warmupMs, `warm-${path}-${clients}`);
       const runs = new Runs();
-      const wrong = { direct: 0, relay: 0, mux: 0 };
-      const lost = { direct: 0, relay: 0, mux: 0 };
+      const wrong = { direct: 0, relay: 0, router: 0, mux: 0 };
+      const lost = { direct: 0, relay: 0, router: 0, mux: 0 };
       for (let r = 0; r < repeats; r++) {
         const order = PATHS.map((_, i) => PATHS[(i + r) % PATHS.length]!);
         for (const path of order) {
@@ -111,14 +119,20 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
         >,
         muxOverDirect: ratioFigure(rate("mux"), rate("direct")),
         muxOverRelay: ratioFigure(rate("mux"), rate("relay")),
+        muxOverRouter: ratioFigure(rate("mux"), rate("router")),
         relayOverDirect: ratioFigure(rate("relay"), rate("direct")),
-        cpuMsPer1k: { mux: runs.get("mux.cpu"), relay: runs.get("relay.cpu") },
+        cpuMsPer1k: {
+          mux: runs.get("mux.cpu"),
+          relay: runs.get("relay.cpu"),
+          router: runs.get("router.cpu"),
+        },
         wrong,
         lost,
       };
       levels.push(level);
       ctx.log(
         `throughput/${upstream.id}: ${clients} clients: mux ${num(level.rate.mux.median)}/s, ` +
+          `router ${num(level.rate.router.median)}/s, ` +
           `relay ${num(level.rate.relay.median)}/s, direct ${num(level.rate.direct.median)}/s`,
       );
     }
@@ -137,7 +151,9 @@ async function measure(ctx: BenchContext, upstream: Upstream): Promise<UpstreamT
       eachBad += e.wrong + e.lost;
       muxRates.push((await runLoad(muxClients.slice(0, 16), DEPTH, durationMs, `m16-${r}`)).rate);
     }
-    for (const client of [direct.client, relayClient, ...muxClients, ...each]) client.close();
+    for (const client of [direct.client, relayClient, ...muxClients, ...routerClients, ...each]) {
+      client.close();
+    }
     const relayEach16 = {
       rate: figure(eachRates),
       muxOverIt: ratioFigure(muxRates, eachRates),
@@ -159,11 +175,12 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
     "upstream / clients × depth",
     "direct req/s",
     "relay req/s",
+    "router req/s",
     "mux req/s",
-    "mux ÷ direct",
+    "mux ÷ router",
     "mux ÷ relay",
-    "p99 ms direct / relay / mux",
-    "CPU ms/1k req relay / mux",
+    "p99 ms direct / relay / router / mux",
+    "CPU ms/1k req relay / router / mux",
     "wrong+lost",
   ]];
   const targets: TargetResult[] = [];
@@ -175,13 +192,26 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
         `${name}: ${level.clients} × ${DEPTH}`,
         fig(level.rate.direct, "", num),
         fig(level.rate.relay, "", num),
+        fig(level.rate.router, "", num),
         fig(level.rate.mux, "", num),
-        fig(level.muxOverDirect, " ×"),
+        fig(level.muxOverRouter, " ×"),
         fig(level.muxOverRelay, " ×"),
         PATHS.map((p) => usAsMs(level.p99Us[p].median)).join(" / "),
-        `${num(level.cpuMsPer1k.relay.median)} / ${num(level.cpuMsPer1k.mux.median)}`,
+        [level.cpuMsPer1k.relay, level.cpuMsPer1k.router, level.cpuMsPer1k.mux]
+          .map((f) => num(f.median)).join(" / "),
         String(bad),
       ]);
+    }
+    for (const level of r.levels.filter((l) => l.clients >= 16)) {
+      const bad = PATHS.reduce((n, p) => n + level.wrong[p] + level.lost[p], 0);
+      targets.push({
+        id: `throughput-router-${level.clients}-${r.upstream}`,
+        target: `mux throughput at ${level.clients} clients ≥ 1.0 × the minimal router's (${name})`,
+        measured: `${fig(level.muxOverRouter, " ×")}, ${bad} wrong/lost`,
+        value: level.muxOverRouter.median,
+        limit: 1.0,
+        pass: level.muxOverRouter.median >= 1.0 && bad === 0,
+      });
     }
     const at16 = r.levels.find((l) => l.clients === 16)!;
     const bad16 = PATHS.reduce((n, p) => n + at16.wrong[p] + at16.lost[p], 0);
@@ -206,10 +236,10 @@ export async function throughputScenario(ctx: BenchContext): Promise<ScenarioRes
     targets,
     notes: [
       `Direct and relay carry the same total load on one connection (clients × ${DEPTH} in flight); ` +
-      "the mux gets it from that many separate clients.",
+      "the mux and the minimal router get it from that many separate clients, one connection each.",
       `Each run ${results[0]!.durationMs} ms after a warm-up, ${
         results[0]!.repeats
-      } runs per cell, paths interleaved. CPU: the mux's or relay's own process time per 1,000 requests.`,
+      } runs per cell, paths interleaved. CPU: the relay's, router's or mux's own process time per 1,000 requests.`,
       `Every answer checked against its request: ${totalBad} wrong or lost in total.`,
       ...results.map((r) =>
         `For context, 16 clients through the relay with a connection and a server process each ` +

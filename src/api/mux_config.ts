@@ -7,6 +7,7 @@
  */
 
 import { type MuxOptions, serviceNameFromSocket } from "../config/options.ts";
+import type { UpstreamEraSetting } from "../router/eras.ts";
 
 /**
  * Settings of one mux.
@@ -78,6 +79,11 @@ export class MuxConfig {
   /** One client's requests upstream at a time (exact attribution of server callbacks). */
   withSerialize(serialize = true): MuxConfig {
     return this.#with({ serialize });
+  }
+
+  /** Which MCP era to speak to the server: `auto` (default), `legacy` or `modern`. */
+  withUpstreamEra(era: UpstreamEraSetting): MuxConfig {
+    return this.#with({ upstreamEra: era });
   }
 
   /** Largest message a client may send, bytes. */

@@ -10,14 +10,13 @@ import { ConfigError } from "../config/errors.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
 import { readSource } from "../config/formats.ts";
 import { loadConfig } from "../config/load.ts";
-import { redact } from "../config/options.ts";
+import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
 import type { DaemonStatus, ReloadReport, ServiceStatus } from "../daemon/daemon.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_server.ts";
-import { delay } from "../upstream/wait.ts";
 import { NAME } from "../version.ts";
 import type { Command, ControlTarget } from "./args.ts";
 import {
@@ -30,12 +29,13 @@ import { ConnectError } from "../transport/unix_client.ts";
 import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
 import { formatStatus, serviceOf } from "./status_view.ts";
+import { watchStatus } from "./watch_command.ts";
 
 type StatusCommand = Extract<Command, { kind: "status" }>;
 type ControlCommandLine = Extract<Command, { kind: "control" }>;
 
 /** Where to send a control request: a control socket, or a single mux's socket. */
-async function resolve(
+export async function resolve(
   target: ControlTarget,
 ): Promise<{ path: string; single: boolean; config?: string }> {
   if (target.socket) return { path: target.socket, single: true };
@@ -88,7 +88,7 @@ async function fetchStatus(
   return await call(where, "status", undefined, 5_000) as unknown as DaemonStatus;
 }
 
-/** `rmcp-mux status`: a table (or JSON); `--watch` redraws it every second until Ctrl+C. */
+/** `rmcp-mux status`: a table (or JSON); `--watch` a live view with keys (see watch_command.ts). */
 export async function runStatusCommand(command: StatusCommand): Promise<number> {
   if (!command.watch) {
     try {
@@ -102,28 +102,27 @@ export async function runStatusCommand(command: StatusCommand): Promise<number> 
       return reportError(error);
     }
   }
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
+  const target = command.target;
+  return await watchStatus({
+    fetch: () => fetchStatus(target),
+    act: (action) => act({ kind: "control", ...action, service: action.service, target }),
+    controls: target.socket
+      ? "keys act on a daemon: give --config FILE or --control PATH (--socket is one mux)"
+      : true,
+    verbose: command.verbose,
+  });
+}
+
+/** Run a control command for `status --watch`: its outcome in words, never a throw. */
+async function act(command: ControlCommandLine): Promise<{ text: string; ok: boolean }> {
   try {
-    while (!stop.signal.aborted) {
-      let screen: string;
-      try {
-        screen = formatStatus(await fetchStatus(command.target), Date.now(), command.verbose);
-      } catch (error) {
-        screen = `${error instanceof Error ? error.message : String(error)}\n`;
-      }
-      // Home the cursor and clear the screen: a small live dashboard.
-      const stamp = new Date().toLocaleTimeString();
-      Deno.stdout.writeSync(
-        new TextEncoder().encode(`\x1b[H\x1b[2J${screen}\n(updated ${stamp}; Ctrl+C to quit)\n`),
-      );
-      await delay(1_000, stop.signal);
-    }
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
+    const { path } = await resolve(command.target);
+    const params = command.service ? { service: command.service } : undefined;
+    const result = await callControl(path, command.command, params, 60_000);
+    return { text: describeOutcome(command, result), ok: !failedOutcome(command, result) };
+  } catch (error) {
+    return { text: error instanceof Error ? error.message : String(error), ok: false };
   }
-  return 0;
 }
 
 /** `rmcp-mux restart|stop|start NAME`, `reload`, `shutdown`. */
@@ -216,7 +215,8 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
         `  limits:  ${o.maxActiveClients} clients, ${o.maxRequestBytes} request bytes, ` +
           `timeout ${o.requestTimeoutMs} ms, ${o.maxRestarts} restarts (backoff ` +
           `${o.restartBackoffMs}–${o.restartBackoffMaxMs} ms)` +
-          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : ""),
+          (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : "") +
+          (o.upstreamEra !== "auto" ? `, upstream era ${o.upstreamEra}` : ""),
         `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
       );
     }

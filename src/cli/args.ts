@@ -6,31 +6,31 @@
  */
 
 import type { MuxOptions } from "../config/options.ts";
+import type { HttpOptions } from "../http/options.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../config/log_settings.ts";
+import type { ServiceFilter } from "../config/select.ts";
 import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
 
 export { CliError };
-import { expandHome, splitCommandLine } from "../upstream/command_line.ts";
+import { expandHome, splitCommandLine } from "../config/command_line.ts";
 import { parseProxyArgs, type ProxyCommand, ProxyUsageError } from "./proxy_args.ts";
-
-/** Log verbosity names accepted on the command line (the Rust tool's). */
-export type CliLogLevel = "trace" | "debug" | "info" | "warn" | "error";
-
-/** Log output format. */
-export type LogFormat = "text" | "json";
+import { UPSTREAM_ERA_SETTINGS } from "../router/eras.ts";
+import {
+  type HostsCommand,
+  isHostStatus,
+  parseHostStatus,
+  parseRewire,
+  parseScan,
+  parseUnwire,
+  parseWizard,
+} from "./hosts_args.ts";
 
 /** Logging settings from the command line. */
 export interface LogSettings {
-  level: CliLogLevel;
+  level: LogLevel;
   format: LogFormat;
   /** `--log-file`: append logs (and errors) to this file instead of stderr. */
   file?: string;
-}
-
-/** Which services of a config file to run. */
-export interface ServiceFilter {
-  service?: string;
-  only?: string[];
-  except?: string[];
 }
 
 /** How an admin command finds what to talk to. */
@@ -48,7 +48,7 @@ export type ControlCommand = "restart" | "stop" | "start" | "reload" | "shutdown
 
 /** What the command line asks for. */
 export type Command =
-  | { kind: "run"; options: MuxOptions; log: LogSettings }
+  | { kind: "run"; options: MuxOptions; log: LogSettings; http?: Partial<HttpOptions> }
   | {
     kind: "daemon";
     /** The config file; `undefined`: the default location. */
@@ -59,17 +59,25 @@ export type Command =
     overrides: Partial<MuxOptions>;
     /** Log settings given on the command line (the config's apply otherwise). */
     log: Partial<LogSettings>;
+    /** HTTP listener flags given on the command line, over `daemon.http`. */
+    http?: Partial<HttpOptions>;
   }
   | { kind: "status"; target: ControlTarget; json: boolean; watch: boolean; verbose: boolean }
   | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
   | { kind: "config-check"; file: string | undefined }
-  | { kind: "demo"; options: Partial<Omit<MuxOptions, "cmd">>; log: LogSettings }
+  | { kind: "dashboard"; target: ControlTarget; open: boolean }
+  | {
+    kind: "demo";
+    options: Partial<Omit<MuxOptions, "cmd">>;
+    log: LogSettings;
+    http?: Partial<HttpOptions>;
+  }
+  | { kind: "http-token"; tokenFile: string | undefined }
   | ProxyCommand
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
-  | { kind: "version" };
-
-const LEVELS: readonly CliLogLevel[] = ["trace", "debug", "info", "warn", "error"];
+  | { kind: "version" }
+  | HostsCommand;
 
 const runFlags = {
   socket: { type: "string" },
@@ -86,6 +94,7 @@ const runFlags = {
   "no-lazy-start": { type: "boolean" },
   serialize: { type: "boolean" },
   "no-serialize": { type: "boolean" },
+  "upstream-era": { type: "string" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
@@ -96,6 +105,11 @@ const runFlags = {
   "log-format": { type: "string" },
   "log-file": { type: "string" },
   "status-file": { type: "string" },
+  http: { type: "string" },
+  "http-auth": { type: "string" },
+  "http-allow-remote": { type: "boolean" },
+  "http-session-idle-ms": { type: "string" },
+  "http-max-sessions": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -124,7 +138,15 @@ export function parseCommandLine(
     case "proxy":
       return parseProxy(rest, env);
     case "status":
-      return parseStatus(rest, env);
+      return isHostStatus(rest) ? parseHostStatus(rest, env) : parseStatus(rest, env);
+    case "scan":
+      return parseScan(rest, env);
+    case "rewire":
+      return parseRewire(rest, env);
+    case "unwire":
+      return parseUnwire(rest, env);
+    case "wizard":
+      return parseWizard(rest, env);
     case "restart":
     case "stop":
     case "start":
@@ -133,10 +155,14 @@ export function parseCommandLine(
       return parseControl(first, rest, env);
     case "config":
       return parseConfigCommand(rest, env);
+    case "dashboard":
+      return parseDashboard(rest, env);
     case "health":
       return parseHealth(rest, env);
     case "demo":
       return parseRun("demo", rest, env);
+    case "http":
+      return parseHttpCommand(rest, env);
     case "help":
       return { kind: "help", topic: rest[0] };
     case "run":
@@ -166,13 +192,16 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["no-lazy-start"]) options.lazyStart = false;
   if (values.serialize) options.serialize = true;
   if (values["no-serialize"]) options.serialize = false;
+  if (values["upstream-era"] !== undefined) {
+    options.upstreamEra = oneOf("--upstream-era", values["upstream-era"], UPSTREAM_ERA_SETTINGS);
+  }
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);
   }
   const given: Partial<LogSettings> = {};
   if (values["log-level"] !== undefined) {
-    given.level = oneOf<CliLogLevel>("--log-level", values["log-level"], LEVELS, {
+    given.level = oneOf<LogLevel>("--log-level", values["log-level"], LOG_LEVELS, {
       warning: "warn",
     });
   }
@@ -185,6 +214,7 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
     format: given.format ?? "text",
     ...(given.file !== undefined ? { file: given.file } : {}),
   };
+  const http = httpFlags(values);
   const daemonFlags = ["config", "service", "only", "except", "control"] as const;
   const usesConfig = daemonFlags.some((f) => values[f] !== undefined);
   if (mode === "run" && (usesConfig || (values.cmd === undefined && values.socket === undefined))) {
@@ -211,20 +241,74 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
       control: values.control === undefined ? undefined : expandHome(values.control, env.HOME),
       overrides: options,
       log: given,
+      ...(http ? { http } : {}),
     };
   }
   if (mode === "demo") {
     if (values.cmd !== undefined || tail.length > 0) {
       throw new CliError("demo runs the built-in reference server; it takes no --cmd");
     }
-    return { kind: "demo", options, log };
+    if (http && http.listen === undefined) {
+      throw new CliError("the --http-* flags need --http ADDR");
+    }
+    return { kind: "demo", options, log, ...(http ? { http } : {}) };
   }
   if (values.socket === undefined) throw new CliError("--socket PATH is required");
   if (values.cmd === undefined || values.cmd.trim() === "") {
     throw new CliError("--cmd PROGRAM is required (the MCP server to run)");
   }
   Object.assign(options, commandOf(values.cmd, tail, env));
-  return { kind: "run", options: options as MuxOptions, log };
+  if (http && http.listen === undefined) {
+    throw new CliError(
+      "--http-auth, --http-allow-remote and the other --http-* flags need --http ADDR",
+    );
+  }
+  return { kind: "run", options: options as MuxOptions, log, ...(http ? { http } : {}) };
+}
+
+/** The `--http*` flags, or `undefined` when none was given. */
+function httpFlags(
+  values: Record<string, string | boolean | undefined>,
+): Partial<HttpOptions> | undefined {
+  const http: Partial<HttpOptions> = {};
+  if (values.http !== undefined) http.listen = String(values.http);
+  if (values["http-auth"] !== undefined) {
+    http.auth = oneOf("--http-auth", String(values["http-auth"]), ["token", "none"] as const);
+  }
+  if (values["http-allow-remote"]) http.allowRemote = true;
+  if (values["http-session-idle-ms"] !== undefined) {
+    http.sessionIdleMs = wholeNumber(
+      "--http-session-idle-ms",
+      String(values["http-session-idle-ms"]),
+      1,
+    );
+  }
+  if (values["http-max-sessions"] !== undefined) {
+    http.maxSessions = wholeNumber("--http-max-sessions", String(values["http-max-sessions"]), 1);
+  }
+  return Object.keys(http).length > 0 ? http : undefined;
+}
+
+function parseHttpCommand(args: readonly string[], env: { HOME?: string }): Command {
+  const [sub, ...rest] = args;
+  if (sub === "-h" || sub === "--help") return { kind: "help", topic: "http" };
+  if (sub !== "token") {
+    throw new CliError(`http: unknown subcommand "${sub ?? ""}"; try: rmcp-mux http token`);
+  }
+  const { values, positionals } = parse(rest, {
+    "token-file": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return { kind: "help", topic: "http" };
+  if (positionals.length > 0) {
+    throw new CliError(`http token: unexpected argument "${positionals[0]}"`);
+  }
+  return {
+    kind: "http-token",
+    tokenFile: values["token-file"] === undefined
+      ? undefined
+      : expandHome(values["token-file"], env.HOME),
+  };
 }
 
 function parseProxy(args: readonly string[], env: { HOME?: string }): Command {
@@ -334,6 +418,16 @@ function parseControl(
     throw new CliError(`${command}: unexpected argument "${positionals[0]}"`);
   }
   return { kind: "control", command, service: positionals[0], target: targetOf(values, env) };
+}
+
+function parseDashboard(args: readonly string[], env: { HOME?: string }): Command {
+  const { values, positionals } = parse(args, { ...targetFlags, open: { type: "boolean" } });
+  if (values.help) return { kind: "help", topic: "dashboard" };
+  if (positionals.length > 0) {
+    throw new CliError(`dashboard: unexpected argument "${positionals[0]}"`);
+  }
+  const target = targetOf({ config: values.config, control: values.control }, env);
+  return { kind: "dashboard", target, open: values.open ?? false };
 }
 
 function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Command {

@@ -6,6 +6,8 @@
  */
 
 import type { MuxOptions } from "../config/options.ts";
+import { HttpListener } from "../http/listener.ts";
+import type { HttpOptions } from "../http/options.ts";
 import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
@@ -19,25 +21,55 @@ export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.
 /** Default socket of `demo` and `deno task start`. */
 export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
 
-/** `rmcp-mux --socket … --cmd …`: run one mux until SIGINT/SIGTERM/SIGHUP. */
-export async function runMuxCommand(options: MuxOptions, log: LogSettings): Promise<number> {
+/** `rmcp-mux --socket … --cmd … [--http ADDR]`: run one mux until SIGINT/SIGTERM/SIGHUP. */
+export async function runMuxCommand(
+  options: MuxOptions,
+  log: LogSettings,
+  http?: Partial<HttpOptions>,
+): Promise<number> {
   // Before anything binds: a signal during start-up must not leave the socket behind.
   using signals = new SignalScope("stop");
   if (!useLogFile(log.file)) return 1;
   setupLogging(log);
   let server: MuxServer;
+  let listener: HttpListener | undefined;
   try {
     server = await MuxServer.start(options);
   } catch (error) {
     return reportError(error);
   }
-  return await serveUntilSignal(server, signals);
+  try {
+    listener = await serveHttp(server, http);
+  } catch (error) {
+    await server.close();
+    return reportError(error);
+  }
+  return await serveUntilSignal(server, signals, listener);
+}
+
+/** Serve one mux over HTTP (at `/mcp/NAME` and `/mcp`) when `--http` was given. */
+async function serveHttp(
+  mux: MuxServer,
+  http: Partial<HttpOptions> | undefined,
+): Promise<HttpListener | undefined> {
+  if (http?.listen === undefined) return undefined;
+  const listener = await HttpListener.start({ ...http, listen: http.listen }, {
+    get: (name) => (name === mux.service ? mux : undefined),
+    names: () => [mux.service],
+  });
+  mux.httpUrl = listener.urlFor(mux.service);
+  writeStderr(
+    `${NAME}: serving ${mux.service} over HTTP at ${listener.url}/mcp` +
+      (listener.tokenFile ? ` (token: ${NAME} http token)\n` : "\n"),
+  );
+  return listener;
 }
 
 /** `rmcp-mux demo`: the mux in front of the MCP reference server. */
 export async function runDemoCommand(
   options: Partial<Omit<MuxOptions, "cmd">>,
   log: LogSettings,
+  http?: Partial<HttpOptions>,
 ): Promise<number> {
   using signals = new SignalScope("stop");
   const socket = absolute(options.socket ?? DEMO_SOCKET);
@@ -54,8 +86,15 @@ export async function runDemoCommand(
   } catch (error) {
     return reportError(error);
   }
+  let listener: HttpListener | undefined;
+  try {
+    listener = await serveHttp(mux, http);
+  } catch (error) {
+    await mux.close();
+    return reportError(error);
+  }
   writeStderr(demoText(socket, selfCommand()));
-  return await serveUntilSignal(mux, signals);
+  return await serveUntilSignal(mux, signals, listener);
 }
 
 /** What `demo` prints: how to connect a host, with a command that outlives any cache. */
@@ -77,16 +116,22 @@ ${self.warning ? `Note: ${self.warning}\n` : ""}Stop with Ctrl+C.
 `;
 }
 
-async function serveUntilSignal(server: MuxServer, signals: SignalScope): Promise<number> {
+async function serveUntilSignal(
+  server: MuxServer,
+  signals: SignalScope,
+  listener?: HttpListener,
+): Promise<number> {
   signals.atForcedExit(() => server.terminateNow());
-  signals.onStop(() => void server.close());
+  // The listener first: no new HTTP session while the mux winds down.
+  signals.onStop(() => void (listener?.close() ?? Promise.resolve()).then(() => server.close()));
   // A command that cannot be found will not appear by retrying: a one-off mux says so and exits.
   let unstartable: string | undefined;
   server.waitForStatus(() => server.spawnFailure !== undefined).then(() => {
     unstartable = server.spawnFailure;
-    void server.close();
+    void (listener?.close() ?? Promise.resolve()).then(() => server.close());
   }, () => {});
   await signals.until(server.closed);
+  await listener?.close();
   if (unstartable !== undefined) {
     writeStderr(`${NAME}: cannot start the server: ${unstartable}; check --cmd\n`);
     return 1;

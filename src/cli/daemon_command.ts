@@ -14,6 +14,7 @@ import { loadConfig } from "../config/load.ts";
 import { type CliOverrides, selectServices } from "../config/select.ts";
 import type { MuxFileConfig } from "../config/types.ts";
 import { ControlServer } from "../control/server.ts";
+import { dashboardControl } from "../dashboard/control.ts";
 import {
   canonicalConfigPath,
   type DaemonFiles,
@@ -27,6 +28,7 @@ import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
 import { FileLock } from "../paths/file_lock.ts";
 import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
+import { stableJson } from "../server/live_settings.ts";
 import { prepareStatusFile, StatusFileWriter } from "../server/status_file.ts";
 import { NAME, VERSION } from "../version.ts";
 import type { Command, LogSettings } from "./args.ts";
@@ -106,46 +108,68 @@ async function serve(
   setupLogging(log, command.log.level ? {} : levels);
   const logger = muxLogger("server");
   for (const warning of config.warnings) logger.warn("{warning}", { warning });
+  const httpListen = command.http?.listen ?? config.daemon.http?.listen;
+  const http = httpListen === undefined
+    ? undefined
+    : { ...config.daemon.http, ...command.http, listen: httpListen };
+  if (http === undefined && command.http !== undefined) {
+    writeStderr(
+      `${NAME}: the --http-* flags need --http ADDR or daemon.http.listen in ${path}\n`,
+    );
+    return 2;
+  }
   const controlPath = controlPathOf(config, command.control);
   let daemonSettings = config.daemon;
   let statusFile: StatusFileWriter | undefined;
-  const daemon: Daemon = await Daemon.start({
-    services,
-    config: path,
-    control: controlPath,
-    reload: async () => {
-      const fresh = await loadConfig(path);
-      for (const warning of fresh.warnings) logger.warn("{warning}", { warning });
-      const selected = select(fresh, overrides, command);
-      const wanted = fresh.daemon;
-      if (wanted.statusFile && wanted.statusFile !== daemonSettings.statusFile) {
-        await prepareStatusFile(wanted.statusFile);
-      }
-      // Nothing is changed before this point: a refused reload leaves everything as it was.
-      const needsRestart: string[] = [];
-      const control = controlPathOf(fresh, command.control);
-      if (control !== controlPath) {
-        needsRestart.push(
-          `daemon.control is now ${control} (the daemon listens on ${controlPath})`,
+  let daemon: Daemon;
+  try {
+    daemon = await Daemon.start({
+      services,
+      config: path,
+      control: controlPath,
+      ...(http ? { http } : {}),
+      reload: async () => {
+        const fresh = await loadConfig(path);
+        for (const warning of fresh.warnings) logger.warn("{warning}", { warning });
+        const selected = select(fresh, overrides, command);
+        const wanted = fresh.daemon;
+        if (wanted.statusFile && wanted.statusFile !== daemonSettings.statusFile) {
+          await prepareStatusFile(wanted.statusFile);
+        }
+        // Nothing is changed before this point: a refused reload leaves everything as it was.
+        const needsRestart: string[] = [];
+        const control = controlPathOf(fresh, command.control);
+        if (control !== controlPath) {
+          needsRestart.push(
+            `daemon.control is now ${control} (the daemon listens on ${controlPath})`,
+          );
+        }
+        if (
+          command.http === undefined &&
+          stableJson(wanted.http) !== stableJson(daemonSettings.http)
+        ) {
+          needsRestart.push("daemon.http changed (the HTTP listener keeps its settings)");
+        }
+        setupLogging(
+          {
+            level: command.log.level ?? wanted.logLevel ?? "info",
+            format: command.log.format ?? wanted.logFormat ?? "text",
+          },
+          command.log.level ? {} : selected.levels,
         );
-      }
-      setupLogging(
-        {
-          level: command.log.level ?? wanted.logLevel ?? "info",
-          format: command.log.format ?? wanted.logFormat ?? "text",
-        },
-        command.log.level ? {} : selected.levels,
-      );
-      if (wanted.statusFile !== daemonSettings.statusFile) {
-        await statusFile?.close();
-        statusFile = wanted.statusFile
-          ? new StatusFileWriter(wanted.statusFile, () => daemon.status(), logger)
-          : undefined;
-      }
-      daemonSettings = wanted;
-      return { services: selected.services, needsRestart };
-    },
-  });
+        if (wanted.statusFile !== daemonSettings.statusFile) {
+          await statusFile?.close();
+          statusFile = wanted.statusFile
+            ? new StatusFileWriter(wanted.statusFile, () => daemon.status(), logger)
+            : undefined;
+        }
+        daemonSettings = { ...wanted, http: daemonSettings.http };
+        return { services: selected.services, needsRestart };
+      },
+    });
+  } catch (error) {
+    return fail(error);
+  }
   signals.atForcedExit(() => daemon.terminateNow());
   if (daemon.status().services.every((s) => s.state === "error")) {
     writeStderr(`${NAME}: no service could start; see the errors above\n`);
@@ -157,7 +181,13 @@ async function serve(
     : undefined;
   let control: ControlServer;
   try {
-    control = await ControlServer.start(controlPath, daemon, () => void daemon.close());
+    control = await ControlServer.start(
+      controlPath,
+      daemon,
+      () => void daemon.close(),
+      // `rmcp-mux dashboard`: a login link to the dashboard on the HTTP listener.
+      dashboardControl(daemon),
+    );
     await writeDaemonRecord(files.record, {
       pid: Deno.pid,
       config: canonicalConfigPath(path),

@@ -5,6 +5,7 @@
  */
 
 import { DEFAULTS } from "../config/options.ts";
+import { HTTP_DEFAULTS } from "../http/options.ts";
 import { NAME, VERSION } from "../version.ts";
 
 const MAIN = `${NAME} ${VERSION} — one MCP server process shared by many clients over a Unix socket
@@ -18,9 +19,17 @@ Usage:
   ${NAME} status [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
   ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
   ${NAME} reload|shutdown [--config FILE | --control PATH]
+  ${NAME} dashboard [--open] [--config FILE | --control PATH] a login link to the live dashboard
   ${NAME} config check [FILE]                                 validate a config file
   ${NAME} demo [--socket PATH] [options]                      serve the MCP reference server
-  ${NAME} help [proxy|health|status|control|config|demo]
+  ${NAME} http token                                          print the HTTP bearer token
+  ${NAME} scan [--json] [--write-config FILE]                 find the servers your MCP hosts run
+  ${NAME} rewire --host H|all [--server A,B] [--via auto|http|proxy] [--dry-run]
+                                                        point hosts at the shared servers
+  ${NAME} unwire --host H|all [--server A,B] [--dry-run]      put hosts' entries back exactly
+  ${NAME} status --host H|all [--json]                        is each host's server shared?
+  ${NAME} wizard                                              all of the above, interactively
+  ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard|dashboard]
 
 Config file: --config FILE, else $XDG_CONFIG_HOME/rmcp-mux/config.yaml (or
 ~/.config/rmcp-mux/config.yaml). Every run option below also applies to each
@@ -43,6 +52,10 @@ Run options:
   --serialize                   one client's requests upstream at a time, so a server that
                                 asks back (sampling, elicitation) always reaches the right
                                 client; others wait their turn
+  --upstream-era ERA            MCP era spoken to the server: auto (initialize, then
+                                2026-07-28 on the same process if it refuses as
+                                modern-only), legacy or modern (default ${DEFAULTS.upstreamEra});
+                                clients of either era are served either way
   --max-request-bytes N         largest message from a client (default ${DEFAULTS.maxRequestBytes})
   --max-response-bytes N        largest message from the server (default ${DEFAULTS.maxResponseBytes})
   --request-timeout-ms N        fail a request the server has not answered, nor reported
@@ -56,6 +69,14 @@ Run options:
   --log-level LEVEL             trace, debug, info, warn or error (default info)
   --log-format FORMAT           text or json (default text); logs go to stderr only
   --status-file PATH            keep a JSON status snapshot at PATH (atomic, on change)
+  --http ADDR                   also serve over Streamable HTTP, e.g. 127.0.0.1:7300 (port 0 =
+                                any): service NAME at http://ADDR/mcp/NAME (one mux: /mcp too);
+                                daemon.http.listen in a config file
+  --http-auth token|none        token (default): requests need Authorization: Bearer TOKEN
+                                (see "${NAME} http token"); none: no check, loopback only
+  --http-allow-remote           allow a non-loopback --http address (then put TLS in front)
+  --http-session-idle-ms N      end an HTTP session idle this long (default ${HTTP_DEFAULTS.sessionIdleMs})
+  --http-max-sessions N         HTTP sessions held at once (default ${HTTP_DEFAULTS.maxSessions})
   -h, --help                    this help
   -V, --version                 print the version
 
@@ -91,8 +112,18 @@ control socket; default: the default config file's daemon), or one mux with
 --socket: state (running, starting, restarting with the next try, failed:
 reason, stopped, lazy), pid, uptime, clients, requests in flight, restarts
 (recent/total), request rate and p50/p99 latency of the last minute.
--v adds each server's last stderr lines; --json prints the raw snapshot;
---watch redraws it every second until Ctrl+C.
+-v adds each server's last stderr lines; --json prints the raw snapshot.
+
+--watch on a terminal: a live view redrawn every second. Keys: ↑/↓ or j/k
+select a service, r restart, s stop, S start, l reload the config file (each
+asks "y to confirm" first; the outcome shows on the bottom line), q or Esc
+quits. The selected service's last exit and stderr lines show below the
+table. With output piped (not a terminal) it prints one plain snapshot per
+second, without escape codes, until Ctrl+C.
+
+       ${NAME} status --host H[,H…]|all [--json]
+Per server of a host's files: shared via rmcp-mux (http|proxy), not shared,
+or shared but the daemon has no such service.
 `,
   control: `Usage: ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
        ${NAME} reload|shutdown [--config FILE | --control PATH]
@@ -114,6 +145,28 @@ file) and prints each service as it would run, every default filled in.
 Errors name the file, line and column, the key and what was expected.
 Environment values are shown as names only.
 `,
+  dashboard: `Usage: ${NAME} dashboard [--open] [--config FILE | --control PATH]
+
+Prints a one-time login link to the running daemon's dashboard: a live page
+with a card per service (state in words, pid, uptime, restarts, rate and
+latency with a sparkline, requests in flight, clients, last stderr lines,
+recent events) and buttons to restart, stop or start a service and reload the
+config file, each behind a confirmation. --open also opens it in the browser
+($BROWSER, else xdg-open or open).
+
+The page is served by the daemon's HTTP listener, on loopback only. The link
+works once, within two minutes: it signs the browser in with a cookie scripts
+cannot read, and the address bar keeps no secret. A daemon without an HTTP
+listener says how to turn one on.
+`,
+  http: `Usage: ${NAME} http token [--token-file PATH]
+
+Prints the bearer token MCP hosts send to the HTTP listener
+(Authorization: Bearer TOKEN), creating it on first use: 256 random bits in
+$XDG_STATE_HOME/rmcp-mux/http.token (else ~/.local/state/rmcp-mux/http.token),
+mode 0600. Delete the file and restart the mux for a new token. Only the token
+is printed on stdout. See docs/http.md.
+`,
   demo: `Usage: ${NAME} demo [--socket PATH] [run options]
 
 Runs the mux in front of the MCP reference server
@@ -121,6 +174,53 @@ Runs the mux in front of the MCP reference server
 (or PATH), and prints how to connect a client to it.
 `,
 };
+
+Object.assign(TOPICS, {
+  scan: `Usage: ${NAME} scan [--json] [--write-config FILE [--dry-run]] [--host H] [--project DIR]
+                    [--socket-dir DIR] [--path FILE [--format json|vscode|zed|codex]]
+
+Finds every MCP host config file (Claude Code, Claude Desktop, Codex, Cursor,
+VS Code, Windsurf, Gemini CLI, Zed, Junie; user and project level, and the
+projects the hosts know) and lists each stdio server: identical ones merged
+across hosts, same-name-different-definition conflicts named, the isolation
+mode each needs, remote servers left alone. Environment values are never shown.
+--write-config FILE adds one service per unique server to the daemon's config
+(sockets under the runtime directory, env carried over; written 0600).
+Rust: --manifest FILE is --write-config FILE.
+`,
+  rewire:
+    `Usage: ${NAME} rewire --host H[,H…]|all [--server A,B] [--via auto|http|proxy] [--dry-run]
+                      [--config FILE] [--project DIR] [--path FILE [--format F]]
+
+Replaces the selected entries of each host's file with the shared form and
+nothing else: every other byte (comments, trailing commas, order, indentation,
+unknown keys, other servers) stays. Missing services are added to the config
+(default: the default config file). A backup beside each file (never
+overwritten), an atomic write; --dry-run prints the diff (secrets masked).
+A second run changes nothing. --via http uses the HTTP listener
+(daemon.http.listen): Claude Code fetches the token with a headersHelper;
+Codex, Cursor, VS Code, Windsurf and Gemini read it from $RMCP_MUX_TOKEN;
+other hosts get the proxy. --via auto (default) uses HTTP only where the host
+needs no setup for it. Servers that need a process per client (browsers,
+shells) are left alone unless named with --server.
+Hosts: claude-code, claude-desktop, codex, cursor, vscode, windsurf, gemini,
+zed, junie (Rust names claude and jetbrains work too).
+`,
+  unwire: `Usage: ${NAME} unwire --host H[,H…]|all [--server A,B] [--dry-run] [--path FILE]
+
+Puts each rewired entry back exactly as it was (the originals are kept in the
+state directory, not in the host's file), editing only those entries: changes
+made elsewhere in the file since are kept. An entry changed since it was
+rewired is reported and left alone (exit 1).
+`,
+  wizard: `Usage: ${NAME} wizard [--config FILE] [--dry-run]
+
+For a person at a terminal: pick hosts and servers, HTTP or proxy, preview the
+diffs, apply, write the config, start the daemon, then check each rewired
+entry with a real MCP handshake and say what to restart. Without a terminal it
+exits 2: use scan and rewire.
+`,
+});
 
 /** The help text for `topic` (or the main help). */
 export function helpText(topic?: string): string {

@@ -9,6 +9,8 @@
 import { ConfigError } from "../config/errors.ts";
 import { OptionError } from "../config/options.ts";
 import { ControlError } from "../control/client.ts";
+import { HttpOptionError } from "../http/options.ts";
+import { TokenFileError } from "../http/token.ts";
 import { PathError } from "../paths/private_dir.ts";
 import { SocketPathError } from "../server/socket_path.ts";
 import { ConnectError } from "../transport/unix_client.ts";
@@ -130,6 +132,8 @@ export function reportError(error: unknown): number {
   const known = error instanceof ConfigError || error instanceof ControlError ||
     error instanceof SocketPathError || error instanceof OptionError ||
     error instanceof ConnectError || error instanceof Deno.errors.NotFound ||
+    error instanceof HttpOptionError || error instanceof TokenFileError ||
+    error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AddrNotAvailable ||
     error instanceof PathError;
   if (!known) throw error;
   writeStderr(`${NAME}: ${(error as Error).message}\n`);

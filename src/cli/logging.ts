@@ -8,17 +8,18 @@
 import {
   configureSync,
   getJsonLinesFormatter,
-  type LogLevel,
+  type LogLevel as LogtapeLevel,
   type LogRecord,
   type Sink,
 } from "@logtape/logtape";
 import { LOG_CATEGORY } from "../log/logger.ts";
-import type { CliLogLevel, LogSettings } from "./args.ts";
+import type { LogLevel } from "../config/log_settings.ts";
+import type { LogSettings } from "./args.ts";
 import { describeFsError, dirOf, ensurePrivateDirSync, PathError } from "../paths/private_dir.ts";
 import { NAME } from "../version.ts";
 import { redirectStderr, writeStderr } from "./stderr.ts";
 
-const LEVEL_MAP: Record<CliLogLevel, LogLevel> = {
+const LEVEL_MAP: Record<LogLevel, LogtapeLevel> = {
   trace: "trace",
   debug: "debug",
   info: "info",
@@ -26,7 +27,7 @@ const LEVEL_MAP: Record<CliLogLevel, LogLevel> = {
   error: "error",
 };
 
-const LABEL: Record<LogLevel, string> = {
+const LABEL: Record<LogtapeLevel, string> = {
   trace: "TRACE",
   debug: "DEBUG",
   info: "INFO ",
@@ -50,7 +51,7 @@ export function formatText(record: LogRecord): string {
   return `${new Date(record.timestamp).toISOString()} ${LABEL[record.level]} ${tag}${message}\n`;
 }
 
-const ORDER: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
+const ORDER: readonly LogtapeLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 
 /**
  * Send every `rmcp-mux` log record at or above `level` to stderr. Records of
@@ -58,11 +59,11 @@ const ORDER: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error"
  */
 export function setupLogging(
   settings: LogSettings,
-  serviceLevels: Readonly<Record<string, CliLogLevel>> = {},
+  serviceLevels: Readonly<Record<string, LogLevel>> = {},
 ): void {
   const format = settings.format === "json" ? getJsonLinesFormatter() : formatText;
   const stderr: Sink = (record) => writeStderr(format(record));
-  const rank = (level: CliLogLevel) => ORDER.indexOf(LEVEL_MAP[level]);
+  const rank = (level: LogLevel) => ORDER.indexOf(LEVEL_MAP[level]);
   const global = rank(settings.level);
   const perService = new Map(Object.entries(serviceLevels).map(([s, l]) => [s, rank(l)]));
   const lowest = Math.min(global, ...perService.values());

@@ -7,7 +7,7 @@
  */
 
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
-import type { MuxStatus } from "../server/mux_server.ts";
+import type { ClientStatus, MuxStatus } from "../server/mux_server.ts";
 
 /** `3723000` → `1h 02m`; `42000` → `42s`. */
 export function formatDuration(ms: number): string {
@@ -41,6 +41,19 @@ export function describeState(service: ServiceStatus, now: number): string {
   }
 }
 
+/** `eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28` */
+export function describeEras(eras: MuxStatus["eras"]): string {
+  const name = (era: "legacy" | "modern") => era === "modern" ? "2026-07-28" : "legacy";
+  const server = eras.upstream === null ? "not initialized yet" : name(eras.upstream);
+  const c = eras.clients;
+  const clients = [
+    ...(c.legacy > 0 ? [`${c.legacy} legacy`] : []),
+    ...(c.modern > 0 ? [`${c.modern} 2026-07-28`] : []),
+    ...(c.unknown > 0 ? [`${c.unknown} not yet known`] : []),
+  ];
+  return `eras: server ${server}; clients ${clients.length > 0 ? clients.join(", ") : "none"}`;
+}
+
 /** Wrap one mux's status as a service row. */
 export function serviceOf(mux: MuxStatus): ServiceStatus {
   return { name: mux.service, socket: mux.socket, state: "running", mux };
@@ -51,6 +64,68 @@ const ms = (value: number | null | undefined) =>
     ? "-"
     : `${value < 10 ? value.toFixed(1) : Math.round(value)}ms`;
 
+/**
+ * Text from a server (stderr, exit reasons) made safe for a terminal: control
+ * characters — escape sequences could move the cursor or retitle the window —
+ * are shown as `\x1b`-style escapes instead of being sent.
+ */
+export function printable(text: string): string {
+  return text.replaceAll("\t", " ").replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
+/** The column titles of the status table. */
+export const STATUS_COLUMNS: readonly string[] = [
+  "SERVICE",
+  "STATE",
+  "PID",
+  "UPTIME",
+  "CLIENTS",
+  "IN-FLIGHT",
+  "RESTARTS",
+  "REQ/S",
+  "P50",
+  "P99",
+];
+
+/** The cells of one service's row in the status table. */
+export function statusRow(s: ServiceStatus, now: number): string[] {
+  const mux = s.mux;
+  return [
+    s.name,
+    describeState(s, now),
+    mux?.server.pid ? String(mux.server.pid) : "-",
+    mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
+    mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
+    mux ? String(mux.pendingRequests) : "-",
+    mux ? `${mux.restarts.recent}/${mux.restarts.total}` : "-",
+    mux ? String(mux.latency.ratePerSecond) : "-",
+    ms(mux?.latency.p50Ms),
+    ms(mux?.latency.p99Ms),
+  ];
+}
+
+/** Header and rows as aligned lines (the last column is not padded). */
+export function alignColumns(header: readonly string[], rows: readonly string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const render = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
+  return [header, ...rows].map(render);
+}
+
+/** The daemon's title line, if the status came from a daemon. */
+export function daemonTitle(
+  status: Pick<DaemonStatus, "services"> & Partial<DaemonStatus>,
+  now: number,
+): string | undefined {
+  if (status.pid === undefined || status.startedAt === undefined) return undefined;
+  return `rmcp-mux daemon (pid ${status.pid}, up ${formatDuration(now - status.startedAt)})` +
+    (status.config ? ` — ${status.config}` : "");
+}
+
 /** The status table (and details with `verbose`). */
 export function formatStatus(
   status: Pick<DaemonStatus, "services"> & Partial<DaemonStatus>,
@@ -58,59 +133,62 @@ export function formatStatus(
   verbose = false,
 ): string {
   const lines: string[] = [];
-  if (status.pid !== undefined && status.startedAt !== undefined) {
-    lines.push(
-      `rmcp-mux daemon (pid ${status.pid}, up ${formatDuration(now - status.startedAt)})` +
-        (status.config ? ` — ${status.config}` : ""),
-    );
-  }
-  const header = [
-    "SERVICE",
-    "STATE",
-    "PID",
-    "UPTIME",
-    "CLIENTS",
-    "IN-FLIGHT",
-    "RESTARTS",
-    "REQ/S",
-    "P50",
-    "P99",
-  ];
-  const rows = status.services.map((s) => {
-    const mux = s.mux;
-    return [
-      s.name,
-      describeState(s, now),
-      mux?.server.pid ? String(mux.server.pid) : "-",
-      mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
-      mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
-      mux ? String(mux.pendingRequests) : "-",
-      mux ? `${mux.restarts.recent}/${mux.restarts.total}` : "-",
-      mux ? String(mux.latency.ratePerSecond) : "-",
-      ms(mux?.latency.p50Ms),
-      ms(mux?.latency.p99Ms),
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const render = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
-  lines.push(render(header));
-  for (const row of rows) lines.push(render(row));
+  const title = daemonTitle(status, now);
+  if (title) lines.push(title);
+  lines.push(...alignColumns(STATUS_COLUMNS, status.services.map((s) => statusRow(s, now))));
   if (status.services.length === 0) lines.push("(no services)");
   for (const s of status.services) {
     const mux = s.mux;
     const details: string[] = [];
-    if (mux?.lastExit) details.push(`last exit: ${mux.lastExit}`);
+    if (mux?.lastExit) details.push(`last exit: ${printable(mux.lastExit)}`);
+    const eras = mux?.eras;
+    if (eras && (verbose || eras.upstream === "modern" || eras.clients.modern > 0)) {
+      details.push(describeEras(eras));
+    }
     if (mux && mux.clients.waiting > 0) {
       details.push(`${mux.clients.waiting} clients waiting for a slot`);
     }
+    if (mux?.httpUrl) details.push(`http: ${mux.httpUrl}`);
+    const byTransport = transportSummary(mux?.sessions ?? []);
+    if (byTransport) details.push(`clients: ${byTransport}`);
     if (verbose) {
       details.push(`socket: ${s.socket}`);
-      for (const line of mux?.stderrTail ?? []) details.push(`stderr: ${line}`);
+      details.push(...clientTable(mux?.sessions ?? [], now));
+      for (const line of mux?.stderrTail ?? []) details.push(`stderr: ${printable(line)}`);
     }
     if (details.length > 0) {
       lines.push("", `${s.name}:`, ...details.map((d) => `  ${d}`));
     }
   }
+  if (status.http) {
+    lines.push("", `HTTP: ${status.http.url}/NAME (${status.http.sessions} sessions)`);
+  }
   return lines.join("\n") + "\n";
+}
+
+/** `2 socket, 1 http, 1 proxy` (empty without clients). */
+function transportSummary(sessions: readonly ClientStatus[]): string {
+  const counts = new Map<string, number>();
+  for (const s of sessions) counts.set(s.transport, (counts.get(s.transport) ?? 0) + 1);
+  return ["socket", "http", "proxy"].filter((t) => counts.has(t))
+    .map((t) => `${counts.get(t)} ${t}`).join(", ");
+}
+
+/** One line per client (with `-v`): who, over what, since when, how busy. */
+function clientTable(sessions: readonly ClientStatus[], now: number): string[] {
+  if (sessions.length === 0) return [];
+  const header = ["CLIENT", "NAME", "VERSION", "TRANSPORT", "PROTOCOL", "CONNECTED", "REQUESTS"];
+  const rows = sessions.map((c) => [
+    String(c.id),
+    c.name ?? "-",
+    c.version ?? "-",
+    c.transport,
+    c.protocolVersion ?? (c.admitted ? "-" : "waiting"),
+    formatDuration(now - c.connectedAt),
+    c.inFlight > 0 ? `${c.requests} (${c.inFlight} open)` : String(c.requests),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((cells) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")
+  );
 }

@@ -11,20 +11,15 @@
  */
 
 import { normalize } from "node:path/posix";
-import { splitCommandLine } from "../upstream/command_line.ts";
+import { splitCommandLine } from "./command_line.ts";
 import type { ConfigIssue } from "./errors.ts";
 import { keyPathOf } from "./errors.ts";
 import { type ExpandContext, expandValue, ExpansionError } from "./expand.ts";
 import { isRecord } from "./issues.ts";
 import type { Locate } from "./locate.ts";
 import { DEFAULTS, type MuxOptions, OptionError, resolveOptions } from "./options.ts";
-import {
-  type LogFormat,
-  type LogLevel,
-  OPTION_KEYS,
-  SERVICE_NAME_PATTERN,
-  SERVICE_NAME_RULE,
-} from "./schema.ts";
+import type { LogFormat, LogLevel } from "./log_settings.ts";
+import { OPTION_KEYS, SERVICE_NAME_PATTERN, SERVICE_NAME_RULE } from "./schema.ts";
 import type { DaemonSettings, ServiceEntry } from "./types.ts";
 
 /** The result of {@link buildConfig}; only meaningful when `issues` is empty. */
@@ -78,8 +73,20 @@ export function buildConfig(
   };
 
   const daemonRaw = isRecord(raw.daemon) ? raw.daemon : {};
+  const httpRaw = isRecord(daemonRaw.http) ? daemonRaw.http : undefined;
+  const http = httpRaw && typeof httpRaw.listen === "string"
+    ? withoutUndefined({
+      listen: httpRaw.listen,
+      auth: httpRaw.auth as "token" | "none" | undefined,
+      allowRemote: httpRaw.allow_remote as boolean | undefined,
+      sessionIdleMs: httpRaw.session_idle_ms as number | undefined,
+      maxSessions: httpRaw.max_sessions as number | undefined,
+      tokenFile: expand(httpRaw.token_file, ["daemon", "http", "token_file"]),
+    })
+    : undefined;
   const daemon: DaemonSettings = withoutUndefined({
     control: expand(daemonRaw.control, ["daemon", "control"]),
+    http,
     logFormat: daemonRaw.log_format as LogFormat | undefined,
     logLevel: daemonRaw.log_level as LogLevel | undefined,
     statusFile: expand(daemonRaw.status_file, ["daemon", "status_file"]),

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
+
 /** Settings of one mux: one server, one socket. */
 export interface MuxOptions {
   /** Unix socket path the mux listens on. */
@@ -29,6 +31,14 @@ export interface MuxOptions {
    * Others wait their turn. Default false.
    */
   serialize?: boolean;
+  /**
+   * Which MCP protocol era to speak to the server: `legacy` (`initialize`,
+   * up to 2025-11-25), `modern` (2026-07-28, `server/discover`) or `auto`:
+   * `initialize` first, and the same process switched to 2026-07-28 when it
+   * refuses as modern-only. Clients of either era are served either way.
+   * Default `auto`.
+   */
+  upstreamEra?: UpstreamEraSetting;
   /** Start the server when the first client needs it (pings and health checks do not count) instead of at once. Default false. */
   lazyStart?: boolean;
   /** Largest message a client may send, bytes. Default 1 MiB. */
@@ -77,19 +87,13 @@ export type ResolvedMuxOptions =
     redact: readonly string[];
   };
 
-/** `text` with every string of `secrets` replaced by `***`. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret) out = out.replaceAll(secret, "***");
-  return out;
-}
-
 /** Defaults of every optional setting. */
 export const DEFAULTS = {
   maxActiveClients: 64,
   clientWaitMs: 10_000,
   lazyStart: false,
   serialize: false,
+  upstreamEra: "auto" as UpstreamEraSetting,
   maxRequestBytes: 1024 * 1024,
   maxResponseBytes: 64 * 1024 * 1024,
   maxClientBacklogBytes: 32 * 1024 * 1024,
@@ -166,6 +170,16 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
   } as ResolvedMuxOptions;
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const value = resolved[key];
+    if (key === "upstreamEra") {
+      if (!UPSTREAM_ERA_SETTINGS.includes(value as UpstreamEraSetting)) {
+        throw new OptionError(
+          `upstreamEra: expected one of ${UPSTREAM_ERA_SETTINGS.join(", ")}, got ${
+            JSON.stringify(value)
+          }`,
+        );
+      }
+      continue;
+    }
     if (key === "lazyStart" || key === "serialize") {
       if (typeof value !== "boolean") throw new OptionError(`${key}: expected true or false`);
       continue;

@@ -8,16 +8,10 @@
  */
 
 import { z } from "zod";
+import { HTTP_DEFAULTS } from "../http/options.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log_settings.ts";
 import { DEFAULTS, type MuxOptions } from "./options.ts";
-
-/** Log verbosity names (the Rust tool's). */
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
-
-/** Daemon log output format. */
-export type LogFormat = "text" | "json";
-
-/** Every {@link LogLevel}, most verbose first. */
-export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
+import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
 
 /** What a service name (a key under `servers:`, or `service_name`) may hold. */
 export const SERVICE_NAME_PATTERN: RegExp = /^[\w.@-]+$/;
@@ -59,6 +53,7 @@ export const OPTION_KEYS: Readonly<Record<string, keyof MuxOptions>> = {
   client_wait_ms: "clientWaitMs",
   lazy_start: "lazyStart",
   serialize: "serialize",
+  upstream_era: "upstreamEra",
   max_request_bytes: "maxRequestBytes",
   max_response_bytes: "maxResponseBytes",
   request_timeout_ms: "requestTimeoutMs",
@@ -126,6 +121,15 @@ const sharedKeys = {
       "client. CLI: --serialize.",
     DEFAULTS.serialize,
   ).optional(),
+  upstream_era: z.enum(UPSTREAM_ERA_SETTINGS, {
+    error: `expected one of ${UPSTREAM_ERA_SETTINGS.join(", ")}`,
+  }).meta({
+    description: "MCP protocol era spoken to the server: legacy (initialize), modern " +
+      "(2026-07-28, server/discover) or auto (initialize, then 2026-07-28 on the same process " +
+      "if the server refuses as modern-only). Clients of either era are served either way. " +
+      "CLI: --upstream-era.",
+    default: DEFAULTS.upstreamEra,
+  }).optional(),
   max_request_bytes: wholeNumber(
     64,
     "Largest message a client may send, in bytes. CLI: --max-request-bytes.",
@@ -199,8 +203,49 @@ const defaultsSchema = z.strictObject(sharedKeys, {
     "over both.",
 });
 
+const httpSchema = z.strictObject({
+  listen: z.string({ error: "expected HOST:PORT, e.g. 127.0.0.1:7300" })
+    .regex(/^(\d+|\[[0-9a-fA-F:.]+\]:\d+|[\w.-]+:\d+)$/, {
+      error: "expected HOST:PORT (e.g. 127.0.0.1:7300, [::1]:7300 or 7300)",
+    })
+    .meta({
+      description: "Serve every service over Streamable HTTP at http://HOST:PORT/mcp/NAME. " +
+        "Port 0 picks a free one. A non-loopback address needs allow_remote. CLI: --http.",
+    }),
+  auth: z.enum(["token", "none"], { error: "expected one of token, none" }).meta({
+    description: "token: every request needs Authorization: Bearer <token> (the token file is " +
+      "made on first start; print it with rmcp-mux http token). none: no token (loopback " +
+      "only). CLI: --http-auth.",
+    default: HTTP_DEFAULTS.auth,
+  }).optional(),
+  allow_remote: flag(
+    "Allow a non-loopback listen address (then the Host header is not checked; put TLS in " +
+      "front). CLI: --http-allow-remote.",
+    HTTP_DEFAULTS.allowRemote,
+  ).optional(),
+  session_idle_ms: wholeNumber(
+    1,
+    "End an HTTP session with no request and no open stream for this long. " +
+      "CLI: --http-session-idle-ms.",
+    HTTP_DEFAULTS.sessionIdleMs,
+  ).optional(),
+  max_sessions: wholeNumber(
+    1,
+    "HTTP sessions held at once, over every service; one more gets 503. " +
+      "CLI: --http-max-sessions.",
+    HTTP_DEFAULTS.maxSessions,
+  ).optional(),
+  token_file: path(
+    "The bearer token file (0600). Default: $XDG_STATE_HOME/rmcp-mux/http.token, else " +
+      "~/.local/state/rmcp-mux/http.token.",
+  ).optional(),
+}, { error: "expected a mapping of HTTP settings" }).meta({
+  description: "The Streamable HTTP listener: one for every service of the daemon.",
+});
+
 const daemonSchema = z.strictObject({
   control: path("Control socket of the daemon (status and commands).").optional(),
+  http: httpSchema.optional(),
   log_format: z.enum(["text", "json"], { error: "expected one of text, json" })
     .meta({ description: "Log output format (logs go to stderr). CLI: --log-format." })
     .optional(),
@@ -238,6 +283,7 @@ export interface SharedData {
   client_wait_ms?: number | undefined;
   lazy_start?: boolean | undefined;
   serialize?: boolean | undefined;
+  upstream_era?: UpstreamEraSetting | undefined;
   max_request_bytes?: number | undefined;
   max_response_bytes?: number | undefined;
   request_timeout_ms?: number | undefined;
@@ -261,9 +307,20 @@ export interface ServerData extends SharedData {
   status_file?: string | undefined;
 }
 
+/** `daemon.http:`, as validated (before expansion). */
+export interface HttpData {
+  listen: string;
+  auth?: "token" | "none" | undefined;
+  allow_remote?: boolean | undefined;
+  session_idle_ms?: number | undefined;
+  max_sessions?: number | undefined;
+  token_file?: string | undefined;
+}
+
 /** `daemon:`, as validated (before expansion). */
 export interface DaemonData {
   control?: string | undefined;
+  http?: HttpData | undefined;
   log_format?: LogFormat | undefined;
   log_level?: LogLevel | undefined;
   status_file?: string | undefined;

@@ -13,7 +13,7 @@ import {
   type ResolvedMuxOptions,
   resolveOptions,
 } from "./options.ts";
-import type { LogLevel } from "./schema.ts";
+import type { LogLevel } from "./log_settings.ts";
 import type { MuxFileConfig } from "./types.ts";
 
 /** Settings from the command line; each one given wins over the file. */

@@ -5,8 +5,9 @@
  * @module
  */
 
+import type { HttpOptions } from "../http/options.ts";
 import type { MuxOptions } from "./options.ts";
-import type { LogFormat, LogLevel } from "./schema.ts";
+import type { LogFormat, LogLevel } from "./log_settings.ts";
 
 /**
  * `daemon:` settings, paths expanded. Every field is optional: absent means
@@ -15,6 +16,8 @@ import type { LogFormat, LogLevel } from "./schema.ts";
 export interface DaemonSettings {
   /** Control socket of the daemon. */
   control?: string;
+  /** The Streamable HTTP listener (`daemon.http`), if any. */
+  http?: HttpOptions;
   /** Log output format. */
   logFormat?: LogFormat;
   /** Log verbosity of the daemon itself. */

@@ -7,7 +7,7 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { Daemon } from "../daemon/daemon.ts";
+import { type Daemon, DaemonError } from "../daemon/daemon.ts";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { LineDecoder } from "../jsonrpc/framing.ts";
 import {
@@ -17,6 +17,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
+import { AcceptLoop } from "../server/accept_loop.ts";
 import { listenPrivately, prepareSocketPath } from "../server/socket_path.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
 
@@ -25,15 +26,18 @@ export type ControlMethod = "status" | "restart" | "stop" | "start" | "reload" |
 
 const SERVICE_METHODS = new Set(["restart", "stop", "start"]);
 
+/** A control method added by whoever starts the control server (the dashboard's login, say). */
+export type ControlHandler = (
+  params: Record<string, unknown> | undefined,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
 /** Listens on the control socket and runs commands against a daemon. */
 export class ControlServer implements AsyncDisposable {
-  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #daemon: Daemon;
   readonly #onShutdown: () => void;
   readonly #log: Logger = muxLogger("server");
-  readonly #conns = new Set<Deno.UnixConn>();
-  readonly #accepting: Promise<void>;
-  readonly #handlers = new Set<Promise<void>>();
+  readonly #accepting: AcceptLoop<{ conn: Deno.UnixConn; done: Promise<void> }>;
+  readonly #methods: Readonly<Record<string, ControlHandler>>;
   #closing: Promise<void> | undefined;
   /** The socket path. */
   readonly path: string;
@@ -43,17 +47,23 @@ export class ControlServer implements AsyncDisposable {
     listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
     daemon: Daemon,
     onShutdown: () => void,
+    methods: Readonly<Record<string, ControlHandler>>,
   ) {
     this.path = path;
-    this.#listener = listener;
+    this.#methods = methods;
     this.#daemon = daemon;
     this.#onShutdown = onShutdown;
-    this.#accepting = this.#accept();
+    this.#accepting = new AcceptLoop(listener, {
+      log: this.#log,
+      serve: (conn) => ({ conn, done: this.#serve(conn) }),
+    });
   }
 
   /**
    * Listen on `path` (refusing a live socket, clearing a stale one) for `daemon`.
    * `onShutdown` is called after a `shutdown` command has been answered.
+   * `methods` adds control methods (answered with what they return; a throw
+   * becomes an error answer carrying its message).
    *
    * @example
    * ```ts
@@ -68,29 +78,30 @@ export class ControlServer implements AsyncDisposable {
    * console.log(status.services); // [{ name: "a", state: "running", … }]
    * ```
    */
-  static async start(path: string, daemon: Daemon, onShutdown: () => void): Promise<ControlServer> {
+  static async start(
+    path: string,
+    daemon: Daemon,
+    onShutdown: () => void,
+    methods: Readonly<Record<string, ControlHandler>> = {},
+  ): Promise<ControlServer> {
     await prepareSocketPath(path);
     const listener = listenPrivately(path);
-    return new ControlServer(path, listener, daemon, onShutdown);
+    return new ControlServer(path, listener, daemon, onShutdown, methods);
   }
 
   /** Stop listening and close every control connection. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      try {
-        this.#listener.close();
-      } catch {
-        // Already closed.
-      }
-      await this.#accepting;
-      for (const conn of this.#conns) {
+      await this.#accepting.close();
+      const open = [...this.#accepting.connections];
+      for (const { conn } of open) {
         try {
           conn.close();
         } catch {
           // Already closed.
         }
       }
-      await Promise.all(this.#handlers);
+      await Promise.all(open.map((c) => c.done));
       await Deno.remove(this.path).catch(() => {});
     })();
     return this.#closing;
@@ -107,23 +118,6 @@ export class ControlServer implements AsyncDisposable {
       Deno.removeSync(this.path);
     } catch {
       // Already gone.
-    }
-  }
-
-  async #accept(): Promise<void> {
-    while (true) {
-      let conn: Deno.UnixConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch {
-        return; // closed
-      }
-      this.#conns.add(conn);
-      const handler = this.#serve(conn).finally(() => {
-        this.#conns.delete(conn);
-        this.#handlers.delete(handler);
-      });
-      this.#handlers.add(handler);
     }
   }
 
@@ -201,22 +195,34 @@ export class ControlServer implements AsyncDisposable {
         case "shutdown":
           queueMicrotask(() => this.#onShutdown());
           return JSON.stringify(resultResponse(id, { shuttingDown: true }));
-        default:
+        default: {
+          if (Object.hasOwn(this.#methods, method)) {
+            return JSON.stringify(
+              resultResponse(id, { ...await this.#methods[method]!(request.params) }),
+            );
+          }
+          const known = ["status", "restart", "stop", "start", "reload", "shutdown"];
           return JSON.stringify(
             errorResponse(
               id,
               ErrorCode.MethodNotFound,
-              `unknown control method "${method}"; known: status, restart, stop, start, reload, shutdown`,
+              `unknown control method "${method}"; known: ${
+                [...known, ...Object.keys(this.#methods)].join(", ")
+              }`,
             ),
           );
+        }
       }
     } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // A command that cannot be carried out as asked (unknown service, a rejected
+      // configuration) is the caller's to fix; anything else is a bug of ours.
+      if (error instanceof DaemonError) {
+        return JSON.stringify(errorResponse(id, ErrorCode.InvalidParams, message));
+      }
+      this.#log.error("Control command {method} failed: {error}", { method, error: message });
       return JSON.stringify(
-        errorResponse(
-          id,
-          ErrorCode.InvalidParams,
-          error instanceof Error ? error.message : String(error),
-        ),
+        errorResponse(id, ErrorCode.InternalError, `${method} failed: ${message}`),
       );
     }
   }

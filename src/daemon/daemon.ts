@@ -9,9 +9,15 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
+import { HttpListener } from "../http/listener.ts";
+import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { stableJson } from "../server/live_settings.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
+import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
+import { DaemonActivity } from "./activity.ts";
+import { loopbackOrigin, NO_HTTP_LISTENER } from "../dashboard/control.ts";
+import { createDashboard, type Dashboard, type DashboardLogin } from "../dashboard/dashboard.ts";
 
 /** One service the daemon runs. */
 export interface DaemonService {
@@ -33,6 +39,8 @@ export interface ServiceStatus {
   error?: string;
   /** The mux's own status, while running. */
   mux?: MuxStatus;
+  /** A command on this service still in progress. */
+  busy?: "restarting" | "stopping" | "starting";
 }
 
 /** The whole daemon, as `status` reports it. */
@@ -47,6 +55,8 @@ export interface DaemonStatus {
   control: string | null;
   /** Every service, sorted by name. */
   services: ServiceStatus[];
+  /** The HTTP listener, if any: its address and the sessions it holds. */
+  http: { url: string; sessions: number } | null;
 }
 
 /** What a reload did. */
@@ -108,6 +118,15 @@ export interface DaemonOptions {
   control?: string;
   /** Re-reads the services for `reload`; throws to reject the new configuration. */
   reload?: () => Promise<readonly DaemonService[] | ReloadPlan>;
+  /** How often a history point is taken, ms (default {@link HISTORY_STEP_MS}). */
+  historyStepMs?: number;
+  /** The clock (ms since epoch), for tests. */
+  now?: () => number;
+  /**
+   * Serve every service over Streamable HTTP too (one listener, service NAME
+   * at `/mcp/NAME`). A listener that cannot start fails {@link Daemon.start}.
+   */
+  http?: HttpOptions;
 }
 
 /** Runs many muxes in one process. */
@@ -119,11 +138,15 @@ export class Daemon implements AsyncDisposable {
   #closing: Promise<void> | undefined;
   #resolveClosed!: () => void;
   #busy: Promise<unknown> = Promise.resolve();
+  readonly #activity: DaemonActivity;
+  #http: HttpListener | undefined;
+  #dashboard: Dashboard | undefined;
   /** Resolves once the daemon has stopped. */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
 
   private constructor(options: DaemonOptions) {
     this.#options = options;
+    this.#activity = new DaemonActivity(options.now);
   }
 
   /**
@@ -145,8 +168,26 @@ export class Daemon implements AsyncDisposable {
    */
   static async start(options: DaemonOptions): Promise<Daemon> {
     const daemon = new Daemon(options);
+    if (options.http) {
+      const listener = await HttpListener.start(options.http, {
+        get: (name) => daemon.#entries.get(name)?.mux ?? undefined,
+        names: () => daemon.serviceNames.filter((name) => daemon.#entries.get(name)?.mux),
+        // The dashboard, at `/` of the same listener.
+        app: (request) => daemon.#dashboard?.handle(request) ?? Promise.resolve(undefined),
+      });
+      daemon.#http = listener;
+      daemon.#dashboard = createDashboard({
+        daemon,
+        authorize: (request) => listener.hasToken(request.headers),
+      });
+    }
+    // Started once nothing can fail any more: a daemon that never started leaves no timer.
+    daemon.#activity.startSampling(
+      options.historyStepMs ?? HISTORY_STEP_MS,
+      () => [...daemon.#entries].map(([name, entry]) => [name, entry.mux]),
+    );
     for (const spec of sortByName(options.services)) {
-      daemon.#entries.set(spec.name, await daemon.#launch(spec));
+      daemon.#set(spec.name, await daemon.#launch(spec));
     }
     return daemon;
   }
@@ -160,14 +201,53 @@ export class Daemon implements AsyncDisposable {
       control: this.#options.control ?? null,
       services: [...this.#entries.values()]
         .sort((a, b) => a.spec.name.localeCompare(b.spec.name))
-        .map((entry) => ({
-          name: entry.spec.name,
-          socket: entry.spec.options.socket,
-          state: entry.state,
-          ...(entry.error ? { error: entry.error } : {}),
-          ...(entry.mux ? { mux: entry.mux.status() } : {}),
-        })),
+        .map((entry) => this.#describe(entry)),
+      http: this.#http ? { url: `${this.#http.url}/mcp`, sessions: this.#http.sessions } : null,
     };
+  }
+
+  /**
+   * Each service's recent past: throughput and latency points (one every
+   * {@link HISTORY_STEP_MS}) and notable events, oldest first.
+   */
+  history(): Record<string, ServiceHistory> {
+    return this.#activity.history();
+  }
+
+  /**
+   * Call `listener` after any change: a server's state, a client connecting
+   * or leaving, a command starting or ending, a reload. Returns the function
+   * that unsubscribes.
+   *
+   * @example
+   * ```ts ignore
+   * const off = daemon.subscribe(() => console.log(daemon.status().services.length));
+   * off();
+   * ```
+   */
+  subscribe(listener: () => void): () => void {
+    return this.#activity.subscribe(listener);
+  }
+
+  /**
+   * A one-time login link to the dashboard (served by the HTTP listener at
+   * `/`): it works once, within two minutes. Throws {@link DaemonError}
+   * when there is no HTTP listener, or when it is not reachable on loopback.
+   *
+   * @example
+   * ```ts ignore
+   * console.log(daemon.dashboardLogin().url); // http://127.0.0.1:7300/login?code=…
+   * ```
+   */
+  dashboardLogin(): DashboardLogin {
+    if (!this.#http || !this.#dashboard) throw new DaemonError(NO_HTTP_LISTENER);
+    let origin: string;
+    try {
+      origin = loopbackOrigin(this.#http.url);
+    } catch (error) {
+      throw new DaemonError((error as Error).message);
+    }
+    return this.#dashboard.login(origin);
   }
 
   /** The running mux of a service (for `waitFor` and the like). */
@@ -186,27 +266,23 @@ export class Daemon implements AsyncDisposable {
    * most {@link RESTART_SETTLE_MS}); `start` waits the same way.
    */
   restart(name: string): Promise<ServiceStatus> {
-    return this.#serial(async () => {
+    return this.#serial(name, "restarting", async () => {
       const entry = this.#entry(name);
       const oldPid = entry.mux?.status().server.pid;
+      this.#activity.note(name, "info", "restart requested");
       if (entry.mux) await entry.mux.restartServer("restart requested by a control command");
-      else this.#entries.set(name, await this.#launch(entry.spec));
-      await this.#entries.get(name)?.mux?.waitFor(
-        (s) =>
-          (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||
-          s.phase === "restarting",
-        { timeoutMs: RESTART_SETTLE_MS },
-      ).catch(() => {}); // still starting: report that
-      return this.#statusOf(name);
+      else this.#set(name, await this.#launch(entry.spec));
+      return await this.#settled(name, oldPid);
     });
   }
 
   /** Stop a service: its clients are disconnected and its socket removed. */
   stop(name: string): Promise<ServiceStatus> {
-    return this.#serial(async () => {
+    return this.#serial(name, "stopping", async () => {
       const entry = this.#entry(name);
       await entry.mux?.close();
-      this.#entries.set(name, { spec: entry.spec, mux: null, state: "stopped" });
+      this.#set(name, { spec: entry.spec, mux: null, state: "stopped" });
+      this.#activity.note(name, "info", "stopped by a command");
       this.#log.info("Service {service} stopped", { service: name });
       return this.#statusOf(name);
     });
@@ -214,10 +290,13 @@ export class Daemon implements AsyncDisposable {
 
   /** Start a stopped service (a running one is left alone). */
   start(name: string): Promise<ServiceStatus> {
-    return this.#serial(async () => {
+    return this.#serial(name, "starting", async () => {
       const entry = this.#entry(name);
-      if (!entry.mux) this.#entries.set(name, await this.#launch(entry.spec));
-      return await this.#settled(name);
+      if (!entry.mux) {
+        this.#activity.note(name, "info", "started by a command");
+        this.#set(name, await this.#launch(entry.spec));
+      }
+      return await this.#settled(name, undefined);
     });
   }
 
@@ -232,11 +311,18 @@ export class Daemon implements AsyncDisposable {
    * error is thrown.
    */
   reload(): Promise<ReloadReport> {
-    return this.#serial(async () => {
+    return this.#serial(undefined, undefined, async () => {
       if (!this.#options.reload) {
         throw new DaemonError("this daemon has no configuration to reload");
       }
-      const loaded = await this.#options.reload();
+      let loaded: readonly DaemonService[] | ReloadPlan;
+      try {
+        loaded = await this.#options.reload();
+      } catch (error) {
+        // The new configuration is the caller's to fix: nothing changed.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new DaemonError(message, { cause: error });
+      }
       const plan: ReloadPlan = Array.isArray(loaded)
         ? { services: loaded as readonly DaemonService[] }
         : loaded as ReloadPlan;
@@ -257,6 +343,7 @@ export class Daemon implements AsyncDisposable {
         if (next.has(name)) continue;
         await entry.mux?.close();
         this.#entries.delete(name);
+        this.#activity.forget(name);
         report.removed.push(name);
       }
       for (const [name, spec] of next) {
@@ -265,7 +352,7 @@ export class Daemon implements AsyncDisposable {
           report.added.push(name);
           const launched = await this.#launch(spec);
           if (launched.error) report.errors[name] = launched.error;
-          this.#entries.set(name, launched);
+          this.#set(name, launched);
           continue;
         }
         await this.#reloadOne(name, entry, spec, report);
@@ -300,14 +387,14 @@ export class Daemon implements AsyncDisposable {
     if (!entry.mux) {
       // Stopped by a command: keep it stopped, on the new settings. Failed to start: retry.
       if (entry.state === "stopped") {
-        this.#entries.set(name, { ...entry, spec });
+        this.#set(name, { ...entry, spec });
         report.applied.push(name);
         return;
       }
       const launched = await this.#launch(spec);
       if (launched.error) report.errors[name] = launched.error;
       else report.recreated.push(name);
-      this.#entries.set(name, launched);
+      this.#set(name, launched);
       return;
     }
     let outcome;
@@ -319,12 +406,17 @@ export class Daemon implements AsyncDisposable {
       return;
     }
     report.settings[name] = outcome.changed;
+    this.#activity.note(
+      name,
+      "info",
+      `settings changed by a reload: ${outcome.changed.join(", ")}`,
+    );
     if (outcome.mode === "recreate") {
       await entry.mux.close();
       const launched = await this.#launch(spec);
       if (launched.error) report.errors[name] = launched.error;
       else report.recreated.push(name);
-      this.#entries.set(name, launched);
+      this.#set(name, launched);
     } else {
       entry.spec = spec;
       (outcome.mode === "restart" ? report.restarted : report.applied).push(name);
@@ -344,7 +436,11 @@ export class Daemon implements AsyncDisposable {
   /** Stop every service. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#activity.close();
+      // Its event streams never end by themselves: before the listener waits for them.
+      this.#dashboard?.close();
       await this.#busy.catch(() => {});
+      await this.#http?.close();
       await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close()));
       this.#resolveClosed();
     })();
@@ -364,6 +460,8 @@ export class Daemon implements AsyncDisposable {
   async #launch(spec: DaemonService): Promise<Entry> {
     try {
       const mux = await MuxServer.start(muxOptionsOf(spec));
+      if (this.#http) mux.httpUrl = this.#http.urlFor(spec.name);
+      mux.onChange(() => this.#changed(spec.name, mux));
       return { spec, mux, state: "running" };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -385,8 +483,12 @@ export class Daemon implements AsyncDisposable {
     return entry;
   }
 
-  /** Wait (at most RESTART_SETTLE_MS) for a new process to run or fail, then report. */
-  async #settled(name: string, oldPid?: number): Promise<ServiceStatus> {
+  /**
+   * Wait (at most RESTART_SETTLE_MS) for a process other than `oldPid` to run
+   * or fail, then report. A lazy service that nobody needs yet stays idle:
+   * that is settled too.
+   */
+  async #settled(name: string, oldPid: number | undefined): Promise<ServiceStatus> {
     await this.#entries.get(name)?.mux?.waitFor(
       (s) =>
         (s.phase === "running" && s.pid !== oldPid) || s.phase === "failed" ||
@@ -397,15 +499,60 @@ export class Daemon implements AsyncDisposable {
   }
 
   #statusOf(name: string): ServiceStatus {
-    return this.status().services.find((s) => s.name === name)!;
+    return this.#describe(this.#entries.get(name)!);
   }
 
-  /** Commands run one at a time: a reload never interleaves with a stop. */
-  #serial<T>(work: () => Promise<T>): Promise<T> {
+  #describe(entry: Entry): ServiceStatus {
+    const busy = this.#activity.busy(entry.spec.name);
+    return {
+      name: entry.spec.name,
+      socket: entry.spec.options.socket,
+      state: entry.state,
+      ...(entry.error ? { error: entry.error } : {}),
+      ...(entry.mux ? { mux: entry.mux.status() } : {}),
+      ...(busy ? { busy } : {}),
+    };
+  }
+
+  /**
+   * Commands run one at a time: a reload never interleaves with a stop. While
+   * one runs, status shows its service as `busy`.
+   */
+  #serial<T>(
+    name: string | undefined,
+    busy: ServiceStatus["busy"],
+    work: () => Promise<T>,
+  ): Promise<T> {
     if (this.#closing) return Promise.reject(new DaemonError("the daemon is shutting down"));
-    const run = this.#busy.catch(() => {}).then(work);
+    const run = this.#busy.catch(() => {}).then(async () => {
+      const tracked = name !== undefined && busy !== undefined && this.#entries.has(name);
+      if (tracked) this.#activity.begin(name, busy);
+      try {
+        const result = await work();
+        // The answer describes the service after the command: no longer busy.
+        if (result && typeof result === "object" && "busy" in result) delete result.busy;
+        return result;
+      } finally {
+        if (tracked) this.#activity.end(name);
+        else this.#activity.notify();
+      }
+    });
     this.#busy = run;
     return run;
+  }
+
+  /** Put a service's entry in place and record what it looks like now. */
+  #set(name: string, entry: Entry): void {
+    this.#entries.set(name, entry);
+    this.#changed(name, entry.mux);
+  }
+
+  /** A service changed: note a transition worth remembering, tell the listeners. */
+  #changed(name: string, mux: MuxServer | null): void {
+    const entry = this.#entries.get(name);
+    // A mux replaced since (a stop, a reload) has nothing more to say.
+    if (!entry || entry.mux !== mux) return;
+    this.#activity.observe(name, this.#statusOf(name));
   }
 }
 

@@ -43,7 +43,7 @@ export class LineDecoder {
 
   /** Feed a chunk; `emit` is called once per complete line (or problem). */
   push(chunk: Uint8Array, emit: (event: LineEvent) => void): void {
-    let start = 0;
+    let start = this.#pushWhole(chunk, emit);
     while (start < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
       const end = nl === -1 ? chunk.length : nl;
@@ -65,6 +65,38 @@ export class LineDecoder {
       else if (this.#partBytes > 0) this.#emitLine(this.#takeParts(), emit);
       start = nl + 1;
     }
+  }
+
+  /**
+   * Fast path for the common chunk, one or more whole lines (plus perhaps
+   * the start of the next): decode them with one call and split the text,
+   * instead of one decode per line. Only when nothing is held, the lines
+   * fit the limit and the bytes are valid UTF-8; otherwise the line-by-line
+   * path does it all. Returns where the line-by-line path takes over.
+   */
+  #pushWhole(chunk: Uint8Array, emit: (event: LineEvent) => void): number {
+    if (this.#discarding || this.#partBytes > 0) return 0;
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last <= 0 || last > this.#max) return 0;
+    let text: string;
+    try {
+      text = this.#decoder.decode(chunk.subarray(0, last));
+    } catch {
+      return 0;
+    }
+    let from = 0;
+    while (from <= text.length) {
+      let nl = text.indexOf("\n", from);
+      if (nl === -1) nl = text.length;
+      let end = nl;
+      if (end > from && text.charCodeAt(end - 1) === CR) end--;
+      if (end > from) {
+        const line = text.slice(from, end);
+        if (line.trim() !== "") emit({ kind: "line", text: line });
+      }
+      from = nl + 1;
+    }
+    return last + 1;
   }
 
   /** Flush at end of stream: a final line without a newline still counts. */

@@ -50,9 +50,6 @@ export interface JsonRpcErrorResponse {
 /** A response of either kind. */
 export type JsonRpcResponse = JsonRpcResult | JsonRpcErrorResponse;
 
-/** Any single JSON-RPC message. */
-export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
-
 /** What a parsed JSON value turned out to be. */
 export type Classified =
   | { kind: "request"; message: JsonRpcRequest }

@@ -12,7 +12,15 @@ import { getLogger, type Logger } from "@logtape/logtape";
 export const LOG_CATEGORY = "rmcp-mux";
 
 /** Areas the mux logs under: `["rmcp-mux", area]`. */
-export type LogArea = "router" | "server" | "upstream" | "stderr" | "proxy" | "health" | "cli";
+export type LogArea =
+  | "router"
+  | "server"
+  | "upstream"
+  | "stderr"
+  | "proxy"
+  | "health"
+  | "cli"
+  | "http";
 
 /** A logger for one area, tagged with the service name. */
 export function muxLogger(area: LogArea, service?: string): Logger {

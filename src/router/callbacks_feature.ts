@@ -20,6 +20,7 @@ import {
 } from "../jsonrpc/message.ts";
 import type { RouterContext } from "./context.ts";
 import { type Candidate, chooseClient, relatedTaskOf, requirementOf } from "./policy.ts";
+import type { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
 import type { ClientSession } from "./session.ts";
 import type { TasksFeature } from "./tasks_feature.ts";
 
@@ -27,10 +28,12 @@ import type { TasksFeature } from "./tasks_feature.ts";
 export class CallbacksFeature {
   readonly #ctx: RouterContext;
   readonly #tasks: TasksFeature;
+  readonly #bridge: MrtrBridgeFeature;
 
-  constructor(ctx: RouterContext, tasks: TasksFeature) {
+  constructor(ctx: RouterContext, tasks: TasksFeature, bridge: MrtrBridgeFeature) {
     this.#ctx = ctx;
     this.#tasks = tasks;
+    this.#bridge = bridge;
   }
 
   /** A sampling or elicitation request from the server. Returns false for other methods. */
@@ -46,7 +49,22 @@ export class CallbacksFeature {
     }
     const candidates: Candidate<ClientSession>[] = [];
     for (const session of this.#ctx.sessions) {
-      if (!session.hello || session.closed) continue;
+      if (session.closed) continue;
+      if (session.era === "modern") {
+        // Only through a call in flight, whose own capabilities count.
+        const inFlight = sent.get(session) ?? 0;
+        if (inFlight === 0) continue;
+        const call = this.#bridge.askable(session, requirement);
+        candidates.push({
+          client: session,
+          capabilities: call?.era?.envelope?.clientCapabilities ?? {},
+          protocolVersion: call ? session.protocolVersion ?? "" : "",
+          inFlight,
+          lastRequest: session.lastRequest,
+        });
+        continue;
+      }
+      if (!session.hello) continue;
       candidates.push({
         client: session,
         capabilities: session.hello.capabilities,
@@ -67,6 +85,11 @@ export class CallbacksFeature {
       return true;
     }
     const session = choice.client;
+    if (session.era === "modern") {
+      if (this.#bridge.ask(session, request, requirement)) return true;
+      this.#ctx.upstream.answerServer(this.#fallback(request, `${session.label} cannot be asked`));
+      return true;
+    }
     const meta = request.params?._meta as Record<string, unknown> | undefined;
     const id = this.#ctx.calls.add(session, {
       kind: "routed",
@@ -99,6 +122,9 @@ export class CallbacksFeature {
   /** The server cancelled one of its requests: tell the one client that has it. */
   onServerCancel(note: JsonRpcNotification): void {
     const requestId = note.params?.requestId as JsonRpcId | undefined;
+    if (requestId !== undefined && this.#ctx.modernClients() > 0) {
+      this.#bridge.onServerCancel(requestId);
+    }
     const found = requestId === undefined ? undefined : this.#ctx.calls.findRouted(requestId);
     if (!found) return;
     this.#ctx.calls.take(found.client, found.id);

@@ -20,8 +20,17 @@ import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth } from "./health_feature.ts";
+import {
+  DISCOVER_METHOD,
+  envelopeVersion,
+  LEGACY_ONLY_METHODS,
+  LISTEN_METHOD,
+  MODERN_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+} from "./eras.ts";
+import { readEnvelope, type RequestEnvelope } from "./envelope.ts";
 import { allowsBatches } from "./negotiate.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { SerialGate } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 
@@ -56,6 +65,7 @@ export class ClientMessages {
 
   /** A line from a client still waiting for a slot: only `ping` and health are answered now. */
   waiting(session: ClientSession, text: string): void {
+    if (text.includes(HELLO_METHOD) && this.#hello(session, text)) return;
     const request = requestOf(text);
     if (request?.method === "ping") {
       return this.#ctx.notify(session, resultResponse(request.id, {}));
@@ -65,6 +75,9 @@ export class ClientMessages {
     }
     if (request?.method === STATUS_METHOD) {
       return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
+    }
+    if (request?.method === DISCOVER_METHOD) {
+      return this.#ctx.notify(session, this.#f.translate.discover(session, request));
     }
     session.waiting.push(text);
   }
@@ -95,6 +108,7 @@ export class ClientMessages {
       msg.kind === "request" || msg.kind === "invalid" || (msg.kind === "batch" && target.batch)
     ) {
       session.openRequests++;
+      session.requests++;
     }
     switch (msg.kind) {
       case "request":
@@ -164,10 +178,22 @@ export class ClientMessages {
     text?: string,
   ): void {
     const ctx = this.#ctx;
+    // The probe first: it pins no era, and is answered at once (never held for a server to start).
+    if (request.method === DISCOVER_METHOD) {
+      return ctx.reply(target, this.#f.translate.discover(session, request));
+    }
+    if (session.era === "modern") return this.#modern(session, request, target, text);
+    if (
+      session.era === undefined && request.method !== "initialize" &&
+      envelopeVersion(request.params) !== undefined
+    ) {
+      return this.#pinModern(session, request, target, text);
+    }
     switch (request.method) {
       case "ping":
         return ctx.reply(target, resultResponse(request.id, {}));
       case "initialize":
+        session.era = "legacy";
         if (target.batch) {
           return ctx.reply(
             target,
@@ -200,7 +226,99 @@ export class ClientMessages {
     }
   }
 
-  #forward(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string): void {
+  /**
+   * A client's first request carries a 2026-07-28 envelope: it speaks the
+   * modern era (a client pinned to it, or one that probed first).
+   */
+  #pinModern(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string) {
+    const check = readEnvelope(request.params);
+    if (!check.ok) {
+      return this.#ctx.reply(
+        target,
+        errorResponse(request.id, check.code, check.message, check.data),
+      );
+    }
+    this.#ctx.pinModern(session);
+    session.protocolVersion = MODERN_PROTOCOL_VERSION;
+    this.#ctx.log.info("{client} speaks MCP {version}", {
+      client: session.label,
+      version: check.envelope.protocolVersion,
+    });
+    this.#modern(session, request, target, text, check.envelope);
+  }
+
+  /** A request from a client of the modern era. */
+  #modern(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text: string | undefined,
+    checked?: RequestEnvelope,
+  ): void {
+    const ctx = this.#ctx;
+    switch (request.method) {
+      case HEALTH_METHOD:
+        return void checkServerHealth(ctx, target, request.id);
+      case STATUS_METHOD:
+        return ctx.reply(target, resultResponse(request.id, ctx.status()));
+      case "initialize":
+        // The era was settled by this client's earlier requests: no falling back now.
+        return ctx.reply(
+          target,
+          errorResponse(
+            request.id,
+            ErrorCode.UnsupportedProtocolVersion,
+            `Unsupported protocol version: this connection already speaks MCP ` +
+              `${MODERN_PROTOCOL_VERSION} (initialize does not exist there); open a new ` +
+              "connection to use initialize",
+            {
+              supported: [...MODERN_PROTOCOL_VERSIONS],
+              requested: request.params?.protocolVersion ?? null,
+            },
+          ),
+        );
+    }
+    if (LEGACY_ONLY_METHODS.has(request.method)) {
+      return ctx.reply(
+        target,
+        errorResponse(
+          request.id,
+          ErrorCode.MethodNotFound,
+          `Method not found: ${request.method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
+        ),
+      );
+    }
+    let envelope = checked;
+    if (!envelope) {
+      const check = readEnvelope(request.params);
+      if (!check.ok) {
+        return ctx.reply(target, errorResponse(request.id, check.code, check.message, check.data));
+      }
+      envelope = check.envelope;
+    }
+    if (envelope.clientInfo) session.modernInfo = envelope.clientInfo;
+    if (request.method === LISTEN_METHOD) {
+      return this.#f.listens.listen(session, request, target, envelope);
+    }
+    const state = request.params?.requestState;
+    if (
+      typeof state === "string" && (ctx.upstream.era === "legacy" || this.#f.bridge.has(state))
+    ) {
+      // A retry after the mux's own input_required (a legacy server asked for input).
+      const again = this.#f.bridge.retry(session, request, target);
+      if (!again) return;
+      return this.#forward(session, again, target, undefined, envelope);
+    }
+    this.#forward(session, request, target, text, envelope);
+  }
+
+  #forward(
+    session: ClientSession,
+    request: JsonRpcRequest,
+    target: Target,
+    text?: string,
+    envelope?: RequestEnvelope,
+  ): void {
     const ctx = this.#ctx;
     const refusal = ctx.upstream.refusal(request.method) ??
       this.#f.tasks.refusal(session, request) ?? this.#cursorRefusal(request);
@@ -247,14 +365,28 @@ export class ClientMessages {
       ctx.now(),
     );
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
+    // Across eras the envelope is added or stripped too (never between two legacy peers).
+    const translated = session.era === "modern" || ctx.upstream.modern
+      ? this.#f.translate.requestParams(
+        session,
+        request.method,
+        token !== undefined ? withToken(request.params!, entry.upstreamId) : request.params,
+        entry,
+        envelope,
+      )
+      : undefined;
     // Without a token (or a cursor) to rewrite, only the id changes: splice it into the text.
-    const untouched = token === undefined && text !== undefined &&
+    const untouched = translated === undefined && token === undefined && text !== undefined &&
       request.params?.cursor === undefined;
     const line = (untouched && spliceId(text, request.id, entry.upstreamId)) ||
       JSON.stringify({
         ...request,
         id: entry.upstreamId,
-        ...(token !== undefined ? { params: withToken(request.params!, entry.upstreamId) } : {}),
+        ...(translated !== undefined
+          ? { params: translated }
+          : token !== undefined
+          ? { params: withToken(request.params!, entry.upstreamId) }
+          : {}),
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
@@ -274,6 +406,14 @@ export class ClientMessages {
   }
 
   #notification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
+    if (session.era === "modern" && note.method !== "notifications/cancelled") {
+      // The only notification a modern client sends is a cancel.
+      this.#ctx.log.debug("{client} sent {method}, which MCP 2026-07-28 does not have; ignored", {
+        client: session.label,
+        method: note.method,
+      });
+      return;
+    }
     switch (note.method) {
       case "notifications/initialized":
         // The upstream got the mux's own, once per process. Now the client may be asked things.
@@ -285,9 +425,31 @@ export class ClientMessages {
       case "notifications/roots/list_changed":
         return void this.#f.roots.refresh(session);
       case HELLO_METHOD:
-        return; // the mux's own introduction (`rmcp-mux proxy`): never the server's business
+        return this.#introduce(session, note);
       default:
         this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
+    }
+  }
+
+  /** A waiting client's `rmcp-mux/hello` is taken at once (it says what the client is). */
+  #hello(session: ClientSession, text: string): boolean {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const msg = classify(value);
+    if (msg.kind !== "notification" || msg.message.method !== HELLO_METHOD) return false;
+    this.#introduce(session, msg.message);
+    return true;
+  }
+
+  /** `rmcp-mux/hello`: consumed here, never forwarded nor answered. */
+  #introduce(session: ClientSession, note: JsonRpcNotification): void {
+    // Only a socket connection can be `rmcp-mux proxy`; an HTTP session stays what it is.
+    if (note.params?.transport === "proxy" && session.transport === "socket") {
+      session.transport = "proxy";
     }
   }
 
@@ -297,6 +459,11 @@ export class ClientMessages {
       ? undefined
       : this.#ctx.pending.findByClientId(session, requestId as JsonRpcId);
     if (!entry) {
+      // Between two rounds of the legacy shim, or a stream the mux ended itself.
+      if (requestId !== undefined && this.#f.shim.cancel(session, requestId as JsonRpcId)) return;
+      if (requestId !== undefined && this.#f.listens.cancel(session, requestId as JsonRpcId)) {
+        return;
+      }
       this.#ctx.log.debug("{client} cancelled unknown or finished request {id}; ignored", {
         client: session.label,
         id: requestId,
@@ -305,6 +472,8 @@ export class ClientMessages {
     }
     this.#ctx.pending.take(entry.upstreamId);
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    // Its call was answered input_required already: only the server's questions remain.
+    if (entry.era?.parked) return this.#f.bridge.abandon(entry);
     // A cancelled request is never answered (in a batch, the others still are).
     entry.batch?.drop(entry.batch.index);
     if (session.openRequests > 0) session.openRequests--;

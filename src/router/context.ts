@@ -7,14 +7,20 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { JsonRpcResponse } from "../jsonrpc/message.ts";
+import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { CallbacksFeature } from "./callbacks_feature.ts";
-import type { ClientCalls } from "./client_calls.ts";
+import type { Clock } from "./clock.ts";
+import type { ListensFeature } from "./listens_feature.ts";
+import type { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
+import type { LegacyShimFeature } from "./mrtr_shim_feature.ts";
+import type { TranslateFeature } from "./translate_feature.ts";
+import type { MuxToClientTable } from "./mux_to_client.ts";
 import type { LoggingFeature } from "./logging_feature.ts";
 import type { LatencyWindow } from "./metrics.ts";
 import type { ResourcesFeature } from "./resources_feature.ts";
 import type { RootsFeature } from "./roots_feature.ts";
 import type { TasksFeature } from "./tasks_feature.ts";
-import type { PendingTable, ReplyTarget } from "./pending.ts";
+import type { ClientToServerTable, ReplyTarget } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 import type { UpstreamLink } from "./upstream_link.ts";
 
@@ -26,10 +32,14 @@ export interface RouterContext {
   readonly service: string;
   readonly log: Logger;
   readonly now: () => number;
+  /** Time and timers (a fake clock in tests). */
+  readonly clock: Clock;
   readonly sessions: ReadonlySet<ClientSession>;
-  readonly pending: PendingTable<ClientSession>;
+  /** Client→server requests in flight. */
+  readonly pending: ClientToServerTable<ClientSession>;
   readonly upstream: UpstreamLink;
-  readonly calls: ClientCalls<ClientSession>;
+  /** Mux→client requests open (routed server requests and the mux's own). */
+  readonly calls: MuxToClientTable<ClientSession>;
   /** Latencies of answered client requests. */
   readonly latencies: LatencyWindow;
   /**
@@ -45,6 +55,22 @@ export interface RouterContext {
     method: string,
     params?: Record<string, unknown>,
   ): Promise<JsonRpcResponse>;
+  /**
+   * A request of the mux's own to one client, with its id (to cancel it) and
+   * its own timeout. The answer never rejects.
+   */
+  askClient(
+    session: ClientSession,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): { id: JsonRpcId; answer: Promise<JsonRpcResponse> };
+  /** Withdraw a request of {@link askClient}: the client is told `notifications/cancelled`. */
+  cancelAsk(session: ClientSession, id: JsonRpcId, reason: string): void;
+  /** Connected clients of the modern era (so legacy-only paths can skip era work). */
+  modernClients(): number;
+  /** A client's first request pinned it to the modern era. */
+  pinModern(session: ClientSession): void;
   /** When a request accepted now times out (`Infinity`: never). */
   deadline(): number;
   /** Make sure deadlines up to this one are checked. */
@@ -62,4 +88,12 @@ export interface Features {
   readonly roots: RootsFeature;
   readonly tasks: TasksFeature;
   readonly callbacks: CallbacksFeature;
+  /** Requests and results across eras. */
+  readonly translate: TranslateFeature;
+  /** The legacy shim: a modern server's `input_required` asked of legacy clients. */
+  readonly shim: LegacyShimFeature;
+  /** `subscriptions/listen` streams: the mux's own, modern clients' passed through or ended here. */
+  readonly listens: ListensFeature;
+  /** The bridge: a legacy server's questions asked of modern clients through `input_required`. */
+  readonly bridge: MrtrBridgeFeature;
 }

@@ -1,7 +1,8 @@
 /**
- * The mux's health check (`rmcp-mux/health`): a real `ping` round trip
- * through the mux to the server, or an answer that says in words what state
- * the server is in.
+ * The mux's health check (`rmcp-mux/health`): a real round trip through
+ * the mux to the server (`ping`; `server/discover` on a modern server, which
+ * has no `ping`), or an answer that says in words what state the server is
+ * in.
  *
  * @module
  */
@@ -14,8 +15,9 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { RouterContext, Target } from "./context.ts";
+import { DISCOVER_METHOD } from "./eras.ts";
 
-/** How long a health check waits for the server's answer to `ping`. */
+/** How long a health check waits for the server's answer to `ping` (or `server/discover`). */
 export const HEALTH_PING_TIMEOUT_MS = 10_000;
 
 /** Answer a health check for `target`'s request `id`. */
@@ -36,7 +38,9 @@ export async function checkServerHealth(
     );
   }
   const started = ctx.now();
-  const pong = await upstream.request("ping", undefined, HEALTH_PING_TIMEOUT_MS);
+  const method = upstream.modern ? DISCOVER_METHOD : "ping";
+  const params = upstream.modern ? { _meta: upstream.ownEnvelope() } : undefined;
+  const pong = await upstream.request(method, params, HEALTH_PING_TIMEOUT_MS);
   if (isErrorResponse(pong)) {
     const code = pong.error.code === ErrorCode.RequestTimeout
       ? ErrorCode.RequestTimeout
@@ -46,7 +50,7 @@ export async function checkServerHealth(
       errorResponse(
         id,
         code,
-        `server "${ctx.service}" did not answer ping: ${pong.error.message}`,
+        `server "${ctx.service}" did not answer ${method}: ${pong.error.message}`,
         data(),
       ),
     );
@@ -59,6 +63,7 @@ export async function checkServerHealth(
       pid: upstream.state.pid ?? null,
       latencyMs: ctx.now() - started,
       serverInfo: upstream.serverInfo,
+      era: upstream.era,
     }),
   );
 }

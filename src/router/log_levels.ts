@@ -8,7 +8,7 @@
  */
 
 /** MCP (RFC 5424) log levels, most verbose first. */
-export const LOG_LEVELS = [
+export const MCP_LOG_LEVELS = [
   "debug",
   "info",
   "notice",
@@ -20,19 +20,19 @@ export const LOG_LEVELS = [
 ] as const;
 
 /** One MCP log level. */
-export type LogLevel = typeof LOG_LEVELS[number];
+export type McpLogLevel = typeof MCP_LOG_LEVELS[number];
 
 /** True for a valid level name. */
-export function isLogLevel(value: unknown): value is LogLevel {
-  return typeof value === "string" && (LOG_LEVELS as readonly string[]).includes(value);
+export function isMcpLogLevel(value: unknown): value is McpLogLevel {
+  return typeof value === "string" && (MCP_LOG_LEVELS as readonly string[]).includes(value);
 }
 
 /** Levels asked for by each client. */
 export class LevelTable<C> {
-  readonly #levels = new Map<C, LogLevel>();
+  readonly #levels = new Map<C, McpLogLevel>();
 
   /** Record a client's level; returns the new upstream level if it changed. */
-  set(client: C, level: LogLevel): LogLevel | undefined {
+  set(client: C, level: McpLogLevel): McpLogLevel | undefined {
     const before = this.effective();
     this.#levels.set(client, level);
     const after = this.effective();
@@ -40,7 +40,7 @@ export class LevelTable<C> {
   }
 
   /** Forget a client (it left); returns the new upstream level if it changed. */
-  remove(client: C): LogLevel | undefined {
+  remove(client: C): McpLogLevel | undefined {
     const before = this.effective();
     if (!this.#levels.delete(client)) return undefined;
     const after = this.effective();
@@ -48,31 +48,31 @@ export class LevelTable<C> {
   }
 
   /** Undo a `set` the upstream refused. */
-  restore(client: C, previous: LogLevel | undefined): void {
+  restore(client: C, previous: McpLogLevel | undefined): void {
     if (previous === undefined) this.#levels.delete(client);
     else this.#levels.set(client, previous);
   }
 
   /** The level a client asked for, if any. */
-  get(client: C): LogLevel | undefined {
+  get(client: C): McpLogLevel | undefined {
     return this.#levels.get(client);
   }
 
   /** The most verbose level any client asked for (`undefined`: none asked). */
-  effective(): LogLevel | undefined {
+  effective(): McpLogLevel | undefined {
     let best: number | undefined;
     for (const level of this.#levels.values()) {
-      const rank = LOG_LEVELS.indexOf(level);
+      const rank = MCP_LOG_LEVELS.indexOf(level);
       if (best === undefined || rank < best) best = rank;
     }
-    return best === undefined ? undefined : LOG_LEVELS[best];
+    return best === undefined ? undefined : MCP_LOG_LEVELS[best];
   }
 
   /** Should this client see a message at `level`? */
   accepts(client: C, level: unknown): boolean {
     const own = this.#levels.get(client);
     if (own === undefined) return true;
-    if (!isLogLevel(level)) return true; // unknown levels are not filtered away
-    return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(own);
+    if (!isMcpLogLevel(level)) return true; // unknown levels are not filtered away
+    return MCP_LOG_LEVELS.indexOf(level) >= MCP_LOG_LEVELS.indexOf(own);
   }
 }

@@ -3,6 +3,13 @@
  * upstream is set to the most verbose level any client asked for, and
  * `notifications/message` reaches each client only at or above its own level.
  *
+ * Across eras: a modern server has no `logging/setLevel`; each request opts
+ * in with a `logLevel` in its envelope (a legacy client's is its own
+ * `setLevel`), and a message goes to the clients whose requests in flight
+ * opted in at or below its level (a log line carries no request id). A
+ * modern client behind a legacy server gets a message only when that is
+ * unambiguous: exactly one request in flight opted in, and it is its own.
+ *
  * @module
  */
 
@@ -15,7 +22,7 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { RouterContext, Target } from "./context.ts";
-import { isLogLevel, LevelTable, LOG_LEVELS, type LogLevel } from "./log_levels.ts";
+import { isMcpLogLevel, LevelTable, MCP_LOG_LEVELS, type McpLogLevel } from "./log_levels.ts";
 import type { ClientSession } from "./session.ts";
 
 /** Handles `logging/setLevel` and `notifications/message`. */
@@ -27,26 +34,33 @@ export class LoggingFeature {
     this.#ctx = ctx;
   }
 
+  /** The level a client set with `logging/setLevel`, if any. */
+  levelOf(session: ClientSession): McpLogLevel | undefined {
+    return this.#levels.get(session);
+  }
+
   /** The level the upstream is set to (the most verbose any client asked for). */
-  get effective(): LogLevel | undefined {
+  get effective(): McpLogLevel | undefined {
     return this.#levels.effective();
   }
 
   setLevel(session: ClientSession, request: JsonRpcRequest, target: Target): void {
     const level = request.params?.level;
-    if (!isLogLevel(level)) {
+    if (!isMcpLogLevel(level)) {
       return this.#ctx.reply(
         target,
         errorResponse(
           request.id,
           ErrorCode.InvalidParams,
           `Invalid params: unknown log level ${JSON.stringify(level)}; expected one of ` +
-            LOG_LEVELS.join(", "),
+            MCP_LOG_LEVELS.join(", "),
         ),
       );
     }
     const previous = this.#levels.get(session);
     const upstreamLevel = this.#levels.set(session, level);
+    // A modern server has no session level: the level travels in each request's envelope.
+    if (this.#ctx.upstream.modern) return this.#ctx.reply(target, resultResponse(request.id, {}));
     if (upstreamLevel === undefined) return this.#ctx.reply(target, resultResponse(request.id, {}));
     void this.#ctx.upstream.request("logging/setLevel", { level: upstreamLevel }).then(
       (response) => {
@@ -59,26 +73,50 @@ export class LoggingFeature {
   /** Deliver a log message to each client whose level admits it. */
   onMessage(note: JsonRpcNotification, line: string): void {
     const level = note.params?.level;
+    if (this.#ctx.upstream.modern) return this.#byRequest(level, line, false);
     for (const session of this.#ctx.sessions) {
       if (session.initialized && this.#levels.accepts(session, level)) {
         this.#ctx.notify(session, line);
       }
+    }
+    if (this.#ctx.modernClients() > 0) this.#byRequest(level, line, true);
+  }
+
+  /**
+   * Deliver by the requests in flight that opted in (`logLevel` in their
+   * envelope) at or below `level`. `onlyIfOne`: only when exactly one such
+   * request is in flight (a legacy server logs for the whole session).
+   */
+  #byRequest(level: unknown, line: string, onlyIfOne: boolean): void {
+    const opted: { session: ClientSession; min: McpLogLevel }[] = [];
+    for (const entry of this.#ctx.pending.values()) {
+      const wanted = entry.era?.envelope?.logLevel;
+      if (!entry.sent || wanted === undefined) continue;
+      opted.push({ session: entry.client, min: wanted });
+    }
+    if (onlyIfOne && opted.length !== 1) return;
+    const rank = isMcpLogLevel(level) ? MCP_LOG_LEVELS.indexOf(level) : Infinity;
+    const told = new Set<ClientSession>();
+    for (const { session, min } of opted) {
+      if (told.has(session) || rank < MCP_LOG_LEVELS.indexOf(min)) continue;
+      told.add(session);
+      this.#ctx.notify(session, line);
     }
   }
 
   /** A client left: the upstream may now be quieter. */
   release(session: ClientSession): void {
     const upstreamLevel = this.#levels.remove(session);
-    if (upstreamLevel !== undefined) this.#apply(upstreamLevel);
+    if (upstreamLevel !== undefined && !this.#ctx.upstream.modern) this.#apply(upstreamLevel);
   }
 
   /** A new server process: set its level again. */
   reapply(): void {
     const level = this.#levels.effective();
-    if (level !== undefined) this.#apply(level);
+    if (level !== undefined && !this.#ctx.upstream.modern) this.#apply(level);
   }
 
-  #apply(level: LogLevel): void {
+  #apply(level: McpLogLevel): void {
     void this.#ctx.upstream.request("logging/setLevel", { level }).then((response) => {
       if (isErrorResponse(response)) {
         this.#ctx.log.warn("Could not set the server's log level to {level}: {reason}", {

@@ -45,13 +45,13 @@ export class LatencyWindow {
     this.#total++;
   }
 
-  /** Summarise the samples finished within the window before `now`. */
-  summary(now: number): LatencySummary {
+  /** Summarise the samples finished within `windowMs` (default: the last minute) before `now`. */
+  summary(now: number, windowMs: number = METRICS_WINDOW_MS): LatencySummary {
     const recent: number[] = [];
     let oldest = now;
     for (let i = 0; i < this.#size; i++) {
       const finished = this.#finished[i]!;
-      if (finished <= now - METRICS_WINDOW_MS) continue;
+      if (finished <= now - windowMs) continue;
       recent.push(this.#durations[i]!);
       if (finished < oldest) oldest = finished;
     }
@@ -59,7 +59,7 @@ export class LatencyWindow {
     recent.sort((a, b) => a - b);
     const pick = (q: number) => recent[Math.min(recent.length - 1, Math.floor(q * recent.length))]!;
     // Over a full window when the samples span it; otherwise over the span they cover.
-    const spanMs = recent.length >= METRICS_SAMPLES ? Math.max(1, now - oldest) : METRICS_WINDOW_MS;
+    const spanMs = recent.length >= METRICS_SAMPLES ? Math.max(1, now - oldest) : windowMs;
     return {
       ratePerSecond: Math.round((recent.length / spanMs) * 1000 * 100) / 100,
       p50Ms: Math.round(pick(0.5) * 100) / 100,

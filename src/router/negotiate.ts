@@ -3,7 +3,10 @@
  *
  * The upstream is initialized once, with the newest revision the mux speaks.
  * Each client then gets the revision it asked for when the mux can serve it,
- * otherwise the upstream's.
+ * otherwise the upstream's — and never a revision the mux does not serve: a
+ * 2026-07-28 version in an `initialize` answer would make a dual-era client
+ * treat the connection as modern (and reject every result without
+ * `resultType`).
  *
  * @module
  */
@@ -24,7 +27,9 @@ export function negotiateVersion(requested: unknown, upstreamVersion: string): s
   if (typeof requested === "string" && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)) {
     return requested;
   }
-  return upstreamVersion;
+  return SUPPORTED_PROTOCOL_VERSIONS.includes(upstreamVersion)
+    ? upstreamVersion
+    : LATEST_PROTOCOL_VERSION;
 }
 
 /** True when `version` is at least `minimum` (revisions are ISO dates, so they sort as text). */

@@ -3,6 +3,11 @@
  * upstream told on 0→1 and 1→0 only, rolled back if it refuses, released when
  * a client leaves, re-applied after a restart; updates go to subscribers only.
  *
+ * Subscribers are legacy clients (`resources/subscribe`) and modern clients'
+ * `subscriptions/listen` streams the mux ends itself (a legacy server). A
+ * modern server has no `resources/subscribe`: the mux holds one
+ * `subscriptions/listen` stream per URI instead (`listens_feature.ts`).
+ *
  * @module
  */
 
@@ -10,23 +15,30 @@ import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
   isErrorResponse,
-  type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
+  type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { RouterContext, Target } from "./context.ts";
-import type { ClientSession } from "./session.ts";
+import { tagged, uriConcerns } from "./listens.ts";
+import type { ListensFeature, TerminatedListen } from "./listens_feature.ts";
+import { ClientSession } from "./session.ts";
 import { SubscriptionTable } from "./subscriptions.ts";
+
+/** A legacy client, or a modern client's stream ended in the mux. */
+type Subscriber = ClientSession | TerminatedListen;
 
 /** Handles `resources/subscribe`, `resources/unsubscribe` and `notifications/resources/updated`. */
 export class ResourcesFeature {
   readonly #ctx: RouterContext;
-  readonly #table = new SubscriptionTable<ClientSession>();
-  readonly #waiting = new Map<string, { target: Target; id: JsonRpcId }[]>();
+  readonly #listens: () => ListensFeature;
+  readonly #table = new SubscriptionTable<Subscriber>();
+  readonly #waiting = new Map<string, ((response: JsonRpcResponse) => void)[]>();
 
-  constructor(ctx: RouterContext) {
+  constructor(ctx: RouterContext, listens: () => ListensFeature) {
     this.#ctx = ctx;
+    this.#listens = listens;
   }
 
   /** URIs with at least one subscriber. */
@@ -37,27 +49,11 @@ export class ResourcesFeature {
   subscribe(session: ClientSession, request: JsonRpcRequest, target: Target): void {
     const uri = this.#uri(request, target);
     if (uri === undefined) return;
-    const step = this.#table.subscribe(session, uri);
-    if (step.action === "answer") return this.#ctx.reply(target, resultResponse(request.id, {}));
-    const waiters = this.#waiting.get(uri) ?? [];
-    waiters.push({ target, id: request.id });
-    this.#waiting.set(uri, waiters);
-    if (step.action === "wait") return;
-    void this.#ctx.upstream.request("resources/subscribe", { uri }).then((response) => {
-      const waiting = this.#waiting.get(uri) ?? [];
-      this.#waiting.delete(uri);
-      if (isErrorResponse(response)) {
-        this.#table.rollback(uri);
-        for (const w of waiting) {
-          this.#ctx.reply(w.target, { ...response, id: w.id });
-        }
-        return;
-      }
-      const subscribed = this.#table.confirm(uri);
-      for (const w of waiting) this.#ctx.reply(w.target, resultResponse(w.id, {}));
-      // Everyone who asked left meanwhile: nobody wants these updates.
-      if (subscribed.length === 0) this.#unsubscribeUpstream(uri);
-    });
+    this.#acquire(
+      session,
+      uri,
+      (response) => this.#ctx.reply(target, { ...response, id: request.id }),
+    );
   }
 
   unsubscribe(session: ClientSession, request: JsonRpcRequest, target: Target): void {
@@ -66,20 +62,38 @@ export class ResourcesFeature {
     if (this.#table.unsubscribe(session, uri).action === "answer") {
       return this.#ctx.reply(target, resultResponse(request.id, {}));
     }
-    void this.#ctx.upstream.request("resources/unsubscribe", { uri }).then((response) => {
+    void this.#upstream(false, uri).then((response) => {
       this.#ctx.reply(target, { ...response, id: request.id });
     });
   }
 
-  /** Deliver an update to the clients subscribed to its URI (or to a parent of it). */
+  /** A modern client's stream (ended in the mux) watches `uri`. */
+  watch(listen: TerminatedListen, uri: string): void {
+    this.#acquire(listen, uri, (response) => {
+      if (isErrorResponse(response)) {
+        this.#ctx.log.debug("The server refused a subscription to {uri}: {reason}", {
+          uri,
+          reason: response.error.message,
+        });
+      }
+    });
+  }
+
+  /** A modern client's stream ended: its URIs are released. */
+  unwatch(listen: TerminatedListen): void {
+    for (const uri of this.#table.release(listen)) void this.#upstream(false, uri);
+  }
+
+  /** Deliver an update to the subscribers of its URI (or of a parent of it). */
   onUpdated(note: JsonRpcNotification, line: string): void {
     const uri = note.params?.uri;
     if (typeof uri !== "string") return;
     let delivered = 0;
     for (const subscribed of this.#table.activeUris()) {
-      if (subscribed !== uri && !uri.startsWith(subscribed + "/")) continue;
-      for (const session of this.#table.subscribersOf(subscribed)) {
-        this.#ctx.notify(session, line);
+      if (!uriConcerns(subscribed, uri)) continue;
+      for (const subscriber of this.#table.subscribersOf(subscribed)) {
+        if (subscriber instanceof ClientSession) this.#ctx.notify(subscriber, line);
+        else this.#ctx.notify(subscriber.session, tagged(note, subscriber.id));
         delivered++;
       }
     }
@@ -90,13 +104,13 @@ export class ResourcesFeature {
 
   /** A client left: release its subscriptions. */
   release(session: ClientSession): void {
-    for (const uri of this.#table.release(session)) this.#unsubscribeUpstream(uri);
+    for (const uri of this.#table.release(session)) void this.#upstream(false, uri);
   }
 
   /** A new server process: subscribe again to everything clients still watch. */
   reapply(): void {
     for (const uri of this.#table.activeUris()) {
-      void this.#ctx.upstream.request("resources/subscribe", { uri }).then((response) => {
+      void this.#upstream(true, uri).then((response) => {
         if (isErrorResponse(response)) {
           this.#ctx.log.warn("Could not restore the subscription to {uri}: {reason}", {
             uri,
@@ -107,14 +121,46 @@ export class ResourcesFeature {
     }
   }
 
-  #unsubscribeUpstream(uri: string): void {
-    void this.#ctx.upstream.request("resources/unsubscribe", { uri }).then((response) => {
+  /** Count `subscriber` in for `uri`; `done` gets the outcome (an empty result or an error). */
+  #acquire(subscriber: Subscriber, uri: string, done: (response: JsonRpcResponse) => void): void {
+    const step = this.#table.subscribe(subscriber, uri);
+    if (step.action === "answer") return done(resultResponse(0, {}));
+    const waiters = this.#waiting.get(uri) ?? [];
+    waiters.push(done);
+    this.#waiting.set(uri, waiters);
+    if (step.action === "wait") return;
+    void this.#upstream(true, uri).then((response) => {
+      const waiting = this.#waiting.get(uri) ?? [];
+      this.#waiting.delete(uri);
       if (isErrorResponse(response)) {
+        this.#table.rollback(uri);
+        for (const w of waiting) w(response);
+        return;
+      }
+      const subscribed = this.#table.confirm(uri);
+      for (const w of waiting) w(resultResponse(0, {}));
+      // Everyone who asked left meanwhile: nobody wants these updates.
+      if (subscribed.length === 0) void this.#upstream(false, uri);
+    });
+  }
+
+  /** Tell the server: `resources/(un)subscribe`, or a stream of its own on a modern server. */
+  #upstream(subscribe: boolean, uri: string): Promise<JsonRpcResponse> {
+    const upstream = this.#ctx.upstream;
+    if (upstream.modern) {
+      if (subscribe) return this.#listens().openUri(uri);
+      this.#listens().closeUri(uri);
+      return Promise.resolve(resultResponse(0, {}));
+    }
+    const method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
+    return upstream.request(method, { uri }).then((response) => {
+      if (!subscribe && isErrorResponse(response)) {
         this.#ctx.log.debug("Unsubscribing {uri} upstream failed: {reason}", {
           uri,
           reason: response.error.message,
         });
       }
+      return response;
     });
   }
 

@@ -5,32 +5,68 @@
  * dispatched by direction (`client_messages.ts`, `server_messages.ts`) to
  * small units, one per rule; `docs/routing.md` is the contract.
  *
+ * The path of one client request, file by file (answers retrace it):
+ *
+ * 1. `server/accept_loop.ts` accepts the socket; `server/connection.ts`
+ *    reads it into `jsonrpc/framing.ts`'s `LineDecoder` and hands each
+ *    line to {@link Router.receive} (pausing while `hasRoom` is false).
+ * 2. `client_messages.ts` parses and classifies it (`jsonrpc/message.ts`);
+ *    `tools/call` and the like reach `#forward`, which records it in
+ *    `client_to_server.ts` under a fresh upstream id and splices that id
+ *    into the client's own text (`jsonrpc/splice.ts`).
+ * 3. `upstream_link.ts` writes it to the current process, or holds it in
+ *    `outbox.ts` until the process has answered the mux's `initialize`.
+ * 4. `upstream/child_process.ts` queues the line on the server's stdin
+ *    (`transport/line_writer.ts`, one write per burst).
+ * 5. The answer comes back on stdout through `readLines` and the
+ *    supervisor (`upstream/supervisor.ts`) to {@link Router.upstreamReceive};
+ *    `server_messages.ts` takes its entry out of `client_to_server.ts` and
+ *    splices the client's id back into the server's text.
+ * 6. `#reply` below sends it to the session's port; `server/connection.ts`
+ *    writes it to the socket through its own `LineWriter`.
+ *
+ * When the client or the server speaks MCP 2026-07-28, `translate_feature.ts`
+ * adds or strips the `_meta` envelope in step 2 and makes the answer fit its
+ * client in step 5; `input_required` rounds go to `mrtr_shim_feature.ts`
+ * (legacy client) or come from `mrtr_bridge_feature.ts` (legacy server), and
+ * `subscriptions/listen` streams live in `listens_feature.ts`. None of it
+ * runs between a legacy client and a legacy server.
+ *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
-import { errorResponse, type JsonRpcResponse } from "../jsonrpc/message.ts";
+import { errorResponse, type JsonRpcId, type JsonRpcResponse } from "../jsonrpc/message.ts";
 import { muxLogger } from "../log/logger.ts";
 import { CallbacksFeature } from "./callbacks_feature.ts";
-import { ClientCalls } from "./client_calls.ts";
+import { MuxToClientTable } from "./mux_to_client.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
+import type { UpstreamEraSetting } from "./eras.ts";
+import { ListensFeature } from "./listens_feature.ts";
 import { LoggingFeature } from "./logging_feature.ts";
+import { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
+import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
-import { type PendingEntry, PendingTable } from "./pending.ts";
+import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
 import { RootsFeature } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
-import { type ClientPort, ClientSession, MAX_WAITING_LINES } from "./session.ts";
+import {
+  type ClientPort,
+  ClientSession,
+  type ClientTransport,
+  MAX_WAITING_LINES,
+} from "./session.ts";
 import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
+import { TranslateFeature } from "./translate_feature.ts";
 import { UpstreamLink, type UpstreamLinkOptions, type UpstreamPort } from "./upstream_link.ts";
-
-export { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
@@ -58,6 +94,10 @@ export interface RouterOptions {
   clientInfo: { name: string; version: string };
   /** Only one client's requests upstream at a time (exact callback attribution). */
   serialize?: boolean;
+  /** Which protocol era to speak to the server (default `auto`). */
+  upstreamEra?: UpstreamEraSetting;
+  /** Unguessable ids (URL elicitation ids, MRTR handles); default `crypto.randomUUID`. */
+  newId?: () => string;
   /** Override {@link MAX_PENDING}. */
   maxPending?: number;
   /** Override {@link MAX_QUEUE}. */
@@ -70,8 +110,8 @@ export interface RouterOptions {
   onDemand?: () => void;
   /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
   status?: () => Record<string, unknown>;
-  /** Clock, for tests. */
-  now?: () => number;
+  /** Time and timers (default: the system clock); tests pass a fake one. */
+  clock?: Clock;
   /** Logger (defaults to the `rmcp-mux.router` category). */
   logger?: Logger;
 }
@@ -86,6 +126,10 @@ export interface RouterStats {
   subscriptions: number;
   /** Answers since start. */
   requestsTotal: number;
+  /** The server's protocol era (`null` before its first handshake). */
+  upstreamEra: "legacy" | "modern" | null;
+  /** Connected clients by protocol era (`unknown`: not pinned yet). */
+  clientEras: { legacy: number; modern: number; unknown: number };
   /** Rate and latency of the last minute's answers. */
   latency: LatencySummary;
 }
@@ -96,8 +140,8 @@ export class Router {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #sessions = new Set<ClientSession>();
-  readonly #pending: PendingTable<ClientSession>;
-  readonly #calls = new ClientCalls<ClientSession>();
+  readonly #pending: ClientToServerTable<ClientSession>;
+  readonly #calls = new MuxToClientTable<ClientSession>();
   readonly #latencies = new LatencyWindow();
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
@@ -108,6 +152,7 @@ export class Router {
   readonly #fromClients: ClientMessages;
   readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
+  #modernClients = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
@@ -115,14 +160,16 @@ export class Router {
   constructor(options: RouterOptions) {
     this.#options = { ...options };
     this.#log = options.logger ?? muxLogger("router", options.service);
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = () => clock.now();
     this.#gate = options.serialize ? new SerialGate() : undefined;
-    this.#pending = new PendingTable({ onClientIdle: (s) => this.#releaseGate(s) });
-    this.#sweeper = new Sweeper(this.#now, (now) => this.#sweep(now));
+    this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
+    this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
     this.#linkOptions = {
       service: options.service,
       clientInfo: options.clientInfo,
       capabilities: MUX_CLIENT_CAPABILITIES,
+      era: options.upstreamEra ?? "auto",
       initTimeoutMs: options.initTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       maxQueue: options.maxQueue ?? MAX_QUEUE,
@@ -137,12 +184,14 @@ export class Router {
       onReady: (restarted) => this.#onUpstreamReady(restarted),
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
+      adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     };
     this.#upstream = new UpstreamLink(this.#linkOptions);
     const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
       now: this.#now,
+      clock,
       sessions: this.#sessions,
       pending: this.#pending,
       upstream: this.#upstream,
@@ -150,19 +199,38 @@ export class Router {
       latencies: this.#latencies,
       reply: (target, message, text) => this.#reply(target, message, text),
       notify: (session, message) => this.#notify(session, message),
-      requestClient: (session, method, params) => this.#requestClient(session, method, params),
+      requestClient: (session, method, params) =>
+        this.#askClient(session, method, params, CLIENT_REQUEST_TIMEOUT_MS).answer,
+      askClient: (session, method, params, timeoutMs) =>
+        this.#askClient(session, method, params, timeoutMs),
+      cancelAsk: (session, id, reason) => this.#cancelAsk(session, id, reason),
+      modernClients: () => this.#modernClients,
+      pinModern: (session) => {
+        if (session.era === "modern") return;
+        session.era = "modern";
+        this.#modernClients++;
+      },
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
       settled: (session) => this.#settled(session),
       status: () => options.status?.() ?? { ...this.stats() },
     };
     const tasks = new TasksFeature(ctx);
+    const logging = new LoggingFeature(ctx);
+    const newId = options.newId ?? (() => crypto.randomUUID());
+    const shim = new LegacyShimFeature(ctx, logging, newId);
+    const listens = new ListensFeature(ctx, () => this.#features);
+    const bridge = new MrtrBridgeFeature(ctx, newId);
     this.#features = {
-      resources: new ResourcesFeature(ctx),
-      logging: new LoggingFeature(ctx),
+      resources: new ResourcesFeature(ctx, () => listens),
+      logging,
       roots: new RootsFeature(ctx),
       tasks,
-      callbacks: new CallbacksFeature(ctx, tasks),
+      callbacks: new CallbacksFeature(ctx, tasks, bridge),
+      translate: new TranslateFeature(ctx, { logging, shim, listens, bridge }),
+      shim,
+      listens,
+      bridge,
     };
     this.#fromClients = new ClientMessages(
       ctx,
@@ -176,8 +244,8 @@ export class Router {
   // ── Client side ────────────────────────────────────────────────────────
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
-  connect(port: ClientPort): ClientSession {
-    const session = new ClientSession(this.#nextSessionId++, port);
+  connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
+    const session = new ClientSession(this.#nextSessionId++, port, transport, this.#now());
     this.#sessions.add(session);
     return session;
   }
@@ -252,10 +320,14 @@ export class Router {
     if (session.closed) return;
     session.closed = true;
     this.#sessions.delete(session);
+    if (session.era === "modern") this.#modernClients--;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
     const f = this.#features;
     f.callbacks.release(session);
+    f.shim.release(session);
+    f.bridge.release(session);
+    f.listens.release(session);
     f.resources.release(session);
     f.logging.release(session);
     f.roots.release(session);
@@ -293,7 +365,7 @@ export class Router {
         });
         return;
       case "too_long":
-        return this.#upstream.onOversizedMessage(event.bytes, recoverId(event.head, event.tail));
+        return this.#fromServer.oversized(event.bytes, recoverId(event.head, event.tail));
     }
   }
 
@@ -317,10 +389,19 @@ export class Router {
     this.#upstream.fail(reason);
   }
 
+  /** The connected clients, in the order they connected. */
+  clients(): readonly ClientSession[] {
+    return [...this.#sessions];
+  }
+
   /** Counters for status. */
   stats(): RouterStats {
     let active = 0;
-    for (const session of this.#sessions) if (session.admitted) active++;
+    const clientEras = { legacy: 0, modern: 0, unknown: 0 };
+    for (const session of this.#sessions) {
+      if (session.admitted) active++;
+      clientEras[session.era ?? "unknown"]++;
+    }
     return {
       connectedClients: this.#sessions.size,
       activeClients: active,
@@ -329,6 +410,8 @@ export class Router {
       upstreamReady: this.#upstream.ready,
       subscriptions: this.#features.resources.activeUris.length,
       requestsTotal: this.#latencies.total,
+      upstreamEra: this.#upstream.era,
+      clientEras,
       latency: this.#latencies.summary(this.#now()),
     };
   }
@@ -383,10 +466,17 @@ export class Router {
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
+  /** Rate and latency of the answers of the last `windowMs`. */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#latencies.summary(this.#now(), windowMs);
+  }
+
   /** Stop routing: every open request gets a "shutting down" error. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#features.listens.closeAll();
+    this.#features.shim.close();
     this.#upstream.shutDown();
     this.#sweeper.close();
   }
@@ -403,16 +493,19 @@ export class Router {
     if (restarted) {
       // The new process knows nothing: tell it what the old one knew. The log
       // level first, so nothing below it is logged while the rest is restored.
+      // (A modern server has neither: levels travel per request, streams are re-opened below.)
       this.#features.logging.reapply();
-      this.#features.resources.reapply();
+      if (!this.#upstream.modern) this.#features.resources.reapply();
       this.#features.roots.reapply();
     }
+    this.#features.listens.onUpstreamReady(restarted);
     this.#options.onUpstreamReady?.();
   }
 
   #onUpstreamGone(reason: string): void {
     this.#features.callbacks.forget(reason);
     this.#features.tasks.forget();
+    this.#features.listens.onUpstreamGone();
   }
 
   // ── Helpers ─────────────────────────────────────────────────────────────
@@ -428,23 +521,41 @@ export class Router {
   }
 
   #reply(target: Target, message: JsonRpcResponse, text?: string): void {
-    if (target.batch) target.batch.fill(target.batch.index, message);
-    else this.#notify(target.client, text ?? message);
+    // A modern client's call answered `input_required` while the server works on: kept for its retry.
+    if ((target as PendingEntry<ClientSession>).era?.parked) {
+      return this.#features.bridge.onParkedOutcome(target as PendingEntry<ClientSession>, message);
+    }
     const session = target.client;
+    if (target.batch) target.batch.fill(target.batch.index, message);
+    else if (session.port.reply && !session.closed) {
+      session.port.reply(message.id, text ?? JSON.stringify(message));
+    } else this.#notify(session, text ?? message);
     if (session.openRequests > 0) session.openRequests--;
     this.#settled(session);
   }
 
-  #requestClient(
+  #askClient(
     session: ClientSession,
     method: string,
-    params?: Record<string, unknown>,
-  ): Promise<JsonRpcResponse> {
-    return new Promise((resolve) => {
-      const deadline = this.#now() + CLIENT_REQUEST_TIMEOUT_MS;
-      const id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): { id: number; answer: Promise<JsonRpcResponse> } {
+    let id = 0;
+    const answer = new Promise<JsonRpcResponse>((resolve) => {
+      const deadline = this.#now() + timeoutMs;
+      id = this.#calls.add(session, { kind: "internal", method, resolve, deadline });
       this.#sweeper.arm(deadline);
       this.#notify(session, { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    });
+    return { id, answer };
+  }
+
+  #cancelAsk(session: ClientSession, id: JsonRpcId, reason: string): void {
+    if (!this.#calls.take(session, id)) return;
+    this.#notify(session, {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason },
     });
   }
 
@@ -494,6 +605,8 @@ export class Router {
 
   /** Expire whatever is past its deadline; returns the next deadline. */
   #sweep(now: number): number {
+    // Handles first: their held calls are cancelled with their questions answered.
+    const handles = this.#features.bridge.sweep(now);
     for (const entry of this.#pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
     for (const call of this.#calls.expire(now)) {
       call.resolve(errorResponse(null, ErrorCode.RequestTimeout, `no answer to ${call.method}`));
@@ -502,6 +615,7 @@ export class Router {
       this.#pending.nextDeadline(),
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
+      handles,
     );
   }
 
@@ -525,6 +639,3 @@ export class Router {
     if (entry.sent) this.#upstream.cancel(entry.upstreamId, "rmcp-mux request timeout");
   }
 }
-
-export { describeServerState } from "./server_state.ts";
-export type { ServerState } from "./server_state.ts";

@@ -10,6 +10,7 @@ import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   classify,
   errorResponse,
+  type JsonRpcId,
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
@@ -20,7 +21,8 @@ import { notificationAllowed, toolsListFor } from "./capabilities.ts";
 import type { Features, RouterContext } from "./context.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
+import { subscriptionIdOf } from "./listens.ts";
 import type { ClientSession } from "./session.ts";
 
 /** Routes server→mux messages. */
@@ -60,9 +62,28 @@ export class ServerMessages {
     }
   }
 
+  /** The server wrote a message over the size limit: fail its request if it was one. */
+  oversized(bytes: number, id: JsonRpcId | null): void {
+    const ctx = this.#ctx;
+    ctx.log.warn("Server wrote a {bytes}-byte message, over the limit; discarded", { bytes });
+    const entry = typeof id === "number" ? ctx.pending.take(id) : undefined;
+    if (!entry) return;
+    ctx.reply(
+      entry,
+      errorResponse(
+        entry.clientId,
+        ErrorCode.MessageTooLarge,
+        `Server "${ctx.service}" answered ${entry.method} with ${bytes} bytes, over the ` +
+          "mux's limit (--max-response-bytes); the answer was discarded",
+        { service: ctx.service, bytes },
+      ),
+    );
+  }
+
   #response(response: JsonRpcResponse, text: string): void {
     const id = response.id;
     if (typeof id === "string" && id.startsWith("rmcp-mux:")) {
+      if (this.#f.listens.isStream(id)) return this.#f.listens.onStreamResult(id, response);
       return this.#ctx.upstream.onInternalResponse(id, response);
     }
     // Some servers echo a numeric id as a string: accept "17" for 17.
@@ -74,9 +95,14 @@ export class ServerMessages {
     }
     const now = this.#ctx.now();
     this.#ctx.latencies.record(now, now - entry.startedAt);
+    // Across eras the answer may change shape, or be handled on the way (never between legacy peers).
+    const translated = entry.client.era === "modern" || this.#ctx.upstream.modern
+      ? this.#f.translate.onResponse(entry, response)
+      : "unchanged";
+    if (translated === "handled") return;
     this.#f.tasks.onResponse(entry, response);
     // Lists may be rewritten for their client; anything else travels as the server wrote it.
-    const rewritten = PAGINATED_METHODS.has(entry.method);
+    const rewritten = translated === "changed" || PAGINATED_METHODS.has(entry.method);
     if (rewritten && "result" in response) this.#adaptResult(entry, response.result);
     const line = rewritten ? undefined : spliceId(text, entry.upstreamId, entry.clientId);
     response.id = entry.clientId;
@@ -95,6 +121,12 @@ export class ServerMessages {
   }
 
   #notification(note: JsonRpcNotification, text: string): void {
+    if (this.#ctx.upstream.modern) {
+      // A modern server's change notifications come on streams: the stream decides who hears them.
+      const stream = subscriptionIdOf(note.params);
+      if (stream !== undefined) return this.#f.listens.onStream(note, stream);
+      if (note.method === "notifications/cancelled" && this.#f.listens.onServerCancel(note)) return;
+    }
     switch (note.method) {
       case "notifications/progress":
         return this.#progress(note);
@@ -111,7 +143,7 @@ export class ServerMessages {
       case "notifications/tools/list_changed":
       case "notifications/prompts/list_changed":
       case "notifications/resources/list_changed":
-        return this.#listChanged(note.method, text);
+        return this.#listChanged(note, text);
       default:
         // Anything else: every initialized client that may receive it, bytes unchanged.
         for (const session of this.#ctx.sessions) {
@@ -122,7 +154,8 @@ export class ServerMessages {
     }
   }
 
-  #listChanged(method: string, text: string): void {
+  #listChanged(note: JsonRpcNotification, text: string): void {
+    const method = note.method;
     const kind = method.split("/")[1]!;
     const capability = this.#ctx.upstream.serverCapabilities[kind] as
       | { listChanged?: boolean }
@@ -136,11 +169,16 @@ export class ServerMessages {
     for (const session of this.#ctx.sessions) {
       if (session.initialized) session.port.send(text);
     }
+    if (this.#ctx.modernClients() > 0) {
+      this.#f.listens.onLegacyListChanged(note);
+    }
   }
 
   #progress(note: JsonRpcNotification): void {
     const token = note.params?.progressToken;
     const entry = typeof token === "number" ? this.#ctx.pending.get(token) : undefined;
+    // A call answered input_required waits for its retry: its progress has nobody to go to.
+    if (entry?.era?.parked) return;
     const owner = entry?.progressToken !== undefined
       ? { client: entry.client, token: entry.progressToken }
       : typeof token === "number"

@@ -32,7 +32,7 @@ export interface ServerState {
 export function describeServerState(
   service: string,
   state: ServerState,
-  now: number = Date.now(),
+  now: number,
 ): string {
   switch (state.phase) {
     case "idle":

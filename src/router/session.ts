@@ -4,15 +4,27 @@
  * @module
  */
 
-import type { ReplyTarget } from "./pending.ts";
+import type { JsonRpcId } from "../jsonrpc/message.ts";
+import type { ReplyTarget } from "./client_to_server.ts";
+import type { Era } from "./eras.ts";
 
 /** How the router talks back to a client: the connection layer implements it. */
 export interface ClientPort {
   /** Queue one serialized JSON-RPC message (no newline) to the client. */
   send(line: string): void;
+  /**
+   * Queue the answer to the client's request `id` (optional). A transport that
+   * must know which request a message answers (HTTP: the answer goes on that
+   * request's own response) implements it and is spared parsing the answer;
+   * without it the answer goes through {@link send}.
+   */
+  reply?(id: JsonRpcId | null, line: string): void;
   /** Close the connection; `reason` is for the log. */
   close(reason: string): void;
 }
+
+/** How a client reaches the mux: its socket, `rmcp-mux proxy` (over the socket), or HTTP. */
+export type ClientTransport = "socket" | "http" | "proxy";
 
 /** What a client said about itself in `initialize`. */
 export interface ClientHello {
@@ -37,8 +49,16 @@ export class ClientSession {
   waiting: string[] = [];
   /** Set once the client got its `initialize` answer. */
   hello: ClientHello | undefined;
-  /** The protocol version the client was given. */
+  /** The protocol version the client was given (2026-07-28 for a modern client). */
   protocolVersion: string | undefined;
+  /**
+   * Its protocol era, pinned by its first request: `initialize` pins legacy,
+   * a request with a 2026-07-28 `_meta` envelope pins modern; `undefined`
+   * before either (a `server/discover` probe pins nothing).
+   */
+  era: Era | undefined;
+  /** What a modern client said about itself in its latest request's envelope. */
+  modernInfo: { name?: string; version?: string; [key: string]: unknown } | undefined;
   /** Set when the connection is gone. */
   closed = false;
   /** Sequence number of its latest request forwarded upstream (higher is more recent). */
@@ -47,11 +67,24 @@ export class ClientSession {
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */
   onSettled: (() => void) | undefined;
+  /** How it is connected (`proxy` once `rmcp-mux proxy` said so in its first line). */
+  transport: ClientTransport;
+  /** When it connected (ms since epoch). */
+  readonly connectedAt: number;
+  /** Requests received from it since it connected. */
+  requests = 0;
 
-  constructor(id: number, port: ClientPort) {
+  constructor(
+    id: number,
+    port: ClientPort,
+    transport: ClientTransport = "socket",
+    now: number = Date.now(),
+  ) {
     this.id = id;
     this.port = port;
     this.target = { client: this };
+    this.transport = transport;
+    this.connectedAt = now;
   }
 
   /** True once the client has completed `initialize`. */
@@ -61,7 +94,7 @@ export class ClientSession {
 
   /** A short label for logs: `client 3 (claude-code 1.2.0)`. */
   get label(): string {
-    const info = this.hello?.clientInfo;
+    const info = this.hello?.clientInfo ?? this.modernInfo;
     return info?.name
       ? `client ${this.id} (${info.name} ${info.version ?? ""})`.replace(" )", ")")
       : `client ${this.id}`;

@@ -20,7 +20,7 @@ import type {
 import { notificationAllowed } from "./capabilities.ts";
 import type { RouterContext } from "./context.ts";
 import { OwnerTable } from "./ownership.ts";
-import type { PendingEntry } from "./pending.ts";
+import type { PendingEntry } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 
 /** Task statuses after which nothing changes. */

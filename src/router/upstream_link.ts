@@ -1,9 +1,11 @@
 /**
- * The router's side of the one upstream connection: its initialize
- * handshake (once per process, single-flight), the queue of traffic held
- * while it is not ready, the mux's own requests (health pings, subscription
- * and log-level bookkeeping), and what happens to open requests when the
- * process goes away.
+ * The router's side of the one upstream connection: the phase machine of
+ * the current process (down → initializing → ready, or init failed), the
+ * mux's own `initialize` handshake (once per process, single-flight, with a
+ * deadline in the router's sweeper), the mux's own requests, and the one
+ * place where open work fails when the process goes away, fails for good or
+ * the mux stops. Held traffic lives in `outbox.ts`; clients' `initialize` in
+ * `initialize_feature.ts`.
  *
  * @module
  */
@@ -12,17 +14,17 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
-  isErrorResponse,
   type JsonRpcId,
   type JsonRpcRequest,
   type JsonRpcResponse,
-  resultResponse,
 } from "../jsonrpc/message.ts";
-import { serverCapabilitiesFor } from "./capabilities.ts";
-import { OwnRequests } from "./own_requests.ts";
-import { LATEST_PROTOCOL_VERSION, negotiateVersion } from "./negotiate.ts";
-import type { PendingEntry, PendingTable, ReplyTarget } from "./pending.ts";
-import type { ClientHello, ClientSession } from "./session.ts";
+import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
+import type { Era, UpstreamEraSetting } from "./eras.ts";
+import { InitializeFeature } from "./initialize_feature.ts";
+import { MuxToServerTable } from "./mux_to_server.ts";
+import { type HeldMessage, Outbox } from "./outbox.ts";
+import { type HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
+import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
 /** How the router writes to the current server process. */
@@ -39,6 +41,8 @@ export interface UpstreamLinkOptions {
   clientInfo: { name: string; version: string };
   /** Client capabilities the mux declares upstream. */
   capabilities: Record<string, unknown>;
+  /** Which era to speak to the server (default `auto`). */
+  era?: UpstreamEraSetting;
   initTimeoutMs: number;
   /** Timeout of the mux's own requests (0 = none). */
   requestTimeoutMs: number;
@@ -46,7 +50,7 @@ export interface UpstreamLinkOptions {
   log: Logger;
   now: () => number;
   deadline: () => number;
-  pending: PendingTable<ClientSession>;
+  pending: ClientToServerTable<ClientSession>;
   sessions: ReadonlySet<ClientSession>;
   reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
   armSweep: (deadline: number) => void;
@@ -57,22 +61,27 @@ export interface UpstreamLinkOptions {
   onGone: (reason: string) => void;
   /** Called when traffic needs a server and none is attached (lazy start). */
   onDemand: () => void;
+  /**
+   * A held message's line as the server's era needs it (held requests were
+   * written in their client's era, before the server's was known);
+   * `undefined`: not to be sent after all.
+   */
+  adaptHeld?: (message: HeldMessage<ClientSession, Entry>) => string | undefined;
 }
 
 type Phase = "down" | "initializing" | "ready" | "init_failed";
-type Target = ReplyTarget<ClientSession>;
+type Entry = PendingEntry<ClientSession>;
 
-interface InitWaiter {
-  session: ClientSession;
-  request: JsonRpcRequest;
-  deadline: number;
-}
-
-interface OutboxItem {
-  line: string;
-  entry?: PendingEntry<ClientSession>;
-  session?: ClientSession;
-  internalId?: string;
+/** Open work that fails together, and what its clients are told. */
+interface Failure {
+  code: number;
+  data: Record<string, unknown>;
+  /** Which client requests fail: those written to the process, those held for it, or all. */
+  requests: "written" | "held" | "all";
+  /** What a client request is told. */
+  message: (entry: Entry) => string;
+  /** What a waiting `initialize` and the mux's own requests are told. */
+  text: string;
 }
 
 /** The upstream connection as the router sees it. */
@@ -80,28 +89,71 @@ export class UpstreamLink {
   readonly #o: UpstreamLinkOptions;
   #port: UpstreamPort | null = null;
   #phase: Phase = "down";
+  /** The handshake's answer in the initialize era's shape (converted from discover if modern). */
   #initResult: Record<string, unknown> | null = null;
+  readonly #handshake: UpstreamHandshake;
   #initId: string | null = null;
-  #initTimer: ReturnType<typeof setTimeout> | undefined;
+  #initDeadline = Infinity;
   #initError: string | null = null;
   #generation = 0;
   #failed: string | null = null;
   #closing = false;
   #state: ServerState = { phase: "idle" };
-  #outbox: OutboxItem[] = [];
-  #initWaiters: InitWaiter[] = [];
-  readonly #own = new OwnRequests();
-  #roomWaiters: (() => void)[] = [];
+  readonly #own = new MuxToServerTable();
+  readonly #outbox: Outbox<ClientSession, Entry>;
+  readonly #clients: InitializeFeature;
   /** Traffic is held even while ready (a restart is draining the old process). */
   #holding = false;
 
   constructor(options: UpstreamLinkOptions) {
     this.#o = options;
+    this.#outbox = new Outbox({
+      entry: (entry) => options.pending.get(entry.upstreamId) === entry,
+      own: (id) => this.#own.has(id),
+    });
+    this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
+    this.#handshake = new UpstreamHandshake(
+      options.era ?? "auto",
+      options.clientInfo,
+      options.capabilities,
+    );
   }
 
   /** True once the current process has answered the mux's `initialize`. */
   get ready(): boolean {
     return this.#phase === "ready";
+  }
+
+  /**
+   * The era the server speaks: `null` until its first handshake, then the
+   * last known one (also while a restart is in progress).
+   */
+  get era(): Era | null {
+    return this.#handshake.era;
+  }
+
+  /** True when the server speaks (or last spoke, during a restart) the modern era. */
+  get modern(): boolean {
+    return this.#handshake.era === "modern";
+  }
+
+  /** The modern revision spoken with the server (meaningful when {@link modern}). */
+  get modernVersion(): string {
+    return this.#handshake.modernVersion;
+  }
+
+  /**
+   * What a modern client's `server/discover` is answered with: the server's
+   * own (narrowed) when it is modern, synthesized from its `initialize`
+   * answer when it is legacy; `undefined` until the server is ready.
+   */
+  discoverAnswer(): Record<string, unknown> | undefined {
+    return this.#phase === "ready" ? this.#handshake.discoverAnswer(this.#initResult!) : undefined;
+  }
+
+  /** The `_meta` envelope of the mux's own modern requests (handshake, health, streams). */
+  ownEnvelope(): Record<string, unknown> {
+    return this.#handshake.ownEnvelope();
   }
 
   /** Which process this is: 1 for the first one initialized, +1 per restart. */
@@ -116,7 +168,7 @@ export class UpstreamLink {
 
   /** Messages held or queued toward the server. */
   get queueDepth(): number {
-    return this.#outbox.length + (this.#port?.pending ?? 0);
+    return this.#outbox.size + (this.#port?.pending ?? 0);
   }
 
   /** True while clients may be read (the queue toward the server is not full). */
@@ -126,16 +178,12 @@ export class UpstreamLink {
 
   /** Resolves when {@link hasRoom} becomes true. */
   waitForRoom(): Promise<void> {
-    if (this.hasRoom) return Promise.resolve();
-    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+    return this.hasRoom ? Promise.resolve() : this.#outbox.waitForRoom();
   }
 
   /** Wake paused readers if there is room now. */
   notifyRoom(): void {
-    if (!this.hasRoom || this.#roomWaiters.length === 0) return;
-    const waiters = this.#roomWaiters;
-    this.#roomWaiters = [];
-    for (const resolve of waiters) resolve();
+    if (this.hasRoom) this.#outbox.wakeReaders();
   }
 
   /** Why a request cannot be forwarded at all right now, if it cannot. */
@@ -177,65 +225,70 @@ export class UpstreamLink {
   resume(): void {
     if (!this.#holding) return;
     this.#holding = false;
-    if (this.#phase === "ready" && this.#port) this.#flushOutbox();
+    if (this.#phase === "ready" && this.#port) this.#flushHeld(this.#port);
   }
 
+  /** The process is gone: what it was handling fails; held traffic waits for the next one. */
   detach(reason: string): void {
     this.#holding = false; // what was held goes to the next process, once it is initialized
     this.#port = null;
     this.#phase = "down";
     this.#initResult = null;
     this.#initId = null;
-    this.#clearInitTimer();
-    const lost = this.#o.pending.removeWhere((entry) => entry.sent);
-    for (const entry of lost) {
-      this.#o.reply(
-        entry,
-        errorResponse(
-          entry.clientId,
-          ErrorCode.ServerUnavailable,
-          `Server "${this.#o.service}" exited (${reason}) before answering ${entry.method}; ` +
-            "the mux is restarting it. The request was not completed; retry it",
-          { service: this.#o.service, reason },
-        ),
-      );
-    }
-    if (lost.length > 0) {
+    this.#initDeadline = Infinity;
+    const service = this.#o.service;
+    const lost = this.#failWork({
+      code: ErrorCode.ServerUnavailable,
+      data: { service, reason },
+      requests: "written",
+      message: (entry) =>
+        `Server "${service}" exited (${reason}) before answering ${entry.method}; ` +
+        "the mux is restarting it. The request was not completed; retry it",
+      text: `server "${service}" exited (${reason})`,
+    });
+    if (lost > 0) {
       this.#o.log.warn("Failed {count} in-flight requests: server exited ({reason})", {
-        count: lost.length,
+        count: lost,
         reason,
       });
     }
-    this.#own.failAll(
-      ErrorCode.ServerUnavailable,
-      `server "${this.#o.service}" exited (${reason})`,
-    );
     this.#o.onGone(reason);
-    this.notifyRoom();
   }
 
+  /** The server is down for good: everything open fails, and so will everything later. */
   fail(reason: string): void {
     this.#failed = reason;
     this.#phase = "down";
     this.#port = null;
-    this.#clearInitTimer();
-    this.#failEverything(ErrorCode.ServerUnavailable, this.refusal("the request")![1]);
+    this.#initDeadline = Infinity;
+    const message = this.refusal("the request")![1];
+    this.#failWork({
+      code: ErrorCode.ServerUnavailable,
+      data: { service: this.#o.service },
+      requests: "all",
+      message: () => message,
+      text: message,
+    });
   }
 
   shutDown(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#clearInitTimer();
-    this.#failEverything(
-      ErrorCode.ShuttingDown,
-      "rmcp-mux is shutting down; the request was not completed",
-    );
+    this.#initDeadline = Infinity;
+    const message = "rmcp-mux is shutting down; the request was not completed";
+    this.#failWork({
+      code: ErrorCode.ShuttingDown,
+      data: { service: this.#o.service },
+      requests: "all",
+      message: () => message,
+      text: message,
+    });
   }
 
   // ── Traffic ─────────────────────────────────────────────────────────────
 
   /** Send now if ready, else hold until the server is initialized. */
-  send(line: string, entry?: PendingEntry<ClientSession>, session?: ClientSession): void {
+  send(line: string, entry?: Entry, session?: ClientSession): void {
     if (this.#phase === "ready" && this.#port && !this.#holding) {
       this.#port.send(line);
       if (entry) entry.sent = true;
@@ -265,8 +318,14 @@ export class UpstreamLink {
     return answer;
   }
 
-  /** Tell the server to stop working on a request. */
-  cancel(upstreamId: number, reason: unknown): void {
+  /** Something needs the server: start it (lazy start) or retry a failed handshake. */
+  demand(): void {
+    if (this.#phase === "init_failed") this.#beginInit();
+    if (!this.#port) this.#o.onDemand();
+  }
+
+  /** Tell the server to stop working on a request (or to end a stream). */
+  cancel(upstreamId: JsonRpcId, reason: unknown): void {
     if (this.#phase !== "ready" || !this.#port) return;
     const params: Record<string, unknown> = { requestId: upstreamId };
     if (typeof reason === "string") params.reason = reason;
@@ -278,8 +337,8 @@ export class UpstreamLink {
     for (const entry of this.#o.pending.removeClient(session)) {
       if (entry.sent) this.cancel(entry.upstreamId, "client disconnected");
     }
-    this.#initWaiters = this.#initWaiters.filter((w) => w.session !== session);
-    this.#outbox = this.#outbox.filter((item) => item.session !== session);
+    this.#clients.dropClient(session);
+    this.#outbox.dropClient(session);
     this.notifyRoom();
   }
 
@@ -287,9 +346,9 @@ export class UpstreamLink {
   initializeClient(session: ClientSession, request: JsonRpcRequest): void {
     const refusal = this.refusal("initialize");
     if (refusal) return this.#o.reply(session.target, errorResponse(request.id, ...refusal));
-    if (this.#phase === "ready") return this.#answerInitialize(session, request);
+    if (this.#phase === "ready") return this.#clients.answer(session, request, this.#initResult!);
     const deadline = this.#o.deadline();
-    this.#initWaiters.push({ session, request, deadline });
+    this.#clients.wait(session, request, deadline);
     this.#o.armSweep(deadline);
     if (this.#phase === "init_failed") this.#beginInit();
     if (!this.#port) this.#o.onDemand();
@@ -324,59 +383,37 @@ export class UpstreamLink {
 
   /** A response to one of the mux's own requests (string ids). */
   onInternalResponse(id: string, response: JsonRpcResponse): void {
-    if (id === this.#initId) return this.#onInitResponse(response);
+    if (id === this.#initId) return this.#onHandshakeResponse(response);
     if (!this.#own.resolve(id, response)) {
       this.#o.log.debug("Response for unknown request {id}; dropped", { id });
     }
   }
 
-  /** The server wrote a message over the size limit: fail its request if it was one. */
-  onOversizedMessage(bytes: number, id: JsonRpcId | null): void {
-    this.#o.log.warn("Server wrote a {bytes}-byte message, over the limit; discarded", { bytes });
-    const entry = typeof id === "number" ? this.#o.pending.take(id) : undefined;
-    if (!entry) return;
-    this.#o.reply(
-      entry,
-      errorResponse(
-        entry.clientId,
-        ErrorCode.MessageTooLarge,
-        `Server "${this.#o.service}" answered ${entry.method} with ${bytes} bytes, over the ` +
-          "mux's limit (--max-response-bytes); the answer was discarded",
-        { service: this.#o.service, bytes },
-      ),
-    );
-  }
-
-  /** Expire waiters past their deadline; returns the next deadline. */
+  /** Expire what is past its deadline (the handshake, waiters, own requests); returns the next. */
   sweep(now: number): number {
-    let next = Infinity;
-    const keep: InitWaiter[] = [];
-    for (const waiter of this.#initWaiters) {
-      if (waiter.deadline > now) {
-        keep.push(waiter);
-        next = Math.min(next, waiter.deadline);
-        continue;
-      }
-      this.#o.reply(
-        waiter.session.target,
-        errorResponse(
-          waiter.request.id,
-          ErrorCode.RequestTimeout,
-          `Timed out waiting for ${describeServerState(this.#o.service, this.#state, now)} ` +
-            "to become ready",
-          { service: this.#o.service, state: this.#state.phase },
-        ),
-      );
+    if (this.#initDeadline <= now) {
+      this.#initDeadline = Infinity;
+      const reason = `it did not answer ${this.#handshake.step} within ${
+        this.#o.initTimeoutMs / 1000
+      } s`;
+      this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
+        service: this.#o.service,
+        reason,
+      });
+      this.#o.onUpstreamBroken(reason);
     }
-    this.#initWaiters = keep;
-    next = Math.min(next, this.#own.expire(now));
-    return next;
+    const waiting = this.#clients.sweep(
+      now,
+      (at) => describeServerState(this.#o.service, this.#state, at),
+      { service: this.#o.service, state: this.#state.phase },
+    );
+    return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
 
-  #hold(item: OutboxItem): void {
-    this.#outbox.push(item);
+  #hold(message: { line: string; entry?: Entry; session?: ClientSession; internalId?: string }) {
+    this.#outbox.hold(message);
     if (this.#phase === "init_failed") this.#beginInit();
     if (!this.#port) this.#o.onDemand();
   }
@@ -385,132 +422,113 @@ export class UpstreamLink {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
     this.#initError = null;
-    this.#initId = this.#own.nextId("init");
-    this.#port.send(JSON.stringify({
-      jsonrpc: "2.0",
-      id: this.#initId,
-      method: "initialize",
-      params: {
-        protocolVersion: LATEST_PROTOCOL_VERSION,
-        capabilities: this.#o.capabilities,
-        clientInfo: this.#o.clientInfo,
-      },
-    }));
-    this.#clearInitTimer();
-    this.#initTimer = setTimeout(() => {
-      this.#initTimer = undefined;
-      const reason = `it did not answer initialize within ${this.#o.initTimeoutMs / 1000} s`;
-      this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
-        service: this.#o.service,
-        reason,
-      });
-      this.#o.onUpstreamBroken(reason);
-    }, this.#o.initTimeoutMs);
+    this.#sendHandshake(this.#handshake.first());
   }
 
-  #onInitResponse(response: JsonRpcResponse): void {
-    this.#clearInitTimer();
+  /** One request of the handshake: `initialize`, or `server/discover` (also after a refusal). */
+  #sendHandshake(step: HandshakeStep): void {
+    this.#initId = this.#own.nextId(step.method === "initialize" ? "init" : "discover");
+    this.#port!.send(JSON.stringify({
+      jsonrpc: "2.0",
+      id: this.#initId,
+      method: step.method,
+      params: step.params,
+    }));
+    this.#initDeadline = this.#o.now() + this.#o.initTimeoutMs;
+    this.#o.armSweep(this.#initDeadline);
+  }
+
+  #onHandshakeResponse(response: JsonRpcResponse): void {
+    this.#initDeadline = Infinity;
     this.#initId = null;
-    const result = isErrorResponse(response) ? undefined : response.result;
-    if (
-      !result || typeof result.protocolVersion !== "string" ||
-      typeof result.capabilities !== "object" || result.capabilities === null
-    ) {
-      const why = isErrorResponse(response)
-        ? `rejected initialize: ${response.error.message} (code ${response.error.code})`
-        : "answered initialize without a protocolVersion and capabilities";
-      return this.#initFailed(why);
+    const verdict = this.#handshake.answer(response);
+    switch (verdict.kind) {
+      case "failed":
+        return this.#initFailed(verdict.why);
+      case "next":
+        this.#o.log.info(
+          "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
+          { service: this.#o.service, reason: verdict.why },
+        );
+        return this.#sendHandshake(verdict.step);
+      case "ready":
+        if (verdict.era === "legacy") {
+          this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+        }
+        return this.#becomeReady(verdict.result, verdict.protocol);
     }
+  }
+
+  #becomeReady(result: Record<string, unknown>, protocol: string): void {
     this.#initResult = result;
     this.#phase = "ready";
     this.#generation++;
-    this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
     const info = result.serverInfo as { name?: string; version?: string } | undefined;
     this.#o.log.info("Server initialized: {name} {version}, protocol {protocol}", {
       name: info?.name ?? "?",
       version: info?.version ?? "?",
-      protocol: result.protocolVersion,
+      protocol,
     });
     const restarted = this.#generation > 1;
     this.#o.onReady(restarted);
-    this.#flushOutbox();
-    const waiters = this.#initWaiters;
-    this.#initWaiters = [];
-    for (const waiter of waiters) this.#answerInitialize(waiter.session, waiter.request);
+    // Waiting clients first: a held request may need what its client said in initialize.
+    this.#clients.answerAll(result);
+    this.#flushHeld(this.#port!);
     if (restarted) this.#announceListChanges();
+  }
+
+  /** Send what was held, in order. */
+  #flushHeld(port: UpstreamPort): void {
+    const adapt = this.#o.adaptHeld;
+    this.#outbox.flush((message) => {
+      const line = adapt ? adapt(message) : message.line;
+      if (line !== undefined) port.send(line);
+    });
+    this.notifyRoom();
   }
 
   #initFailed(why: string): void {
     this.#phase = "init_failed";
     this.#initError = why;
     this.#o.log.error("Server {service} {why}", { service: this.#o.service, why });
-    const message = `Server "${this.#o.service}" ${why}`;
-    const data = { service: this.#o.service, state: "init_failed" };
-    const waiters = this.#initWaiters;
-    this.#initWaiters = [];
-    for (const w of waiters) {
-      this.#o.reply(
-        w.session.target,
-        errorResponse(w.request.id, ErrorCode.ServerUnavailable, message, data),
-      );
-    }
-    const outbox = this.#outbox;
-    this.#outbox = [];
-    for (const item of outbox) {
-      if (item.internalId) {
-        this.#own.fail(item.internalId, ErrorCode.ServerUnavailable, message, data);
-        continue;
-      }
-      if (!item.entry || this.#o.pending.take(item.entry.upstreamId) !== item.entry) continue;
-      this.#o.reply(
-        item.entry,
-        errorResponse(item.entry.clientId, ErrorCode.ServerUnavailable, message, data),
-      );
-    }
-    this.notifyRoom();
-  }
-
-  #answerInitialize(session: ClientSession, request: JsonRpcRequest): void {
-    if (session.closed) return;
-    const result = this.#initResult!;
-    const params = request.params ?? {};
-    const version = negotiateVersion(params.protocolVersion, result.protocolVersion as string);
-    session.hello = {
-      protocolVersion: String(params.protocolVersion ?? ""),
-      capabilities: (params.capabilities ?? {}) as Record<string, unknown>,
-      clientInfo: (params.clientInfo ?? {}) as ClientHello["clientInfo"],
-    };
-    session.protocolVersion = version;
-    const capabilities = serverCapabilitiesFor(
-      version,
-      result.capabilities as Record<string, unknown>,
-    );
-    this.#o.reply(
-      session.target,
-      resultResponse(request.id, { ...result, protocolVersion: version, capabilities }),
-    );
-    this.#o.log.info("{client} initialized (protocol {version})", {
-      client: session.label,
-      version,
+    const text = `Server "${this.#o.service}" ${why}`;
+    this.#failWork({
+      code: ErrorCode.ServerUnavailable,
+      data: { service: this.#o.service, state: "init_failed" },
+      requests: "held",
+      message: () => text,
+      text,
     });
   }
 
-  #flushOutbox(): void {
-    const outbox = this.#outbox;
-    this.#outbox = [];
-    for (const item of outbox) {
-      if (item.entry) {
-        // Skip requests cancelled, timed out or abandoned while held.
-        if (this.#o.pending.get(item.entry.upstreamId) !== item.entry) continue;
-        item.entry.sent = true;
-      } else if (item.session?.closed) {
-        continue;
-      } else if (item.internalId && !this.#own.has(item.internalId)) {
-        continue;
+  /**
+   * The one failure fan-out: answer the failed client requests, the clients
+   * waiting for `initialize` and the mux's own requests with one error, drop
+   * held traffic, and wake paused readers. Returns how many client requests
+   * failed.
+   */
+  #failWork(f: Failure): number {
+    const pending = this.#o.pending;
+    const failed = f.requests === "written"
+      ? pending.removeWhere((entry) => entry.sent)
+      : f.requests === "all"
+      ? pending.removeWhere(() => true)
+      : [];
+    if (f.requests !== "written") {
+      this.#clients.failAll(f.code, f.text, f.data);
+      for (const held of this.#outbox.clear()) {
+        const entry = held.entry;
+        if (f.requests === "held" && entry && pending.take(entry.upstreamId) === entry) {
+          failed.push(entry);
+        }
       }
-      this.#port!.send(item.line);
     }
+    for (const entry of failed) {
+      this.#o.reply(entry, errorResponse(entry.clientId, f.code, f.message(entry), f.data));
+    }
+    this.#own.failAll(f.code, f.text, f.data);
     this.notifyRoom();
+    return failed.length;
   }
 
   #announceListChanges(): void {
@@ -524,25 +542,5 @@ export class UpstreamLink {
         if (session.initialized && !session.closed) session.port.send(line);
       }
     }
-  }
-
-  #failEverything(code: number, message: string): void {
-    const data = { service: this.#o.service };
-    for (const entry of this.#o.pending.removeWhere(() => true)) {
-      this.#o.reply(entry, errorResponse(entry.clientId, code, message, data));
-    }
-    const waiters = this.#initWaiters;
-    this.#initWaiters = [];
-    for (const w of waiters) {
-      this.#o.reply(w.session.target, errorResponse(w.request.id, code, message, data));
-    }
-    this.#outbox = [];
-    this.#own.failAll(code, message);
-    this.notifyRoom();
-  }
-
-  #clearInitTimer(): void {
-    if (this.#initTimer !== undefined) clearTimeout(this.#initTimer);
-    this.#initTimer = undefined;
   }
 }

@@ -8,11 +8,10 @@
 
 import type { Logger } from "@logtape/logtape";
 import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
-import type { Router } from "../router/router.ts";
-import type { ClientSession } from "../router/session.ts";
+import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
-import { wait } from "../upstream/wait.ts";
-import type { Semaphore } from "./semaphore.ts";
+import { wait } from "../async/wait.ts";
+import type { MuxClient } from "./mux_client.ts";
 
 /** Each connection starts reading in small chunks (idle clients stay cheap)… */
 const MIN_READ_BYTES = 4 * 1024;
@@ -21,12 +20,10 @@ const MAX_READ_BYTES = 64 * 1024;
 
 /** What a connection needs from its mux. */
 export interface ConnectionContext {
-  router: Router;
-  semaphore: Semaphore;
-  service: string;
+  /** Opens the connection's client in the mux ({@link MuxServer.openClient}). */
+  open(port: ClientPort, transport: ClientTransport): MuxClient;
   maxRequestBytes: number;
   maxClientBacklogBytes: number;
-  clientWaitMs: number;
   log: Logger;
 }
 
@@ -35,11 +32,9 @@ export class ClientConnection {
   readonly #conn: Deno.Conn;
   readonly #ctx: ConnectionContext;
   readonly #writer: LineWriter;
-  readonly #session: ClientSession;
+  readonly #client: MuxClient;
   readonly #gone = new AbortController();
   #connClosed = false;
-  #holdsSlot = false;
-  #admission: Promise<void> = Promise.resolve();
   /** Resolves when the connection is fully closed and forgotten. */
   readonly done: Promise<void>;
 
@@ -49,11 +44,11 @@ export class ClientConnection {
     this.#writer = new LineWriter(connSink(conn), {
       onError: () => this.close("write failed: the client went away"),
     });
-    this.#session = ctx.router.connect({
+    this.#client = ctx.open({
       send: (line) => this.#send(line),
       // The router closes after a last word (a refusal): let it reach the client first.
       close: (reason) => void this.flushAndClose(1_000, reason),
-    });
+    }, "socket");
     this.done = this.#serve();
   }
 
@@ -61,7 +56,7 @@ export class ClientConnection {
   close(reason: string): void {
     if (this.#connClosed) return;
     this.#connClosed = true;
-    this.#ctx.log.debug("Closing {client}: {reason}", { client: this.#session.label, reason });
+    this.#ctx.log.debug("Closing {client}: {reason}", { client: this.#client.label, reason });
     this.#gone.abort();
     try {
       this.#conn.close();
@@ -82,7 +77,7 @@ export class ClientConnection {
     if (backlog > 0 && backlog + line.length > this.#ctx.maxClientBacklogBytes) {
       this.#ctx.log.warn(
         "{client} is not reading: {bytes} bytes queued for it; disconnecting it",
-        { client: this.#session.label, bytes: backlog },
+        { client: this.#client.label, bytes: backlog },
       );
       this.close("not reading its messages");
       return;
@@ -91,11 +86,9 @@ export class ClientConnection {
   }
 
   async #serve(): Promise<void> {
-    const { router } = this.#ctx;
-    const session = this.#session;
-    this.#admit();
+    const client = this.#client;
     const decoder = new LineDecoder(this.#ctx.maxRequestBytes);
-    const emit = (event: LineEvent) => router.receive(session, event);
+    const emit = (event: LineEvent) => client.receive(event);
     let buffer = new Uint8Array(MIN_READ_BYTES);
     const gone = new Promise<void>((resolve) =>
       this.#gone.signal.addEventListener("abort", () => resolve(), { once: true })
@@ -103,8 +96,7 @@ export class ClientConnection {
     let eof = false;
     try {
       while (!this.#connClosed) {
-        if (!router.hasRoom) await Promise.race([router.waitForRoom(), gone]);
-        if (!router.canRead(session)) await Promise.race([this.#admission, gone]);
+        if (!client.canRead) await Promise.race([client.ready(), gone]);
         if (this.#connClosed) break;
         const n = await this.#conn.read(buffer);
         if (n === null) {
@@ -121,51 +113,12 @@ export class ClientConnection {
       // Reset by the peer, or closed by us: the connection is over either way.
     }
     // A client that half-closed still gets the answers to what it asked.
-    if (eof && session.admitted && session.openRequests > 0 && !this.#connClosed) {
-      const settled = new Promise<void>((resolve) => session.onSettled = resolve);
-      await Promise.race([settled, gone]);
+    if (eof && client.admitted && client.openRequests > 0 && !this.#connClosed) {
+      await Promise.race([client.settled(), gone]);
       await wait(this.#writer.idle(), 1_000);
     }
-    router.disconnect(session);
-    if (this.#holdsSlot) this.#ctx.semaphore.release();
-    this.#holdsSlot = false;
+    client.close();
     this.close(eof ? "client closed the connection" : "connection ended");
     await this.#writer.close(false);
-  }
-
-  #admit(): void {
-    const { router, semaphore, service } = this.#ctx;
-    const session = this.#session;
-    if (semaphore.tryAcquire()) {
-      this.#holdsSlot = true;
-      router.admit(session);
-      return;
-    }
-    this.#ctx.log.info("{client} waits for a free slot ({limit} clients already served)", {
-      client: session.label,
-      limit: semaphore.permits,
-    });
-    this.#admission = semaphore.acquire(this.#ctx.clientWaitMs, this.#gone.signal).then(
-      (granted) => {
-        if (granted && this.#connClosed) {
-          semaphore.release();
-        } else if (granted) {
-          this.#holdsSlot = true;
-          router.admit(session);
-        } else if (!this.#connClosed) {
-          const seconds = this.#ctx.clientWaitMs / 1000;
-          this.#ctx.log.warn("{client} got no slot within {seconds} s; refused", {
-            client: session.label,
-            seconds,
-          });
-          router.reject(
-            session,
-            `Too many clients: service "${service}" already serves ${semaphore.permits} ` +
-              `clients (--max-active-clients ${semaphore.permits}) and no slot freed up within ` +
-              `${seconds} s. Raise --max-active-clients or close idle clients`,
-          );
-        }
-      },
-    );
   }
 }

@@ -7,19 +7,46 @@
 
 import type { Logger } from "@logtape/logtape";
 import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
-import type { SpawnSpec } from "../upstream/child_process.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { LatencySummary } from "../router/metrics.ts";
 import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
+import type { ClientPort, ClientTransport } from "../router/session.ts";
+import type { SpawnSpec } from "../upstream/child_process.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
-import { delay, wait } from "../upstream/wait.ts";
+import { wait } from "../async/wait.ts";
 import { NAME, VERSION } from "../version.ts";
+import { AcceptLoop } from "./accept_loop.ts";
 import { ClientConnection, type ConnectionContext } from "./connection.ts";
 import { type ApplyMode, applyModeOf, changedSettings } from "./live_settings.ts";
+import { MuxClient } from "./mux_client.ts";
 import { Semaphore } from "./semaphore.ts";
 import { prepareStatusFile, StatusFileWriter } from "./status_file.ts";
 import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
+
+/** One connected client, as status shows it. */
+export interface ClientStatus {
+  /** The client's number in this mux (as in the logs: `client 3`). */
+  id: number;
+  /** `clientInfo.name` from its `initialize` (`null` before it). */
+  name: string | null;
+  /** `clientInfo.version` from its `initialize`. */
+  version: string | null;
+  /** How it is connected: its own socket connection, `rmcp-mux proxy`, or an HTTP session. */
+  transport: ClientTransport;
+  /** The protocol version it was given (`null` before `initialize`; 2026-07-28 for a modern client). */
+  protocolVersion: string | null;
+  /** Its protocol era, set by its first request (`null` before one). */
+  era: "legacy" | "modern" | null;
+  /** When it connected (ms since epoch). */
+  connectedAt: number;
+  /** Requests it sent since it connected. */
+  requests: number;
+  /** Its requests not answered yet. */
+  inFlight: number;
+  /** False while it waits for a slot (`--max-active-clients`). */
+  admitted: boolean;
+}
 
 /** A point-in-time view of one mux. */
 export interface MuxStatus {
@@ -27,6 +54,8 @@ export interface MuxStatus {
   service: string;
   /** Socket path. */
   socket: string;
+  /** The service's Streamable HTTP endpoint, when an HTTP listener serves it. */
+  httpUrl: string | null;
   /** Server process state. */
   server: ServerState;
   /** When the mux started (ms since epoch). */
@@ -51,6 +80,16 @@ export interface MuxStatus {
   lastExit: string | null;
   /** The server's last stderr lines. */
   stderrTail: string[];
+  /**
+   * Protocol eras: the server's (`null` before its first handshake) and
+   * how many connected clients speak each (`unknown`: not pinned yet).
+   */
+  eras: {
+    upstream: "legacy" | "modern" | null;
+    clients: { legacy: number; modern: number; unknown: number };
+  };
+  /** Every connected client, in the order they connected. */
+  sessions: ClientStatus[];
 }
 
 function specOf(options: ResolvedMuxOptions): SpawnSpec {
@@ -92,18 +131,19 @@ function restartOf(options: ResolvedMuxOptions) {
 export class MuxServer implements AsyncDisposable {
   #options: ResolvedMuxOptions;
   readonly #log: Logger;
-  readonly #listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   readonly #router: Router;
   readonly #supervisor: Supervisor;
   readonly #semaphore: Semaphore;
-  readonly #connections = new Set<ClientConnection>();
-  readonly #accepting: Promise<void>;
+  readonly #accepting: AcceptLoop<ClientConnection>;
+  readonly #clients = new Set<MuxClient>();
   readonly #startedAt = Date.now();
   #statusFile: StatusFileWriter | undefined;
   /** What connections read their limits from (changed live by {@link apply}). */
   readonly #ctx: ConnectionContext;
   #closing: Promise<void> | undefined;
+  #httpUrl: string | null = null;
   #changeWaiters = new Set<() => void>();
+  readonly #listeners = new Set<() => void>();
   #resolveClosed!: () => void;
   /** Resolves once the mux has stopped (after {@link close}). */
   readonly closed: Promise<void> = new Promise((resolve) => this.#resolveClosed = resolve);
@@ -113,7 +153,6 @@ export class MuxServer implements AsyncDisposable {
     listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>,
   ) {
     this.#options = options;
-    this.#listener = listener;
     const service = options.serviceName;
     this.#log = muxLogger("server", service);
     this.#semaphore = new Semaphore(options.maxActiveClients);
@@ -122,6 +161,7 @@ export class MuxServer implements AsyncDisposable {
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
       serialize: options.serialize,
+      upstreamEra: options.upstreamEra,
       clientInfo: { name: NAME, version: VERSION },
       onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
       onUpstreamReady: () => this.#supervisor.markRunning(),
@@ -138,17 +178,19 @@ export class MuxServer implements AsyncDisposable {
       handler: this.#router,
       onState: () => this.#changed(),
     });
-    this.#ctx = {
-      router: this.#router,
-      semaphore: this.#semaphore,
-      service,
+    if (!options.lazyStart) this.#supervisor.start();
+    const ctx: ConnectionContext = {
+      open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
       maxRequestBytes: options.maxRequestBytes,
       maxClientBacklogBytes: options.maxClientBacklogBytes,
-      clientWaitMs: options.clientWaitMs,
       log: this.#log,
     };
-    if (!options.lazyStart) this.#supervisor.start();
-    this.#accepting = this.#acceptLoop();
+    this.#ctx = ctx;
+    this.#accepting = new AcceptLoop(listener, {
+      log: this.#log,
+      serve: (conn) => new ClientConnection(conn, ctx),
+      onChange: () => this.#changed(),
+    });
     if (options.statusFile) {
       this.#statusFile = new StatusFileWriter(options.statusFile, () => this.status(), this.#log);
     }
@@ -184,12 +226,63 @@ export class MuxServer implements AsyncDisposable {
     return this.#options;
   }
 
+  /** The service's Streamable HTTP endpoint (set by the HTTP listener that serves it). */
+  get httpUrl(): string | null {
+    return this.#httpUrl;
+  }
+
+  set httpUrl(url: string | null) {
+    this.#httpUrl = url;
+  }
+
+  /** True once {@link close} was called: no new client is taken. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Open a client session, whatever carries it: the one way in for every
+   * transport (the socket's connections, HTTP sessions). The client gets a
+   * slot under `maxActiveClients` (or waits for one, then is refused through
+   * `port`), speaks through {@link MuxClient.receive} and is answered
+   * through `port`. Close the returned client when the transport is gone; it
+   * is also closed (through `port.close`) when the mux stops.
+   *
+   * @example
+   * ```ts ignore
+   * const client = mux.openClient({ send: (line) => console.log(line), close() {} }, "http");
+   * client.receive({ kind: "line", text: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+   * client.close();
+   * ```
+   */
+  openClient(port: ClientPort, transport: ClientTransport): MuxClient {
+    const client = new MuxClient(
+      {
+        router: this.#router,
+        semaphore: this.#semaphore,
+        service: this.service,
+        clientWaitMs: this.#options.clientWaitMs,
+        log: this.#log,
+      },
+      port,
+      transport,
+      (closed) => {
+        this.#clients.delete(closed);
+        this.#changed();
+      },
+    );
+    this.#clients.add(client);
+    this.#changed();
+    return client;
+  }
+
   /** A snapshot of the mux's state. */
   status(): MuxStatus {
     const stats = this.#router.stats();
     return {
       service: this.service,
       socket: this.socketPath,
+      httpUrl: this.#httpUrl,
       server: { ...this.#supervisor.state },
       startedAt: this.#startedAt,
       serverStartedAt: this.#supervisor.startedAt ?? null,
@@ -207,7 +300,43 @@ export class MuxServer implements AsyncDisposable {
       restarts: this.#supervisor.restarts,
       lastExit: this.#supervisor.lastExit ?? null,
       stderrTail: [...this.#supervisor.stderrTail],
+      eras: { upstream: stats.upstreamEra, clients: stats.clientEras },
+      sessions: this.#router.clients().map((session) => ({
+        id: session.id,
+        name: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.name),
+        version: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.version),
+        transport: session.transport,
+        protocolVersion: session.protocolVersion ?? null,
+        era: session.era ?? null,
+        connectedAt: session.connectedAt,
+        requests: session.requests,
+        inFlight: session.openRequests,
+        admitted: session.admitted,
+      })),
     };
+  }
+
+  /**
+   * Rate and latency of the answers of the last `windowMs` (status covers the
+   * last minute; a history wants shorter slices).
+   */
+  latencyOver(windowMs: number): LatencySummary {
+    return this.#router.latencyOver(windowMs);
+  }
+
+  /**
+   * Call `listener` after every change of the server's state and whenever a
+   * client connects or leaves. Returns the function that unsubscribes.
+   *
+   * @example
+   * ```ts ignore
+   * const off = mux.onChange(() => console.log(mux.status().server.phase));
+   * off();
+   * ```
+   */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
   }
 
   /**
@@ -284,7 +413,6 @@ export class MuxServer implements AsyncDisposable {
     this.#semaphore.setPermits(next.maxActiveClients);
     this.#ctx.maxRequestBytes = next.maxRequestBytes;
     this.#ctx.maxClientBacklogBytes = next.maxClientBacklogBytes;
-    this.#ctx.clientWaitMs = next.clientWaitMs;
     this.#router.configure({
       requestTimeoutMs: next.requestTimeoutMs,
       initTimeoutMs: next.initTimeoutMs,
@@ -379,6 +507,7 @@ export class MuxServer implements AsyncDisposable {
 
   #changed(): void {
     for (const check of [...this.#changeWaiters]) check();
+    for (const listener of [...this.#listeners]) listener();
   }
 
   /**
@@ -397,49 +526,22 @@ export class MuxServer implements AsyncDisposable {
 
   async #close(): Promise<void> {
     this.#log.info("Shutting down");
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed.
-    }
-    await this.#accepting;
+    await this.#accepting.close();
     await Deno.remove(this.socketPath).catch(() => {});
     await wait(this.#router.whenIdle(), this.#options.shutdownGraceMs);
     this.#router.close();
     await Promise.all([
-      ...[...this.#connections].map((c) => c.flushAndClose(500)),
+      ...[...this.#accepting.connections].map((c) => c.flushAndClose(500)),
       this.#supervisor.close(),
     ]);
+    // Clients of other transports (HTTP sessions): their answers are out; end them.
+    for (const client of [...this.#clients]) client.shutdown("mux shutting down");
     await this.#statusFile?.close();
     this.#log.info("Stopped");
     this.#resolveClosed();
   }
+}
 
-  async #acceptLoop(): Promise<void> {
-    const ctx = this.#ctx;
-    while (true) {
-      let conn: Deno.UnixConn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closing) return;
-        if (error instanceof Deno.errors.BadResource) return;
-        // Out of file descriptors, say: wait a little instead of spinning.
-        this.#log.warn("accept failed: {error}", { error: String(error) });
-        await delay(100);
-        continue;
-      }
-      if (this.#closing) {
-        conn.close();
-        continue;
-      }
-      const connection = new ClientConnection(conn, ctx);
-      this.#connections.add(connection);
-      this.#changed();
-      connection.done.finally(() => {
-        this.#connections.delete(connection);
-        this.#changed();
-      });
-    }
-  }
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
 }

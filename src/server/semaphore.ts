@@ -5,7 +5,7 @@
  * @module
  */
 
-import { delay } from "../upstream/wait.ts";
+import { delay } from "../async/wait.ts";
 
 /** Counting semaphore whose waiters give up after a timeout or an abort. */
 export class Semaphore {

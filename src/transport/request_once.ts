@@ -7,7 +7,7 @@
  */
 
 import { LineDecoder } from "../jsonrpc/framing.ts";
-import { wait } from "../upstream/wait.ts";
+import { wait } from "../async/wait.ts";
 import { connectUnix } from "./unix_client.ts";
 
 /** How a one-shot request ended. */

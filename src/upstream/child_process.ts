@@ -8,7 +8,7 @@
 
 import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
 import { LineWriter, streamSink } from "../transport/line_writer.ts";
-import { wait } from "./wait.ts";
+import { wait } from "../async/wait.ts";
 
 /** What to run. */
 export interface SpawnSpec {

@@ -8,7 +8,7 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { LineEvent } from "../jsonrpc/framing.ts";
-import { redact } from "../config/options.ts";
+import { redact } from "../log/redact.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { ServerState } from "../router/server_state.ts";
 import type { UpstreamPort } from "../router/upstream_link.ts";
@@ -21,7 +21,7 @@ import {
   type StopTiming,
 } from "./child_process.ts";
 import { RestartPolicy, type RestartPolicyOptions } from "./restart_policy.ts";
-import { delay } from "./wait.ts";
+import { delay } from "../async/wait.ts";
 
 /** What the supervisor drives: the router's upstream side. */
 export interface UpstreamHandler {

@@ -3,6 +3,7 @@
  */
 
 import { ROOT } from "./mux.ts";
+import { LineReader } from "./ndjson.ts";
 
 export const MAIN = `${ROOT}main.ts`;
 
@@ -33,8 +34,7 @@ export async function runCli(
 export class CliProcess implements AsyncDisposable {
   readonly child: Deno.ChildProcess;
   readonly lines: string[] = [];
-  readonly #reader: ReadableStreamDefaultReader<string>;
-  #buffered = "";
+  readonly #stderr: LineReader;
 
   constructor(args: string[], env?: Record<string, string>) {
     this.child = new Deno.Command(Deno.execPath(), {
@@ -45,38 +45,24 @@ export class CliProcess implements AsyncDisposable {
       stderr: "piped",
       cwd: ROOT,
     }).spawn();
-    this.#reader = this.child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    this.#stderr = LineReader.of(this.child.stderr);
   }
 
   /** Read stderr until a line matches; returns it. Throws if stderr ends first. */
   async waitForLine(pattern: RegExp): Promise<string> {
     while (true) {
-      const nl = this.#buffered.indexOf("\n");
-      if (nl !== -1) {
-        const line = this.#buffered.slice(0, nl);
-        this.#buffered = this.#buffered.slice(nl + 1);
-        this.lines.push(line);
-        if (pattern.test(line)) return line;
-        continue;
-      }
-      const { value, done } = await this.#reader.read();
-      if (done) {
+      const line = await this.#stderr.next();
+      if (line === null) {
         throw new Error(`stderr ended before ${pattern}; got:\n${this.lines.join("\n")}`);
       }
-      this.#buffered += value;
+      this.lines.push(line);
+      if (pattern.test(line)) return line;
     }
   }
 
   /** Drain the rest of stderr (after the process exits). */
-  async rest(): Promise<string> {
-    let text = this.#buffered;
-    this.#buffered = "";
-    while (true) {
-      const { value, done } = await this.#reader.read();
-      if (done) break;
-      text += value;
-    }
-    return text;
+  rest(): Promise<string> {
+    return this.#stderr.rest();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

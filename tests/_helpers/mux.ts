@@ -7,6 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { MuxServer } from "../../src/server/mux_server.ts";
 import type { MuxOptions } from "../../src/config/options.ts";
+import { type Duplex, encodeLine, LineReader, socketDuplex } from "./ndjson.ts";
 import { UnixSocketTransport } from "./socket_transport.ts";
 
 /** The project root (where deno.json and node_modules live). */
@@ -27,6 +28,18 @@ export function everythingServer(marker?: string): Pick<MuxOptions, "cmd" | "arg
       "stdio",
       ...(marker ? [marker] : []),
     ],
+    cwd: ROOT,
+  };
+}
+
+/**
+ * The 2026-07-28 fixture (TypeScript SDK v2 `serveStdio`): dual-era, or
+ * modern-only with `--reject-legacy`.
+ */
+export function modernServer(...flags: string[]): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", "-A", "--quiet", `${ROOT}tests/fixtures/modern_server.ts`, ...flags],
     cwd: ROOT,
   };
 }
@@ -114,42 +127,32 @@ export function textOf(result: unknown): string {
 /** A raw line-oriented connection for malformed-input tests. */
 export class RawConnection implements AsyncDisposable {
   readonly #conn: Deno.UnixConn;
-  readonly #decoder = new TextDecoder();
-  #buffered = "";
-  #buffer = new Uint8Array(64 * 1024);
+  readonly #io: Duplex;
+  readonly #lines: LineReader;
 
   private constructor(conn: Deno.UnixConn) {
     this.#conn = conn;
+    this.#io = socketDuplex(conn);
+    this.#lines = new LineReader(() => this.#io.read());
   }
 
   static async open(socket: string): Promise<RawConnection> {
     return new RawConnection(await Deno.connect({ transport: "unix", path: socket }));
   }
 
-  async write(text: string | Uint8Array): Promise<void> {
-    const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
-    let offset = 0;
-    while (offset < bytes.length) offset += await this.#conn.write(bytes.subarray(offset));
+  write(text: string | Uint8Array): Promise<void> {
+    return this.#io.write(typeof text === "string" ? new TextEncoder().encode(text) : text);
   }
 
   /** Send one message as a line. */
   send(message: unknown): Promise<void> {
-    return this.write(JSON.stringify(message) + "\n");
+    return this.#io.write(encodeLine(message));
   }
 
   /** The next line, parsed; `null` at end of stream. */
   async next(): Promise<Record<string, unknown> | unknown[] | null> {
-    while (true) {
-      const nl = this.#buffered.indexOf("\n");
-      if (nl !== -1) {
-        const line = this.#buffered.slice(0, nl);
-        this.#buffered = this.#buffered.slice(nl + 1);
-        return JSON.parse(line);
-      }
-      const n = await this.#conn.read(this.#buffer);
-      if (n === null) return null;
-      this.#buffered += this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
-    }
+    const line = await this.#lines.next();
+    return line === null ? null : JSON.parse(line);
   }
 
   /** Read lines until one has the given id (skipping notifications). */
@@ -181,22 +184,7 @@ export class RawConnection implements AsyncDisposable {
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed.
-    }
+    this.#io.close();
     return Promise.resolve();
-  }
-}
-
-/** True while a process with this pid exists (Linux /proc). */
-export function processExists(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // A zombie ("Z") has exited; it only waits to be reaped.
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false;
   }
 }

@@ -7,6 +7,7 @@ import type { LineEvent } from "../../src/jsonrpc/framing.ts";
 import { Router, type RouterOptions } from "../../src/router/router.ts";
 import type { ClientPort, ClientSession } from "../../src/router/session.ts";
 import type { UpstreamPort } from "../../src/router/upstream_link.ts";
+import { FakeClock } from "./fake_clock.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Msg = any;
@@ -73,12 +74,45 @@ export const UPSTREAM_RESULT = {
   instructions: "be nice",
 };
 
+/** A modern server's `server/discover` answer. */
+export const DISCOVER_RESULT = {
+  resultType: "complete",
+  supportedVersions: ["2026-07-28"],
+  capabilities: {
+    tools: { listChanged: true },
+    resources: { subscribe: true, listChanged: true },
+    logging: {},
+    extensions: { "com.example/x": {} },
+  },
+  instructions: "be modern",
+  ttlMs: 0,
+  cacheScope: "private",
+  _meta: { "io.modelcontextprotocol/serverInfo": { name: "modern-upstream", version: "2.0.0" } },
+};
+
+/** The `_meta` keys of the modern envelope and streams. */
+export const META = {
+  protocolVersion: "io.modelcontextprotocol/protocolVersion",
+  clientCapabilities: "io.modelcontextprotocol/clientCapabilities",
+  clientInfo: "io.modelcontextprotocol/clientInfo",
+  logLevel: "io.modelcontextprotocol/logLevel",
+  serverInfo: "io.modelcontextprotocol/serverInfo",
+  subscriptionId: "io.modelcontextprotocol/subscriptionId",
+} as const;
+
 export interface Harness {
   router: Router;
+  /** The router's clock: time moves only with `clock.advance(ms)`. */
+  clock: FakeClock;
   upstream: FakeUpstream;
   client(admit?: boolean): FakeClient;
   /** Answer the mux's pending upstream initialize. */
   answerInit(result?: Record<string, unknown>): void;
+  /**
+   * Make the upstream a modern one: refuse the mux's initialize as
+   * modern-only (auto) when there is one, then answer its `server/discover`.
+   */
+  answerDiscover(result?: Record<string, unknown>): void;
   /** Initialize a client (after the upstream is ready); consumes and returns the answer. */
   initClient(
     client: FakeClient,
@@ -86,6 +120,11 @@ export interface Harness {
     id?: unknown,
     capabilities?: Record<string, unknown>,
   ): Msg;
+  /**
+   * A new client, admitted and initialized (upstream ready), with nothing
+   * left to read: the common start of a routing test.
+   */
+  initialized(protocolVersion?: string, capabilities?: Record<string, unknown>): FakeClient;
   /** Wait for the mux to send `method` upstream, answer it, and return the request. */
   answerUpstream(method: string, answer: { result?: unknown; error?: unknown }): Promise<Msg>;
   /** A server → mux message. */
@@ -98,7 +137,9 @@ export interface Harness {
 
 export function harness(options: Partial<RouterOptions> = {}, attach = true): Harness {
   const broken: string[] = [];
+  const clock = new FakeClock();
   const router = new Router({
+    clock,
     service: "svc",
     requestTimeoutMs: 0,
     initTimeoutMs: 60_000,
@@ -110,6 +151,7 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
   if (attach) router.attachUpstream(upstream);
   const h: Harness = {
     router,
+    clock,
     upstream,
     broken,
     client(admit = true) {
@@ -122,6 +164,23 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
       const init = upstream.last("initialize");
       router.upstreamReceive(line({ jsonrpc: "2.0", id: init.id, result }));
     },
+    answerDiscover(result = DISCOVER_RESULT) {
+      const init = upstream.sent.find((m) => m.method === "initialize" && !m.answered);
+      if (init) {
+        init.answered = true;
+        router.upstreamReceive(line({
+          jsonrpc: "2.0",
+          id: init.id,
+          error: {
+            code: -32022,
+            message: "Unsupported protocol version: 2025-11-25",
+            data: { supported: ["2026-07-28"], requested: "2025-11-25" },
+          },
+        }));
+      }
+      const discover = upstream.last("server/discover");
+      router.upstreamReceive(line({ jsonrpc: "2.0", id: discover.id, result }));
+    },
     initClient(client, protocolVersion = "2025-11-25", id = "init", capabilities = {}) {
       h.fromClient(client, {
         jsonrpc: "2.0",
@@ -133,6 +192,12 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
       const answer = client.answer(id);
       client.sent.splice(client.sent.indexOf(answer), 1);
       return answer;
+    },
+    initialized(protocolVersion, capabilities) {
+      const client = h.client();
+      h.initClient(client, protocolVersion, "init", capabilities);
+      client.take();
+      return client;
     },
     fromServer(message) {
       router.upstreamReceive(line(message));
@@ -151,3 +216,67 @@ export function harness(options: Partial<RouterOptions> = {}, attach = true): Ha
   };
   return h;
 }
+
+/** A harness whose upstream is modern (discovered), with nothing left to read upstream. */
+export function modernHarness(options: Partial<RouterOptions> = {}): Harness {
+  const h = harness(options);
+  h.answerDiscover();
+  h.upstream.take();
+  return h;
+}
+
+/** A harness whose upstream is already initialized, with nothing left to read upstream. */
+export function readyHarness(options: Partial<RouterOptions> = {}): Harness {
+  const h = harness(options);
+  h.answerInit();
+  h.upstream.take();
+  return h;
+}
+
+// ── Messages tests send ───────────────────────────────────────────────────
+
+/** A client's `tools/call`. */
+export const call = (id: unknown, name = "echo", extra: Record<string, unknown> = {}): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: {}, ...extra },
+});
+
+/** A client's `resources/subscribe`. */
+export const subscribe = (id: unknown, uri: string): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "resources/subscribe",
+  params: { uri },
+});
+
+/** A client's `resources/unsubscribe`. */
+export const unsubscribe = (id: unknown, uri: string): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "resources/unsubscribe",
+  params: { uri },
+});
+
+/** The server's `notifications/resources/updated`. */
+export const updated = (uri: string): Msg => ({
+  jsonrpc: "2.0",
+  method: "notifications/resources/updated",
+  params: { uri },
+});
+
+/** A client's `logging/setLevel`. */
+export const setLevel = (id: unknown, level: string): Msg => ({
+  jsonrpc: "2.0",
+  id,
+  method: "logging/setLevel",
+  params: { level },
+});
+
+/** The server's `notifications/message` at `level`. */
+export const logMessage = (level: string): Msg => ({
+  jsonrpc: "2.0",
+  method: "notifications/message",
+  params: { level, data: `${level} message` },
+});

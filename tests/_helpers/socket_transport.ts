@@ -8,6 +8,7 @@
 
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { forEachLine, socketDuplex, writeAll } from "./ndjson.ts";
 
 export class UnixSocketTransport implements Transport {
   onclose?: () => void;
@@ -71,10 +72,8 @@ export class UnixSocketTransport implements Transport {
   }
 
   /** Write raw text (for malformed-input tests). */
-  async sendRaw(text: string): Promise<void> {
-    const bytes = new TextEncoder().encode(text);
-    let offset = 0;
-    while (offset < bytes.length) offset += await this.#conn!.write(bytes.subarray(offset));
+  sendRaw(text: string): Promise<void> {
+    return writeAll(this.#conn!, new TextEncoder().encode(text));
   }
 
   /** Half-close: no more messages from this side. */
@@ -95,25 +94,14 @@ export class UnixSocketTransport implements Transport {
   }
 
   async #read(conn: Deno.UnixConn): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffered = "";
-    const buffer = new Uint8Array(64 * 1024);
+    const io = socketDuplex(conn);
     try {
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        buffered += decoder.decode(buffer.subarray(0, n), { stream: true });
-        let nl;
-        while ((nl = buffered.indexOf("\n")) !== -1) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (!line.trim()) continue;
-          const message = JSON.parse(line) as JSONRPCMessage;
-          this.received.push(message);
-          this.onmessage?.(message);
-          this.#wake();
-        }
-      }
+      await forEachLine(() => io.read(), (line) => {
+        const message = JSON.parse(line) as JSONRPCMessage;
+        this.received.push(message);
+        this.onmessage?.(message);
+        this.#wake();
+      });
     } catch (error) {
       if (!this.#closed) this.onerror?.(error as Error);
     }

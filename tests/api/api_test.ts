@@ -7,7 +7,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { MuxConfig, runMuxServer, spawnMuxServer } from "../../src/mod.ts";
 import { assert, assertEquals, assertRejects } from "../_helpers/assert.ts";
-import { fakeServer, FAST, processExists } from "../_helpers/mux.ts";
+import { fakeServer, FAST } from "../_helpers/mux.ts";
+import { processAlive } from "../_helpers/process.ts";
 import { UnixSocketTransport } from "../_helpers/socket_transport.ts";
 
 async function echoThrough(socket: string, text: string): Promise<string> {
@@ -42,7 +43,7 @@ Deno.test("two spawnMuxServer in one process, side by side, each with its own se
   for (const name of ["one", "two"]) {
     await assertRejects(() => Deno.lstat(`${dir}/${name}.sock`));
   }
-  for (const pid of pids) assert(!processExists(pid), `server ${pid} is gone`);
+  for (const pid of pids) assert(!processAlive(pid), `server ${pid} is gone`);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_helpers/assert.ts";
 import { CliError, type Command, parseCommandLine } from "../../src/cli/args.ts";
 import type { MuxOptions } from "../../src/config/options.ts";
 
@@ -12,11 +12,11 @@ function run(args: string[], env: { HOME?: string } = ENV): Extract<Command, { k
 
 /** Assert that parsing throws a CliError with exactly `message`. */
 function refuses(args: string[], message: string | RegExp): void {
-  throws(() => parseCommandLine(args, ENV), (e: unknown) => {
-    ok(e instanceof CliError, `expected CliError, got ${e}`);
-    strictEqual(e.name, "CliError");
-    if (typeof message === "string") strictEqual(e.message, message);
-    else ok(message.test(e.message), `${e.message} !~ ${message}`);
+  assertThrows(() => parseCommandLine(args, ENV), (e: unknown) => {
+    assert(e instanceof CliError, `expected CliError, got ${e}`);
+    assertStrictEquals(e.name, "CliError");
+    if (typeof message === "string") assertStrictEquals(e.message, message);
+    else assert(message.test(e.message), `${e.message} !~ ${message}`);
     return true;
   });
 }
@@ -40,9 +40,9 @@ Deno.test("run: --socket --cmd -- args keeps the tail verbatim, flag-like args i
     "--lazy-start",
     "false",
   ]);
-  strictEqual(c.options.socket, "/tmp/gh.sock");
-  strictEqual(c.options.cmd, "npx");
-  deepStrictEqual(c.options.args, [
+  assertStrictEquals(c.options.socket, "/tmp/gh.sock");
+  assertStrictEquals(c.options.cmd, "npx");
+  assertEquals(c.options.args, [
     "-y",
     "@modelcontextprotocol/server-github",
     "--socket",
@@ -53,12 +53,12 @@ Deno.test("run: --socket --cmd -- args keeps the tail verbatim, flag-like args i
     "--lazy-start",
     "false",
   ]);
-  deepStrictEqual(c.log, { level: "info", format: "text" });
-  strictEqual(c.options.lazyStart, undefined);
+  assertEquals(c.log, { level: "info", format: "text" });
+  assertStrictEquals(c.options.lazyStart, undefined);
 });
 
 Deno.test("run: the explicit `run` subcommand is the same as none", () => {
-  deepStrictEqual(
+  assertEquals(
     parseCommandLine(["run", ...BASE, "--", "a"], ENV),
     parseCommandLine([...BASE, "--", "a"], ENV),
   );
@@ -66,18 +66,18 @@ Deno.test("run: the explicit `run` subcommand is the same as none", () => {
 
 Deno.test("run: --cmd with spaces is split like a shell when no -- args follow", () => {
   const c = run(["--socket", "/s", "--cmd", "npx -y 'my server' \"x y\""]);
-  strictEqual(c.options.cmd, "npx");
-  deepStrictEqual(c.options.args, ["-y", "my server", "x y"]);
+  assertStrictEquals(c.options.cmd, "npx");
+  assertEquals(c.options.args, ["-y", "my server", "x y"]);
   // --cmd=... spelling too
   const eq = run(["--socket=/s", "--cmd=uvx  mcp-server-fetch"]);
-  strictEqual(eq.options.cmd, "uvx");
-  deepStrictEqual(eq.options.args, ["mcp-server-fetch"]);
+  assertStrictEquals(eq.options.cmd, "uvx");
+  assertEquals(eq.options.args, ["mcp-server-fetch"]);
 });
 
 Deno.test("run: --cmd is not split when -- args follow (a program path with spaces)", () => {
   const c = run(["--socket", "/s", "--cmd", "/Applications/My App/server", "--", "--stdio"]);
-  strictEqual(c.options.cmd, "/Applications/My App/server");
-  deepStrictEqual(c.options.args, ["--stdio"]);
+  assertStrictEquals(c.options.cmd, "/Applications/My App/server");
+  assertEquals(c.options.args, ["--stdio"]);
 });
 
 Deno.test("run: an unterminated quote in --cmd is a CliError naming --cmd", () => {
@@ -86,16 +86,19 @@ Deno.test("run: an unterminated quote in --cmd is a CliError naming --cmd", () =
 
 Deno.test("run: ~ in --socket and --cmd expands with the HOME passed in", () => {
   const c = run(["--socket", "~/.rmcp-mux/gh.sock", "--cmd", "~/bin/server", "--", "~/data"]);
-  strictEqual(c.options.socket, "/home/ann/.rmcp-mux/gh.sock");
-  strictEqual(c.options.cmd, "/home/ann/bin/server");
-  deepStrictEqual(c.options.args, ["~/data"], "server arguments are passed as written");
+  assertStrictEquals(c.options.socket, "/home/ann/.rmcp-mux/gh.sock");
+  assertStrictEquals(c.options.cmd, "/home/ann/bin/server");
+  assertEquals(c.options.args, ["~/data"], "server arguments are passed as written");
   // the split form expands the program too
   const split = run(["--socket", "~/s.sock", "--cmd", "~/bin/server --flag"]);
-  strictEqual(split.options.cmd, "/home/ann/bin/server");
-  deepStrictEqual(split.options.args, ["--flag"]);
+  assertStrictEquals(split.options.cmd, "/home/ann/bin/server");
+  assertEquals(split.options.args, ["--flag"]);
   // another HOME, or none
-  strictEqual(run(["--socket", "~/s", "--cmd", "x"], { HOME: "/root" }).options.socket, "/root/s");
-  strictEqual(run(["--socket", "~/s", "--cmd", "x"], {}).options.socket, "~/s");
+  assertStrictEquals(
+    run(["--socket", "~/s", "--cmd", "x"], { HOME: "/root" }).options.socket,
+    "/root/s",
+  );
+  assertStrictEquals(run(["--socket", "~/s", "--cmd", "x"], {}).options.socket, "~/s");
 });
 
 Deno.test("run: every numeric flag maps to its MuxOptions key", () => {
@@ -112,16 +115,16 @@ Deno.test("run: every numeric flag maps to its MuxOptions key", () => {
   const args = [...BASE];
   for (const [flag, , value] of flags) args.push(flag, String(value));
   const c = run(args);
-  for (const [flag, key, value] of flags) strictEqual(c.options[key], value, flag);
+  for (const [flag, key, value] of flags) assertStrictEquals(c.options[key], value, flag);
   // each one alone, too (and nothing else appears)
   for (const [flag, key, value] of flags) {
     const one = run([...BASE, flag, String(value)]);
-    deepStrictEqual(one.options, { socket: "/tmp/s.sock", cmd: "server", args: [], [key]: value });
+    assertEquals(one.options, { socket: "/tmp/s.sock", cmd: "server", args: [], [key]: value });
   }
 });
 
 Deno.test("run: --service-name is passed through", () => {
-  strictEqual(run([...BASE, "--service-name", "github"]).options.serviceName, "github");
+  assertStrictEquals(run([...BASE, "--service-name", "github"]).options.serviceName, "github");
 });
 
 Deno.test("run: bad numbers give a CliError naming the flag, the minimum and the input", () => {
@@ -162,19 +165,28 @@ Deno.test("run: --max-active-clients 0 is refused", () => {
   );
 });
 
+Deno.test("run: --upstream-era auto | legacy | modern, anything else a clear error", () => {
+  assertStrictEquals(run([...BASE, "--upstream-era", "modern"]).options.upstreamEra, "modern");
+  assertStrictEquals(run([...BASE]).options.upstreamEra, undefined, "the default comes later");
+  assertThrows(
+    () => run([...BASE, "--upstream-era", "2026"]),
+    /--upstream-era: expected one of legacy, auto, modern, got "2026"/,
+  );
+});
+
 Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibility)", () => {
-  strictEqual(run([...BASE, "--lazy-start"]).options.lazyStart, true);
-  strictEqual(run(["--lazy-start", ...BASE]).options.lazyStart, true);
-  strictEqual(run([...BASE, "--lazy-start", "true"]).options.lazyStart, true);
-  strictEqual(run([...BASE, "--lazy-start=true"]).options.lazyStart, true);
+  assertStrictEquals(run([...BASE, "--lazy-start"]).options.lazyStart, true);
+  assertStrictEquals(run(["--lazy-start", ...BASE]).options.lazyStart, true);
+  assertStrictEquals(run([...BASE, "--lazy-start", "true"]).options.lazyStart, true);
+  assertStrictEquals(run([...BASE, "--lazy-start=true"]).options.lazyStart, true);
   // An explicit false is kept: it must be able to override `lazy_start: true` in a config file.
-  strictEqual(run([...BASE, "--lazy-start", "false"]).options.lazyStart, false);
-  strictEqual(run([...BASE, "--lazy-start=false"]).options.lazyStart, false);
-  strictEqual(run([...BASE, "--serialize", "false"]).options.serialize, false);
+  assertStrictEquals(run([...BASE, "--lazy-start", "false"]).options.lazyStart, false);
+  assertStrictEquals(run([...BASE, "--lazy-start=false"]).options.lazyStart, false);
+  assertStrictEquals(run([...BASE, "--serialize", "false"]).options.serialize, false);
   // "false" is consumed by the flag, not taken as a stray argument
   const c = run(["--lazy-start", "false", ...BASE, "--", "true"]);
-  strictEqual(c.options.lazyStart, false);
-  deepStrictEqual(c.options.args, ["true"]);
+  assertStrictEquals(c.options.lazyStart, false);
+  assertEquals(c.options.args, ["true"]);
   refuses([...BASE, "--lazy-start", "maybe"], /^unexpected argument "maybe"/);
 });
 
@@ -189,7 +201,7 @@ Deno.test("run: --socket and --cmd are required, and need values", () => {
   refuses(["--socket", "/s"], "--cmd PROGRAM is required (the MCP server to run)");
   refuses(["--socket", "/s", "--cmd", "  "], "--cmd PROGRAM is required (the MCP server to run)");
   // No server on the command line at all: the daemon runs the default config file.
-  strictEqual(parseCommandLine([], ENV).kind, "daemon");
+  assertStrictEquals(parseCommandLine([], ENV).kind, "daemon");
   refuses(["--socket"], "--socket needs a value");
   refuses(["--socket", "/s", "--cmd"], "--cmd needs a value");
   // a forgotten value followed by the next flag
@@ -206,10 +218,10 @@ Deno.test("run: a stray positional before -- is refused with a hint", () => {
 });
 
 Deno.test("run: --log-level and --log-format", () => {
-  strictEqual(run([...BASE, "--log-level", "debug"]).log.level, "debug");
-  strictEqual(run([...BASE, "--log-level", "warning"]).log.level, "warn");
-  strictEqual(run([...BASE, "--log-level=trace"]).log.level, "trace");
-  strictEqual(run([...BASE, "--log-format", "json"]).log.format, "json");
+  assertStrictEquals(run([...BASE, "--log-level", "debug"]).log.level, "debug");
+  assertStrictEquals(run([...BASE, "--log-level", "warning"]).log.level, "warn");
+  assertStrictEquals(run([...BASE, "--log-level=trace"]).log.level, "trace");
+  assertStrictEquals(run([...BASE, "--log-format", "json"]).log.format, "json");
   refuses(
     [...BASE, "--log-format", "xml"],
     '--log-format: expected one of text, json, got "xml"',
@@ -221,35 +233,35 @@ Deno.test("run: --log-level and --log-format", () => {
 });
 
 Deno.test("help and version: subcommand, -h, --help, -V, --version", () => {
-  deepStrictEqual(parseCommandLine(["help"], ENV), { kind: "help", topic: undefined });
-  deepStrictEqual(parseCommandLine(["help", "health"], ENV), { kind: "help", topic: "health" });
-  deepStrictEqual(parseCommandLine(["-h"], ENV), { kind: "help", topic: undefined });
-  deepStrictEqual(parseCommandLine(["--help"], ENV), { kind: "help", topic: undefined });
+  assertEquals(parseCommandLine(["help"], ENV), { kind: "help", topic: undefined });
+  assertEquals(parseCommandLine(["help", "health"], ENV), { kind: "help", topic: "health" });
+  assertEquals(parseCommandLine(["-h"], ENV), { kind: "help", topic: undefined });
+  assertEquals(parseCommandLine(["--help"], ENV), { kind: "help", topic: undefined });
   // help wins over missing required flags
-  deepStrictEqual(parseCommandLine(["--socket", "/s", "-h"], ENV), {
+  assertEquals(parseCommandLine(["--socket", "/s", "-h"], ENV), {
     kind: "help",
     topic: undefined,
   });
-  deepStrictEqual(parseCommandLine(["-V"], ENV), { kind: "version" });
-  deepStrictEqual(parseCommandLine(["--version"], ENV), { kind: "version" });
-  deepStrictEqual(parseCommandLine(["demo", "-h"], ENV), { kind: "help", topic: "demo" });
-  deepStrictEqual(parseCommandLine(["proxy", "--help"], ENV), { kind: "help", topic: "proxy" });
-  deepStrictEqual(parseCommandLine(["health", "-h"], ENV), { kind: "help", topic: "health" });
+  assertEquals(parseCommandLine(["-V"], ENV), { kind: "version" });
+  assertEquals(parseCommandLine(["--version"], ENV), { kind: "version" });
+  assertEquals(parseCommandLine(["demo", "-h"], ENV), { kind: "help", topic: "demo" });
+  assertEquals(parseCommandLine(["proxy", "--help"], ENV), { kind: "help", topic: "proxy" });
+  assertEquals(parseCommandLine(["health", "-h"], ENV), { kind: "help", topic: "health" });
 });
 
 Deno.test("proxy: needs --socket or --service, expands ~, refuses extras", () => {
-  deepStrictEqual(parseCommandLine(["proxy", "--socket", "~/x.sock"], ENV), {
+  assertEquals(parseCommandLine(["proxy", "--socket", "~/x.sock"], ENV), {
     kind: "proxy",
     socket: "/home/ann/x.sock",
   });
-  deepStrictEqual(
+  assertEquals(
     parseCommandLine(
       ["proxy", "--service", "memory", "--config=~/m.yaml", "--reconnect-timeout-ms", "0"],
       ENV,
     ),
     { kind: "proxy", service: "memory", config: "/home/ann/m.yaml", reconnectMs: 0 },
   );
-  deepStrictEqual(parseCommandLine(["proxy", "--socket", "/s", "--config", "/c.yaml"], ENV), {
+  assertEquals(parseCommandLine(["proxy", "--socket", "/s", "--config", "/c.yaml"], ENV), {
     kind: "proxy",
     socket: "/s",
     config: "/c.yaml",
@@ -264,13 +276,13 @@ Deno.test("proxy: needs --socket or --service, expands ~, refuses extras", () =>
 });
 
 Deno.test("health: --socket, --timeout-ms and --json", () => {
-  deepStrictEqual(parseCommandLine(["health", "--socket", "~/x.sock"], ENV), {
+  assertEquals(parseCommandLine(["health", "--socket", "~/x.sock"], ENV), {
     kind: "health",
     socket: "/home/ann/x.sock",
     timeoutMs: 5_000,
     json: false,
   });
-  deepStrictEqual(
+  assertEquals(
     parseCommandLine(["health", "--socket", "/s", "--timeout-ms", "250", "--json"], ENV),
     { kind: "health", socket: "/s", timeoutMs: 250, json: true },
   );
@@ -297,13 +309,13 @@ Deno.test("demo: takes run options but refuses --cmd and server arguments", () =
     ],
     ENV,
   );
-  deepStrictEqual(c, {
+  assertEquals(c, {
     kind: "demo",
     options: { socket: "/home/ann/d.sock", lazyStart: true, maxActiveClients: 2 },
     log: { level: "debug", format: "text" },
   });
   // no --socket needed for the demo
-  deepStrictEqual(parseCommandLine(["demo"], ENV), {
+  assertEquals(parseCommandLine(["demo"], ENV), {
     kind: "demo",
     options: {},
     log: { level: "info", format: "text" },
@@ -318,7 +330,7 @@ Deno.test("daemon: --config with filters and overrides; --cmd and --config do no
     ["--config", "~/mux.yaml", "--only", "a, b", "--max-restarts", "9", "--log-level", "debug"],
     ENV,
   );
-  deepStrictEqual(command, {
+  assertEquals(command, {
     kind: "daemon",
     config: "/home/ann/mux.yaml",
     filter: { only: ["a", "b"] },
@@ -327,7 +339,7 @@ Deno.test("daemon: --config with filters and overrides; --cmd and --config do no
     log: { level: "debug" },
   });
   const single = parseCommandLine(["--config", "/c.yaml", "--service", "github"], ENV);
-  deepStrictEqual((single as { filter: unknown }).filter, { service: "github" });
+  assertEquals((single as { filter: unknown }).filter, { service: "github" });
   refuses(["--config", "/c.yaml", "--cmd", "x"], /name it with --service NAME/);
   refuses(["--config", "/c.yaml", "--socket", "/s"], /name it with --service NAME/);
   // With --service they override that one server's entry.
@@ -335,19 +347,19 @@ Deno.test("daemon: --config with filters and overrides; --cmd and --config do no
     ["--config", "/c.yaml", "--service", "gh", "--socket", "/s", "--cmd", "npx -y gh"],
     ENV,
   ) as { overrides: Record<string, unknown> };
-  deepStrictEqual(one.overrides, { socket: "/s", cmd: "npx", args: ["-y", "gh"] });
+  assertEquals(one.overrides, { socket: "/s", cmd: "npx", args: ["-y", "gh"] });
   refuses(["--config", "/c.yaml", "--only", ","], "--only: expected service names, like a,b");
 });
 
 Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => {
-  deepStrictEqual(parseCommandLine(["status"], ENV), {
+  assertEquals(parseCommandLine(["status"], ENV), {
     kind: "status",
     target: {},
     json: false,
     watch: false,
     verbose: false,
   });
-  deepStrictEqual(parseCommandLine(["status", "--socket", "~/s.sock", "--json", "-v"], ENV), {
+  assertEquals(parseCommandLine(["status", "--socket", "~/s.sock", "--json", "-v"], ENV), {
     kind: "status",
     target: { socket: "/home/ann/s.sock" },
     json: true,
@@ -362,13 +374,13 @@ Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => 
 });
 
 Deno.test("control commands: restart/stop/start need one name; reload/shutdown none", () => {
-  deepStrictEqual(parseCommandLine(["restart", "github", "--control", "/k.sock"], ENV), {
+  assertEquals(parseCommandLine(["restart", "github", "--control", "/k.sock"], ENV), {
     kind: "control",
     command: "restart",
     service: "github",
     target: { control: "/k.sock" },
   });
-  deepStrictEqual(parseCommandLine(["reload"], ENV), {
+  assertEquals(parseCommandLine(["reload"], ENV), {
     kind: "control",
     command: "reload",
     service: undefined,
@@ -379,13 +391,30 @@ Deno.test("control commands: restart/stop/start need one name; reload/shutdown n
 });
 
 Deno.test("config check: an optional FILE", () => {
-  deepStrictEqual(parseCommandLine(["config", "check", "~/c.yaml"], ENV), {
+  assertEquals(parseCommandLine(["config", "check", "~/c.yaml"], ENV), {
     kind: "config-check",
     file: "/home/ann/c.yaml",
   });
-  deepStrictEqual(parseCommandLine(["config", "check"], ENV), {
+  assertEquals(parseCommandLine(["config", "check"], ENV), {
     kind: "config-check",
     file: undefined,
   });
   refuses(["config", "lint"], /unknown subcommand "lint"/);
+});
+
+Deno.test("dashboard: --open, and the daemon by --config or --control", () => {
+  assertEquals(parseCommandLine(["dashboard"]), { kind: "dashboard", target: {}, open: false });
+  assertEquals(parseCommandLine(["dashboard", "--open", "--config", "~/m.yaml"], { HOME: "/h" }), {
+    kind: "dashboard",
+    target: { config: "/h/m.yaml" },
+    open: true,
+  });
+  assertEquals(parseCommandLine(["dashboard", "--control", "/c.sock"]), {
+    kind: "dashboard",
+    target: { control: "/c.sock" },
+    open: false,
+  });
+  assertThrows(() => parseCommandLine(["dashboard", "now"]), CliError, 'unexpected argument "now"');
+  assertThrows(() => parseCommandLine(["dashboard", "--socket", "/s"]), CliError);
+  assertEquals(parseCommandLine(["dashboard", "--help"]), { kind: "help", topic: "dashboard" });
 });

@@ -43,6 +43,7 @@ Deno.test("the proxy's start-up graph: its own few modules, no router, config pa
     "main.ts",
     "src/cli/proxy_args.ts",
     "src/cli/proxy_command.ts",
+    "src/cli/rust_compat.ts",
     "src/cli/stderr.ts",
     "src/jsonrpc/mux_methods.ts",
     "src/proxy/proxy.ts",

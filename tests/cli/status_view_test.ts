@@ -9,6 +9,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
   return {
     service: "svc",
     socket: "/run/svc.sock",
+    httpUrl: null,
     server: { phase: "running", pid: 4242 },
     startedAt: NOW - 7_500_000,
     serverStartedAt: NOW - 3_723_000,
@@ -21,6 +22,8 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    eras: { upstream: "legacy", clients: { legacy: 3, modern: 0, unknown: 0 } },
+    sessions: [],
     ...overrides,
   };
 }
@@ -96,4 +99,60 @@ Deno.test("the status table: one aligned row per service, figures where known", 
   assertEquals(text.includes("stderr:"), false, "stderr lines only with -v");
   const verbose = formatStatus({ services: [service("github", mux())] }, NOW, true);
   assertMatch(verbose, / {2}stderr: Starting server\n {2}stderr: ready/);
+});
+
+Deno.test("eras are shown when either side is modern, or with -v", () => {
+  const legacy = formatStatus({ services: [service("old", mux())] }, NOW);
+  assertEquals(legacy.includes("eras:"), false);
+  const mixed = mux({
+    eras: { upstream: "modern", clients: { legacy: 2, modern: 1, unknown: 0 } },
+  });
+  assertMatch(
+    formatStatus({ services: [service("new", mixed)] }, NOW),
+    /eras: server 2026-07-28; clients 2 legacy, 1 2026-07-28/,
+  );
+  assertMatch(
+    formatStatus({ services: [service("old", mux())] }, NOW, true),
+    /eras: server legacy; clients 3 legacy/,
+  );
+});
+
+Deno.test("clients by transport, the HTTP URL, and with -v one line per client", () => {
+  const sessions: MuxStatus["sessions"] = [
+    {
+      id: 1,
+      name: "claude-code",
+      version: "2.1.0",
+      transport: "http",
+      protocolVersion: "2025-11-25",
+      era: "legacy",
+      connectedAt: NOW - 302_000,
+      requests: 12,
+      inFlight: 1,
+      admitted: true,
+    },
+    {
+      id: 2,
+      name: "codex",
+      version: "0.9",
+      transport: "proxy",
+      protocolVersion: "2025-06-18",
+      era: "legacy",
+      connectedAt: NOW - 42_000,
+      requests: 3,
+      inFlight: 0,
+      admitted: true,
+    },
+  ];
+  const m = mux({ sessions, httpUrl: "http://127.0.0.1:7300/mcp/svc" });
+  const text = formatStatus({ services: [service("svc", m)] }, NOW);
+  assertMatch(text, / {2}http: http:\/\/127\.0\.0\.1:7300\/mcp\/svc\n {2}clients: 1 http, 1 proxy/);
+  assertEquals(text.includes("TRANSPORT"), false);
+  const verbose = formatStatus({ services: [service("svc", m)] }, NOW, true);
+  assertMatch(verbose, / {2}CLIENT\s+NAME\s+VERSION\s+TRANSPORT\s+PROTOCOL\s+CONNECTED\s+REQUESTS/);
+  assertMatch(
+    verbose,
+    / {2}1\s+claude-code\s+2\.1\.0\s+http\s+2025-11-25\s+5m 02s\s+12 \(1 open\)/,
+  );
+  assertMatch(verbose, / {2}2\s+codex\s+0\.9\s+proxy\s+2025-06-18\s+42s\s+3/);
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import { parseYaml, yamlProblems } from "./_support.ts";
 
 const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
@@ -16,7 +16,7 @@ Deno.test("parseConfig: defaults apply to every server; the entry's own value wi
     "  b: { socket: /b.sock, cmd: b, lazy_start: false, cwd: /b }",
   ]);
   const [a, b] = config.services;
-  deepStrictEqual(a?.options, {
+  assertEquals(a?.options, {
     socket: "/a.sock",
     cmd: "a",
     args: [],
@@ -26,8 +26,8 @@ Deno.test("parseConfig: defaults apply to every server; the entry's own value wi
     lazyStart: true,
     maxRestarts: 3,
   });
-  strictEqual(a?.logLevel, "error");
-  deepStrictEqual(b?.options, {
+  assertStrictEquals(a?.logLevel, "error");
+  assertEquals(b?.options, {
     socket: "/b.sock",
     cmd: "b",
     args: [],
@@ -37,7 +37,7 @@ Deno.test("parseConfig: defaults apply to every server; the entry's own value wi
     lazyStart: false,
     maxRestarts: 10,
   });
-  strictEqual(b?.logLevel, "debug");
+  assertStrictEquals(b?.logLevel, "debug");
 });
 
 Deno.test("parseConfig: a cmd with spaces and no args is split like the CLI's --cmd", () => {
@@ -45,8 +45,8 @@ Deno.test("parseConfig: a cmd with spaces and no args is split like the CLI's --
     "servers:",
     `  x: { socket: /x.sock, cmd: 'npx -y "my server" --root ~/p' }`,
   ]).services;
-  strictEqual(s?.options.cmd, "npx");
-  deepStrictEqual(s?.options.args, ["-y", "my server", "--root", "/home/ada/p"]);
+  assertStrictEquals(s?.options.cmd, "npx");
+  assertEquals(s?.options.args, ["-y", "my server", "--root", "/home/ada/p"]);
 });
 
 Deno.test("parseConfig: cmd plus args is taken as-is, spaces and all", () => {
@@ -54,22 +54,22 @@ Deno.test("parseConfig: cmd plus args is taken as-is, spaces and all", () => {
     "servers:",
     "  x: { socket: /x.sock, cmd: /opt/My App/server, args: ['--name', 'a b'] }",
   ]).services;
-  strictEqual(s?.options.cmd, "/opt/My App/server");
-  deepStrictEqual(s?.options.args, ["--name", "a b"]);
+  assertStrictEquals(s?.options.cmd, "/opt/My App/server");
+  assertEquals(s?.options.args, ["--name", "a b"]);
   const [empty] = parseYaml(["servers:", "  x: { socket: /x.sock, cmd: /opt/My App, args: [] }"])
     .services;
-  strictEqual(empty?.options.cmd, "/opt/My App");
+  assertStrictEquals(empty?.options.cmd, "/opt/My App");
 });
 
 Deno.test("parseConfig: a cmd with an open quote names the problem", () => {
-  deepStrictEqual(yamlProblems(["servers:", `  x: { socket: /x.sock, cmd: 'npx "oops' }`]), [
+  assertEquals(yamlProblems(["servers:", `  x: { socket: /x.sock, cmd: 'npx "oops' }`]), [
     `config.yaml:2:30 servers.x.cmd: cannot split into program and arguments: ` +
     `unterminated double quote in: npx "oops`,
   ]);
 });
 
 Deno.test("validation: duplicate sockets name both services, after expansion", () => {
-  deepStrictEqual(
+  assertEquals(
     yamlProblems([
       "servers:",
       "  a: { socket: ~/mux/x.sock, cmd: a }",
@@ -80,7 +80,7 @@ Deno.test("validation: duplicate sockets name both services, after expansion", (
       "(~/mux/x.sock and ${HOME}/mux//x.sock): each service needs its own",
     ],
   );
-  deepStrictEqual(
+  assertEquals(
     yamlProblems([
       "servers:",
       "  a: { socket: /a.sock, cmd: a, status_file: /s.json }",
@@ -94,25 +94,25 @@ Deno.test("validation: duplicate sockets name both services, after expansion", (
 });
 
 Deno.test("validation: service names are letters, digits, . _ - @", () => {
-  deepStrictEqual(yamlProblems(["servers:", '  "my server": { socket: /x.sock, cmd: x }']), [
+  assertEquals(yamlProblems(["servers:", '  "my server": { socket: /x.sock, cmd: x }']), [
     `config.yaml:2:3 servers["my server"]: "my server" is not a service name: letters, ` +
     `digits, ".", "_", "-", "@"`,
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    service_name: git hub"]), [
+  assertEquals(yamlProblems([...GITHUB, "    service_name: git hub"]), [
     "config.yaml:5:19 servers.github.service_name: expected a service name: letters, digits, " +
     `".", "_", "-", "@", got "git hub"`,
   ]);
   const config = parseYaml(["servers:", "  my.svc_1-x@2: { socket: /x.sock, cmd: x }"]);
-  strictEqual(config.services[0]?.options.serviceName, "my.svc_1-x@2");
+  assertStrictEquals(config.services[0]?.options.serviceName, "my.svc_1-x@2");
 });
 
 Deno.test("validation: restart_backoff_max_ms must not be below restart_backoff_ms", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    restart_backoff_ms: 60000"]), [
+  assertEquals(yamlProblems([...GITHUB, "    restart_backoff_ms: 60000"]), [
     "config.yaml:5:25 servers.github.restart_backoff_ms: restart_backoff_max_ms (30000) must be " +
     "≥ restart_backoff_ms (60000)",
   ]);
   // A bad value under defaults is reported once, not once per server.
-  deepStrictEqual(
+  assertEquals(
     yamlProblems([
       "defaults: { restart_backoff_max_ms: 10 }",
       "servers:",

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import {
   ConfigError,
   describeValue,
@@ -10,51 +10,54 @@ import {
 } from "../../src/config/errors.ts";
 
 Deno.test("formatIssue: file:line:col key.path: message, leaving out what is unknown", () => {
-  strictEqual(
+  assertStrictEquals(
     formatIssue({ file: "c.yaml", line: 12, column: 5, keyPath: "servers.a", message: "m" }),
     "c.yaml:12:5 servers.a: m",
   );
-  strictEqual(
+  assertStrictEquals(
     formatIssue({ file: "c.toml", keyPath: "servers.a", message: "m" }),
     "c.toml servers.a: m",
   );
-  strictEqual(formatIssue({ file: "c.yaml", line: 3, column: 1, message: "m" }), "c.yaml:3:1: m");
-  strictEqual(formatIssue({ file: "c.yaml", message: "m" }), "c.yaml: m");
-  strictEqual(formatIssue({ message: "m" }), "m");
+  assertStrictEquals(
+    formatIssue({ file: "c.yaml", line: 3, column: 1, message: "m" }),
+    "c.yaml:3:1: m",
+  );
+  assertStrictEquals(formatIssue({ file: "c.yaml", message: "m" }), "c.yaml: m");
+  assertStrictEquals(formatIssue({ message: "m" }), "m");
 });
 
 Deno.test("ConfigError: one issue is the message; several get a heading", () => {
   const one = new ConfigError([{ file: "c.yaml", message: "bad" }]);
-  strictEqual(one.message, "c.yaml: bad");
-  strictEqual(one.name, "ConfigError");
-  ok(one instanceof Error);
+  assertStrictEquals(one.message, "c.yaml: bad");
+  assertStrictEquals(one.name, "ConfigError");
+  assert(one instanceof Error);
   const two = new ConfigError([{ file: "c.yaml", message: "a" }, { file: "c.yaml", message: "b" }]);
-  strictEqual(two.message, "2 problems in c.yaml:\nc.yaml: a\nc.yaml: b");
-  strictEqual(two.issues.length, 2);
+  assertStrictEquals(two.message, "2 problems in c.yaml:\nc.yaml: a\nc.yaml: b");
+  assertStrictEquals(two.issues.length, 2);
 });
 
 Deno.test("keyPathOf: dots for words, brackets for indexes and odd names", () => {
-  strictEqual(keyPathOf(["servers", "github", "args", 2]), "servers.github.args[2]");
-  strictEqual(keyPathOf(["servers", "my.svc", "socket"]), 'servers["my.svc"].socket');
-  strictEqual(keyPathOf(["$schema"]), "$schema");
-  strictEqual(keyPathOf([]), "");
+  assertStrictEquals(keyPathOf(["servers", "github", "args", 2]), "servers.github.args[2]");
+  assertStrictEquals(keyPathOf(["servers", "my.svc", "socket"]), 'servers["my.svc"].socket');
+  assertStrictEquals(keyPathOf(["$schema"]), "$schema");
+  assertStrictEquals(keyPathOf([]), "");
 });
 
 Deno.test("suggestKey: same letters ignoring case and separators, else within 2 edits", () => {
   const known = ["socket", "max_restarts", "max_active_clients", "lazy_start", "log_level"];
-  strictEqual(suggestKey("maxRestarts", known), "max_restarts");
-  strictEqual(suggestKey("max-active-clients", known), "max_active_clients");
-  strictEqual(suggestKey("sockte", known), "socket");
-  strictEqual(suggestKey("max_restart", known), "max_restarts");
-  strictEqual(suggestKey("LOG_LEVEL", known), "log_level");
-  strictEqual(suggestKey("colour", known), undefined);
+  assertStrictEquals(suggestKey("maxRestarts", known), "max_restarts");
+  assertStrictEquals(suggestKey("max-active-clients", known), "max_active_clients");
+  assertStrictEquals(suggestKey("sockte", known), "socket");
+  assertStrictEquals(suggestKey("max_restart", known), "max_restarts");
+  assertStrictEquals(suggestKey("LOG_LEVEL", known), "log_level");
+  assertStrictEquals(suggestKey("colour", known), undefined);
 });
 
 Deno.test("editDistance: Levenshtein", () => {
-  strictEqual(editDistance("", ""), 0);
-  strictEqual(editDistance("abc", ""), 3);
-  strictEqual(editDistance("kitten", "sitting"), 3);
-  strictEqual(editDistance("socket", "sockte"), 2);
+  assertStrictEquals(editDistance("", ""), 0);
+  assertStrictEquals(editDistance("abc", ""), 3);
+  assertStrictEquals(editDistance("kitten", "sitting"), 3);
+  assertStrictEquals(editDistance("socket", "sockte"), 2);
 });
 
 Deno.test("sortIssues: by line and column; unpositioned issues last, in order", () => {
@@ -65,17 +68,17 @@ Deno.test("sortIssues: by line and column; unpositioned issues last, in order", 
     { message: "d" },
     { line: 1, column: 5, message: "a" },
   ]);
-  deepStrictEqual(sorted.map((i) => i.message), ["a", "b1", "b2", "c", "d"]);
+  assertEquals(sorted.map((i) => i.message), ["a", "b1", "b2", "c", "d"]);
 });
 
 Deno.test("describeValue: short, and no value when it may be secret", () => {
-  strictEqual(describeValue("five"), '"five"');
-  strictEqual(describeValue(5), "5");
-  strictEqual(describeValue(null), "null (an empty value)");
-  strictEqual(describeValue([1]), "a list");
-  strictEqual(describeValue({}), "a mapping");
-  strictEqual(describeValue(new Date(0)), "a date");
-  strictEqual(describeValue("ghp_secret", true), "a string");
-  strictEqual(describeValue(12345, true), "a number");
-  strictEqual(describeValue("x".repeat(100)), `"${"x".repeat(60)}…"`);
+  assertStrictEquals(describeValue("five"), '"five"');
+  assertStrictEquals(describeValue(5), "5");
+  assertStrictEquals(describeValue(null), "null (an empty value)");
+  assertStrictEquals(describeValue([1]), "a list");
+  assertStrictEquals(describeValue({}), "a mapping");
+  assertStrictEquals(describeValue(new Date(0)), "a date");
+  assertStrictEquals(describeValue("ghp_secret", true), "a string");
+  assertStrictEquals(describeValue(12345, true), "a number");
+  assertStrictEquals(describeValue("x".repeat(100)), `"${"x".repeat(60)}…"`);
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_helpers/assert.ts";
 import {
   contextFrom,
   type ExpandContext,
@@ -16,53 +16,60 @@ const ctx: ExpandContext = contextFrom({
 });
 
 function refuses(value: string, message: string, context: ExpandContext = ctx): void {
-  throws(() => expandValue(value, context), (error: unknown) => {
-    ok(error instanceof ExpansionError, `expected ExpansionError, got ${error}`);
-    strictEqual(error.message, message);
+  assertThrows(() => expandValue(value, context), (error: unknown) => {
+    assert(error instanceof ExpansionError, `expected ExpansionError, got ${error}`);
+    assertStrictEquals(error.message, message);
     return true;
   });
 }
 
 Deno.test("expandValue: a leading ~ is the home directory", () => {
-  strictEqual(expandValue("~", ctx), "/home/ada");
-  strictEqual(expandValue("~/x/y.sock", ctx), "/home/ada/x/y.sock");
-  strictEqual(expandValue("~/x", contextFrom({}, "/home/ada/")), "/home/ada/x");
+  assertStrictEquals(expandValue("~", ctx), "/home/ada");
+  assertStrictEquals(expandValue("~/x/y.sock", ctx), "/home/ada/x/y.sock");
+  assertStrictEquals(expandValue("~/x", contextFrom({}, "/home/ada/")), "/home/ada/x");
   // Only at the start, and only ~ alone or ~/…
-  strictEqual(expandValue("a/~/b", ctx), "a/~/b");
-  strictEqual(expandValue("~bob/x", ctx), "~bob/x");
+  assertStrictEquals(expandValue("a/~/b", ctx), "a/~/b");
+  assertStrictEquals(expandValue("~bob/x", ctx), "~bob/x");
   refuses("~/x", '"~" needs the home directory, but HOME is not set', contextFrom({}));
 });
 
 Deno.test("expandValue: ${VAR} and ${VAR:-default}", () => {
-  strictEqual(expandValue("${HOME}/.${USER}-${USER}", ctx), "/home/ada/.ada-ada");
-  strictEqual(expandValue("${EMPTY}", ctx), "");
-  strictEqual(expandValue("${SHELL:-/bin/sh}", ctx), "/bin/sh");
-  strictEqual(expandValue("${USER:-nobody}", ctx), "ada");
-  strictEqual(expandValue("${EMPTY:-fallback}", ctx), "fallback", "set but empty counts as unset");
-  strictEqual(expandValue("${NOPE:-}", ctx), "");
-  strictEqual(expandValue("a ${DIR} b", ctx), "a /opt/my tools b");
+  assertStrictEquals(expandValue("${HOME}/.${USER}-${USER}", ctx), "/home/ada/.ada-ada");
+  assertStrictEquals(expandValue("${EMPTY}", ctx), "");
+  assertStrictEquals(expandValue("${SHELL:-/bin/sh}", ctx), "/bin/sh");
+  assertStrictEquals(expandValue("${USER:-nobody}", ctx), "ada");
+  assertStrictEquals(
+    expandValue("${EMPTY:-fallback}", ctx),
+    "fallback",
+    "set but empty counts as unset",
+  );
+  assertStrictEquals(expandValue("${NOPE:-}", ctx), "");
+  assertStrictEquals(expandValue("a ${DIR} b", ctx), "a /opt/my tools b");
 });
 
 Deno.test("expandValue: a default is itself expanded, ~ and nested variables included", () => {
-  strictEqual(expandValue("${XDG_RUNTIME_DIR:-~/.run}/m.sock", ctx), "/home/ada/.run/m.sock");
-  strictEqual(expandValue("${A:-${B:-${USER}}}", ctx), "ada");
-  strictEqual(expandValue("${A:-x}}", ctx), "x}");
-  strictEqual(expandValue("${A:-$$}", ctx), "$");
+  assertStrictEquals(
+    expandValue("${XDG_RUNTIME_DIR:-~/.run}/m.sock", ctx),
+    "/home/ada/.run/m.sock",
+  );
+  assertStrictEquals(expandValue("${A:-${B:-${USER}}}", ctx), "ada");
+  assertStrictEquals(expandValue("${A:-x}}", ctx), "x}");
+  assertStrictEquals(expandValue("${A:-$$}", ctx), "$");
 });
 
 Deno.test("expandValue: $$ is a literal $; other lone $ are literal too", () => {
-  strictEqual(expandValue("$$HOME", ctx), "$HOME");
-  strictEqual(expandValue("a$$$${USER}", ctx), "a$${USER}");
-  strictEqual(expandValue("a$$${USER}", ctx), "a$ada");
-  strictEqual(expandValue("cost: 5$", ctx), "cost: 5$");
-  strictEqual(expandValue("$1 $- $", ctx), "$1 $- $");
-  strictEqual(expandValue("~/$$", ctx), "/home/ada/$");
+  assertStrictEquals(expandValue("$$HOME", ctx), "$HOME");
+  assertStrictEquals(expandValue("a$$$${USER}", ctx), "a$${USER}");
+  assertStrictEquals(expandValue("a$$${USER}", ctx), "a$ada");
+  assertStrictEquals(expandValue("cost: 5$", ctx), "cost: 5$");
+  assertStrictEquals(expandValue("$1 $- $", ctx), "$1 $- $");
+  assertStrictEquals(expandValue("~/$$", ctx), "/home/ada/$");
 });
 
 Deno.test("expandValue: the home directory and values are not expanded again", () => {
   const tricky = contextFrom({ HOME: "/home/$$odd", V: "${HOME}" });
-  strictEqual(expandValue("~/x", tricky), "/home/$$odd/x");
-  strictEqual(expandValue("${V}", tricky), "${HOME}");
+  assertStrictEquals(expandValue("~/x", tricky), "/home/$$odd/x");
+  assertStrictEquals(expandValue("${V}", tricky), "${HOME}");
 });
 
 Deno.test("expandValue: mistakes are refused with the fix in the message", () => {
@@ -114,12 +121,12 @@ Deno.test("parseConfig: expansion covers socket, cwd, status_file, cmd, args, en
     "config.yaml",
     { env: { HOME: "/home/ada", RUN: "/run/user/1", TOOL: "srv", SECRET: "s3cret" } },
   );
-  deepStrictEqual(config.daemon, {
+  assertEquals(config.daemon, {
     control: "/run/user/1/control.sock",
     statusFile: "/home/ada/status.json",
   });
   const [x] = config.services;
-  deepStrictEqual(x?.options, {
+  assertEquals(x?.options, {
     socket: "/run/user/1/x.sock",
     cmd: "/home/ada/bin/srv",
     args: ["--root", "/home/ada/p", "/home/ada/q", "$literal"],
@@ -130,7 +137,7 @@ Deno.test("parseConfig: expansion covers socket, cwd, status_file, cmd, args, en
     // Variables used in the command line are masked wherever it is shown (HOME is not a secret).
     redact: ["srv"],
   });
-  strictEqual(x?.statusFile, "/home/ada/x.json");
+  assertStrictEquals(x?.statusFile, "/home/ada/x.json");
 });
 
 Deno.test("parseConfig: a split cmd is expanded word by word, so values with spaces stay whole", () => {
@@ -139,8 +146,8 @@ Deno.test("parseConfig: a split cmd is expanded word by word, so values with spa
     "config.yaml",
     { env: { DIR: "/opt/my tools", NAME: "a b" } },
   ).services;
-  strictEqual(x?.options.cmd, "/opt/my tools/server");
-  deepStrictEqual(x?.options.args, ["--name", "a b"]);
+  assertStrictEquals(x?.options.cmd, "/opt/my tools/server");
+  assertEquals(x?.options.args, ["--name", "a b"]);
 });
 
 Deno.test("parseConfig: a missing variable is named with where it is used, never a value", () => {
@@ -162,7 +169,7 @@ Deno.test("parseConfig: a missing variable is named with where it is used, never
       { env: { PRESENT_SECRET: "do-not-print-me" } },
     )
   );
-  deepStrictEqual(lines, [
+  assertEquals(lines, [
     "config.yaml:2:18 defaults.env.SHARED: environment variable SHARED_SECRET is not set " +
     "(write ${SHARED_SECRET:-default} for a fallback)",
     "config.yaml:5:13 servers.github.socket: environment variable RUNTIME is not set " +
@@ -174,11 +181,11 @@ Deno.test("parseConfig: a missing variable is named with where it is used, never
     "config.yaml:10:16 servers.github.env.PRESENT: environment variable ABSENT is not set " +
     "(write ${ABSENT:-default} for a fallback)",
   ]);
-  ok(!lines.join("\n").includes("do-not-print-me"));
+  assert(!lines.join("\n").includes("do-not-print-me"));
 });
 
 Deno.test("parseConfig: a ~ without HOME is an error naming the key", () => {
-  deepStrictEqual(yamlProblems(["servers:", "  x: { socket: ~/x.sock, cmd: x }"], {}), [
+  assertEquals(yamlProblems(["servers:", "  x: { socket: ~/x.sock, cmd: x }"], {}), [
     'config.yaml:2:16 servers.x.socket: "~" needs the home directory, but HOME is not set',
   ]);
   const [x] = parseConfig(
@@ -186,11 +193,11 @@ Deno.test("parseConfig: a ~ without HOME is an error naming the key", () => {
     "c.yaml",
     { env: {}, home: "/h" },
   ).services;
-  strictEqual(x?.options.socket, "/h/x.sock");
+  assertStrictEquals(x?.options.socket, "/h/x.sock");
 });
 
 Deno.test("parseConfig: a cmd that expands to nothing is refused", () => {
-  deepStrictEqual(
+  assertEquals(
     yamlProblems(["servers:", "  x: { socket: /x.sock, cmd: '${EMPTY}' }"], { EMPTY: "" }),
     [
       "config.yaml:2:30 servers.x.cmd: expected the server command, but it expands to an empty string",
@@ -206,7 +213,7 @@ Deno.test("parseConfig: without env, variables come from Deno.env", () => {
       text("servers:", `  x: { socket: '\${${name}}/x.sock', cmd: x }`),
       "config.yaml",
     ).services;
-    strictEqual(x?.options.socket, "/from/deno/env/x.sock");
+    assertStrictEquals(x?.options.socket, "/from/deno/env/x.sock");
   } finally {
     Deno.env.delete(name);
   }

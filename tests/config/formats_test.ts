@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import { formatOf, readSource } from "../../src/config/formats.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { ENV, problems, text } from "./_support.ts";
@@ -57,14 +57,14 @@ const RUST_TOML = text(
 );
 
 Deno.test("formatOf: by extension; anything else is refused naming the supported ones", () => {
-  strictEqual(formatOf("a/config.yaml"), "yaml");
-  strictEqual(formatOf("config.YML"), "yaml");
-  strictEqual(formatOf("~/.codex/mcp.json"), "json");
-  strictEqual(formatOf("mux.toml"), "toml");
-  deepStrictEqual(problems(() => formatOf("config.ini")), [
+  assertStrictEquals(formatOf("a/config.yaml"), "yaml");
+  assertStrictEquals(formatOf("config.YML"), "yaml");
+  assertStrictEquals(formatOf("~/.codex/mcp.json"), "json");
+  assertStrictEquals(formatOf("mux.toml"), "toml");
+  assertEquals(problems(() => formatOf("config.ini")), [
     'config.ini: unsupported config file type ".ini": expected .yaml, .yml, .json, .toml',
   ]);
-  deepStrictEqual(problems(() => formatOf("/etc/rmcp.d/config")), [
+  assertEquals(problems(() => formatOf("/etc/rmcp.d/config")), [
     "/etc/rmcp.d/config: unsupported config file type (no extension): expected .yaml, .yml, " +
     ".json, .toml",
   ]);
@@ -72,7 +72,7 @@ Deno.test("formatOf: by extension; anything else is refused naming the supported
 
 Deno.test("a Rust rmcp-mux JSON config loads, with a warning per ignored key", () => {
   const config = parseConfig(RUST_JSON, "/home/ada/.codex/mcp.json", { env: ENV });
-  deepStrictEqual(config.services, [{
+  assertEquals(config.services, [{
     name: "memory",
     options: {
       socket: "/home/ada/.rmcp-servers/rmcp-mux/sockets/memory.sock",
@@ -93,7 +93,7 @@ Deno.test("a Rust rmcp-mux JSON config loads, with a warning per ignored key", (
     logLevel: "info",
     statusFile: "/home/ada/.rmcp-servers/rmcp-mux/memory.status.json",
   }]);
-  deepStrictEqual(config.warnings.map((w) => w.replace(/: ignored: .*/, "")), [
+  assertEquals(config.warnings.map((w) => w.replace(/: ignored: .*/, "")), [
     "/home/ada/.codex/mcp.json:12:7 servers.memory.tray",
     "/home/ada/.codex/mcp.json:25:7 servers.memory.heartbeat_interval_ms",
     "/home/ada/.codex/mcp.json:26:7 servers.memory.heartbeat_timeout_ms",
@@ -111,7 +111,7 @@ Deno.test("JSON: validation errors carry line and column", () => {
     "  }",
     "}",
   );
-  deepStrictEqual(problems(() => parseConfig(json, "mcp.json", { env: ENV })), [
+  assertEquals(problems(() => parseConfig(json, "mcp.json", { env: ENV })), [
     'mcp.json:3:68 servers.github.max_restarts: expected a whole number ≥ 0, got "five"',
     'mcp.json:4:5 servers.x: missing "socket" (the Unix socket path the mux listens on)',
     'mcp.json:4:24 servers.x.lazy_strat: unknown key "lazy_strat" (did you mean "lazy_start"?)',
@@ -119,13 +119,13 @@ Deno.test("JSON: validation errors carry line and column", () => {
 });
 
 Deno.test("JSON: syntax errors carry line and column", () => {
-  deepStrictEqual(
+  assertEquals(
     problems(() => parseConfig('{\n  "servers": {\n    "a": 1,\n  }\n}\n', "c.json", { env: ENV })),
     ["c.json:4:3: JSON syntax error: expected double-quoted property name"],
   );
   const [truncated] = problems(() => parseConfig('{\n  "servers": {', "c.json", { env: ENV }));
-  ok(/^c\.json:2:\d+: JSON syntax error: /.test(truncated!), truncated);
-  deepStrictEqual(
+  assert(/^c\.json:2:\d+: JSON syntax error: /.test(truncated!), truncated);
+  assertEquals(
     problems(() =>
       parseConfig('{ "servers": {}, "servers": { "a": {} } }', "c.json", { env: ENV })
     ),
@@ -134,18 +134,18 @@ Deno.test("JSON: syntax errors carry line and column", () => {
 });
 
 Deno.test("YAML: syntax errors carry line and column; only the first is reported", () => {
-  deepStrictEqual(
+  assertEquals(
     problems(() => parseConfig("servers:\n  a: [1, 2\n  b: 3\n", "c.yaml", { env: ENV })),
     [
       "c.yaml:3:3: YAML syntax error: Flow sequence in block collection must be sufficiently " +
       "indented and end with a ]",
     ],
   );
-  deepStrictEqual(
+  assertEquals(
     problems(() => parseConfig("servers:\n  a:\n    cmd: x\n    cmd: y\n", "c.yaml", { env: ENV })),
     ['c.yaml:4:5: duplicate key "cmd": each key may appear once in a mapping'],
   );
-  deepStrictEqual(
+  assertEquals(
     problems(() =>
       parseConfig("servers:\n  a: { socket: ${HOME}/a.sock, cmd: a }\n", "c.yaml", { env: ENV })
     ),
@@ -154,7 +154,7 @@ Deno.test("YAML: syntax errors carry line and column; only the first is reported
       "quote values that use ${…}: '${HOME}/x')",
     ],
   );
-  deepStrictEqual(problems(() => parseConfig("a: 1\n---\nb: 2\n", "c.yaml", { env: ENV })), [
+  assertEquals(problems(() => parseConfig("a: 1\n---\nb: 2\n", "c.yaml", { env: ENV })), [
     "c.yaml:2:1: YAML syntax error: Source contains multiple documents; please use " +
     "YAML.parseAllDocuments()",
   ]);
@@ -164,8 +164,8 @@ Deno.test("TOML: the Rust wizard's [servers.name] tables load", () => {
   const config = parseConfig(RUST_TOML, "config.toml", {
     env: { ...ENV, GITHUB_TOKEN: "ghp_x" },
   });
-  deepStrictEqual(config.services.map((s) => s.name), ["github", "memory"]);
-  deepStrictEqual(config.services[0]?.options, {
+  assertEquals(config.services.map((s) => s.name), ["github", "memory"]);
+  assertEquals(config.services[0]?.options, {
     socket: "/home/ada/.config/mux/sockets/github.sock",
     cmd: "npx",
     args: ["-y", "@modelcontextprotocol/server-github"],
@@ -174,7 +174,7 @@ Deno.test("TOML: the Rust wizard's [servers.name] tables load", () => {
     maxActiveClients: 5,
     lazyStart: true,
   });
-  deepStrictEqual(config.warnings, [
+  assertEquals(config.warnings, [
     "config.toml servers.memory.heartbeat_enabled: ignored: there is no heartbeat: a dead " +
     "server is noticed when it exits, a stuck one by request_timeout_ms",
     "config.toml servers.github.heartbeat_enabled: ignored: there is no heartbeat: a dead " +
@@ -183,11 +183,11 @@ Deno.test("TOML: the Rust wizard's [servers.name] tables load", () => {
 });
 
 Deno.test("TOML: syntax errors carry line and column; validation errors the key path", () => {
-  deepStrictEqual(
+  assertEquals(
     problems(() => parseConfig('[servers.a]\nsocket = "/a"\ncmd = \n', "c.toml", { env: ENV })),
     ["c.toml:3:7: TOML syntax error: invalid value"],
   );
-  deepStrictEqual(
+  assertEquals(
     problems(() =>
       parseConfig(
         text("[servers.a]", 'socket = "/a"', 'cmd = "a"', "max_restarts = -1", "colour = 1"),
@@ -199,11 +199,11 @@ Deno.test("TOML: syntax errors carry line and column; validation errors the key 
       "c.toml servers.a.max_restarts: expected a whole number ≥ 0, got -1",
       'c.toml servers.a.colour: unknown key "colour": expected one of socket, cmd, args, ' +
       "service_name, status_file, cwd, env, max_active_clients, client_wait_ms, lazy_start, " +
-      "serialize, max_request_bytes, max_response_bytes, request_timeout_ms, " +
+      "serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
       "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level",
     ],
   );
-  deepStrictEqual(
+  assertEquals(
     problems(() =>
       parseConfig(text("[servers.a]", 'socket = "/a"', "cmd = 1979-05-27"), "c.toml", { env: ENV })
     ),
@@ -212,24 +212,24 @@ Deno.test("TOML: syntax errors carry line and column; validation errors the key 
 });
 
 Deno.test("readSource: a byte-order mark is ignored; YAML also reads JSON", () => {
-  deepStrictEqual(readSource('\uFEFF{"servers": {}}', "c.json").value, { servers: {} });
-  deepStrictEqual(readSource("\uFEFFservers: {}\n", "c.yaml").value, { servers: {} });
-  deepStrictEqual(readSource('{"servers": {"a": {"cmd": "x"}}}', "c.yml").value, {
+  assertEquals(readSource('\uFEFF{"servers": {}}', "c.json").value, { servers: {} });
+  assertEquals(readSource("\uFEFFservers: {}\n", "c.yaml").value, { servers: {} });
+  assertEquals(readSource('{"servers": {"a": {"cmd": "x"}}}', "c.yml").value, {
     servers: { a: { cmd: "x" } },
   });
 });
 
 Deno.test("readSource: positions of keys and values", () => {
   const { locate } = readSource("servers:\n  a:\n    args: [x, 'y']\n", "c.yaml");
-  deepStrictEqual(locate(["servers", "a"], "key"), { line: 2, column: 3 });
-  deepStrictEqual(locate(["servers", "a", "args"], "key"), { line: 3, column: 5 });
-  deepStrictEqual(locate(["servers", "a", "args"], "value"), { line: 3, column: 11 });
-  deepStrictEqual(locate(["servers", "a", "args", 1], "value"), { line: 3, column: 15 });
+  assertEquals(locate(["servers", "a"], "key"), { line: 2, column: 3 });
+  assertEquals(locate(["servers", "a", "args"], "key"), { line: 3, column: 5 });
+  assertEquals(locate(["servers", "a", "args"], "value"), { line: 3, column: 11 });
+  assertEquals(locate(["servers", "a", "args", 1], "value"), { line: 3, column: 15 });
   // Missing parts: the deepest key that exists.
-  deepStrictEqual(locate(["servers", "a", "socket"], "value"), { line: 2, column: 3 });
-  deepStrictEqual(locate(["servers", "a", "args", 9], "value"), { line: 3, column: 5 });
-  strictEqual(locate(["nope"], "key"), undefined);
-  strictEqual(
+  assertEquals(locate(["servers", "a", "socket"], "value"), { line: 2, column: 3 });
+  assertEquals(locate(["servers", "a", "args", 9], "value"), { line: 3, column: 5 });
+  assertStrictEquals(locate(["nope"], "key"), undefined);
+  assertStrictEquals(
     readSource('servers = { a = { cmd = "x" } }', "c.toml").locate(["servers"], "key"),
     undefined,
   );

@@ -1,4 +1,4 @@
-import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertMatch, assertStrictEquals } from "../_helpers/assert.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseConfig } from "../../src/config/parse.ts";
 import { configError, parseYaml, problems, text, yamlProblems } from "./_support.ts";
@@ -6,96 +6,102 @@ import { configError, parseYaml, problems, text, yamlProblems } from "./_support
 const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
 
 Deno.test("validation: wrong type names file, line, column, key path, expectation and value", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    max_restarts: five"]), [
+  assertEquals(yamlProblems([...GITHUB, "    max_restarts: five"]), [
     'config.yaml:5:19 servers.github.max_restarts: expected a whole number ≥ 0, got "five"',
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    lazy_start: yes"]), [
+  assertEquals(yamlProblems([...GITHUB, "    lazy_start: yes"]), [
     'config.yaml:5:17 servers.github.lazy_start: expected true or false, got "yes"',
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    args: -y"]), [
+  assertEquals(yamlProblems([...GITHUB, "    args: -y"]), [
     'config.yaml:5:11 servers.github.args: expected a list of strings, got "-y"',
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    args: [-y, 5]"]), [
+  assertEquals(yamlProblems([...GITHUB, "    args: [-y, 5]"]), [
     "config.yaml:5:16 servers.github.args[1]: expected a string (quote numbers and booleans), " +
     "got 5",
   ]);
-  deepStrictEqual(yamlProblems(["servers:", "  github: /run/gh.sock"]), [
+  assertEquals(yamlProblems(["servers:", "  github: /run/gh.sock"]), [
     'config.yaml:2:11 servers.github: expected a mapping of server settings, got "/run/gh.sock"',
   ]);
-  deepStrictEqual(yamlProblems(["servers: [a, b]"]), [
+  assertEquals(yamlProblems(["servers: [a, b]"]), [
     "config.yaml:1:10 servers: expected a mapping of service names to server settings, got a list",
   ]);
 });
 
 Deno.test("validation: negative, fractional and too-small numbers use resolveOptions' minimums", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    max_restarts: -1"]), [
+  assertEquals(yamlProblems([...GITHUB, "    max_restarts: -1"]), [
     "config.yaml:5:19 servers.github.max_restarts: expected a whole number ≥ 0, got -1",
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    request_timeout_ms: 1.5"]), [
+  assertEquals(yamlProblems([...GITHUB, "    request_timeout_ms: 1.5"]), [
     "config.yaml:5:25 servers.github.request_timeout_ms: expected a whole number ≥ 0, got 1.5",
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    max_active_clients: 0"]), [
+  assertEquals(yamlProblems([...GITHUB, "    max_active_clients: 0"]), [
     "config.yaml:5:25 servers.github.max_active_clients: expected a whole number ≥ 1, got 0",
   ]);
-  deepStrictEqual(yamlProblems([...GITHUB, "    max_request_bytes: 10"]), [
+  assertEquals(yamlProblems([...GITHUB, "    max_request_bytes: 10"]), [
     "config.yaml:5:24 servers.github.max_request_bytes: expected a whole number ≥ 64, got 10",
   ]);
-  deepStrictEqual(yamlProblems(["defaults:", "  restart_backoff_ms: 0", ...GITHUB]), [
+  assertEquals(yamlProblems(["defaults:", "  restart_backoff_ms: 0", ...GITHUB]), [
     "config.yaml:2:23 defaults.restart_backoff_ms: expected a whole number ≥ 1, got 0",
   ]);
 });
 
 Deno.test("validation: a missing socket or cmd points at the server", () => {
-  deepStrictEqual(yamlProblems(["servers:", "  github:", "    args: []"]), [
+  assertEquals(yamlProblems(["servers:", "  github:", "    args: []"]), [
     'config.yaml:2:3 servers.github: missing "socket" (the Unix socket path the mux listens on)',
     'config.yaml:2:3 servers.github: missing "cmd" (the MCP server command)',
   ]);
-  deepStrictEqual(yamlProblems(["servers:", "  github: { socket: /gh.sock, cmd: '  ' }"]), [
+  assertEquals(yamlProblems(["servers:", "  github: { socket: /gh.sock, cmd: '  ' }"]), [
     "config.yaml:2:36 servers.github.cmd: expected the server command, not an empty string, " +
     'got "  "',
   ]);
-  deepStrictEqual(yamlProblems(["daemon: {}"]), [
+  assertEquals(yamlProblems(["daemon: {}"]), [
     'config.yaml: missing "servers" (a mapping of service names to server settings)',
   ]);
-  deepStrictEqual(yamlProblems(["servers: {}"]), [
+  assertEquals(yamlProblems(["servers: {}"]), [
     "config.yaml:1:1 servers: expected at least one server",
   ]);
 });
 
 Deno.test("validation: unknown keys are errors, with a suggestion when one is close", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    max_restart: 5", "    lazyStart: true"]), [
+  assertEquals(yamlProblems([...GITHUB, "    max_restart: 5", "    lazyStart: true"]), [
     'config.yaml:5:5 servers.github.max_restart: unknown key "max_restart" ' +
     '(did you mean "max_restarts"?)',
     'config.yaml:6:5 servers.github.lazyStart: unknown key "lazyStart" (did you mean "lazy_start"?)',
   ]);
-  deepStrictEqual(yamlProblems(["daemon: { log-format: json }", ...GITHUB]), [
+  assertEquals(yamlProblems(["daemon: { log-format: json }", ...GITHUB]), [
     'config.yaml:1:11 daemon.log-format: unknown key "log-format" (did you mean "log_format"?)',
   ]);
-  deepStrictEqual(yamlProblems(["sevrers: {}"]), [
+  assertEquals(yamlProblems(["sevrers: {}"]), [
     'config.yaml:1:1 sevrers: unknown key "sevrers" (did you mean "servers"?)',
     'config.yaml: missing "servers" (a mapping of service names to server settings)',
   ]);
   const [far] = yamlProblems([...GITHUB, "    colour: blue"]);
-  match(far!, /^config\.yaml:5:5 servers\.github\.colour: unknown key "colour": expected one of /);
-  match(far!, /socket, cmd, args, .*max_restarts, log_level$/);
-  ok(!far!.includes("heartbeat"), "ignored Rust keys are not offered");
+  assertMatch(
+    far!,
+    /^config\.yaml:5:5 servers\.github\.colour: unknown key "colour": expected one of /,
+  );
+  assertMatch(far!, /socket, cmd, args, .*max_restarts, log_level$/);
+  assert(!far!.includes("heartbeat"), "ignored Rust keys are not offered");
 });
 
 Deno.test("validation: per-server keys are refused under defaults; MCP host configs are named", () => {
-  deepStrictEqual(yamlProblems(["defaults:", "  socket: /x.sock", "  args: []", ...GITHUB]), [
+  assertEquals(yamlProblems(["defaults:", "  socket: /x.sock", "  args: []", ...GITHUB]), [
     'config.yaml:2:3 defaults.socket: "socket" is set per server, not under defaults:',
     'config.yaml:3:3 defaults.args: "args" is set per server, not under defaults:',
   ]);
   const [host] = yamlProblems(["mcpServers:", "  x: { command: npx }", ...GITHUB]);
-  match(host!, /^config\.yaml:1:1 mcpServers: unknown key "mcpServers": that is an MCP host's/);
+  assertMatch(
+    host!,
+    /^config\.yaml:1:1 mcpServers: unknown key "mcpServers": that is an MCP host's/,
+  );
 });
 
 Deno.test("validation: log_level and log_format must be one of the names", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    log_level: verbose"]), [
+  assertEquals(yamlProblems([...GITHUB, "    log_level: verbose"]), [
     "config.yaml:5:16 servers.github.log_level: expected one of trace, debug, info, warn, " +
     'error, got "verbose"',
   ]);
-  deepStrictEqual(yamlProblems(["daemon: { log_format: xml }", ...GITHUB]), [
+  assertEquals(yamlProblems(["daemon: { log_format: xml }", ...GITHUB]), [
     'config.yaml:1:23 daemon.log_format: expected one of text, json, got "xml"',
   ]);
 });
@@ -115,9 +121,9 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
       "  bad name: { socket: /c.sock, cmd: c, env: { K: 1 } }",
     ])
   );
-  ok(error instanceof ConfigError);
-  strictEqual(error.name, "ConfigError");
-  strictEqual(
+  assert(error instanceof ConfigError);
+  assertStrictEquals(error.name, "ConfigError");
+  assertStrictEquals(
     error.message,
     [
       "6 problems in config.yaml:",
@@ -127,7 +133,7 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
       'config.yaml:6:3 servers.b: missing "socket" (the Unix socket path the mux listens on)',
       'config.yaml:9:5 servers.b.colour: unknown key "colour": expected one of socket, cmd, ' +
       "args, service_name, status_file, cwd, env, max_active_clients, client_wait_ms, " +
-      "lazy_start, serialize, max_request_bytes, max_response_bytes, request_timeout_ms, " +
+      "lazy_start, serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
       "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level",
       'config.yaml:10:3 servers["bad name"]: "bad name" is not a service name: letters, digits, ' +
       '".", "_", "-", "@"',
@@ -135,7 +141,7 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
       "booleans), got a number",
     ].join("\n"),
   );
-  deepStrictEqual(error.issues[0], {
+  assertEquals(error.issues[0], {
     file: "config.yaml",
     line: 3,
     column: 13,
@@ -158,39 +164,39 @@ Deno.test("validation: env values never appear in messages, even when of the wro
       { env: { SECRET: "hunter2-very-secret" } },
     )
   );
-  deepStrictEqual(lines, [
+  assertEquals(lines, [
     "config.yaml:6:14 servers.github.env.TOKEN: expected a string (quote numbers and booleans), " +
     "got a number",
     "config.yaml:8:10 servers.github.cwd: expected a path (a string), got 5",
   ]);
-  ok(!lines.join("\n").includes("123456789"));
-  ok(!lines.join("\n").includes("hunter2"));
+  assert(!lines.join("\n").includes("123456789"));
+  assert(!lines.join("\n").includes("hunter2"));
 });
 
 Deno.test("validation: a bare ~ is YAML's null; the message says so", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    cwd: ~"]), [
+  assertEquals(yamlProblems([...GITHUB, "    cwd: ~"]), [
     "config.yaml:5:10 servers.github.cwd: expected a path (a string), got null (an empty value) " +
     '(a bare ~ is null in YAML: write "~" in quotes for the home directory)',
   ]);
 });
 
 Deno.test("validation: an empty file, or one that is not a mapping", () => {
-  deepStrictEqual(problems(() => parseConfig("", "c.yaml", { env: {} })), [
+  assertEquals(problems(() => parseConfig("", "c.yaml", { env: {} })), [
     "c.yaml: the file is empty: expected a mapping with a servers: key",
   ]);
-  deepStrictEqual(problems(() => parseConfig("# nothing\n", "c.yaml", { env: {} })), [
+  assertEquals(problems(() => parseConfig("# nothing\n", "c.yaml", { env: {} })), [
     "c.yaml: the file is empty: expected a mapping with a servers: key",
   ]);
-  deepStrictEqual(problems(() => parseConfig("- a\n", "c.yaml", { env: {} })), [
+  assertEquals(problems(() => parseConfig("- a\n", "c.yaml", { env: {} })), [
     "c.yaml: expected a mapping with a servers: key, got a list",
   ]);
 });
 
 Deno.test("validation: env names may not hold '='; env must be a mapping", () => {
-  deepStrictEqual(yamlProblems([...GITHUB, "    env: { 'A=B': x }"]), [
+  assertEquals(yamlProblems([...GITHUB, "    env: { 'A=B': x }"]), [
     'config.yaml:5:12 servers.github.env["A=B"]: expected a variable name (without "=")',
   ]);
-  deepStrictEqual(yamlProblems(["defaults: { env: [A=1] }", ...GITHUB]), [
+  assertEquals(yamlProblems(["defaults: { env: [A=1] }", ...GITHUB]), [
     "config.yaml:1:18 defaults.env: expected a mapping of variable names to strings, got a list",
   ]);
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_helpers/assert.ts";
 import {
   DEFAULTS,
   type MuxOptions,
@@ -10,11 +10,11 @@ import {
 const BASE: MuxOptions = { socket: "/run/mux/github.sock", cmd: "server" };
 
 function refuses(options: MuxOptions, message: string | RegExp): void {
-  throws(() => resolveOptions(options), (e: unknown) => {
-    ok(e instanceof OptionError, `expected OptionError, got ${e}`);
-    strictEqual(e.name, "OptionError");
-    if (typeof message === "string") strictEqual(e.message, message);
-    else ok(message.test(e.message), `${e.message} !~ ${message}`);
+  assertThrows(() => resolveOptions(options), (e: unknown) => {
+    assert(e instanceof OptionError, `expected OptionError, got ${e}`);
+    assertStrictEquals(e.name, "OptionError");
+    if (typeof message === "string") assertStrictEquals(e.message, message);
+    else assert(message.test(e.message), `${e.message} !~ ${message}`);
     return true;
   });
 }
@@ -22,33 +22,33 @@ function refuses(options: MuxOptions, message: string | RegExp): void {
 Deno.test("resolveOptions: every default is filled in", () => {
   const r = resolveOptions(BASE);
   for (const [key, value] of Object.entries(DEFAULTS)) {
-    strictEqual(r[key as keyof typeof DEFAULTS], value, key);
+    assertStrictEquals(r[key as keyof typeof DEFAULTS], value, key);
   }
-  strictEqual(r.socket, "/run/mux/github.sock");
-  strictEqual(r.cmd, "server");
-  deepStrictEqual(r.args, []);
-  deepStrictEqual(r.env, {});
-  strictEqual(r.cwd, undefined);
-  strictEqual(r.serviceName, "github");
+  assertStrictEquals(r.socket, "/run/mux/github.sock");
+  assertStrictEquals(r.cmd, "server");
+  assertEquals(r.args, []);
+  assertEquals(r.env, {});
+  assertStrictEquals(r.cwd, undefined);
+  assertStrictEquals(r.serviceName, "github");
 });
 
 Deno.test("resolveOptions: the documented default values", () => {
   const r = resolveOptions(BASE);
-  strictEqual(r.maxActiveClients, 64);
-  strictEqual(r.clientWaitMs, 10_000);
-  strictEqual(r.lazyStart, false);
-  strictEqual(r.maxRequestBytes, 1024 * 1024);
-  strictEqual(r.maxResponseBytes, 64 * 1024 * 1024);
-  strictEqual(r.requestTimeoutMs, 300_000);
-  strictEqual(r.restartBackoffMs, 1_000);
-  strictEqual(r.restartBackoffMaxMs, 30_000);
-  strictEqual(r.maxRestarts, 5);
-  strictEqual(r.restartWindowMs, 600_000);
-  strictEqual(r.healthyUptimeMs, 30_000);
-  strictEqual(r.initTimeoutMs, 60_000);
-  strictEqual(r.stopGraceMs, 2_000);
-  strictEqual(r.stopTermMs, 3_000);
-  strictEqual(r.shutdownGraceMs, 2_000);
+  assertStrictEquals(r.maxActiveClients, 64);
+  assertStrictEquals(r.clientWaitMs, 10_000);
+  assertStrictEquals(r.lazyStart, false);
+  assertStrictEquals(r.maxRequestBytes, 1024 * 1024);
+  assertStrictEquals(r.maxResponseBytes, 64 * 1024 * 1024);
+  assertStrictEquals(r.requestTimeoutMs, 300_000);
+  assertStrictEquals(r.restartBackoffMs, 1_000);
+  assertStrictEquals(r.restartBackoffMaxMs, 30_000);
+  assertStrictEquals(r.maxRestarts, 5);
+  assertStrictEquals(r.restartWindowMs, 600_000);
+  assertStrictEquals(r.healthyUptimeMs, 30_000);
+  assertStrictEquals(r.initTimeoutMs, 60_000);
+  assertStrictEquals(r.stopGraceMs, 2_000);
+  assertStrictEquals(r.stopTermMs, 3_000);
+  assertStrictEquals(r.shutdownGraceMs, 2_000);
 });
 
 Deno.test("resolveOptions: given values win over defaults, undefined ones do not", () => {
@@ -61,28 +61,28 @@ Deno.test("resolveOptions: given values win over defaults, undefined ones do not
     clientWaitMs: undefined,
     cwd: "/srv",
   });
-  strictEqual(r.maxActiveClients, 3);
-  strictEqual(r.lazyStart, true);
-  strictEqual(r.requestTimeoutMs, 0, "0 = never is allowed");
-  strictEqual(r.maxRestarts, 0, "0 = unlimited is allowed");
-  strictEqual(r.clientWaitMs, DEFAULTS.clientWaitMs);
-  strictEqual(r.cwd, "/srv");
+  assertStrictEquals(r.maxActiveClients, 3);
+  assertStrictEquals(r.lazyStart, true);
+  assertStrictEquals(r.requestTimeoutMs, 0, "0 = never is allowed");
+  assertStrictEquals(r.maxRestarts, 0, "0 = unlimited is allowed");
+  assertStrictEquals(r.clientWaitMs, DEFAULTS.clientWaitMs);
+  assertStrictEquals(r.cwd, "/srv");
 });
 
 Deno.test("serviceNameFromSocket: the socket file name up to its first dot", () => {
-  strictEqual(serviceNameFromSocket("/x/github.sock"), "github");
-  strictEqual(serviceNameFromSocket("a.b.sock"), "a");
-  strictEqual(serviceNameFromSocket("/home/ann/.rmcp-mux/memory.sock"), "memory");
-  strictEqual(serviceNameFromSocket("plain"), "plain");
+  assertStrictEquals(serviceNameFromSocket("/x/github.sock"), "github");
+  assertStrictEquals(serviceNameFromSocket("a.b.sock"), "a");
+  assertStrictEquals(serviceNameFromSocket("/home/ann/.rmcp-mux/memory.sock"), "memory");
+  assertStrictEquals(serviceNameFromSocket("plain"), "plain");
   // nothing usable: a fallback name, never ""
-  strictEqual(serviceNameFromSocket("/x/.sock"), "rmcp-mux");
-  strictEqual(serviceNameFromSocket("/x/dir/"), "rmcp-mux");
+  assertStrictEquals(serviceNameFromSocket("/x/.sock"), "rmcp-mux");
+  assertStrictEquals(serviceNameFromSocket("/x/dir/"), "rmcp-mux");
 });
 
 Deno.test("resolveOptions: serviceName is derived from the socket unless given", () => {
-  strictEqual(resolveOptions({ ...BASE, socket: "/x/github.sock" }).serviceName, "github");
-  strictEqual(resolveOptions({ ...BASE, socket: "a.b.sock" }).serviceName, "a");
-  strictEqual(resolveOptions({ ...BASE, serviceName: "gh@work" }).serviceName, "gh@work");
+  assertStrictEquals(resolveOptions({ ...BASE, socket: "/x/github.sock" }).serviceName, "github");
+  assertStrictEquals(resolveOptions({ ...BASE, socket: "a.b.sock" }).serviceName, "a");
+  assertStrictEquals(resolveOptions({ ...BASE, serviceName: "gh@work" }).serviceName, "gh@work");
 });
 
 Deno.test("resolveOptions: socket and cmd are required", () => {
@@ -128,7 +128,7 @@ Deno.test("resolveOptions: restartBackoffMaxMs below restartBackoffMs is refused
   refuses({ ...BASE, restartBackoffMaxMs: 500 }, /^restartBackoffMaxMs \(500\) must be ≥/);
   // equal is fine
   const r = resolveOptions({ ...BASE, restartBackoffMs: 700, restartBackoffMaxMs: 700 });
-  strictEqual(r.restartBackoffMaxMs, 700);
+  assertStrictEquals(r.restartBackoffMaxMs, 700);
 });
 
 Deno.test("resolveOptions: a bad serviceName is refused, naming it", () => {
@@ -139,28 +139,31 @@ Deno.test("resolveOptions: a bad serviceName is refused, naming it", () => {
   refuses({ ...BASE, serviceName: "a/b" }, /^serviceName: "a\/b" may only contain/);
   refuses({ ...BASE, serviceName: "" }, /^serviceName: "" may only contain/);
   refuses({ ...BASE, serviceName: "x\ny" }, /^serviceName:/);
-  strictEqual(resolveOptions({ ...BASE, serviceName: "A.b_c-1@x" }).serviceName, "A.b_c-1@x");
+  assertStrictEquals(
+    resolveOptions({ ...BASE, serviceName: "A.b_c-1@x" }).serviceName,
+    "A.b_c-1@x",
+  );
 });
 
 Deno.test("resolveOptions: env and args are copied, not shared with the caller", () => {
   const args = ["-y", "server"];
   const env: Record<string, string> = { TOKEN: "secret" };
   const r = resolveOptions({ ...BASE, args, env });
-  deepStrictEqual(r.args, ["-y", "server"]);
-  deepStrictEqual(r.env, { TOKEN: "secret" });
+  assertEquals(r.args, ["-y", "server"]);
+  assertEquals(r.env, { TOKEN: "secret" });
   args.push("--evil");
   args[0] = "changed";
   env.TOKEN = "other";
   env.EXTRA = "1";
-  deepStrictEqual(r.args, ["-y", "server"]);
-  deepStrictEqual(r.env, { TOKEN: "secret" });
-  ok(r.args !== args);
-  ok(r.env !== env);
+  assertEquals(r.args, ["-y", "server"]);
+  assertEquals(r.env, { TOKEN: "secret" });
+  assert(r.args !== args);
+  assert(r.env !== env);
 });
 
 Deno.test("resolveOptions: the input object is not modified", () => {
   const input: MuxOptions = { socket: "/x/s.sock", cmd: "c", maxActiveClients: 2 };
   const before = structuredClone(input);
   resolveOptions(input);
-  deepStrictEqual(input, before);
+  assertEquals(input, before);
 });

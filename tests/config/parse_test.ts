@@ -1,14 +1,14 @@
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import { parseYaml } from "./_support.ts";
 
 const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
 
 Deno.test("parseConfig: a minimal file", () => {
   const config = parseYaml(["servers:", "  memory:", "    socket: /run/m.sock", "    cmd: mem"]);
-  strictEqual(config.path, "config.yaml");
-  deepStrictEqual(config.daemon, {});
-  deepStrictEqual(config.warnings, []);
-  deepStrictEqual(config.services, [{
+  assertStrictEquals(config.path, "config.yaml");
+  assertEquals(config.daemon, {});
+  assertEquals(config.warnings, []);
+  assertEquals(config.services, [{
     name: "memory",
     options: { socket: "/run/m.sock", cmd: "mem", args: [], serviceName: "memory" },
   }]);
@@ -25,6 +25,7 @@ Deno.test("parseConfig: every server key maps to its MuxOptions field", () => {
     "    client_wait_ms: 3",
     "    lazy_start: true",
     "    serialize: true",
+    "    upstream_era: modern",
     "    max_request_bytes: 100",
     "    max_response_bytes: 200",
     "    request_timeout_ms: 0",
@@ -34,7 +35,7 @@ Deno.test("parseConfig: every server key maps to its MuxOptions field", () => {
     "    log_level: warn",
     "    status_file: /run/gh.json",
   ]);
-  deepStrictEqual(config.services[0], {
+  assertEquals(config.services[0], {
     name: "github",
     options: {
       socket: "/run/gh.sock",
@@ -47,6 +48,7 @@ Deno.test("parseConfig: every server key maps to its MuxOptions field", () => {
       clientWaitMs: 3,
       lazyStart: true,
       serialize: true,
+      upstreamEra: "modern",
       maxRequestBytes: 100,
       maxResponseBytes: 200,
       requestTimeoutMs: 0,
@@ -69,7 +71,7 @@ Deno.test("parseConfig: daemon settings", () => {
     "  status_file: ${STATE:-/var/lib}/status.json",
     ...GITHUB,
   ]);
-  deepStrictEqual(config.daemon, {
+  assertEquals(config.daemon, {
     control: "/home/ada/.rmcp-mux/control.sock",
     logFormat: "json",
     logLevel: "debug",
@@ -86,7 +88,7 @@ Deno.test("parseConfig: services come sorted by name; $schema and version are to
     "  Alpha: { socket: /A.sock, cmd: a }",
     "  beta: { socket: /b.sock, cmd: b }",
   ]);
-  deepStrictEqual(config.services.map((s) => s.name), ["Alpha", "beta", "zeta"]);
+  assertEquals(config.services.map((s) => s.name), ["Alpha", "beta", "zeta"]);
 });
 
 Deno.test("Rust keys load with a warning each; they change nothing", () => {
@@ -98,7 +100,7 @@ Deno.test("Rust keys load with a warning each; they change nothing", () => {
     "    heartbeat_timeout_ms: 1000",
     "    heartbeat_max_failures: 3",
   ]);
-  deepStrictEqual(config.warnings, [
+  assertEquals(config.warnings, [
     "config.yaml:1:13 defaults.heartbeat_enabled: ignored: there is no heartbeat: a dead server " +
     "is noticed when it exits, a stuck one by request_timeout_ms",
     "config.yaml:6:5 servers.github.tray: ignored: the Rust rmcp-mux's tray icon is not supported",
@@ -109,7 +111,7 @@ Deno.test("Rust keys load with a warning each; they change nothing", () => {
     "config.yaml:9:5 servers.github.heartbeat_max_failures: ignored: there is no heartbeat " +
     "(see max_restarts)",
   ]);
-  deepStrictEqual(config.services[0]?.options, {
+  assertEquals(config.services[0]?.options, {
     socket: "/run/gh.sock",
     cmd: "gh-server",
     args: [],
@@ -123,8 +125,51 @@ Deno.test("YAML anchors and merge keys work", () => {
     "  a: &a { socket: /a.sock, cmd: npx, max_restarts: 7 }",
     "  b: { <<: *a, socket: /b.sock }",
   ]);
-  deepStrictEqual(config.services.map((s) => [s.options.socket, s.options.maxRestarts]), [
+  assertEquals(config.services.map((s) => [s.options.socket, s.options.maxRestarts]), [
     ["/a.sock", 7],
     ["/b.sock", 7],
   ]);
+});
+
+Deno.test("parseConfig: daemon.http, with the token file expanded", async () => {
+  const config = parseYaml([
+    "daemon:",
+    "  http:",
+    "    listen: 127.0.0.1:7300",
+    "    auth: none",
+    "    allow_remote: false",
+    "    session_idle_ms: 60000",
+    "    max_sessions: 16",
+    "    token_file: ~/secrets/http.token",
+    ...GITHUB,
+  ]);
+  assertEquals(config.daemon, {
+    http: {
+      listen: "127.0.0.1:7300",
+      auth: "none",
+      allowRemote: false,
+      sessionIdleMs: 60000,
+      maxSessions: 16,
+      tokenFile: "/home/ada/secrets/http.token",
+    },
+  });
+  const { yamlProblems } = await import("./_support.ts");
+  const bad = yamlProblems([
+    "daemon:",
+    "  http:",
+    "    listen: nowhere",
+    "    auth: maybe",
+    ...GITHUB,
+  ]);
+  assertStrictEquals(bad.length, 2, bad.join("\n"));
+  assertStrictEquals(
+    bad.some((p) => /daemon\.http\.listen.*HOST:PORT/.test(p)),
+    true,
+    bad.join("\n"),
+  );
+  assertStrictEquals(
+    bad.some((p) => /daemon\.http\.auth.*token, none/.test(p)),
+    true,
+    bad.join("\n"),
+  );
 });

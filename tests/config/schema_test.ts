@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_helpers/assert.ts";
 import { parse } from "yaml";
 import { OptionError, resolveOptions } from "../../src/config/options.ts";
 import {
@@ -26,7 +26,7 @@ Deno.test("docs/config.schema.json is what the code generates (run `deno task sc
   const shipped = await Deno.readTextFile(
     new URL("../../docs/config.schema.json", import.meta.url),
   );
-  strictEqual(
+  assertStrictEquals(
     shipped,
     configSchemaText(),
     "docs/config.schema.json is stale: run deno task schema",
@@ -34,22 +34,22 @@ Deno.test("docs/config.schema.json is what the code generates (run `deno task sc
 });
 
 Deno.test("JSON Schema: strict objects, required keys, Rust keys deprecated", () => {
-  strictEqual(schema.additionalProperties, false);
-  deepStrictEqual(schema.required, ["servers"]);
-  strictEqual(serverSchema.additionalProperties, false);
-  deepStrictEqual(serverSchema.required, ["socket", "cmd"]);
+  assertStrictEquals(schema.additionalProperties, false);
+  assertEquals(schema.required, ["servers"]);
+  assertStrictEquals(serverSchema.additionalProperties, false);
+  assertEquals(serverSchema.required, ["socket", "cmd"]);
   for (const key of Object.keys(IGNORED_RUST_KEYS)) {
-    strictEqual(serverSchema.properties![key]?.deprecated, true, key);
+    assertStrictEquals(serverSchema.properties![key]?.deprecated, true, key);
   }
   const defaults = schema.properties!.defaults!;
   for (const key of ["socket", "cmd", "args", "service_name", "status_file"]) {
-    strictEqual(defaults.properties![key], undefined, `${key} is per server only`);
+    assertStrictEquals(defaults.properties![key], undefined, `${key} is per server only`);
   }
 });
 
 Deno.test("whole-number keys have resolveOptions' minimums", () => {
   const numeric = Object.entries(serverSchema.properties!).filter(([, s]) => s.type === "integer");
-  deepStrictEqual(numeric.map(([key]) => key), [
+  assertEquals(numeric.map(([key]) => key), [
     "max_active_clients",
     "client_wait_ms",
     "max_request_bytes",
@@ -63,20 +63,20 @@ Deno.test("whole-number keys have resolveOptions' minimums", () => {
   const base = { socket: "/x.sock", cmd: "x", restartBackoffMs: 1 };
   for (const [key, { minimum }] of numeric) {
     const field = OPTION_KEYS[key]!;
-    ok(typeof minimum === "number", key);
+    assert(typeof minimum === "number", key);
     resolveOptions({ ...base, [field]: minimum });
-    throws(() => resolveOptions({ ...base, [field]: minimum - 1 }), OptionError, key);
+    assertThrows(() => resolveOptions({ ...base, [field]: minimum - 1 }), OptionError, key);
     const entry = (value: number) =>
       `  x: { socket: /x.sock, cmd: x, restart_backoff_ms: 1, ${key}: ${value} }`
         .replace(key === "restart_backoff_ms" ? "restart_backoff_ms: 1, " : "\0", "");
-    strictEqual(yamlProblems(["servers:", entry(minimum - 1)]).length, 1, key);
+    assertStrictEquals(yamlProblems(["servers:", entry(minimum - 1)]).length, 1, key);
     parseYaml(["servers:", entry(minimum)]);
   }
 });
 
 Deno.test("config.example.yaml documents every key, each with a comment", async () => {
   const source = await Deno.readTextFile(new URL("../../config.example.yaml", import.meta.url));
-  ok(source.startsWith("# yaml-language-server: $schema=./docs/config.schema.json\n"));
+  assert(source.startsWith("# yaml-language-server: $schema=./docs/config.schema.json\n"));
   const example = parse(source) as Record<string, Record<string, Record<string, unknown>>>;
   const present = {
     file: Object.keys(example),
@@ -88,16 +88,16 @@ Deno.test("config.example.yaml documents every key, each with a comment", async 
   for (const [kind, keys] of Object.entries(KNOWN_KEYS)) {
     for (const key of keys) {
       if (key in IGNORED_RUST_KEYS) {
-        ok(source.includes(`# ${key}:`), `Rust key ${key} is mentioned`);
+        assert(source.includes(`# ${key}:`), `Rust key ${key} is mentioned`);
         continue;
       }
       if (key === "$schema") continue; // the modeline on the first line
-      ok(
+      assert(
         present[kind as keyof typeof present].includes(key),
         `${kind} key ${key} is in the example`,
       );
       if (kind === "file") continue;
-      ok(
+      assert(
         lines.some((line) => new RegExp(`^\\s+${key}:.* # \\S`).test(line)),
         `${kind} key ${key} has a comment`,
       );

@@ -1,4 +1,4 @@
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import { DEFAULTS } from "../../src/config/options.ts";
 import { selectServices } from "../../src/config/select.ts";
 import type { MuxFileConfig } from "../../src/config/types.ts";
@@ -34,9 +34,9 @@ const byName = (name: string) => (s: { name: string }) => s.name === name;
 
 Deno.test("selectServices: all services, sorted by name, every default filled in", () => {
   const selected = selectServices(CONFIG, {}, {});
-  deepStrictEqual(selected.map((s) => s.name), ["fs", "github", "memory"]);
+  assertEquals(selected.map((s) => s.name), ["fs", "github", "memory"]);
   const github = selected.find(byName("github"))!;
-  deepStrictEqual(github.options, {
+  assertEquals(github.options, {
     ...DEFAULTS,
     socket: "/run/github.sock",
     cmd: "gh",
@@ -49,8 +49,8 @@ Deno.test("selectServices: all services, sorted by name, every default filled in
     statusFile: "/run/github.json",
     redact: [],
   });
-  strictEqual(github.logLevel, "debug");
-  strictEqual(github.statusFile, "/run/github.json");
+  assertStrictEquals(github.logLevel, "debug");
+  assertStrictEquals(github.statusFile, "/run/github.json");
 });
 
 Deno.test("precedence: CLI > entry > defaults > built-in, key by key", () => {
@@ -59,50 +59,50 @@ Deno.test("precedence: CLI > entry > defaults > built-in, key by key", () => {
   const of = (list: typeof plain, name: string) => list.find(byName(name))!;
 
   // max_restarts: memory's entry (3) beats defaults (10); the CLI (1) beats both.
-  strictEqual(of(plain, "memory").options.maxRestarts, 3);
-  strictEqual(of(plain, "fs").options.maxRestarts, 10);
-  strictEqual(of(cli, "memory").options.maxRestarts, 1);
-  strictEqual(of(cli, "fs").options.maxRestarts, 1);
+  assertStrictEquals(of(plain, "memory").options.maxRestarts, 3);
+  assertStrictEquals(of(plain, "fs").options.maxRestarts, 10);
+  assertStrictEquals(of(cli, "memory").options.maxRestarts, 1);
+  assertStrictEquals(of(cli, "fs").options.maxRestarts, 1);
 
   // request_timeout_ms: defaults (60000) beats the built-in; no entry sets it.
-  strictEqual(of(plain, "fs").options.requestTimeoutMs, 60000);
+  assertStrictEquals(of(plain, "fs").options.requestTimeoutMs, 60000);
   // max_active_clients: fs's entry, else the built-in.
-  strictEqual(of(plain, "fs").options.maxActiveClients, 4);
-  strictEqual(of(plain, "memory").options.maxActiveClients, DEFAULTS.maxActiveClients);
+  assertStrictEquals(of(plain, "fs").options.maxActiveClients, 4);
+  assertStrictEquals(of(plain, "memory").options.maxActiveClients, DEFAULTS.maxActiveClients);
 
   // lazy_start: the entry's true, unless the CLI says otherwise.
-  strictEqual(of(plain, "memory").options.lazyStart, true);
-  strictEqual(of(cli, "memory").options.lazyStart, false);
+  assertStrictEquals(of(plain, "memory").options.lazyStart, true);
+  assertStrictEquals(of(cli, "memory").options.lazyStart, false);
 
   // log level: CLI > entry (warn) > defaults (debug) > "info".
-  strictEqual(of(plain, "memory").logLevel, "warn");
-  strictEqual(of(plain, "fs").logLevel, "debug");
-  strictEqual(of(cli, "memory").logLevel, "error");
+  assertStrictEquals(of(plain, "memory").logLevel, "warn");
+  assertStrictEquals(of(plain, "fs").logLevel, "debug");
+  assertStrictEquals(of(cli, "memory").logLevel, "error");
   const bare = parseYaml(["servers:", "  a: { socket: /a.sock, cmd: a }"]);
-  strictEqual(selectServices(bare, {}, {})[0]?.logLevel, "info");
+  assertStrictEquals(selectServices(bare, {}, {})[0]?.logLevel, "info");
 });
 
 Deno.test("precedence: env is merged per variable, CLI > entry > defaults", () => {
   const [memory] = selectServices(CONFIG, { env: { CLI: "cli", SHARED: "cli" } }, {
     service: "memory",
   });
-  deepStrictEqual(memory?.options.env, { SHARED: "cli", LEVEL: "entry", CLI: "cli" });
+  assertEquals(memory?.options.env, { SHARED: "cli", LEVEL: "entry", CLI: "cli" });
 });
 
 Deno.test("filters: --service, --only, --except", () => {
   const names = (filter: Parameters<typeof selectServices>[2]) =>
     selectServices(CONFIG, {}, filter).map((s) => s.name);
-  deepStrictEqual(names({ service: "github" }), ["github"]);
-  deepStrictEqual(names({ only: ["memory", "fs"] }), ["fs", "memory"]);
-  deepStrictEqual(names({ except: ["github"] }), ["fs", "memory"]);
-  deepStrictEqual(names({ only: ["memory", "github"], except: ["github"] }), ["memory"]);
+  assertEquals(names({ service: "github" }), ["github"]);
+  assertEquals(names({ only: ["memory", "fs"] }), ["fs", "memory"]);
+  assertEquals(names({ except: ["github"] }), ["fs", "memory"]);
+  assertEquals(names({ only: ["memory", "github"], except: ["github"] }), ["memory"]);
 });
 
 Deno.test("filters: unknown names are errors listing the known services", () => {
-  deepStrictEqual(problems(() => selectServices(CONFIG, {}, { service: "gihub" })), [
+  assertEquals(problems(() => selectServices(CONFIG, {}, { service: "gihub" })), [
     'unknown service "gihub" (--service); known services in config.yaml: fs, github, memory',
   ]);
-  deepStrictEqual(
+  assertEquals(
     problems(() => selectServices(CONFIG, {}, { only: ["memory", "mem"], except: ["x"] })),
     [
       'unknown services "mem" (--only), "x" (--except); known services in config.yaml: fs, ' +
@@ -112,28 +112,28 @@ Deno.test("filters: unknown names are errors listing the known services", () => 
 });
 
 Deno.test("filters: an empty selection is an error", () => {
-  deepStrictEqual(
+  assertEquals(
     problems(() => selectServices(CONFIG, {}, { except: ["fs", "github", "memory"] })),
     [
       "no services to start (check --only/--except); known services in config.yaml: fs, " +
       "github, memory",
     ],
   );
-  deepStrictEqual(problems(() => selectServices(CONFIG, {}, { only: [] })), [
+  assertEquals(problems(() => selectServices(CONFIG, {}, { only: [] })), [
     "no services to start (check --only/--except); known services in config.yaml: fs, " +
     "github, memory",
   ]);
-  deepStrictEqual(problems(() => selectServices(CONFIG, {}, { service: "fs", only: ["fs"] })), [
+  assertEquals(problems(() => selectServices(CONFIG, {}, { service: "fs", only: ["fs"] })), [
     "--service picks one service; it cannot be combined with --only or --except",
   ]);
 });
 
 Deno.test("single-service flags are refused when more than one service is selected", () => {
-  deepStrictEqual(problems(() => selectServices(CONFIG, { socket: "/x.sock" }, {})), [
+  assertEquals(problems(() => selectServices(CONFIG, { socket: "/x.sock" }, {})), [
     "--socket applies to one service, but 3 are selected (fs, github, memory): " +
     "pick one with --service NAME",
   ]);
-  deepStrictEqual(
+  assertEquals(
     problems(() =>
       selectServices(
         CONFIG,
@@ -147,7 +147,7 @@ Deno.test("single-service flags are refused when more than one service is select
     ],
   );
   // An empty argument list is no argument at all.
-  strictEqual(selectServices(CONFIG, { args: [] }, {}).length, 3);
+  assertStrictEquals(selectServices(CONFIG, { args: [] }, {}).length, 3);
 });
 
 Deno.test("single-service flags apply when one service is selected", () => {
@@ -156,23 +156,23 @@ Deno.test("single-service flags apply when one service is selected", () => {
     { socket: "/tmp/gh.sock", serviceName: "gh2", statusFile: "/tmp/gh.json" },
     { service: "github" },
   );
-  strictEqual(github?.options.socket, "/tmp/gh.sock");
-  strictEqual(github?.options.serviceName, "gh2");
-  strictEqual(github?.statusFile, "/tmp/gh.json");
-  strictEqual(github?.options.statusFile, "/tmp/gh.json");
-  deepStrictEqual([github?.options.cmd, github?.options.args], ["gh", ["--stdio"]]);
+  assertStrictEquals(github?.options.socket, "/tmp/gh.sock");
+  assertStrictEquals(github?.options.serviceName, "gh2");
+  assertStrictEquals(github?.statusFile, "/tmp/gh.json");
+  assertStrictEquals(github?.options.statusFile, "/tmp/gh.json");
+  assertEquals([github?.options.cmd, github?.options.args], ["gh", ["--stdio"]]);
 
   // A CLI cmd replaces the entry's cmd and args together.
   const [fs] = selectServices(CONFIG, { cmd: "other" }, { only: ["fs"] });
-  deepStrictEqual([fs?.options.cmd, fs?.options.args], ["other", []]);
+  assertEquals([fs?.options.cmd, fs?.options.args], ["other", []]);
   const [fs2] = selectServices(CONFIG, { cmd: "other", args: ["-v"] }, { only: ["fs"] });
-  deepStrictEqual([fs2?.options.cmd, fs2?.options.args], ["other", ["-v"]]);
+  assertEquals([fs2?.options.cmd, fs2?.options.args], ["other", ["-v"]]);
 });
 
 Deno.test("settings that fail resolveOptions after CLI flags name the service", () => {
   const lines = problems(() => selectServices(CONFIG, { restartBackoffMs: 60_000 }, {}));
-  strictEqual(lines.length, 3);
-  deepStrictEqual(
+  assertStrictEquals(lines.length, 3);
+  assertEquals(
     lines[0],
     "config.yaml servers.fs: restartBackoffMaxMs (30000) must be ≥ restartBackoffMs (60000) " +
       "(after command-line flags)",
@@ -182,5 +182,5 @@ Deno.test("settings that fail resolveOptions after CLI flags name the service", 
 Deno.test("selectServices does not change the loaded config", () => {
   const before = structuredClone(CONFIG);
   selectServices(CONFIG, { env: { X: "1" }, maxRestarts: 0 }, {});
-  deepStrictEqual(CONFIG, before);
+  assertEquals(CONFIG, before);
 });

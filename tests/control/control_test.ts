@@ -73,3 +73,22 @@ Deno.test("control: no daemon on the path is a clear error", async () => {
   assert(error instanceof Error);
   assertMatch(error.message, /cannot connect to \/nonexistent-dir\/rmcp\.sock: no such socket/);
 });
+
+Deno.test("control: a command the caller got wrong is -32602; a rejected reload too", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-control-" });
+  await using daemon = await Daemon.start({
+    services: [],
+    reload: () => Promise.reject(new Error("config.yaml:3:5 servers.svc.cmd: expected a string")),
+  });
+  await using control = await ControlServer.start(`${dir}/c.sock`, daemon, () => {});
+  await using raw = await RawConnection.open(control.path);
+  await raw.send({ jsonrpc: "2.0", id: 1, method: "stop", params: { service: "ghost" } });
+  const unknown = await raw.answer(1) as { error: { code: number; message: string } };
+  assertEquals(unknown.error.code, -32602);
+  assertMatch(unknown.error.message, /unknown service "ghost"/);
+  await raw.send({ jsonrpc: "2.0", id: 2, method: "reload" });
+  const rejected = await raw.answer(2) as { error: { code: number; message: string } };
+  assertEquals(rejected.error.code, -32602);
+  assertMatch(rejected.error.message, /config\.yaml:3:5/);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+});

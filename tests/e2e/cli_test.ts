@@ -6,7 +6,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, MAIN, runCli } from "../_helpers/cli.ts";
-import { fakeServer, processExists, ROOT, startMux, textOf } from "../_helpers/mux.ts";
+import { fakeServer, ROOT, startMux, textOf } from "../_helpers/mux.ts";
+import { processAlive } from "../_helpers/process.ts";
 
 async function tempDir(): Promise<string & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-cli-" });
@@ -31,14 +32,14 @@ Deno.test("SIGTERM: exit 0, no socket file, no server process, no grandchild", a
   ]);
   await mux.waitForLine(/Server initialized: fake-server/);
   const [server, grandchild] = (await Deno.readTextFile(pidFile)).split(" ").map(Number);
-  assert(processExists(server!) && processExists(grandchild!));
+  assert(processAlive(server!) && processAlive(grandchild!));
   assertEquals(Deno.statSync(socket).mode! & 0o777, 0o600, "the socket is private");
   mux.child.kill("SIGTERM");
   const status = await mux.child.status;
   assertEquals(status.code, 0);
   await assertGone(socket);
-  assert(!processExists(server!), "the server was stopped");
-  assert(!processExists(grandchild!), "its grandchild too");
+  assert(!processAlive(server!), "the server was stopped");
+  assert(!processAlive(grandchild!), "its grandchild too");
 });
 
 Deno.test("the socket directory is created private (0700)", async () => {

@@ -8,7 +8,8 @@
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, runCli } from "../_helpers/cli.ts";
-import { fakeServer, processExists } from "../_helpers/mux.ts";
+import { fakeServer } from "../_helpers/mux.ts";
+import { processAlive as processExists } from "../_helpers/process.ts";
 
 async function tempDir(): Promise<string & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-fail-" });

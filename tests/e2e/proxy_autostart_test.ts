@@ -7,7 +7,8 @@
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { runCli } from "../_helpers/cli.ts";
-import { processExists, ROOT, textOf } from "../_helpers/mux.ts";
+import { ROOT, textOf } from "../_helpers/mux.ts";
+import { processAlive as processExists } from "../_helpers/process.ts";
 import { RawProxy } from "../_helpers/proxy_host.ts";
 
 const DENO = Deno.execPath();

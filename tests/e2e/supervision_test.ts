@@ -11,11 +11,11 @@ import {
   connectClient,
   everythingServer,
   fakeServer,
-  processExists,
   RawConnection,
   startMux,
   textOf,
 } from "../_helpers/mux.ts";
+import { processAlive } from "../_helpers/process.ts";
 
 Deno.test("a server killed mid-request: the error arrives at once, then the same client carries on", async () => {
   await using m = await startMux(everythingServer());
@@ -122,7 +122,7 @@ Deno.test("a server that ignores stdin EOF is stopped with SIGTERM", async () =>
   const m = await startMux(fakeServer("--ignore-stdin-eof"), { stopGraceMs: 100 });
   const pid = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
   await m[Symbol.asyncDispose]();
-  assert(!processExists(pid));
+  assert(!processAlive(pid));
 });
 
 Deno.test("a server that ignores SIGTERM too is killed, grandchild included", async () => {
@@ -134,8 +134,8 @@ Deno.test("a server that ignores SIGTERM too is killed, grandchild included", as
   const grandchildren = await childrenOf(pid);
   assertEquals(grandchildren.length, 1);
   await m[Symbol.asyncDispose]();
-  assert(!processExists(pid));
-  assert(!processExists(grandchildren[0]!), "the grandchild died with its group");
+  assert(!processAlive(pid));
+  assert(!processAlive(grandchildren[0]!), "the grandchild died with its group");
 });
 
 Deno.test("lazy start: no process until a client needs one (health probes do not count)", async () => {

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import {
   LineDecoder,
   type LineEvent,
@@ -25,7 +25,7 @@ function decode(
 const line = (text: string): LineEvent => ({ kind: "line", text });
 
 Deno.test("LineDecoder: several lines in one chunk come out in order", () => {
-  deepStrictEqual(decode(['{"a":1}\n{"b":2}\n{"c":3}\n']), [
+  assertEquals(decode(['{"a":1}\n{"b":2}\n{"c":3}\n']), [
     line('{"a":1}'),
     line('{"b":2}'),
     line('{"c":3}'),
@@ -33,11 +33,11 @@ Deno.test("LineDecoder: several lines in one chunk come out in order", () => {
 });
 
 Deno.test("LineDecoder: a line split across many chunks is reassembled", () => {
-  deepStrictEqual(decode(['{"jsonrpc":', '"2.0",', '"id":1', "}", "\n"]), [
+  assertEquals(decode(['{"jsonrpc":', '"2.0",', '"id":1', "}", "\n"]), [
     line('{"jsonrpc":"2.0","id":1}'),
   ]);
   // a chunk that ends one line and starts the next
-  deepStrictEqual(decode(['{"a"', ':1}\n{"b"', ":2}\n"]), [line('{"a":1}'), line('{"b":2}')]);
+  assertEquals(decode(['{"a"', ':1}\n{"b"', ":2}\n"]), [line('{"a":1}'), line('{"b":2}')]);
 });
 
 Deno.test("LineDecoder: byte-by-byte input gives the same lines", () => {
@@ -45,15 +45,15 @@ Deno.test("LineDecoder: byte-by-byte input gives the same lines", () => {
   const all = bytes(text);
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < all.length; i++) chunks.push(all.subarray(i, i + 1));
-  deepStrictEqual(decode(chunks), [line('{"x":"héllo ✓ 😀"}'), line('{"y":2}'), line('{"z":3}')]);
+  assertEquals(decode(chunks), [line('{"x":"héllo ✓ 😀"}'), line('{"y":2}'), line('{"z":3}')]);
 });
 
 Deno.test("LineDecoder: \\r\\n line endings are tolerated", () => {
-  deepStrictEqual(decode(['{"a":1}\r\n{"b":2}\r', "\n"]), [line('{"a":1}'), line('{"b":2}')]);
+  assertEquals(decode(['{"a":1}\r\n{"b":2}\r', "\n"]), [line('{"a":1}'), line('{"b":2}')]);
 });
 
 Deno.test("LineDecoder: blank and whitespace-only lines are skipped", () => {
-  deepStrictEqual(decode(["\n\n  \n\t\r\n\r\n", '{"a":1}\n', "   \n"]), [line('{"a":1}')]);
+  assertEquals(decode(["\n\n  \n\t\r\n\r\n", '{"a":1}\n', "   \n"]), [line('{"a":1}')]);
 });
 
 Deno.test("LineDecoder: a final line without newline is emitted only on finish()", () => {
@@ -62,14 +62,14 @@ Deno.test("LineDecoder: a final line without newline is emitted only on finish()
   const emit = (e: LineEvent) => events.push(e);
   decoder.push(bytes('{"a":1}\n{"b":'), emit);
   decoder.push(bytes("2}"), emit);
-  deepStrictEqual(events, [line('{"a":1}')]);
-  strictEqual(decoder.bufferedBytes, 7);
+  assertEquals(events, [line('{"a":1}')]);
+  assertStrictEquals(decoder.bufferedBytes, 7);
   decoder.finish(emit);
-  deepStrictEqual(events, [line('{"a":1}'), line('{"b":2}')]);
-  strictEqual(decoder.bufferedBytes, 0);
+  assertEquals(events, [line('{"a":1}'), line('{"b":2}')]);
+  assertStrictEquals(decoder.bufferedBytes, 0);
   // finishing again emits nothing more
   decoder.finish(emit);
-  strictEqual(events.length, 2);
+  assertStrictEquals(events.length, 2);
 });
 
 Deno.test("LineDecoder: a multi-byte UTF-8 character split across chunks decodes intact", () => {
@@ -82,22 +82,22 @@ Deno.test("LineDecoder: a multi-byte UTF-8 character split across chunks decodes
     all.subarray(emoji + 2, emoji + 3),
     all.subarray(emoji + 3),
   ];
-  deepStrictEqual(decode(chunks), [line('{"t":"é😀"}')]);
+  assertEquals(decode(chunks), [line('{"t":"é😀"}')]);
 });
 
 Deno.test("LineDecoder: invalid UTF-8 gives invalid_utf8 and the next line still works", () => {
   const bad = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d, 0x0a]); // {\xff\xfe}\n
-  deepStrictEqual(decode([bad, '{"ok":true}\n']), [
+  assertEquals(decode([bad, '{"ok":true}\n']), [
     { kind: "invalid_utf8", bytes: 4 },
     line('{"ok":true}'),
   ]);
   // the same when the bad line was buffered across chunks, and with \r\n
-  deepStrictEqual(
+  assertEquals(
     decode([new Uint8Array([0x7b, 0xc3]), new Uint8Array([0x28, 0x7d, 0x0d, 0x0a]), "{}\n"]),
     [{ kind: "invalid_utf8", bytes: 4 }, line("{}")],
   );
   // a truncated multi-byte sequence at end of stream is invalid too
-  deepStrictEqual(decode([new Uint8Array([0x7b, 0xe2, 0x9c])]), [
+  assertEquals(decode([new Uint8Array([0x7b, 0xe2, 0x9c])]), [
     { kind: "invalid_utf8", bytes: 3 },
   ]);
 });
@@ -105,10 +105,10 @@ Deno.test("LineDecoder: invalid UTF-8 gives invalid_utf8 and the next line still
 Deno.test("LineDecoder: a line of exactly the limit is accepted, one byte more is not", () => {
   const max = 32;
   const exact = "x".repeat(max);
-  deepStrictEqual(decode([exact + "\n"], { max }), [line(exact)]);
+  assertEquals(decode([exact + "\n"], { max }), [line(exact)]);
   const events = decode([exact + "y\n"], { max });
-  strictEqual(events.length, 1);
-  strictEqual(events[0]!.kind, "too_long");
+  assertStrictEquals(events.length, 1);
+  assertStrictEquals(events[0]!.kind, "too_long");
 });
 
 Deno.test("LineDecoder: an over-long line gives exactly one too_long with count, head and tail", () => {
@@ -120,27 +120,27 @@ Deno.test("LineDecoder: an over-long line gives exactly one too_long with count,
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < all.length; i += 97) chunks.push(all.subarray(i, i + 97));
   const events = decode(chunks, { max });
-  strictEqual(events.length, 2);
+  assertStrictEquals(events.length, 2);
   const tooLong = events[0]!;
   if (tooLong.kind !== "too_long") throw new Error(`expected too_long, got ${tooLong.kind}`);
-  strictEqual(tooLong.bytes, body.length);
-  strictEqual(tooLong.head, "H".repeat(OVERSIZE_SAMPLE_BYTES));
-  strictEqual(tooLong.tail, "T".repeat(OVERSIZE_SAMPLE_BYTES));
+  assertStrictEquals(tooLong.bytes, body.length);
+  assertStrictEquals(tooLong.head, "H".repeat(OVERSIZE_SAMPLE_BYTES));
+  assertStrictEquals(tooLong.tail, "T".repeat(OVERSIZE_SAMPLE_BYTES));
   // the line after an over-long one decodes normally
-  deepStrictEqual(events[1], line('{"after":1}'));
+  assertEquals(events[1], line('{"after":1}'));
 });
 
 Deno.test("LineDecoder: an over-long line in a single chunk, and one ending at finish()", () => {
   const max = 100;
   const body = "a".repeat(150);
   const single = decode([`${body}\n{"n":2}\n`], { max });
-  deepStrictEqual(single, [
+  assertEquals(single, [
     { kind: "too_long", bytes: 150, head: body, tail: body },
     line('{"n":2}'),
   ]);
   // no newline at all: reported at end of stream, once
   const atEnd = decode(["b".repeat(60), "b".repeat(60)], { max });
-  deepStrictEqual(atEnd, [{
+  assertEquals(atEnd, [{
     kind: "too_long",
     bytes: 120,
     head: "b".repeat(120),
@@ -156,17 +156,17 @@ Deno.test("LineDecoder: memory stays bounded while an over-long line is discarde
   const chunk = bytes("z".repeat(10));
   for (let i = 0; i < 10_000; i++) {
     decoder.push(chunk, emit);
-    ok(decoder.bufferedBytes <= max, `bufferedBytes ${decoder.bufferedBytes} > ${max}`);
+    assert(decoder.bufferedBytes <= max, `bufferedBytes ${decoder.bufferedBytes} > ${max}`);
   }
-  strictEqual(events.length, 0, "nothing reported before the line ends");
+  assertStrictEquals(events.length, 0, "nothing reported before the line ends");
   decoder.push(bytes('\n{"id":1}\n'), emit);
-  strictEqual(events.length, 2);
+  assertStrictEquals(events.length, 2);
   const first = events[0]!;
   if (first.kind !== "too_long") throw new Error("expected too_long");
-  strictEqual(first.bytes, 100_000);
-  ok(first.head.length <= OVERSIZE_SAMPLE_BYTES && first.tail.length <= OVERSIZE_SAMPLE_BYTES);
-  deepStrictEqual(events[1], line('{"id":1}'));
-  strictEqual(decoder.bufferedBytes, 0);
+  assertStrictEquals(first.bytes, 100_000);
+  assert(first.head.length <= OVERSIZE_SAMPLE_BYTES && first.tail.length <= OVERSIZE_SAMPLE_BYTES);
+  assertEquals(events[1], line('{"id":1}'));
+  assertStrictEquals(decoder.bufferedBytes, 0);
 });
 
 Deno.test("LineDecoder: the head/tail of an over-long line let recoverId find the id", () => {
@@ -175,9 +175,9 @@ Deno.test("LineDecoder: the head/tail of an over-long line let recoverId find th
   const first = `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"blob":"${big}"}}`;
   const last = `{"method":"tools/call","params":{"blob":"${big}"},"jsonrpc":"2.0","id":"abc"}`;
   const events = decode([first + "\n", last + "\n"], { max });
-  strictEqual(events.length, 2);
+  assertStrictEquals(events.length, 2);
   const ids = events.map((e) => e.kind === "too_long" ? recoverId(e.head, e.tail) : undefined);
-  deepStrictEqual(ids, [42, "abc"]);
+  assertEquals(ids, [42, "abc"]);
 });
 
 Deno.test("LineDecoder: reusing the caller's buffer between pushes does not corrupt held lines", () => {
@@ -194,7 +194,7 @@ Deno.test("LineDecoder: reusing the caller's buffer between pushes does not corr
     buffer.fill(0x21); // scribble over it, as the next read would
   }
   decoder.finish(emit);
-  deepStrictEqual(events, [
+  assertEquals(events, [
     line('{"alpha":"beta","n":12345}'),
     line('{"second":true}'),
     line('{"third":3}'),
@@ -213,7 +213,7 @@ Deno.test("LineDecoder: buffer reuse does not corrupt the head/tail of an over-l
     decoder.push(buffer.subarray(0, n), emit);
     buffer.fill(0x21);
   }
-  deepStrictEqual(events, [{
+  assertEquals(events, [{
     kind: "too_long",
     bytes: 36,
     head: "0123456789abcdefghijklmnopqrstuvwxyz",
@@ -222,42 +222,45 @@ Deno.test("LineDecoder: buffer reuse does not corrupt the head/tail of an over-l
 });
 
 Deno.test("recoverId: id first, as the Python and Rust SDKs write it", () => {
-  strictEqual(recoverId('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"a', ""), 5);
-  strictEqual(recoverId('{"id":"req-7","jsonrpc":"2.0","method":"x"', ""), "req-7");
-  strictEqual(recoverId('{ "jsonrpc" : "2.0" , "id" : -3 , "method":', ""), -3);
-  strictEqual(recoverId('{"jsonrpc":"2.0","id":"a\\"b","method":"x"', ""), 'a"b');
+  assertStrictEquals(
+    recoverId('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"a', ""),
+    5,
+  );
+  assertStrictEquals(recoverId('{"id":"req-7","jsonrpc":"2.0","method":"x"', ""), "req-7");
+  assertStrictEquals(recoverId('{ "jsonrpc" : "2.0" , "id" : -3 , "method":', ""), -3);
+  assertStrictEquals(recoverId('{"jsonrpc":"2.0","id":"a\\"b","method":"x"', ""), 'a"b');
 });
 
 Deno.test("recoverId: id last, as the TypeScript SDK writes it", () => {
   const head = '{"method":"tools/call","params":{"name":"echo","arguments":{"text":"xxxx';
-  strictEqual(recoverId(head, 'xxxx"}},"jsonrpc":"2.0","id":"abc"}'), "abc");
-  strictEqual(recoverId(head, 'xxxx"}},"jsonrpc":"2.0","id":17}'), 17);
+  assertStrictEquals(recoverId(head, 'xxxx"}},"jsonrpc":"2.0","id":"abc"}'), "abc");
+  assertStrictEquals(recoverId(head, 'xxxx"}},"jsonrpc":"2.0","id":17}'), 17);
   // trailing whitespace or a CR after the closing brace
-  strictEqual(recoverId(head, 'xx"}},"jsonrpc":"2.0","id":17} \r'), 17);
+  assertStrictEquals(recoverId(head, 'xx"}},"jsonrpc":"2.0","id":17} \r'), 17);
 });
 
 Deno.test("recoverId: an id nested inside params is never taken", () => {
   const head = '{"jsonrpc":"2.0","method":"tools/call","params":{"blob":"xxxx';
-  strictEqual(recoverId(head, 'xxxx","params":{"id":9}}'), null);
-  strictEqual(recoverId(head, 'xxxx","x":1,"id":9}}'), null);
-  strictEqual(recoverId(head, 'xxxx","x":{"id":9} }'), null);
+  assertStrictEquals(recoverId(head, 'xxxx","params":{"id":9}}'), null);
+  assertStrictEquals(recoverId(head, 'xxxx","x":1,"id":9}}'), null);
+  assertStrictEquals(recoverId(head, 'xxxx","x":{"id":9} }'), null);
   // a nested id at the start of params is not a top-level id either
-  strictEqual(recoverId('{"method":"x","params":{"id":9,"blob":"xxxx', 'xxxx"}}'), null);
+  assertStrictEquals(recoverId('{"method":"x","params":{"id":9,"blob":"xxxx', 'xxxx"}}'), null);
 });
 
 Deno.test("recoverId: null when there is no usable id", () => {
-  strictEqual(recoverId('{"jsonrpc":"2.0","method":"x","params":{"a":"', '"}}'), null);
-  strictEqual(recoverId("", ""), null);
-  strictEqual(recoverId('{"jsonrpc":"2.0","id":null,"method":"x"', '"x"}'), null);
-  strictEqual(recoverId("not json at all", "still not"), null);
+  assertStrictEquals(recoverId('{"jsonrpc":"2.0","method":"x","params":{"a":"', '"}}'), null);
+  assertStrictEquals(recoverId("", ""), null);
+  assertStrictEquals(recoverId('{"jsonrpc":"2.0","id":null,"method":"x"', '"x"}'), null);
+  assertStrictEquals(recoverId("not json at all", "still not"), null);
 });
 
 Deno.test("recoverId: a number id that is not read to its end is not guessed", () => {
   // 5e3 is 5000: answering with id 5 could settle some other request
-  strictEqual(recoverId('{"id":5e3,"method":"x","params":{"a":"', '"}}'), null);
-  strictEqual(recoverId('{"jsonrpc":"2.0","id":1.5E+2,"method":"x"', '"}}'), null);
+  assertStrictEquals(recoverId('{"id":5e3,"method":"x","params":{"a":"', '"}}'), null);
+  assertStrictEquals(recoverId('{"jsonrpc":"2.0","id":1.5E+2,"method":"x"', '"}}'), null);
   // a head cut right after the digits may have cut the number short
-  strictEqual(recoverId('{"jsonrpc":"2.0","id":12', '"}}'), null);
+  assertStrictEquals(recoverId('{"jsonrpc":"2.0","id":12', '"}}'), null);
   // whitespace before the comma is fine
-  strictEqual(recoverId('{"jsonrpc":"2.0","id":12 ,"method":"x"', '"}}'), 12);
+  assertStrictEquals(recoverId('{"jsonrpc":"2.0","id":12 ,"method":"x"', '"}}'), 12);
 });

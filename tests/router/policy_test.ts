@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import {
   type Candidate,
   chooseClient,
@@ -16,7 +16,7 @@ const V2025_11 = "2025-11-25";
 /** The requirement for a method, which must exist. */
 function need(method: string, params?: Record<string, unknown>): Requirement {
   const requirement = requirementOf(method, params);
-  ok(requirement, `${method} should have a requirement`);
+  assert(requirement, `${method} should have a requirement`);
   return requirement;
 }
 
@@ -54,101 +54,115 @@ function candidate(
 // --- requirementOf ---
 
 Deno.test("sampling without tools is plain sampling", () => {
-  strictEqual(SAMPLING.label, "sampling");
-  strictEqual(need("sampling/createMessage", undefined).label, "sampling");
-  strictEqual(need("sampling/createMessage", { tools: [] }).label, "sampling");
+  assertStrictEquals(SAMPLING.label, "sampling");
+  assertStrictEquals(need("sampling/createMessage", undefined).label, "sampling");
+  assertStrictEquals(need("sampling/createMessage", { tools: [] }).label, "sampling");
 });
 
 Deno.test("sampling with a non-empty tools list needs sampling with tools", () => {
-  strictEqual(SAMPLING_TOOLS.label, "sampling with tools");
+  assertStrictEquals(SAMPLING_TOOLS.label, "sampling with tools");
 });
 
 Deno.test("an elicitation without a mode, or in form mode, is a form elicitation", () => {
-  strictEqual(FORM.label, "form elicitation");
-  strictEqual(need("elicitation/create", { mode: "form", message: "?" }).label, "form elicitation");
-  strictEqual(need("elicitation/create", undefined).label, "form elicitation");
+  assertStrictEquals(FORM.label, "form elicitation");
+  assertStrictEquals(
+    need("elicitation/create", { mode: "form", message: "?" }).label,
+    "form elicitation",
+  );
+  assertStrictEquals(need("elicitation/create", undefined).label, "form elicitation");
 });
 
 Deno.test("an elicitation in url mode is a URL elicitation", () => {
-  strictEqual(URL_ELICIT.label, "URL elicitation");
+  assertStrictEquals(URL_ELICIT.label, "URL elicitation");
 });
 
 Deno.test("other methods are not routed by the policy", () => {
   for (const method of ["roots/list", "ping", "tools/call", "notifications/message", ""]) {
-    strictEqual(requirementOf(method, {}), undefined, method);
+    assertStrictEquals(requirementOf(method, {}), undefined, method);
   }
 });
 
 // --- covers ---
 
 Deno.test("sampling needs the sampling capability, at any version", () => {
-  ok(SAMPLING.covers({ sampling: {} }, V2024));
-  ok(SAMPLING.covers({ sampling: { tools: {} } }, V2025_11));
-  strictEqual(SAMPLING.covers({}, V2025_11), false);
-  strictEqual(SAMPLING.covers({ elicitation: {} }, V2025_11), false);
-  strictEqual(SAMPLING.covers({ sampling: true }, V2025_11), false);
-  strictEqual(SAMPLING.covers({ sampling: null }, V2025_11), false);
+  assert(SAMPLING.covers({ sampling: {} }, V2024));
+  assert(SAMPLING.covers({ sampling: { tools: {} } }, V2025_11));
+  assertStrictEquals(SAMPLING.covers({}, V2025_11), false);
+  assertStrictEquals(SAMPLING.covers({ elicitation: {} }, V2025_11), false);
+  assertStrictEquals(SAMPLING.covers({ sampling: true }, V2025_11), false);
+  assertStrictEquals(SAMPLING.covers({ sampling: null }, V2025_11), false);
 });
 
 Deno.test("sampling with tools needs sampling.tools and version 2025-11-25", () => {
-  ok(SAMPLING_TOOLS.covers({ sampling: { tools: {} } }, V2025_11));
-  strictEqual(SAMPLING_TOOLS.covers({ sampling: {} }, V2025_11), false, "no tools capability");
-  strictEqual(
+  assert(SAMPLING_TOOLS.covers({ sampling: { tools: {} } }, V2025_11));
+  assertStrictEquals(
+    SAMPLING_TOOLS.covers({ sampling: {} }, V2025_11),
+    false,
+    "no tools capability",
+  );
+  assertStrictEquals(
     SAMPLING_TOOLS.covers({ sampling: { tools: {} } }, V2025_06),
     false,
     "version too old",
   );
-  strictEqual(SAMPLING_TOOLS.covers({ sampling: { tools: true } }, V2025_11), false);
-  strictEqual(SAMPLING_TOOLS.covers({}, V2025_11), false);
+  assertStrictEquals(SAMPLING_TOOLS.covers({ sampling: { tools: true } }, V2025_11), false);
+  assertStrictEquals(SAMPLING_TOOLS.covers({}, V2025_11), false);
 });
 
 Deno.test("form elicitation needs the elicitation capability and version 2025-06-18", () => {
-  ok(FORM.covers({ elicitation: {} }, V2025_06));
-  ok(FORM.covers({ elicitation: {} }, V2025_11));
-  strictEqual(FORM.covers({ elicitation: {} }, V2025_03), false, "version too old");
-  strictEqual(FORM.covers({ elicitation: {} }, V2024), false, "version too old");
-  strictEqual(FORM.covers({}, V2025_11), false, "no capability");
-  strictEqual(FORM.covers({ sampling: {} }, V2025_11), false, "no capability");
+  assert(FORM.covers({ elicitation: {} }, V2025_06));
+  assert(FORM.covers({ elicitation: {} }, V2025_11));
+  assertStrictEquals(FORM.covers({ elicitation: {} }, V2025_03), false, "version too old");
+  assertStrictEquals(FORM.covers({ elicitation: {} }, V2024), false, "version too old");
+  assertStrictEquals(FORM.covers({}, V2025_11), false, "no capability");
+  assertStrictEquals(FORM.covers({ sampling: {} }, V2025_11), false, "no capability");
 });
 
 Deno.test("elicitation: {} declares form support", () => {
-  ok(FORM.covers({ elicitation: {} }, V2025_11));
+  assert(FORM.covers({ elicitation: {} }, V2025_11));
 });
 
 Deno.test("a client declaring form elicitation explicitly is covered for forms", () => {
-  ok(FORM.covers({ elicitation: { form: {} } }, V2025_11));
-  ok(FORM.covers({ elicitation: { form: {}, url: {} } }, V2025_11));
+  assert(FORM.covers({ elicitation: { form: {} } }, V2025_11));
+  assert(FORM.covers({ elicitation: { form: {}, url: {} } }, V2025_11));
 });
 
 Deno.test("a client declaring only URL elicitation is not sent forms", () => {
-  strictEqual(FORM.covers({ elicitation: { url: {} } }, V2025_11), false);
+  assertStrictEquals(FORM.covers({ elicitation: { url: {} } }, V2025_11), false);
 });
 
 Deno.test("URL elicitation needs elicitation.url and version 2025-11-25", () => {
-  ok(URL_ELICIT.covers({ elicitation: { url: {} } }, V2025_11));
-  ok(URL_ELICIT.covers({ elicitation: { form: {}, url: {} } }, V2025_11));
-  strictEqual(URL_ELICIT.covers({ elicitation: { url: {} } }, V2025_06), false, "too old");
-  strictEqual(URL_ELICIT.covers({ elicitation: {} }, V2025_11), false, "form only");
-  strictEqual(URL_ELICIT.covers({ elicitation: { form: {} } }, V2025_11), false, "form only");
-  strictEqual(URL_ELICIT.covers({}, V2025_11), false);
+  assert(URL_ELICIT.covers({ elicitation: { url: {} } }, V2025_11));
+  assert(URL_ELICIT.covers({ elicitation: { form: {}, url: {} } }, V2025_11));
+  assertStrictEquals(URL_ELICIT.covers({ elicitation: { url: {} } }, V2025_06), false, "too old");
+  assertStrictEquals(URL_ELICIT.covers({ elicitation: {} }, V2025_11), false, "form only");
+  assertStrictEquals(
+    URL_ELICIT.covers({ elicitation: { form: {} } }, V2025_11),
+    false,
+    "form only",
+  );
+  assertStrictEquals(URL_ELICIT.covers({}, V2025_11), false);
 });
 
 // --- relatedTaskOf ---
 
 Deno.test("relatedTaskOf reads the task id from the related-task _meta key", () => {
-  strictEqual(RELATED_TASK_META, "io.modelcontextprotocol/related-task");
-  strictEqual(relatedTaskOf({ _meta: { [RELATED_TASK_META]: { taskId: "task-7" } } }), "task-7");
+  assertStrictEquals(RELATED_TASK_META, "io.modelcontextprotocol/related-task");
+  assertStrictEquals(
+    relatedTaskOf({ _meta: { [RELATED_TASK_META]: { taskId: "task-7" } } }),
+    "task-7",
+  );
 });
 
 Deno.test("a request without a usable related task has none", () => {
-  strictEqual(relatedTaskOf(undefined), undefined);
-  strictEqual(relatedTaskOf({}), undefined);
-  strictEqual(relatedTaskOf({ _meta: {} }), undefined);
-  strictEqual(relatedTaskOf({ _meta: null }), undefined);
-  strictEqual(relatedTaskOf({ _meta: { [RELATED_TASK_META]: "task-7" } }), undefined);
-  strictEqual(relatedTaskOf({ _meta: { [RELATED_TASK_META]: { taskId: 7 } } }), undefined);
-  strictEqual(relatedTaskOf({ _meta: { "related-task": { taskId: "task-7" } } }), undefined);
-  strictEqual(relatedTaskOf({ taskId: "task-7" }), undefined);
+  assertStrictEquals(relatedTaskOf(undefined), undefined);
+  assertStrictEquals(relatedTaskOf({}), undefined);
+  assertStrictEquals(relatedTaskOf({ _meta: {} }), undefined);
+  assertStrictEquals(relatedTaskOf({ _meta: null }), undefined);
+  assertStrictEquals(relatedTaskOf({ _meta: { [RELATED_TASK_META]: "task-7" } }), undefined);
+  assertStrictEquals(relatedTaskOf({ _meta: { [RELATED_TASK_META]: { taskId: 7 } } }), undefined);
+  assertStrictEquals(relatedTaskOf({ _meta: { "related-task": { taskId: "task-7" } } }), undefined);
+  assertStrictEquals(relatedTaskOf({ taskId: "task-7" }), undefined);
 });
 
 // --- chooseClient ---
@@ -160,8 +174,8 @@ function choose(
   taskOwner?: string | null,
 ) {
   const choice = chooseClient(candidates, requirement, taskOwner);
-  strictEqual(typeof choice.reason, "string");
-  ok(choice.reason.length > 0, "the reason is not empty");
+  assertStrictEquals(typeof choice.reason, "string");
+  assert(choice.reason.length > 0, "the reason is not empty");
   return choice;
 }
 
@@ -171,13 +185,13 @@ Deno.test("a task's request goes to the task owner even when others are busy", (
     candidate("owner", { inFlight: 0, lastRequest: 1 }),
     candidate("b", { inFlight: 1, lastRequest: 10 }),
   ];
-  strictEqual(choose(candidates, SAMPLING, "owner").client, "owner");
+  assertStrictEquals(choose(candidates, SAMPLING, "owner").client, "owner");
 });
 
 Deno.test("a task's request goes to nobody when its owner is not connected", () => {
   const candidates = [candidate("a", { inFlight: 1 }), candidate("b")];
-  strictEqual(choose(candidates, SAMPLING, null).client, undefined);
-  strictEqual(choose(candidates, SAMPLING, "gone").client, undefined);
+  assertStrictEquals(choose(candidates, SAMPLING, null).client, undefined);
+  assertStrictEquals(choose(candidates, SAMPLING, "gone").client, undefined);
 });
 
 Deno.test("a task's request goes to nobody when its owner cannot handle it", () => {
@@ -186,8 +200,8 @@ Deno.test("a task's request goes to nobody when its owner cannot handle it", () 
     candidate("able", { inFlight: 1, lastRequest: 5 }),
   ];
   const choice = choose(candidates, SAMPLING, "owner");
-  strictEqual(choice.client, undefined);
-  ok(choice.reason.includes("sampling"), choice.reason);
+  assertStrictEquals(choice.client, undefined);
+  assert(choice.reason.includes("sampling"), choice.reason);
 });
 
 Deno.test("the only client with a request in flight gets the callback", () => {
@@ -195,7 +209,7 @@ Deno.test("the only client with a request in flight gets the callback", () => {
     candidate("idle", { lastRequest: 50 }),
     candidate("busy", { inFlight: 1, lastRequest: 2 }),
   ];
-  strictEqual(choose(candidates, SAMPLING).client, "busy");
+  assertStrictEquals(choose(candidates, SAMPLING).client, "busy");
 });
 
 Deno.test("when the only busy client cannot handle it, nobody does, not an idle able client", () => {
@@ -204,8 +218,8 @@ Deno.test("when the only busy client cannot handle it, nobody does, not an idle 
     candidate("busy", { inFlight: 2, lastRequest: 2, capabilities: {} }),
   ];
   const choice = choose(candidates, SAMPLING);
-  strictEqual(choice.client, undefined);
-  ok(choice.reason.includes("sampling"), choice.reason);
+  assertStrictEquals(choice.client, undefined);
+  assert(choice.reason.includes("sampling"), choice.reason);
 });
 
 Deno.test("among several busy clients, the able one with the most recent request wins", () => {
@@ -215,7 +229,7 @@ Deno.test("among several busy clients, the able one with the most recent request
     candidate("newer", { inFlight: 4, lastRequest: 7 }),
     candidate("idle-newest", { inFlight: 0, lastRequest: 20 }),
   ];
-  strictEqual(choose(candidates, SAMPLING).client, "newer");
+  assertStrictEquals(choose(candidates, SAMPLING).client, "newer");
 });
 
 Deno.test("among several busy clients none of which can handle it, nobody does", () => {
@@ -224,7 +238,7 @@ Deno.test("among several busy clients none of which can handle it, nobody does",
     candidate("b", { inFlight: 1, lastRequest: 4, capabilities: {} }),
     candidate("idle-able", { lastRequest: 9 }),
   ];
-  strictEqual(choose(candidates, SAMPLING).client, undefined);
+  assertStrictEquals(choose(candidates, SAMPLING).client, undefined);
 });
 
 Deno.test("with nobody busy, the most recently active able client gets it", () => {
@@ -233,7 +247,7 @@ Deno.test("with nobody busy, the most recently active able client gets it", () =
     candidate("latest-unable", { lastRequest: 9, capabilities: {} }),
     candidate("recent", { lastRequest: 5 }),
   ];
-  strictEqual(choose(candidates, SAMPLING).client, "recent");
+  assertStrictEquals(choose(candidates, SAMPLING).client, "recent");
 });
 
 Deno.test("a client whose version is too old is passed over", () => {
@@ -245,7 +259,7 @@ Deno.test("a client whose version is too old is passed over", () => {
     }),
     candidate("current", { lastRequest: 1, capabilities: FORM_CAPS, protocolVersion: V2025_06 }),
   ];
-  strictEqual(choose(candidates, FORM).client, "current");
+  assertStrictEquals(choose(candidates, FORM).client, "current");
 });
 
 Deno.test("sampling with tools skips clients that only do plain sampling", () => {
@@ -253,19 +267,19 @@ Deno.test("sampling with tools skips clients that only do plain sampling", () =>
     candidate("plain", { lastRequest: 9 }),
     candidate("tools", { lastRequest: 1, capabilities: { sampling: { tools: {} } } }),
   ];
-  strictEqual(choose(candidates, SAMPLING_TOOLS).client, "tools");
+  assertStrictEquals(choose(candidates, SAMPLING_TOOLS).client, "tools");
 });
 
 Deno.test("when no client can handle it, nobody does, with a reason naming what was needed", () => {
   const candidates = [candidate("a", { capabilities: {} }), candidate("b", { capabilities: {} })];
   const choice = choose(candidates, URL_ELICIT);
-  strictEqual(choice.client, undefined);
-  ok(choice.reason.includes("URL elicitation"), choice.reason);
+  assertStrictEquals(choice.client, undefined);
+  assert(choice.reason.includes("URL elicitation"), choice.reason);
 });
 
 Deno.test("with no clients at all, nobody is chosen", () => {
-  deepStrictEqual(choose([], SAMPLING).client, undefined);
-  deepStrictEqual(choose([], SAMPLING, "owner").client, undefined);
+  assertEquals(choose([], SAMPLING).client, undefined);
+  assertEquals(choose([], SAMPLING, "owner").client, undefined);
 });
 
 Deno.test("every kind of choice has a reason", () => {

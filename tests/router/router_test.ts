@@ -1,13 +1,6 @@
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { ErrorCode } from "../../src/jsonrpc/codes.ts";
-import { harness, line, UPSTREAM_RESULT } from "../_helpers/router_harness.ts";
-
-const call = (id: unknown, name = "echo", extra: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "tools/call",
-  params: { name, arguments: {}, ...extra },
-});
+import { call, harness, line, readyHarness, UPSTREAM_RESULT } from "../_helpers/router_harness.ts";
 
 Deno.test("the upstream is initialized once, as the mux itself, with the latest version", () => {
   using h = harness();
@@ -284,11 +277,8 @@ Deno.test("a client's response to a request it never received is ignored", () =>
 });
 
 Deno.test("bad input gets clear errors and the session keeps working", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.router.receive(c.session, { kind: "line", text: "{not json" });
   h.router.receive(c.session, { kind: "invalid_utf8", bytes: 3 });
   h.fromClient(c, { jsonrpc: "1.0", id: 9, method: "x" });
@@ -305,11 +295,8 @@ Deno.test("bad input gets clear errors and the session keeps working", () => {
 });
 
 Deno.test("an over-long message is answered with an error carrying its recovered id", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.router.receive(c.session, {
     kind: "too_long",
     bytes: 5_000_000,
@@ -360,11 +347,8 @@ Deno.test("batches are refused with -32600 for 2025-06-18 and later clients", ()
 });
 
 Deno.test("past MAX_PENDING a request gets an immediate 'overloaded' error", () => {
-  using h = harness({ maxPending: 2 });
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness({ maxPending: 2 });
+  const c = h.initialized();
   h.fromClient(c, call(1));
   h.fromClient(c, call(2));
   h.fromClient(c, call(3));
@@ -390,11 +374,8 @@ Deno.test("traffic is held until the upstream is initialized, then released in o
 });
 
 Deno.test("when the server exits, in-flight requests fail at once; held ones wait", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.fromClient(c, call(1));
   h.router.detachUpstream("exit code 1");
   const [failed] = c.take();
@@ -441,15 +422,14 @@ Deno.test("a failed service answers everything at once, initialize included", ()
 });
 
 Deno.test("a request unanswered within the timeout fails and is cancelled upstream", async () => {
-  using h = harness({ requestTimeoutMs: 30 });
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness({ requestTimeoutMs: 30 });
+  const c = h.initialized();
   h.fromClient(c, call(1));
   const [sent] = h.upstream.take();
   const settled = new Promise<void>((resolve) => c.session.onSettled = resolve);
+  h.clock.advance(29);
+  assertEquals(c.take(), [], "not yet");
+  h.clock.advance(1);
   await settled;
   const [timeout] = c.take();
   assertEquals(timeout.id, 1);
@@ -462,32 +442,39 @@ Deno.test("a request unanswered within the timeout fails and is cancelled upstre
 });
 
 Deno.test("progress resets the request timeout", () => {
-  let now = 0;
-  using h = harness({ requestTimeoutMs: 1_000, now: () => now });
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness({ requestTimeoutMs: 1_000 });
+  const c = h.initialized();
   h.fromClient(c, call(1, "sleep", { _meta: { progressToken: "p" } }));
   const [sent] = h.upstream.take();
-  now = 900;
+  h.clock.advance(900);
   h.fromServer({
     jsonrpc: "2.0",
     method: "notifications/progress",
     params: { progressToken: sent.params._meta.progressToken, progress: 1 },
   });
-  now = 1_500; // past the first deadline, within the renewed one
+  h.clock.advance(999); // past the first deadline (1 000), just within the renewed one (1 900)
   h.fromServer({ jsonrpc: "2.0", id: sent.id, result: { done: true } });
   const answers = c.take();
   assertEquals(answers.map((m) => m.result?.done ?? m.params?.progress), [1, true]);
+  // Without more progress, the renewed deadline holds.
+  h.fromClient(c, call(2, "sleep", { _meta: { progressToken: "q" } }));
+  h.clock.advance(1_000);
+  assertEquals(c.answer(2).error.code, ErrorCode.RequestTimeout);
 });
 
-Deno.test("an upstream that never answers initialize is reported as broken", async () => {
-  let onBroken!: (reason: string) => void;
-  const broken = new Promise<string>((resolve) => onBroken = resolve);
-  using _h = harness({ initTimeoutMs: 20, onUpstreamBroken: onBroken });
-  assert((await broken).includes("did not answer initialize within 0.02 s"));
+Deno.test("an upstream that never answers initialize is reported as broken", () => {
+  using h = harness({ initTimeoutMs: 20 });
+  h.clock.advance(19);
+  assertEquals(h.broken.length, 0);
+  h.clock.advance(1);
+  assertEquals(h.broken.length, 1);
+  assert(h.broken[0]!.includes("did not answer initialize within 0.02 s"), h.broken[0]);
+  // An answer in time clears the deadline.
+  using ok = harness({ initTimeoutMs: 20 });
+  ok.clock.advance(19);
+  ok.answerInit();
+  ok.clock.advance(1_000);
+  assertEquals(ok.broken, []);
 });
 
 Deno.test("junk from the server is skipped, never fatal", () => {
@@ -501,12 +488,8 @@ Deno.test("junk from the server is skipped, never fatal", () => {
 });
 
 Deno.test("an oversized server answer fails that request with a clear error", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.fromClient(c, call("big"));
   const [sent] = h.upstream.take();
   h.router.upstreamReceive({
@@ -559,7 +542,11 @@ Deno.test("the queue toward the server is bounded: readers are told to pause", a
 Deno.test("the health check is a real ping round trip, and reports why when down", async () => {
   using h = harness({}, false);
   const c = h.client();
-  h.router.setServerState({ phase: "restarting", nextAttemptAt: Date.now() + 4_000, attempt: 2 });
+  h.router.setServerState({
+    phase: "restarting",
+    nextAttemptAt: h.clock.now() + 4_000,
+    attempt: 2,
+  });
   h.fromClient(c, { jsonrpc: "2.0", id: 1, method: "rmcp-mux/health" });
   const down = c.answer(1);
   assert(
@@ -592,14 +579,58 @@ Deno.test("a cancelled element of a batch does not hold back the batch's other a
 });
 
 Deno.test("an answer whose numeric id the server echoed as a string still reaches its client", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client();
-  h.initClient(c);
-  c.take();
-  h.upstream.take();
+  using h = readyHarness();
+  const c = h.initialized();
   h.fromClient(c, call(9));
   const [sent] = h.upstream.take();
   h.fromServer({ jsonrpc: "2.0", id: String(sent.id), result: { ok: 1 } });
   assertEquals(c.take(), [{ jsonrpc: "2.0", id: 9, result: { ok: 1 } }]);
+});
+
+Deno.test("a request cancelled while held for the server never reaches it", () => {
+  using h = harness();
+  const c = h.client();
+  h.fromClient(c, call(1));
+  h.fromClient(c, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+  h.fromClient(c, call(2, "kept"));
+  h.answerInit();
+  const calls = h.upstream.take().filter((m) => m.method === "tools/call");
+  assertEquals(calls.map((m) => m.params.name), ["kept"]);
+  h.fromServer({ jsonrpc: "2.0", id: calls[0].id, result: {} });
+  assertEquals(c.take(), [{ jsonrpc: "2.0", id: 2, result: {} }], "nothing for the cancelled one");
+});
+
+Deno.test("what a departed client had held stops taking room in the queue", async () => {
+  using h = harness({ maxQueue: 2 }, false);
+  const c = h.client();
+  h.fromClient(c, call(1));
+  h.fromClient(c, { jsonrpc: "2.0", method: "notifications/custom" });
+  assert(!h.router.hasRoom);
+  const room = h.router.waitForRoom();
+  h.router.disconnect(c.session);
+  assertEquals(h.router.stats().queueDepth, 0);
+  assert(h.router.hasRoom);
+  await room;
+});
+
+Deno.test("rmcp-mux/hello marks a socket client as the proxy; it is never forwarded nor answered", () => {
+  using h = harness();
+  h.answerInit();
+  const hello = { jsonrpc: "2.0", method: "rmcp-mux/hello", params: { transport: "proxy" } };
+  // First line of a client still waiting for a slot, and of an admitted one.
+  const waiting = h.client(false);
+  h.fromClient(waiting, hello);
+  assertEquals(waiting.session.transport, "proxy");
+  const admitted = h.client();
+  h.upstream.take();
+  h.fromClient(admitted, hello);
+  h.initClient(admitted);
+  assertEquals(admitted.session.transport, "proxy");
+  assertEquals(h.upstream.take().filter((m) => m.method === "rmcp-mux/hello"), []);
+  assertEquals([...waiting.sent, ...admitted.sent], []);
+  // An HTTP session stays an HTTP session whatever it says.
+  const client = h.client();
+  client.session.transport = "http";
+  h.fromClient(client, hello);
+  assertEquals(client.session.transport, "http");
 });

@@ -1,47 +1,48 @@
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
+import { readyHarness } from "../_helpers/router_harness.ts";
 import { SerialGate } from "../../src/router/serial_gate.ts";
 
 Deno.test("nobody is active on a fresh gate", () => {
   const gate = new SerialGate<string, number>();
-  strictEqual(gate.active, undefined);
-  strictEqual(gate.waiting, 0);
+  assertStrictEquals(gate.active, undefined);
+  assertStrictEquals(gate.waiting, 0);
 });
 
 Deno.test("the first client is let through and becomes active", () => {
   const gate = new SerialGate<string, number>();
-  strictEqual(gate.offer("a", 1), true);
-  strictEqual(gate.active, "a");
-  strictEqual(gate.waiting, 0);
+  assertStrictEquals(gate.offer("a", 1), true);
+  assertStrictEquals(gate.active, "a");
+  assertStrictEquals(gate.waiting, 0);
 });
 
 Deno.test("the active client's further requests pass too", () => {
   const gate = new SerialGate<string, number>();
   gate.offer("a", 1);
   gate.offer("b", 10);
-  strictEqual(gate.offer("a", 2), true);
-  strictEqual(gate.offer("a", 3), true);
-  strictEqual(gate.active, "a");
-  strictEqual(gate.waiting, 1);
+  assertStrictEquals(gate.offer("a", 2), true);
+  assertStrictEquals(gate.offer("a", 3), true);
+  assertStrictEquals(gate.active, "a");
+  assertStrictEquals(gate.waiting, 1);
 });
 
 Deno.test("other clients are queued while one is active", () => {
   const gate = new SerialGate<string, number>();
   gate.offer("a", 1);
-  strictEqual(gate.offer("b", 10), false);
-  strictEqual(gate.offer("c", 20), false);
-  strictEqual(gate.offer("b", 11), false);
-  strictEqual(gate.waiting, 3);
-  strictEqual(gate.active, "a");
+  assertStrictEquals(gate.offer("b", 10), false);
+  assertStrictEquals(gate.offer("c", 20), false);
+  assertStrictEquals(gate.offer("b", 11), false);
+  assertStrictEquals(gate.waiting, 3);
+  assertStrictEquals(gate.active, "a");
 });
 
 Deno.test("a release by a client that is not active does nothing", () => {
   const gate = new SerialGate<string, number>();
   gate.offer("a", 1);
   gate.offer("b", 10);
-  strictEqual(gate.release("b"), undefined);
-  strictEqual(gate.release("stranger"), undefined);
-  strictEqual(gate.active, "a");
-  strictEqual(gate.waiting, 1);
+  assertStrictEquals(gate.release("b"), undefined);
+  assertStrictEquals(gate.release("stranger"), undefined);
+  assertStrictEquals(gate.active, "a");
+  assertStrictEquals(gate.waiting, 1);
 });
 
 Deno.test("releasing hands over to the earliest waiting client with all its queued items in order", () => {
@@ -52,13 +53,13 @@ Deno.test("releasing hands over to the earliest waiting client with all its queu
   gate.offer("b", 11);
   gate.offer("c", 21);
   gate.offer("b", 12);
-  deepStrictEqual(gate.release("a"), { client: "b", items: [10, 11, 12] });
-  strictEqual(gate.active, "b");
+  assertEquals(gate.release("a"), { client: "b", items: [10, 11, 12] });
+  assertStrictEquals(gate.active, "b");
   // c keeps its place and its items.
-  strictEqual(gate.waiting, 2);
-  deepStrictEqual(gate.release("b"), { client: "c", items: [20, 21] });
-  strictEqual(gate.active, "c");
-  strictEqual(gate.waiting, 0);
+  assertStrictEquals(gate.waiting, 2);
+  assertEquals(gate.release("b"), { client: "c", items: [20, 21] });
+  assertStrictEquals(gate.active, "c");
+  assertStrictEquals(gate.waiting, 0);
 });
 
 Deno.test("the order of waiting clients is their arrival order, not their name", () => {
@@ -66,8 +67,8 @@ Deno.test("the order of waiting clients is their arrival order, not their name",
   gate.offer("a", 1);
   gate.offer("z", 26);
   gate.offer("m", 13);
-  deepStrictEqual(gate.release("a")?.client, "z");
-  deepStrictEqual(gate.release("z")?.client, "m");
+  assertEquals(gate.release("a")?.client, "z");
+  assertEquals(gate.release("z")?.client, "m");
 });
 
 Deno.test("the new active client's later requests pass while the others still wait", () => {
@@ -76,20 +77,20 @@ Deno.test("the new active client's later requests pass while the others still wa
   gate.offer("b", 10);
   gate.offer("c", 20);
   gate.release("a");
-  strictEqual(gate.offer("b", 11), true);
-  strictEqual(gate.offer("a", 2), false, "the former active client now queues");
-  deepStrictEqual(gate.release("b"), { client: "c", items: [20] });
-  deepStrictEqual(gate.release("c"), { client: "a", items: [2] });
+  assertStrictEquals(gate.offer("b", 11), true);
+  assertStrictEquals(gate.offer("a", 2), false, "the former active client now queues");
+  assertEquals(gate.release("b"), { client: "c", items: [20] });
+  assertEquals(gate.release("c"), { client: "a", items: [2] });
 });
 
 Deno.test("releasing with nobody waiting clears the active client", () => {
   const gate = new SerialGate<string, number>();
   gate.offer("a", 1);
-  strictEqual(gate.release("a"), undefined);
-  strictEqual(gate.active, undefined);
+  assertStrictEquals(gate.release("a"), undefined);
+  assertStrictEquals(gate.active, undefined);
   // The next comer goes straight through.
-  strictEqual(gate.offer("b", 10), true);
-  strictEqual(gate.active, "b");
+  assertStrictEquals(gate.offer("b", 10), true);
+  assertStrictEquals(gate.active, "b");
 });
 
 Deno.test("drop returns a departed waiting client's items and leaves the active one", () => {
@@ -98,10 +99,10 @@ Deno.test("drop returns a departed waiting client's items and leaves the active 
   gate.offer("b", 10);
   gate.offer("c", 20);
   gate.offer("b", 11);
-  deepStrictEqual(gate.drop("b"), { items: [10, 11], next: undefined });
-  strictEqual(gate.active, "a");
-  strictEqual(gate.waiting, 1);
-  deepStrictEqual(gate.release("a"), { client: "c", items: [20] });
+  assertEquals(gate.drop("b"), { items: [10, 11], next: undefined });
+  assertStrictEquals(gate.active, "a");
+  assertStrictEquals(gate.waiting, 1);
+  assertEquals(gate.release("a"), { client: "c", items: [20] });
 });
 
 Deno.test("drop of the active client hands over to the next waiting client", () => {
@@ -110,33 +111,86 @@ Deno.test("drop of the active client hands over to the next waiting client", () 
   gate.offer("b", 10);
   gate.offer("b", 11);
   gate.offer("c", 20);
-  deepStrictEqual(gate.drop("a"), { items: [], next: { client: "b", items: [10, 11] } });
-  strictEqual(gate.active, "b");
-  strictEqual(gate.waiting, 1);
+  assertEquals(gate.drop("a"), { items: [], next: { client: "b", items: [10, 11] } });
+  assertStrictEquals(gate.active, "b");
+  assertStrictEquals(gate.waiting, 1);
 });
 
 Deno.test("drop of the active client with nobody waiting leaves the gate free", () => {
   const gate = new SerialGate<string, number>();
   gate.offer("a", 1);
-  deepStrictEqual(gate.drop("a"), { items: [], next: undefined });
-  strictEqual(gate.active, undefined);
-  strictEqual(gate.offer("b", 10), true);
+  assertEquals(gate.drop("a"), { items: [], next: undefined });
+  assertStrictEquals(gate.active, undefined);
+  assertStrictEquals(gate.offer("b", 10), true);
 });
 
 Deno.test("drop of an unknown client changes nothing", () => {
   const gate = new SerialGate<string, number>();
   gate.offer("a", 1);
   gate.offer("b", 10);
-  deepStrictEqual(gate.drop("stranger"), { items: [], next: undefined });
-  strictEqual(gate.active, "a");
-  strictEqual(gate.waiting, 1);
+  assertEquals(gate.drop("stranger"), { items: [], next: undefined });
+  assertStrictEquals(gate.active, "a");
+  assertStrictEquals(gate.waiting, 1);
 });
 
 Deno.test("clients are compared by identity", () => {
   const a = { name: "a" };
   const gate = new SerialGate<{ name: string }, string>();
   gate.offer(a, "x");
-  strictEqual(gate.offer({ name: "a" }, "y"), false);
-  strictEqual(gate.release({ name: "a" }), undefined);
-  strictEqual(gate.active, a);
+  assertStrictEquals(gate.offer({ name: "a" }, "y"), false);
+  assertStrictEquals(gate.release({ name: "a" }), undefined);
+  assertStrictEquals(gate.active, a);
+});
+
+// ── Through the router ───────────────────────────────────────────────────
+
+Deno.test("serialize: one client's requests upstream at a time, the next in arrival order", () => {
+  using h = readyHarness({ serialize: true });
+  const a = h.client();
+  const b = h.client();
+  const c = h.client();
+  for (const x of [a, b, c]) h.initClient(x);
+  const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
+  h.fromClient(a, call(1));
+  h.fromClient(a, call(2)); // the same client's requests travel together
+  h.fromClient(b, call(1));
+  h.fromClient(c, call(1));
+  h.fromClient(b, call(2));
+  const first = h.upstream.take();
+  assertEquals(first.length, 2);
+  for (const m of first) h.fromServer({ jsonrpc: "2.0", id: m.id, result: {} });
+  const second = h.upstream.take();
+  assertEquals(second.length, 2, "b's two requests, together");
+  assertEquals(c.take(), []);
+  for (const m of second) h.fromServer({ jsonrpc: "2.0", id: m.id, result: {} });
+  assertEquals(h.upstream.take().length, 1, "then c's");
+  assertEquals(b.take().map((m) => m.id), [1, 2]);
+});
+
+Deno.test("serialize: a callback goes to the client whose requests are upstream, not to one held back", async () => {
+  using h = readyHarness({ serialize: true });
+  const a = h.client();
+  const b = h.client();
+  h.initClient(a, "2025-11-25", "init", { sampling: {} });
+  h.initClient(b, "2025-11-25", "init", { sampling: {} });
+  h.fromClient(a, { jsonrpc: "2.0", id: 1, method: "tools/call", params: {} });
+  h.fromClient(b, { jsonrpc: "2.0", id: 1, method: "tools/call", params: {} }); // held: b asked last
+  assertEquals(h.upstream.take().length, 1);
+  h.fromServer({ jsonrpc: "2.0", id: 7, method: "sampling/createMessage", params: {} });
+  assertEquals(b.take(), []);
+  assertEquals((await a.next((m) => m.method === "sampling/createMessage")).params, {});
+});
+
+Deno.test("serialize: a waiting client whose requests were all cancelled does not stall the gate", () => {
+  using h = readyHarness({ serialize: true });
+  const [a, b, c] = [h.client(), h.client(), h.client()];
+  for (const x of [a, b, c]) h.initClient(x);
+  const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
+  h.fromClient(a, call(1));
+  h.fromClient(b, call(1)); // waits behind a…
+  h.fromClient(b, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } });
+  h.fromClient(c, call(1)); // …and so does c
+  const [first] = h.upstream.take();
+  h.fromServer({ jsonrpc: "2.0", id: first.id, result: {} });
+  assertEquals(h.upstream.take().length, 1, "c's request went up: b's empty turn was skipped");
 });

@@ -1,4 +1,4 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import { type ByteSink, connSink, LineWriter } from "../../src/transport/line_writer.ts";
 
 const dec = new TextDecoder();
@@ -60,17 +60,17 @@ class ControlledSink implements ByteSink {
 Deno.test("LineWriter: each line is written newline-terminated, in order", async () => {
   const sink = new ControlledSink();
   const writer = new LineWriter(sink);
-  ok(writer.write('{"a":1}'));
-  strictEqual(sink.writes.length, 0, "not during the turn that queued it…");
+  assert(writer.write('{"a":1}'));
+  assertStrictEquals(sink.writes.length, 0, "not during the turn that queued it…");
   await sink.waitForWrites(1);
-  strictEqual(sink.writes.length, 1, "…but right at its end");
+  assertStrictEquals(sink.writes.length, 1, "…but right at its end");
   sink.completeNext();
   await writer.idle();
-  ok(writer.write('{"b":2}'));
+  assert(writer.write('{"b":2}'));
   await sink.waitForWrites(2);
   sink.completeNext();
   await writer.idle();
-  deepStrictEqual(sink.writes, ['{"a":1}\n', '{"b":2}\n']);
+  assertEquals(sink.writes, ['{"a":1}\n', '{"b":2}\n']);
   await writer.close();
 });
 
@@ -81,17 +81,17 @@ Deno.test("LineWriter: a burst during an in-flight write is coalesced into ONE w
   writer.write("first");
   await sink.waitForWrites(1); // the write starts at the end of the turn
   for (let i = 0; i < 5; i++) writer.write(`burst-${i}`);
-  strictEqual(sink.writes.length, 1, "nothing more is written while one write is in flight");
+  assertStrictEquals(sink.writes.length, 1, "nothing more is written while one write is in flight");
   sink.completeNext();
   await sink.waitForWrites(2);
-  strictEqual(sink.writes.length, 2);
-  strictEqual(sink.writes[1], "burst-0\nburst-1\nburst-2\nburst-3\nburst-4\n");
+  assertStrictEquals(sink.writes.length, 2);
+  assertStrictEquals(sink.writes[1], "burst-0\nburst-1\nburst-2\nburst-3\nburst-4\n");
   sink.completeNext();
   await writer.idle();
-  strictEqual(sink.writes.length, 2, "exactly two writes for six lines");
-  deepStrictEqual(progress, [1, 2], "onProgress after each completed write");
+  assertStrictEquals(sink.writes.length, 2, "exactly two writes for six lines");
+  assertEquals(progress, [1, 2], "onProgress after each completed write");
   // The bytes as a whole are every line, in order.
-  strictEqual(
+  assertStrictEquals(
     sink.writes.join(""),
     ["first", ...Array.from({ length: 5 }, (_, i) => `burst-${i}`)].map((l) => l + "\n").join(""),
   );
@@ -101,26 +101,26 @@ Deno.test("LineWriter: a burst during an in-flight write is coalesced into ONE w
 Deno.test("LineWriter: backlog and pending count queued and in-flight lines", async () => {
   const sink = new ControlledSink();
   const writer = new LineWriter(sink);
-  strictEqual(writer.backlog, 0);
-  strictEqual(writer.pending, 0);
+  assertStrictEquals(writer.backlog, 0);
+  assertStrictEquals(writer.pending, 0);
   writer.write("abc"); // 4 chars with newline
-  strictEqual(writer.pending, 1);
-  strictEqual(writer.backlog, 4);
+  assertStrictEquals(writer.pending, 1);
+  assertStrictEquals(writer.backlog, 4);
   await sink.waitForWrites(1); // the write starts at the end of the turn
 
   writer.write("de"); // queued: 3
   writer.write("f"); // queued: 2
-  strictEqual(writer.pending, 3);
-  strictEqual(writer.backlog, 9);
+  assertStrictEquals(writer.pending, 3);
+  assertStrictEquals(writer.backlog, 9);
   sink.completeNext();
   await sink.waitForWrites(2);
   // "de" and "f" are now in flight together
-  strictEqual(writer.pending, 2);
-  strictEqual(writer.backlog, 5);
+  assertStrictEquals(writer.pending, 2);
+  assertStrictEquals(writer.backlog, 5);
   sink.completeNext();
   await writer.idle();
-  strictEqual(writer.pending, 0);
-  strictEqual(writer.backlog, 0);
+  assertStrictEquals(writer.pending, 0);
+  assertStrictEquals(writer.backlog, 0);
   await writer.close();
 });
 
@@ -135,11 +135,11 @@ Deno.test("LineWriter: idle() resolves at once when nothing is queued, else afte
   const done = writer.idle().then(() => idle = true);
   sink.completeNext();
   await sink.waitForWrites(2);
-  strictEqual(idle, false, "not idle while the second batch is in flight");
+  assertStrictEquals(idle, false, "not idle while the second batch is in flight");
   sink.completeNext();
   await done;
-  strictEqual(idle, true);
-  strictEqual(writer.pending, 0);
+  assertStrictEquals(idle, true);
+  assertStrictEquals(writer.pending, 0);
   await writer.close();
 });
 
@@ -153,14 +153,14 @@ Deno.test("LineWriter: a failing write calls onError once and closes the writer"
   const boom = new Error("EPIPE");
   sink.failNext(boom);
   await writer.idle();
-  deepStrictEqual(errors, [boom]);
-  strictEqual(writer.closed, true);
-  strictEqual(writer.write("three"), false, "write() refuses once the writer failed");
-  strictEqual(writer.pending, 0);
-  strictEqual(writer.backlog, 0);
-  strictEqual(sink.writes.length, 1, "queued lines are not written after a failure");
+  assertEquals(errors, [boom]);
+  assertStrictEquals(writer.closed, true);
+  assertStrictEquals(writer.write("three"), false, "write() refuses once the writer failed");
+  assertStrictEquals(writer.pending, 0);
+  assertStrictEquals(writer.backlog, 0);
+  assertStrictEquals(sink.writes.length, 1, "queued lines are not written after a failure");
   await writer.close();
-  strictEqual(errors.length, 1, "onError is not called again");
+  assertStrictEquals(errors.length, 1, "onError is not called again");
 });
 
 Deno.test("LineWriter: close(true) flushes queued lines, then closes the sink", async () => {
@@ -172,16 +172,16 @@ Deno.test("LineWriter: close(true) flushes queued lines, then closes the sink", 
   writer.write("c");
   let closed = false;
   const closing = writer.close(true).then(() => closed = true);
-  strictEqual(writer.write("late"), false, "no new lines after close()");
-  strictEqual(writer.closed, true);
+  assertStrictEquals(writer.write("late"), false, "no new lines after close()");
+  assertStrictEquals(writer.closed, true);
   sink.completeNext();
   await sink.waitForWrites(2);
-  strictEqual(sink.closeCalls, 0, "the sink stays open until the queue is flushed");
-  strictEqual(closed, false);
+  assertStrictEquals(sink.closeCalls, 0, "the sink stays open until the queue is flushed");
+  assertStrictEquals(closed, false);
   sink.completeNext();
   await closing;
-  deepStrictEqual(sink.writes, ["a\n", "b\nc\n"]);
-  strictEqual(sink.closeCalls, 1);
+  assertEquals(sink.writes, ["a\n", "b\nc\n"]);
+  assertStrictEquals(sink.closeCalls, 1);
 });
 
 Deno.test("LineWriter: close() defaults to flushing", async () => {
@@ -195,8 +195,8 @@ Deno.test("LineWriter: close() defaults to flushing", async () => {
   await sink.waitForWrites(2);
   sink.completeNext();
   await closing;
-  deepStrictEqual(sink.writes, ["a\n", "b\n"]);
-  strictEqual(sink.closeCalls, 1);
+  assertEquals(sink.writes, ["a\n", "b\n"]);
+  assertStrictEquals(sink.closeCalls, 1);
 });
 
 Deno.test("LineWriter: close(false) drops queued lines but lets the in-flight write finish", async () => {
@@ -207,12 +207,12 @@ Deno.test("LineWriter: close(false) drops queued lines but lets the in-flight wr
   writer.write("queued-1");
   writer.write("queued-2");
   const closing = writer.close(false);
-  strictEqual(writer.pending, 1, "only the in-flight line remains");
+  assertStrictEquals(writer.pending, 1, "only the in-flight line remains");
   sink.completeNext();
   await closing;
-  deepStrictEqual(sink.writes, ["in-flight\n"]);
-  strictEqual(sink.closeCalls, 1);
-  strictEqual(writer.pending, 0);
+  assertEquals(sink.writes, ["in-flight\n"]);
+  assertStrictEquals(sink.closeCalls, 1);
+  assertStrictEquals(writer.pending, 0);
 });
 
 Deno.test("LineWriter: close is idempotent (the sink is closed once)", async () => {
@@ -221,8 +221,8 @@ Deno.test("LineWriter: close is idempotent (the sink is closed once)", async () 
   await writer.close();
   await writer.close();
   await writer.close(false);
-  strictEqual(sink.closeCalls, 1);
-  strictEqual(sink.writes.length, 0);
+  assertStrictEquals(sink.closeCalls, 1);
+  assertStrictEquals(sink.writes.length, 0);
 });
 
 Deno.test("LineWriter: a sink whose close() throws does not make close() reject", async () => {
@@ -232,7 +232,7 @@ Deno.test("LineWriter: a sink whose close() throws does not make close() reject"
   });
   writer.write("x");
   await writer.close();
-  strictEqual(writer.closed, true);
+  assertStrictEquals(writer.closed, true);
 });
 
 Deno.test("LineWriter: multi-byte text is written as UTF-8", async () => {
@@ -246,7 +246,7 @@ Deno.test("LineWriter: multi-byte text is written as UTF-8", async () => {
   });
   writer.write('{"t":"héllo 😀"}');
   await writer.close();
-  strictEqual(dec.decode(chunks[0]), '{"t":"héllo 😀"}\n');
+  assertStrictEquals(dec.decode(chunks[0]), '{"t":"héllo 😀"}\n');
 });
 
 Deno.test("connSink: a partial write is continued until every byte is written", async () => {
@@ -266,10 +266,10 @@ Deno.test("connSink: a partial write is continued until every byte is written", 
   const sink = connSink(conn);
   const payload = new TextEncoder().encode("hello, world\n");
   await sink.write(payload);
-  strictEqual(received.length, 5, "13 bytes in writes of at most 3");
-  strictEqual(dec.decode(new Uint8Array(received.flat())), "hello, world\n");
+  assertStrictEquals(received.length, 5, "13 bytes in writes of at most 3");
+  assertStrictEquals(dec.decode(new Uint8Array(received.flat())), "hello, world\n");
   await sink.close();
-  strictEqual(closeWrites, 1);
+  assertStrictEquals(closeWrites, 1);
 });
 
 Deno.test("connSink: a write error rejects the write and reaches LineWriter's onError", async () => {
@@ -282,8 +282,8 @@ Deno.test("connSink: a write error rejects the write and reaches LineWriter's on
   const writer = new LineWriter(connSink(conn), { onError: (e) => errors.push(e) });
   writer.write("x");
   await writer.idle();
-  deepStrictEqual(errors, [failure]);
-  strictEqual(writer.write("y"), false);
+  assertEquals(errors, [failure]);
+  assertStrictEquals(writer.write("y"), false);
   await writer.close();
 });
 
@@ -301,7 +301,7 @@ Deno.test("LineWriter + connSink: partial writes keep lines intact and ordered",
   const lines = ['{"id":1}', '{"id":2}', '{"id":3}'];
   for (const l of lines) writer.write(l);
   await writer.close();
-  strictEqual(dec.decode(new Uint8Array(out)), lines.map((l) => l + "\n").join(""));
+  assertStrictEquals(dec.decode(new Uint8Array(out)), lines.map((l) => l + "\n").join(""));
 });
 
 Deno.test("LineWriter: lines queued in the same turn leave in ONE write (one syscall per burst)", async () => {
@@ -309,7 +309,7 @@ Deno.test("LineWriter: lines queued in the same turn leave in ONE write (one sys
   const writer = new LineWriter(sink);
   for (let i = 0; i < 4; i++) writer.write(`answer-${i}`); // e.g. four answers from one server chunk
   await sink.waitForWrites(1);
-  deepStrictEqual(sink.writes, ["answer-0\nanswer-1\nanswer-2\nanswer-3\n"]);
+  assertEquals(sink.writes, ["answer-0\nanswer-1\nanswer-2\nanswer-3\n"]);
   sink.completeNext();
   await writer.close();
 });

@@ -1,0 +1,241 @@
+/**
+ * `rmcp-mux wizard`: scan → choose hosts and servers → HTTP or proxy →
+ * preview → apply → daemon → a real MCP handshake through every rewired
+ * entry → what to restart. For a person at a terminal; without one it says
+ * to use `scan` and `rewire` and exits 2.
+ *
+ * @module
+ */
+
+import { callControl } from "../control/client.ts";
+import { controlSocketFor } from "../daemon/control_path.ts";
+import { adapterOf, ADAPTERS } from "../hosts/adapters/mod.ts";
+import { describeLocation, type FoundEntry } from "../hosts/discover.ts";
+import { unifiedDiff } from "../hosts/diff.ts";
+import { currentLauncher, type Launcher } from "../hosts/launcher.ts";
+import { planRewire, type Via } from "../hosts/rewire.ts";
+import { planServices } from "../hosts/services.ts";
+import { loadRecords } from "../hosts/state.ts";
+import { verifyEntry } from "../hosts/verify.ts";
+import { entryRegion } from "../hosts/entry.ts";
+import { delay } from "../async/wait.ts";
+import { NAME } from "../version.ts";
+import type { HostsCommand } from "./hosts_args.ts";
+import {
+  applyRewire,
+  discoverAll,
+  type HostsContext,
+  hostsContext,
+  HostsError,
+} from "./hosts_commands.ts";
+import { commandLine, tilde } from "./hosts_view.ts";
+import { writeStderr } from "./stderr.ts";
+
+type WizardCommand = Extract<HostsCommand, { kind: "wizard" }>;
+
+/** Run the wizard. */
+export async function runWizard(command: WizardCommand): Promise<number> {
+  if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
+    writeStderr(
+      `${NAME}: the wizard needs a terminal; use \`${NAME} scan\` then ` +
+        `\`${NAME} rewire --host H\` instead\n`,
+    );
+    return 2;
+  }
+  const { checkbox, confirm, select } = await import("@inquirer/prompts");
+  try {
+    const ctx = await hostsContext(command);
+    const { discovery } = await discoverAll(ctx, { projects: command.projects });
+    const plan = planServices(discovery.entries, ctx.config.services, ctx.socketDir);
+    const shareable = (e: FoundEntry) => e.def !== undefined && !e.mux;
+    for (const f of discovery.files.filter((f) => f.status === "broken")) {
+      console.log(`! ${tilde(f.file, ctx.home)} ${f.error}: it will not be touched`);
+    }
+    const found = ADAPTERS.filter((a) =>
+      discovery.files.some((f) => f.host === a.id && f.status === "ok")
+    );
+    if (found.length === 0) {
+      console.log("No MCP host config files found: nothing to rewire.");
+      return 0;
+    }
+    const hosts = await checkbox({
+      message: "Which hosts should use the shared servers?",
+      choices: found.map((a) => {
+        const n = discovery.entries.filter((e) => e.location.host === a.id && shareable(e)).length;
+        const shared = discovery.entries.filter((e) => e.location.host === a.id && e.mux).length;
+        return {
+          name: `${a.label}  (${n} to share${shared ? `, ${shared} already shared` : ""})`,
+          value: a.id,
+          checked: n > 0,
+        };
+      }),
+    });
+    const candidates = plan.services.filter((s) =>
+      s.entries.some((e) => hosts.includes(e.location.host))
+    );
+    if (candidates.length === 0) {
+      console.log("Nothing to share in those hosts.");
+      return 0;
+    }
+    const chosen = await checkbox({
+      message: "Which servers should be shared?",
+      choices: candidates.map((s) => ({
+        name: `${s.name}  ${commandLine(s.def)}  [${s.isolation.mode}]` +
+          (s.isolation.mode === "client" ? " — needs a process per client" : ""),
+        value: s.name,
+        checked: s.isolation.mode !== "client",
+      })),
+    });
+    let via: Via = "proxy";
+    if (ctx.config.httpListen) {
+      via = await select({
+        message: "How should hosts reach them?",
+        choices: [
+          {
+            name: `HTTP on ${ctx.config.httpListen} (no process per session)`,
+            value: "http" as Via,
+          },
+          { name: "stdio proxy (works in every host)", value: "proxy" as Via },
+        ],
+      });
+    } else {
+      console.log("The HTTP listener is off (daemon.http.listen): hosts will use the stdio proxy.");
+    }
+    const entries = new Set(
+      candidates.filter((s) => chosen.includes(s.name)).flatMap((s) => s.entries),
+    );
+    const launcher = currentLauncher();
+    const rewire = planRewire({
+      discovery,
+      hosts,
+      select: (e) => entries.has(e) || (e.mux !== undefined && hosts.includes(e.location.host)),
+      via,
+      config: ctx.config,
+      records: await loadRecords(ctx.stateDir),
+      launcher,
+      token: ctx.token,
+      socketDir: ctx.socketDir,
+    });
+    for (const o of rewire.outcomes.filter((o) => o.action === "skip")) {
+      console.log(`- ${o.name} (${describeLocation(o.location)}): ${o.note}`);
+    }
+    if (rewire.files.length === 0 && rewire.newServices.length === 0) {
+      console.log("Everything chosen is already shared.");
+    } else {
+      for (const f of rewire.files) {
+        console.log(unifiedDiff(tilde(f.file, ctx.home), f.before, f.after, f.secrets));
+      }
+      if (rewire.newServices.length > 0) {
+        console.log(
+          `The daemon's config ${tilde(ctx.config.path, ctx.home)} gets: ` +
+            rewire.newServices.map((s) => s.name).join(", "),
+        );
+      }
+      if (command.dryRun) {
+        console.log("Dry run: nothing written.");
+        return 0;
+      }
+      if (!await confirm({ message: "Apply these changes?", default: true })) {
+        console.log("Nothing written.");
+        return 0;
+      }
+      for (const line of await applyRewire(ctx, rewire)) console.log(line);
+    }
+    for (const line of await startDaemonService(ctx, launcher)) console.log(line);
+    // The handshake, through exactly what each host will run.
+    let failures = 0;
+    const done = new Map<string, string>();
+    for (const o of rewire.outcomes.filter((o) => o.action !== "skip")) {
+      const text = await Deno.readTextFile(o.location.file);
+      const region = entryRegion(text, o.location.format, o.location.container, o.name);
+      const value = (region?.value ?? {}) as Record<string, unknown>;
+      const key = JSON.stringify(value);
+      let line = done.get(key);
+      if (line === undefined) {
+        const result = await verifyEntry(value, ctx.token, ctx.env);
+        if (!result.ok) failures++;
+        line = result.ok ? `verified: ${result.detail}` : `FAILED: ${result.detail}`;
+        done.set(key, line);
+      }
+      console.log(
+        `${line.startsWith("verified") ? "✓" : "✗"} ${o.name} (${
+          describeLocation(o.location)
+        }) via ${o.via}: ${line}`,
+      );
+    }
+    for (const o of rewire.outcomes.filter((o) => o.note && o.action === "rewire")) {
+      console.log(`note: ${o.name}: ${o.note}`);
+    }
+    const touched = new Set(
+      rewire.outcomes.filter((o) => o.action === "rewire").map((o) => o.location.host),
+    );
+    if (touched.size > 0) console.log("\nNow restart what uses them:");
+    for (const host of touched) {
+      const adapter = adapterOf(host);
+      if (adapter) console.log(`  ${adapter.label}: ${adapter.restart}`);
+    }
+    console.log(`\nUndo any time: ${NAME} unwire --host all`);
+    return failures > 0 ? 1 : 0;
+  } catch (error) {
+    if (error instanceof Error && error.name === "ExitPromptError") return 130;
+    if (error instanceof HostsError) {
+      writeStderr(`${NAME}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Make sure the daemon runs the config. This is where `rmcp-mux service
+ * install` (the lifecycle work: a systemd/launchd service) belongs — wire it
+ * here when it lands. Until then: a running daemon reloads; else one is
+ * started in the background, logging to the state directory, and the user is
+ * told it will not come back after a reboot.
+ */
+export async function startDaemonService(ctx: HostsContext, launcher: Launcher): Promise<string[]> {
+  const control = ctx.config.control ?? controlSocketFor(ctx.config.path);
+  try {
+    await callControl(control, "reload", undefined, 10_000);
+    return ["The running daemon reloaded its config."];
+  } catch {
+    // Not running: start it.
+  }
+  await Deno.mkdir(ctx.stateDir, { recursive: true, mode: 0o700 });
+  const log = `${ctx.stateDir}/daemon.log`;
+  // sh only redirects; the program and its arguments are passed as arguments, never interpolated.
+  const child = new Deno.Command("sh", {
+    args: [
+      "-c",
+      'exec "$@" >>"$LOG" 2>&1',
+      "sh",
+      launcher.command,
+      ...launcher.prefix,
+      "--config",
+      ctx.config.path,
+    ],
+    env: { LOG: log },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  child.unref();
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      await callControl(control, "status", undefined, 2_000);
+      return [
+        `Started the daemon in the background (log: ${
+          tilde(log, ctx.home)
+        }). It will not come back ` +
+        `after a reboot: run it as a service, or start it with ${NAME} --config ${
+          tilde(ctx.config.path, ctx.home)
+        }.`,
+      ];
+    } catch {
+      await delay(200);
+    }
+  }
+  throw new HostsError(`the daemon did not start; see ${log}`);
+}

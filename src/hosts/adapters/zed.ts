@@ -1,0 +1,31 @@
+/**
+ * Zed. Checked against https://zed.dev/docs/ai/mcp: `~/.config/zed/settings.json`
+ * (Linux and macOS) and `<project>/.zed/settings.json`, key `context_servers`;
+ * stdio `{ "command", "args", "env" }` (older: `"command": { "path", "args", "env" }`),
+ * remote `{ "url", "headers" }`. No variable expansion is documented, so an
+ * HTTP entry would need the token itself: Zed is rewired with the proxy.
+ *
+ * @module
+ */
+
+import { at, classifyJson, JSON_TRANSPORT_KEYS, xdgConfig } from "./common.ts";
+import type { HostAdapter } from "../types.ts";
+
+export const zed: HostAdapter = {
+  id: "zed",
+  label: "Zed",
+  source: "https://zed.dev/docs/ai/mcp",
+  aliases: ["zed"],
+  userFiles: (
+    env,
+  ) => [at("zed", `${xdgConfig(env)}/zed/settings.json`, ["context_servers"], "user")],
+  projectFiles: (
+    dir,
+  ) => [at("zed", `${dir}/.zed/settings.json`, ["context_servers"], "project", dir)],
+  classify: (value) => classifyJson(value, ["url"]),
+  variables: "none",
+  transportKeys: [...JSON_TRANSPORT_KEYS, "source"],
+  proxyForm: (command, args) => ({ command, args: [...args] }),
+  httpSelfServe: false,
+  restart: "Zed restarts a context server when its settings change; else reopen the Agent Panel",
+};

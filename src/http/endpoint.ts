@@ -1,0 +1,425 @@
+/**
+ * The MCP endpoint of one service: the Streamable HTTP transport of MCP
+ * 2025-11-25 (POST, GET, DELETE), over web-standard `Request` and `Response`
+ * only, so any server that speaks them can carry it (the listener uses
+ * `Deno.serve`). Every refusal is an HTTP status with a JSON-RPC error body.
+ *
+ * @module
+ */
+
+import type { Logger } from "@logtape/logtape";
+import { ErrorCode } from "../jsonrpc/codes.ts";
+import { classify, errorResponse, isId, type JsonRpcId } from "../jsonrpc/message.ts";
+import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
+import type { ClientPort, ClientTransport } from "../router/session.ts";
+import type { MuxClient } from "../server/mux_client.ts";
+import { HttpSession } from "./http_session.ts";
+import type { SessionTable } from "./session_table.ts";
+
+/** What the endpoint needs from a mux ({@link MuxServer} is one). */
+export interface HttpService {
+  /** Service name. */
+  readonly service: string;
+  /** True once it stops taking clients. */
+  readonly closing: boolean;
+  /** Its limits: the largest message, and what may pile up for a client that is not reading. */
+  readonly options: { readonly maxRequestBytes: number; readonly maxClientBacklogBytes: number };
+  /** Open a client of the mux (see `MuxServer.openClient`). */
+  openClient(port: ClientPort, transport: ClientTransport): MuxClient;
+}
+
+/** A response carrying a JSON-RPC error (`id` null unless known). */
+export function errorReply(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+  id: JsonRpcId | null = null,
+): Response {
+  return new Response(JSON.stringify(errorResponse(id, code, message)), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** True when an `Accept` header allows every one of `types` (no header allows anything). */
+export function accepts(header: string | null, types: readonly string[]): boolean {
+  if (header === null || header.trim() === "") return true;
+  const ranges = header.split(",").map((part) => {
+    const [range = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith("q="));
+    return { range, refused: q !== undefined && Number(q.slice(2)) === 0 };
+  }).filter((r) => !r.refused);
+  return types.every((type) => {
+    const [major] = type.split("/");
+    return ranges.some(({ range }) => range === type || range === "*/*" || range === `${major}/*`);
+  });
+}
+
+/** Stateless when used without `stream`: one for every request. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function mediaType(header: string | null): string {
+  return (header ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Serves the MCP endpoint of any service, with sessions held in one table. */
+export class McpEndpoint {
+  readonly #table: SessionTable;
+  readonly #log: Logger;
+  readonly #now: () => number;
+
+  constructor(table: SessionTable, log: Logger, now: () => number = Date.now) {
+    this.#table = table;
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** Answer one HTTP request for `service`. */
+  handle(request: Request, service: HttpService): Promise<Response> | Response {
+    switch (request.method) {
+      case "POST":
+        return this.#post(request, service);
+      case "GET":
+        return this.#get(request, service);
+      case "DELETE":
+        return this.#delete(request, service);
+      default:
+        return errorReply(
+          405,
+          ErrorCode.InvalidRequest,
+          `Method not allowed: ${request.method}; the MCP endpoint takes POST, GET and DELETE`,
+          { allow: "GET, POST, DELETE" },
+        );
+    }
+  }
+
+  async #post(request: Request, service: HttpService): Promise<Response> {
+    if (mediaType(request.headers.get("content-type")) !== "application/json") {
+      return errorReply(
+        415,
+        ErrorCode.InvalidRequest,
+        `Unsupported media type "${request.headers.get("content-type") ?? ""}": ` +
+          "send one JSON-RPC message with Content-Type: application/json",
+      );
+    }
+    if (!accepts(request.headers.get("accept"), ["application/json", "text/event-stream"])) {
+      return errorReply(
+        406,
+        ErrorCode.InvalidRequest,
+        "Not acceptable: the Accept header must allow both application/json and " +
+          "text/event-stream (the answer comes as one or the other)",
+      );
+    }
+    const max = service.options.maxRequestBytes;
+    const body = await readBody(request, max);
+    if (body === "too_large") {
+      return errorReply(
+        413,
+        ErrorCode.MessageTooLarge,
+        `Message larger than the mux's limit of ${max} bytes; it was discarded ` +
+          "(raise --max-request-bytes to allow larger requests)",
+      );
+    }
+    let text: string;
+    let value: unknown;
+    try {
+      text = UTF8.decode(body);
+    } catch {
+      return errorReply(400, ErrorCode.ParseError, "Parse error: the body is not valid UTF-8");
+    }
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return errorReply(
+        400,
+        ErrorCode.ParseError,
+        `Parse error: the body is not valid JSON (${(error as Error).message})`,
+      );
+    }
+    const message = classify(value);
+    if (message.kind === "invalid") {
+      return errorReply(
+        400,
+        ErrorCode.InvalidRequest,
+        `Invalid request: ${message.reason}`,
+        {},
+        message.id,
+      );
+    }
+    const initialize = message.kind === "request" && message.message.method === "initialize";
+    const sessionId = request.headers.get("mcp-session-id");
+    let session: HttpSession;
+    let created = false;
+    if (sessionId === null) {
+      if (!initialize) {
+        return errorReply(
+          400,
+          ErrorCode.InvalidRequest,
+          "Bad request: no Mcp-Session-Id header. Start a session with initialize, then send " +
+            "the Mcp-Session-Id it returned with every request",
+          {},
+          message.kind === "request" ? message.message.id : null,
+        );
+      }
+      const refused = this.#refuseNewSession(service);
+      if (refused) return refused;
+      session = this.#open(service);
+      created = true;
+    } else {
+      const found = this.#session(sessionId, service);
+      if (found instanceof Response) return found;
+      session = found;
+      const bad = checkVersion(request);
+      if (bad) return bad;
+    }
+    session.touch();
+    const client = session.client;
+    const feed = async () => {
+      if (!client.canRead) await client.ready();
+      client.receive({ kind: "line", text });
+    };
+    switch (message.kind) {
+      case "notification":
+      case "response":
+        if (message.kind === "response" && message.message.id !== null) {
+          session.answered(message.message.id);
+        }
+        await feed();
+        if (
+          message.kind === "notification" && message.message.method === "notifications/cancelled"
+        ) {
+          const id = message.message.params?.requestId;
+          if (isId(id)) session.cancelled(id);
+        }
+        return new Response(null, { status: 202 });
+      case "request": {
+        const id = message.message.id;
+        if (session.hasOpenRequest(id)) {
+          return errorReply(
+            400,
+            ErrorCode.InvalidRequest,
+            `Invalid request: id ${JSON.stringify(id)} is already used by a request of this ` +
+              "session that is still in flight",
+            {},
+            id,
+          );
+        }
+        const token = progressTokenOf(message.message.params);
+        const stream = session.openPost([id], token === undefined ? [] : [token], {
+          initialize,
+          headers: created ? { "mcp-session-id": session.id } : {},
+        });
+        await feed();
+        return stream.response;
+      }
+      case "batch":
+        return this.#batch(session, message.items, feed);
+    }
+  }
+
+  async #batch(
+    session: HttpSession,
+    items: unknown[],
+    feed: () => Promise<void>,
+  ): Promise<Response> {
+    const version = session.client.protocolVersion;
+    if (!allowsBatches(version) || items.length === 0) {
+      return errorReply(
+        400,
+        ErrorCode.InvalidRequest,
+        items.length === 0
+          ? "Invalid request: empty batch"
+          : `Invalid request: JSON-RPC batches are not part of MCP ${version} (they exist only ` +
+            "up to 2025-03-26); send one message per POST",
+      );
+    }
+    const ids: JsonRpcId[] = [];
+    const tokens: JsonRpcId[] = [];
+    const cancels: JsonRpcId[] = [];
+    for (const item of items) {
+      const classified = classify(item);
+      if (classified.kind === "invalid" || classified.kind === "batch") {
+        return errorReply(
+          400,
+          ErrorCode.InvalidRequest,
+          `Invalid request in the batch: ${
+            classified.kind === "batch" ? "nested batch" : classified.reason
+          }`,
+        );
+      }
+      if (classified.kind === "response" && classified.message.id !== null) {
+        session.answered(classified.message.id);
+      }
+      if (
+        classified.kind === "notification" &&
+        classified.message.method === "notifications/cancelled" &&
+        isId(classified.message.params?.requestId)
+      ) {
+        cancels.push(classified.message.params.requestId);
+      }
+      if (classified.kind !== "request") continue;
+      if (session.hasOpenRequest(classified.message.id) || ids.includes(classified.message.id)) {
+        return errorReply(
+          400,
+          ErrorCode.InvalidRequest,
+          `Invalid request: id ${JSON.stringify(classified.message.id)} is used twice`,
+        );
+      }
+      ids.push(classified.message.id);
+      const token = progressTokenOf(classified.message.params);
+      if (token !== undefined) tokens.push(token);
+    }
+    if (ids.length === 0) {
+      await feed();
+      for (const id of cancels) session.cancelled(id);
+      return new Response(null, { status: 202 });
+    }
+    const stream = session.openPost(ids, tokens);
+    await feed();
+    for (const id of cancels) session.cancelled(id);
+    return stream.response;
+  }
+
+  #get(request: Request, service: HttpService): Promise<Response> | Response {
+    if (!accepts(request.headers.get("accept"), ["text/event-stream"])) {
+      return errorReply(
+        406,
+        ErrorCode.InvalidRequest,
+        "Not acceptable: a GET opens an event stream; its Accept header must allow " +
+          "text/event-stream",
+      );
+    }
+    const sessionId = request.headers.get("mcp-session-id");
+    if (sessionId === null) {
+      return errorReply(
+        400,
+        ErrorCode.InvalidRequest,
+        "Bad request: no Mcp-Session-Id header (a GET opens the stream of a session)",
+      );
+    }
+    const session = this.#session(sessionId, service);
+    if (session instanceof Response) return session;
+    const bad = checkVersion(request);
+    if (bad) return bad;
+    session.touch();
+    const last = request.headers.get("last-event-id");
+    if (last !== null) {
+      const resumable = session.resumable(last);
+      if (resumable) return resumable.stream.resume(resumable.seq);
+      // A finished POST stream: nothing more will come on it.
+      if (session.hadStream(last)) return new Response(null, { status: 204 });
+    }
+    return session.openGet().response;
+  }
+
+  #delete(request: Request, service: HttpService): Response {
+    const sessionId = request.headers.get("mcp-session-id");
+    if (sessionId === null) {
+      return errorReply(400, ErrorCode.InvalidRequest, "Bad request: no Mcp-Session-Id header");
+    }
+    const session = this.#session(sessionId, service);
+    if (session instanceof Response) return session;
+    session.end(ErrorCode.InternalError, "the client ended it (DELETE)");
+    return new Response(null, { status: 200 });
+  }
+
+  #refuseNewSession(service: HttpService): Response | undefined {
+    if (service.closing) {
+      return errorReply(
+        503,
+        ErrorCode.ShuttingDown,
+        `Service "${service.service}" is shutting down; try again when it is back`,
+      );
+    }
+    if (this.#table.full) {
+      this.#log.warn("HTTP session refused: {count} sessions held (http.max_sessions)", {
+        count: this.#table.size,
+      });
+      return errorReply(
+        503,
+        ErrorCode.TooManyClients,
+        `Too many HTTP sessions: ${this.#table.size} are open (http.max_sessions ` +
+          `${this.#table.max}). End unused sessions (DELETE), wait for idle ones to be ` +
+          "reaped, or raise --http-max-sessions",
+        { "retry-after": "5" },
+      );
+    }
+    return undefined;
+  }
+
+  #open(service: HttpService): HttpSession {
+    const session = new HttpSession(crypto.randomUUID(), service.service, {
+      now: this.#now,
+      log: this.#log,
+      maxQueuedBytes: service.options.maxClientBacklogBytes,
+      onEnd: (ended) => this.#table.remove(ended),
+    });
+    session.attach(service.openClient(session, "http"));
+    this.#table.add(session);
+    return session;
+  }
+
+  #session(id: string, service: HttpService): HttpSession | Response {
+    const session = this.#table.get(id);
+    if (!session || session.ended || session.service !== service.service) {
+      return errorReply(
+        404,
+        ErrorCode.InvalidRequest,
+        "Session not found: it ended (deleted, idle past http.session_idle_ms, or the mux " +
+          "restarted) or never existed. Start a new session with initialize",
+      );
+    }
+    return session;
+  }
+}
+
+/** `MCP-Protocol-Version` on a request after initialize: absent is fine, unknown is refused. */
+function checkVersion(request: Request): Response | undefined {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return undefined;
+  return errorReply(
+    400,
+    ErrorCode.InvalidRequest,
+    `Bad request: unsupported MCP-Protocol-Version "${version}"; this mux speaks ` +
+      SUPPORTED_PROTOCOL_VERSIONS.join(", "),
+  );
+}
+
+function progressTokenOf(params: Record<string, unknown> | undefined): JsonRpcId | undefined {
+  const token = (params?._meta as Record<string, unknown> | undefined)?.progressToken;
+  return isId(token) ? token : undefined;
+}
+
+/** The body, or `too_large` past `max` bytes (read no further than that). */
+async function readBody(request: Request, max: number): Promise<Uint8Array | "too_large"> {
+  const length = Number(request.headers.get("content-length") ?? NaN);
+  if (length > max) {
+    await request.body?.cancel().catch(() => {});
+    return "too_large";
+  }
+  if (!request.body) return new Uint8Array(0);
+  // A declared length within the limit: one native read (the body cannot be longer than declared).
+  if (length >= 0) return new Uint8Array(await request.arrayBuffer());
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (true) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      return "too_large";
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
