@@ -8,7 +8,7 @@
 /** What `rmcp-mux proxy` is asked to do. */
 export interface ProxyCommand {
   kind: "proxy";
-  /** The mux socket to bridge to (`--socket`). */
+  /** The mux socket to bridge to (`--socket`); tried first when `service` is given too. */
   socket?: string;
   /** The daemon's config file (`--config`): started when nobody answers. */
   config?: string;
@@ -69,9 +69,6 @@ export function parseProxyArgs(
   const socket = values.get("--socket");
   const config = values.get("--config");
   const service = values.get("--service");
-  if (socket !== undefined && service !== undefined) {
-    throw new ProxyUsageError("proxy: give --socket PATH or --service NAME, not both");
-  }
   if (socket === undefined && service === undefined) {
     throw new ProxyUsageError(
       config === undefined

@@ -63,9 +63,10 @@ export async function findOrStartDaemon(
     throw new DaemonStartError((error as Error).message);
   }
   const starter = new DaemonStarter(config, files, notice);
-  const socketOf = command.socket !== undefined
-    ? () => Promise.resolve(command.socket!)
-    : (control: string) => serviceSocket(control, command.service!, config);
+  // With --service the daemon says where the socket is now (a reload may have moved it).
+  const socketOf = command.service !== undefined
+    ? (control: string) => serviceSocket(control, command.service!, config)
+    : () => Promise.resolve(command.socket!);
   const open = async (deadline: number): Promise<Deno.Conn> => {
     if (command.socket !== undefined) {
       // The socket is named: only if nobody answers there is the daemon needed.

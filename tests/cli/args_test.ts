@@ -268,7 +268,11 @@ Deno.test("proxy: needs --socket or --service, expands ~, refuses extras", () =>
   });
   refuses(["proxy"], "proxy: --socket PATH is required (or --service NAME [--config FILE])");
   refuses(["proxy", "--config", "/c"], /^proxy: with --config, name the service/);
-  refuses(["proxy", "--socket", "/s", "--service", "x"], /not both$/);
+  assertEquals(parseCommandLine(["proxy", "--socket", "/s", "--service", "x"], ENV), {
+    kind: "proxy",
+    socket: "/s",
+    service: "x",
+  });
   refuses(["proxy", "--socket", "/s", "extra"], 'proxy: unexpected argument "extra"');
   refuses(["proxy", "--socket", "/s", "--cmd", "x"], "unknown option --cmd");
   refuses(["proxy", "--socket"], "--socket needs a value");

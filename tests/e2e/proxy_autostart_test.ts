@@ -149,3 +149,14 @@ Deno.test("auto-start failures are one line each, exit 1", async () => {
   assertEquals(usage.code, 2);
   assertMatch(usage.stderr, /^rmcp-mux: proxy: with --config, name the service/);
 });
+
+Deno.test("the form rewired host entries use (--socket S --config F --service N) starts the daemon too", async () => {
+  await using box = await sandbox();
+  await using proxy = new RawProxy(
+    ["proxy", "--socket", `${box.dir}/svc.sock`, "--config", box.config, "--service", "svc"],
+    box.env,
+  );
+  await proxy.initialize();
+  assertEquals(await echo(proxy, "a", "rewired"), "rewired");
+  assertEquals(await proxy.end(), 0);
+});
