@@ -29,6 +29,7 @@ type Admin = typeof import("./src/cli/admin_commands.ts");
 type Dashboard = typeof import("./src/cli/dashboard_command.ts");
 type Hosts = typeof import("./src/cli/hosts_commands.ts");
 type Wizard = typeof import("./src/cli/wizard.ts");
+type Service = typeof import("./src/cli/service_command.ts");
 
 async function main(given: string[]): Promise<number> {
   // The Rust tool's spellings (and its rmcp-mux-proxy program name) keep working.
@@ -106,6 +107,8 @@ async function main(given: string[]): Promise<number> {
       return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runHostStatus(command);
     case "wizard":
       return await (await load<Wizard>("./src/cli/wizard.ts")).runWizard(command);
+    case "service":
+      return await (await load<Service>("./src/cli/service_command.ts")).runServiceCommand(command);
   }
 }
 

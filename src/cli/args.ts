@@ -77,7 +77,18 @@ export type Command =
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
   | { kind: "version" }
-  | HostsCommand;
+  | HostsCommand
+  | ServiceCommand;
+
+/** `rmcp-mux service install|uninstall|status [--config FILE] [--dry-run]`. */
+export interface ServiceCommand {
+  kind: "service";
+  action: "install" | "uninstall" | "status";
+  /** The daemon's config file (default: the default config file). */
+  config?: string;
+  /** Print what would be written and run; change nothing. */
+  dryRun: boolean;
+}
 
 const runFlags = {
   socket: { type: "string" },
@@ -155,6 +166,8 @@ export function parseCommandLine(
       return parseControl(first, rest, env);
     case "config":
       return parseConfigCommand(rest, env);
+    case "service":
+      return parseService(rest, env);
     case "dashboard":
       return parseDashboard(rest, env);
     case "health":
@@ -443,5 +456,35 @@ function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Co
   return {
     kind: "config-check",
     file: positionals[0] === undefined ? undefined : expandHome(positionals[0], env.HOME),
+  };
+}
+
+function parseService(args: readonly string[], env: { HOME?: string }): Command {
+  const [action, ...rest] = args;
+  if (action === "-h" || action === "--help") return { kind: "help", topic: "service" };
+  if (action !== "install" && action !== "uninstall" && action !== "status") {
+    throw new CliError(
+      `service: unknown subcommand "${
+        action ?? ""
+      }"; try: rmcp-mux service install|uninstall|status`,
+    );
+  }
+  const { values, positionals } = parse(rest, {
+    config: { type: "string" },
+    "dry-run": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return { kind: "help", topic: "service" };
+  if (positionals.length > 0) {
+    throw new CliError(`service ${action}: unexpected argument "${positionals[0]}"`);
+  }
+  if (values["dry-run"] && action === "status") {
+    throw new CliError("service status: --dry-run is for install and uninstall");
+  }
+  return {
+    kind: "service",
+    action,
+    ...(values.config !== undefined ? { config: expandHome(values.config, env.HOME) } : {}),
+    dryRun: values["dry-run"] ?? false,
   };
 }

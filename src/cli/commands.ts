@@ -12,7 +12,7 @@ import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
 import { reportError, SignalScope } from "./lifecycle.ts";
-import { type SelfCommand, selfCommand } from "./self_command.ts";
+import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
 import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */

@@ -70,7 +70,7 @@ export function shortHash(text: string): string {
 export function daemonFiles(configPath: string, env: DirsEnv): DaemonFiles {
   const file = configPath.slice(configPath.lastIndexOf("/") + 1);
   const stem = (file.includes(".") ? file.slice(0, file.lastIndexOf(".")) : file)
-    .replace(/[^\w.@-]+/g, "-").slice(0, 24) || "config";
+    .replace(/[^\w.@-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24) || "config";
   const key = `${stem}-${shortHash(configPath)}`;
   let run: string;
   let state: string;

@@ -422,3 +422,20 @@ Deno.test("dashboard: --open, and the daemon by --config or --control", () => {
   assertThrows(() => parseCommandLine(["dashboard", "--socket", "/s"]), CliError);
   assertEquals(parseCommandLine(["dashboard", "--help"]), { kind: "help", topic: "dashboard" });
 });
+
+Deno.test("service: install|uninstall|status, --config, --dry-run", () => {
+  assertEquals(parseCommandLine(["service", "install", "--config", "~/m.yaml", "--dry-run"], ENV), {
+    kind: "service",
+    action: "install",
+    config: "/home/ann/m.yaml",
+    dryRun: true,
+  });
+  assertEquals(parseCommandLine(["service", "status"], ENV), {
+    kind: "service",
+    action: "status",
+    dryRun: false,
+  });
+  assertEquals(parseCommandLine(["service", "--help"], ENV), { kind: "help", topic: "service" });
+  refuses(["service", "start"], /^service: unknown subcommand "start"; try: rmcp-mux service/);
+  refuses(["service", "status", "--dry-run"], /--dry-run is for install and uninstall/);
+});

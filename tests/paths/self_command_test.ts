@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { demoText } from "../../src/cli/commands.ts";
-import { inPackageCache, selfCommand } from "../../src/cli/self_command.ts";
+import { inPackageCache, selfCommand } from "../../src/paths/self_command.ts";
 
 const NPX_DENO = "/home/me/.npm/_npx/6a1b2c/node_modules/deno/deno";
 const MAIN = "file:///home/me/src/rmcp-mux/main.ts";
