@@ -294,7 +294,7 @@ class Bridge {
       while (this.#state !== "ended") {
         const chunk = await this.#input.read();
         if (chunk === null) break;
-        const { lines: complete, skipped } = lines.push(chunk);
+        const { block, lines: complete, skipped } = lines.push(chunk);
         if (skipped) {
           void this.#sendToHost([
             errorAnswer(
@@ -304,7 +304,7 @@ class Bridge {
           ]);
         }
         if (complete.length === 0) continue;
-        await this.#fromHost(complete);
+        await this.#fromHost(complete, block);
       }
     } catch {
       // stdin broke: the same as closed.
@@ -319,7 +319,8 @@ class Bridge {
     }
   }
 
-  async #fromHost(complete: Uint8Array[]): Promise<void> {
+  /** Complete lines from the host (and `block`: all of them, contiguous, when nothing was cut). */
+  async #fromHost(complete: Uint8Array[], block: Uint8Array | null): Promise<void> {
     const messages: HostMessage[] = [];
     const bytes: Uint8Array[] = [];
     for (const line of complete) {
@@ -332,7 +333,11 @@ class Bridge {
         this.#hold(message, line);
       }
     }
-    if (messages.length > 0 && this.#conn) this.#sendToMux(this.#conn, bytes, messages);
+    if (messages.length > 0 && this.#conn) {
+      // Usually every line goes through: send the block as it came, in one write, no copy.
+      const whole = messages.length === complete.length && block !== null;
+      this.#sendToMux(this.#conn, whole ? [block] : bytes, messages);
+    }
     await this.#toMux;
     if (this.#heldBytes > MAX_HELD_BYTES && this.#state !== "connected") {
       // Bounded: stop reading until the mux is back (or the bridge ends).
