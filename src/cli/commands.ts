@@ -12,14 +12,17 @@ import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
 import { reportError, SignalScope } from "./lifecycle.ts";
+import { dirsEnv } from "../daemon/daemon_files.ts";
+import { runtimeDir } from "../paths/dirs.ts";
+import { PathError } from "../paths/private_dir.ts";
 import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
 import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
 export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.31";
 
-/** Default socket of `demo` and `deno task start`. */
-export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
+/** Default socket of `demo` and `deno task start`, in the runtime directory. */
+export const DEMO_SOCKET_NAME = "everything.sock";
 
 /** `rmcp-mux --socket … --cmd … [--http ADDR]`: run one mux until SIGINT/SIGTERM/SIGHUP. */
 export async function runMuxCommand(
@@ -72,7 +75,12 @@ export async function runDemoCommand(
   http?: Partial<HttpOptions>,
 ): Promise<number> {
   using signals = new SignalScope("stop");
-  const socket = absolute(options.socket ?? DEMO_SOCKET);
+  let socket: string;
+  try {
+    socket = absolute(options.socket ?? `${runtimeDir(dirsEnv())}/${DEMO_SOCKET_NAME}`);
+  } catch (error) {
+    return reportError(new PathError((error as Error).message));
+  }
   const exec = Deno.execPath();
   // From source, Deno itself runs the reference server; a compiled binary uses npx.
   const viaDeno = /^deno(\.exe)?$/.test(exec.split("/").pop() ?? "");

@@ -207,7 +207,8 @@ is printed on stdout. See docs/http.md.
   demo: `Usage: ${NAME} demo [--socket PATH] [run options]
 
 Runs the mux in front of the MCP reference server
-(@modelcontextprotocol/server-everything) on ./.rmcp-mux/everything.sock
+(@modelcontextprotocol/server-everything) on $XDG_RUNTIME_DIR/rmcp-mux/everything.sock
+(else ~/.rmcp-mux/run/everything.sock)
 (or PATH), and prints how to connect a client to it.
 `,
 };
