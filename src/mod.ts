@@ -45,6 +45,7 @@ export {
   type DaemonStatus,
   type ReloadPlan,
   type ReloadReport,
+  type ServiceState,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
 export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
@@ -65,8 +66,11 @@ export type { LogFormat, LogLevel } from "./config/log_settings.ts";
 export type { DaemonSettings, MuxFileConfig, ParseOptions, ServiceEntry } from "./config/types.ts";
 export { callControl, ControlError } from "./control/client.ts";
 export type { LatencySummary } from "./router/metrics.ts";
+export type { IsolationStatus, ProcessStatus } from "./isolation/pool_status.ts";
+export { ISOLATION_CAPABILITY, type IsolationSource } from "./isolation/mode.ts";
 export {
   DEFAULTS,
+  type IsolationMode,
   type MuxOptions,
   OptionError,
   type ResolvedMuxOptions,

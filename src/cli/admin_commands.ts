@@ -10,6 +10,8 @@ import { ConfigError } from "../config/errors.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
 import { readSource } from "../config/formats.ts";
 import { loadConfig } from "../config/load.ts";
+import { idleTimeoutFor, type ResolvedMuxOptions } from "../config/options.ts";
+import { decideBeforeStart, describeSpan, ISOLATION_CAPABILITY } from "../isolation/mode.ts";
 import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
@@ -28,7 +30,7 @@ import {
 import { ConnectError } from "../transport/unix_client.ts";
 import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
-import { formatStatus, serviceOf } from "./status_view.ts";
+import { failingServices, formatStatus, serviceOf } from "./status_view.ts";
 import { watchStatus } from "./watch_command.ts";
 
 type StatusCommand = Extract<Command, { kind: "status" }>;
@@ -88,23 +90,43 @@ async function fetchStatus(
   return await call(where, "status", undefined, 5_000) as unknown as DaemonStatus;
 }
 
-/** `rmcp-mux status`: a table (or JSON); `--watch` a live view with keys (see watch_command.ts). */
+/** Keep only the services named (all when none is); throws for a name that is not there. */
+function selected<T extends Pick<DaemonStatus, "services">>(status: T, names: string[]): T {
+  if (names.length === 0) return status;
+  const known = new Set(status.services.map((s) => s.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new ControlError(
+      `unknown service ${unknown.map((n) => `"${n}"`).join(", ")}; this daemon runs: ${
+        [...known].join(", ") || "none"
+      }`,
+    );
+  }
+  return { ...status, services: status.services.filter((s) => names.includes(s.name)) };
+}
+
+/**
+ * `rmcp-mux status [NAME...]`: a table (or JSON); `--watch` redraws it every
+ * second until Ctrl+C. Exits 1 when a selected service is failed,
+ * unresponsive or could not start, so scripts can rely on it. `--watch` is a
+ * live view with keys (see watch_command.ts).
+ */
 export async function runStatusCommand(command: StatusCommand): Promise<number> {
   if (!command.watch) {
     try {
-      const status = await fetchStatus(command.target);
+      const status = selected(await fetchStatus(command.target), command.services);
       if (command.json) console.log(JSON.stringify(status, null, 2));
       else {Deno.stdout.writeSync(
           new TextEncoder().encode(formatStatus(status, Date.now(), command.verbose)),
         );}
-      return 0;
+      return failingServices(status.services).length > 0 ? 1 : 0;
     } catch (error) {
       return reportError(error);
     }
   }
   const target = command.target;
   return await watchStatus({
-    fetch: () => fetchStatus(target),
+    fetch: async () => selected(await fetchStatus(target), command.services),
     act: (action) => act({ kind: "control", ...action, service: action.service, target }),
     controls: target.socket
       ? "keys act on a daemon: give --config FILE or --control PATH (--socket is one mux)"
@@ -185,9 +207,7 @@ function describeOutcome(command: ControlCommandLine, result: Record<string, unk
       const s = result as unknown as ServiceStatus;
       const pid = s.mux?.server.pid ? ` (pid ${s.mux.server.pid})` : "";
       const verb = { restart: "restarted", stop: "stopped", start: "started" }[command.command];
-      return `${verb} ${s.name}: ${
-        s.state === "running" ? s.mux?.server.phase ?? "running" : s.state
-      }${pid}`;
+      return `${verb} ${s.name}: ${s.state}${pid}`;
     }
   }
 }
@@ -218,6 +238,7 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
           (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : "") +
           (o.upstreamEra !== "auto" ? `, upstream era ${o.upstreamEra}` : ""),
         `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
+        `  isolation: ${describeIsolation(o)}`,
       );
     }
     console.log(lines.join("\n"));
@@ -226,6 +247,21 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
   } catch (error) {
     return reportError(error);
   }
+}
+
+/** `roots (known server: …), idle stop after 10 min, 16 processes at most`. */
+function describeIsolation(o: ResolvedMuxOptions): string {
+  const decision = decideBeforeStart(o.isolation, o.cmd, o.args);
+  if (!decision) {
+    return "shared unless the server asks for roots or client isolation when it starts " +
+      `(capabilities.experimental["${ISOLATION_CAPABILITY}"])`;
+  }
+  const idle = idleTimeoutFor(decision.mode, o.idleTimeoutMs);
+  const extra = decision.mode === "shared"
+    ? (idle > 0 ? `, stopped after ${describeSpan(idle)} without clients` : "")
+    : `, at most ${o.maxProcesses} processes` +
+      (idle > 0 ? `, each stopped after ${describeSpan(idle)} without clients` : "");
+  return `${decision.mode} (${decision.reason})${extra}`;
 }
 
 /** `daemon.control` of a config file that does not load as a whole, if it can be read. */

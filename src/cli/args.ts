@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MuxOptions } from "../config/options.ts";
+import { ISOLATION_MODES, type MuxOptions } from "../config/options.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../config/log_settings.ts";
 import type { ServiceFilter } from "../config/select.ts";
@@ -62,7 +62,15 @@ export type Command =
     /** HTTP listener flags given on the command line, over `daemon.http`. */
     http?: Partial<HttpOptions>;
   }
-  | { kind: "status"; target: ControlTarget; json: boolean; watch: boolean; verbose: boolean }
+  | {
+    kind: "status";
+    target: ControlTarget;
+    json: boolean;
+    watch: boolean;
+    verbose: boolean;
+    /** Services to show (and whose states decide the exit code); empty: all. */
+    services: string[];
+  }
   | { kind: "control"; command: ControlCommand; service: string | undefined; target: ControlTarget }
   | { kind: "config-check"; file: string | undefined }
   | { kind: "dashboard"; target: ControlTarget; open: boolean }
@@ -105,6 +113,15 @@ const runFlags = {
   "no-lazy-start": { type: "boolean" },
   serialize: { type: "boolean" },
   "no-serialize": { type: "boolean" },
+  "heartbeat-enabled": { type: "boolean" },
+  "no-heartbeat-enabled": { type: "boolean" },
+  "heartbeat-restart": { type: "boolean" },
+  "no-heartbeat-restart": { type: "boolean" },
+  "heartbeat-timeout-ms": { type: "string" },
+  "heartbeat-max-failures": { type: "string" },
+  isolation: { type: "string" },
+  "max-processes": { type: "string" },
+  "idle-timeout-ms": { type: "string" },
   "upstream-era": { type: "string" },
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
@@ -134,6 +151,10 @@ const numericFlags = {
   "restart-backoff-ms": ["restartBackoffMs", 1],
   "restart-backoff-max-ms": ["restartBackoffMaxMs", 1],
   "max-restarts": ["maxRestarts", 0],
+  "heartbeat-timeout-ms": ["heartbeatTimeoutMs", 1],
+  "heartbeat-max-failures": ["heartbeatMaxFailures", 1],
+  "max-processes": ["maxProcesses", 1],
+  "idle-timeout-ms": ["idleTimeoutMs", 0],
 } as const;
 
 /**
@@ -205,6 +226,13 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["no-lazy-start"]) options.lazyStart = false;
   if (values.serialize) options.serialize = true;
   if (values["no-serialize"]) options.serialize = false;
+  if (values["heartbeat-enabled"]) options.heartbeatEnabled = true;
+  if (values["no-heartbeat-enabled"]) options.heartbeatEnabled = false;
+  if (values["heartbeat-restart"]) options.heartbeatRestart = true;
+  if (values["no-heartbeat-restart"]) options.heartbeatRestart = false;
+  if (values.isolation !== undefined) {
+    options.isolation = oneOf("--isolation", values.isolation, ISOLATION_MODES);
+  }
   if (values["upstream-era"] !== undefined) {
     options.upstreamEra = oneOf("--upstream-era", values["upstream-era"], UPSTREAM_ERA_SETTINGS);
   }
@@ -405,7 +433,6 @@ function parseStatus(args: readonly string[], env: { HOME?: string }): Command {
     verbose: { type: "boolean", short: "v" },
   });
   if (values.help) return { kind: "help", topic: "status" };
-  if (positionals.length > 0) throw new CliError(`status: unexpected argument "${positionals[0]}"`);
   if (values.json && values.watch) throw new CliError("status: --json and --watch do not mix");
   return {
     kind: "status",
@@ -413,6 +440,7 @@ function parseStatus(args: readonly string[], env: { HOME?: string }): Command {
     json: values.json ?? false,
     watch: values.watch ?? false,
     verbose: values.verbose ?? false,
+    services: positionals,
   };
 }
 

@@ -58,6 +58,13 @@ function cleanParseError(message: string): string {
  * `--no-lazy-start` (an explicit "off" that overrides a config file); same
  * for `--serialize`.
  */
+const BOOLEAN_FLAGS = new Set([
+  "--lazy-start",
+  "--serialize",
+  "--heartbeat-enabled",
+  "--heartbeat-restart",
+]);
+
 export function normalizeBooleans(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -66,13 +73,14 @@ export function normalizeBooleans(args: readonly string[]): string[] {
       out.push(...args.slice(i));
       break;
     }
-    const inline = /^--(lazy-start|serialize)=(true|false)$/.exec(arg);
+    const inline = /^--(lazy-start|serialize|heartbeat-enabled|heartbeat-restart)=(true|false)$/
+      .exec(arg);
     if (inline) {
       out.push(inline[2] === "true" ? `--${inline[1]}` : `--no-${inline[1]}`);
       continue;
     }
     if (
-      (arg === "--lazy-start" || arg === "--serialize") &&
+      BOOLEAN_FLAGS.has(arg) &&
       (args[i + 1] === "true" || args[i + 1] === "false")
     ) {
       out.push(args[++i] === "true" ? arg : `--no-${arg.slice(2)}`);

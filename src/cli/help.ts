@@ -17,7 +17,7 @@ Usage:
   ${NAME} proxy --socket PATH | --service NAME [--config FILE]
                                                         stdio bridge for MCP hosts
   ${NAME} health --socket PATH [--timeout-ms N] [--json]      is the mux and its server up?
-  ${NAME} status [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
+  ${NAME} status [NAME...] [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
   ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
   ${NAME} reload|shutdown [--config FILE | --control PATH]
   ${NAME} dashboard [--open] [--config FILE | --control PATH] a login link to the live dashboard
@@ -56,7 +56,22 @@ Run options:
                                 startup; pings and health checks do not start it)
   --serialize                   one client's requests upstream at a time, so a server that
                                 asks back (sampling, elicitation) always reaches the right
-                                client; others wait their turn
+                                client, and a server that is not safe under concurrent
+                                calls (one that loses writes) gets one at a time
+  --isolation MODE              shared (one process for every client), roots (one per
+                                distinct set of client roots), client (one per client).
+                                Default: known servers' table, else the server's wish,
+                                else shared
+  --max-processes N             most processes per service in roots/client isolation
+                                (default ${DEFAULTS.maxProcesses}); a client beyond it gets an error
+  --idle-timeout-ms N           stop a process that has had no client this long; it starts
+                                again when needed; 0 = never (default 600000 for roots and
+                                client processes, 0 for shared)
+  --heartbeat-timeout-ms N      liveness probe: ping a server that has requests in flight
+                                and wrote nothing this long (default ${DEFAULTS.heartbeatTimeoutMs})
+  --heartbeat-max-failures N    unanswered pings before it is "unresponsive" (default ${DEFAULTS.heartbeatMaxFailures})
+  --heartbeat-restart           restart an unresponsive server (default: only report it)
+  --heartbeat-enabled false     no liveness probe
   --upstream-era ERA            MCP era spoken to the server: auto (initialize, then
                                 2026-07-28 on the same process if it refuses as
                                 modern-only), legacy or modern (default ${DEFAULTS.upstreamEra});
@@ -92,7 +107,8 @@ Examples:
   ${NAME} proxy --socket ~/.rmcp-mux/memory.sock
   ${NAME} health --socket ~/.rmcp-mux/memory.sock
 
-Exit codes: 0 success, 1 failure (health: not healthy), 2 bad command line.
+Exit codes: 0 success, 1 failure (health: not healthy; status: a selected
+service is failed, unresponsive or could not start), 2 bad command line.
 `;
 
 const TOPICS: Record<string, string> = {
@@ -118,20 +134,26 @@ not come back in time (one line on stderr says why); 2 for a bad command line.
 `,
   health: `Usage: ${NAME} health --socket PATH [--timeout-ms N] [--json]
 
-Asks the mux for a real ping round trip to its server. Exits 0 only when the
-mux answers and its server is up; otherwise 1, with one line saying why (no mux
-on that path, server restarting, server failed: reason). --timeout-ms defaults
-to 5000. --json prints the report as JSON on stdout.
+Asks the mux for a real ping round trip to its server. A server that is
+starting is waited for, within the timeout. Exits 0 when the server is up, or
+idle (lazy start, or stopped after a time without clients: it starts on
+demand); otherwise 1, with one line saying why (no mux on that path, server
+restarting, unresponsive, failed: reason). --timeout-ms defaults to 5000.
+--json prints the report as JSON on stdout. A health check is not a client: it
+starts nothing and is not counted.
 `,
-  status:
-    `Usage: ${NAME} status [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
+  status: `Usage: ${NAME} status [NAME...] [--config FILE | --control PATH | --socket PATH]
+                       [--json] [--watch] [-v]
 
 Shows every service of a running daemon (found from its config file or its
-control socket; default: the default config file's daemon), or one mux with
---socket: state (running, starting, restarting with the next try, failed:
-reason, stopped, lazy), pid, uptime, clients, requests in flight, restarts
-(recent/total), request rate and p50/p99 latency of the last minute.
--v adds each server's last stderr lines; --json prints the raw snapshot.
+control socket; default: the default config file's daemon), the services
+named, or one mux with --socket: state (running, starting, restarting with the
+next try, unresponsive, failed: reason, idle, stopped), pid, uptime, clients,
+requests in flight, restarts (recent/total), request rate of the last 10 s and
+p50/p99 latency of the last minute. -v adds each server's last stderr lines;
+--json prints the raw snapshot (each service's "state" is the first word of
+its row). Exits 1 when a shown service is failed, unresponsive or could not
+start (error), else 0.
 
 --watch on a terminal: a live view redrawn every second. Keys: ↑/↓ or j/k
 select a service, r restart, s stop, S start, l reload the config file (each

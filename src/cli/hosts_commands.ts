@@ -156,7 +156,9 @@ export async function runScan(command: Of<"scan">): Promise<number> {
     if (command.json) console.log(JSON.stringify(scanJson(discovery, plan), null, 2));
     else Deno.stdout.writeSync(new TextEncoder().encode(formatScan(discovery, plan, ctx.home)));
     if (command.writeConfig) {
-      const fresh = plan.services.filter((s) => !s.configured && s.isolation.mode !== "client")
+      // Servers that need a process per client (browsers, shells) are added too: the daemon gives
+      // them that isolation from the same table scan shows.
+      const fresh = plan.services.filter((s) => !s.configured)
         .map((s) => ({ name: s.name, def: s.def, socket: s.socket }));
       const text = addServices(ctx.config, fresh);
       const where = tilde(ctx.config.path, ctx.home);

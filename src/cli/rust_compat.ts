@@ -14,10 +14,10 @@ export interface Translated {
 
 const PROXY_NAMES = /^(rmcp[-_]mux[-_]proxy|mcp[-_]mux[-_]proxy|rust[-_]mux[-_]proxy)(\.exe)?$/;
 
-const HEARTBEAT = /^--heartbeat-(interval-ms|timeout-ms|max-failures|enabled)(=.*)?$/;
+const HEARTBEAT = /^--heartbeat-interval-ms(=.*)?$/;
 
-const NO_HEARTBEAT = "--heartbeat-* ignored: there is no heartbeat; a dead server is noticed " +
-  "when it exits, a stuck one by --request-timeout-ms";
+const NO_HEARTBEAT = "--heartbeat-interval-ms ignored: the liveness probe pings only a server " +
+  "that has requests in flight and has been silent for --heartbeat-timeout-ms";
 
 /** Take `--name VALUE` or `--name=VALUE` out of `args`; returns the value. */
 function take(args: string[], name: string): string | undefined {
@@ -91,7 +91,7 @@ export function translateRustArgs(args: readonly string[], program: string): Tra
     const hb = HEARTBEAT.exec(arg);
     if (hb) {
       heartbeat = true;
-      if (hb[2] === undefined && head[i + 1] !== undefined && !head[i + 1]!.startsWith("--")) i++;
+      if (hb[1] === undefined && head[i + 1] !== undefined && !head[i + 1]!.startsWith("--")) i++;
       continue;
     }
     kept.push(arg);

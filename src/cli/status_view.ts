@@ -20,14 +20,17 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** The state column for one service. */
+/**
+ * The state column for one service: its one-word state (as `status --json`
+ * gives it), with what a person needs next to it.
+ */
 export function describeState(service: ServiceStatus, now: number): string {
-  if (service.state === "stopped") return "stopped";
   if (service.state === "error") return `error: ${service.error ?? "could not start"}`;
-  const server = service.mux!.server;
+  const server = service.mux?.server;
+  if (!server) return service.state;
   switch (server.phase) {
     case "idle":
-      return "lazy (not started)";
+      return `idle (${server.reason ?? "starts on demand"})`;
     case "restarting": {
       const next = server.nextAttemptAt === undefined
         ? ""
@@ -56,7 +59,19 @@ export function describeEras(eras: MuxStatus["eras"]): string {
 
 /** Wrap one mux's status as a service row. */
 export function serviceOf(mux: MuxStatus): ServiceStatus {
-  return { name: mux.service, socket: mux.socket, state: "running", mux };
+  return { name: mux.service, socket: mux.socket, state: mux.server.phase, mux };
+}
+
+/** States that make `status` exit 1: the service is not serving and will not by itself. */
+export const FAILING_STATES: readonly ServiceStatus["state"][] = [
+  "failed",
+  "unresponsive",
+  "error",
+];
+
+/** The services among `services` in a failing state ({@link FAILING_STATES}). */
+export function failingServices(services: readonly ServiceStatus[]): ServiceStatus[] {
+  return services.filter((s) => FAILING_STATES.includes(s.state));
 }
 
 const ms = (value: number | null | undefined) =>
@@ -97,7 +112,7 @@ export function statusRow(s: ServiceStatus, now: number): string[] {
   return [
     s.name,
     describeState(s, now),
-    mux?.server.pid ? String(mux.server.pid) : "-",
+    pidCell(mux),
     mux?.serverStartedAt ? formatDuration(now - mux.serverStartedAt) : "-",
     mux ? `${mux.clients.connected}/${mux.clients.max}` : "-",
     mux ? String(mux.pendingRequests) : "-",
@@ -140,7 +155,13 @@ export function formatStatus(
   for (const s of status.services) {
     const mux = s.mux;
     const details: string[] = [];
+    if (mux?.server.phase === "unresponsive" && mux.server.reason) {
+      details.push(`unresponsive: ${printable(mux.server.reason)}`);
+    }
     if (mux?.lastExit) details.push(`last exit: ${printable(mux.lastExit)}`);
+    if (mux && (verbose || isolated(mux))) details.push(...isolationLines(mux, now));
+    if (mux?.serialized) details.push("serialized: one client's requests at a time (--serialize)");
+    for (const warning of mux?.warnings ?? []) details.push(`warning: ${warning}`);
     const eras = mux?.eras;
     if (eras && (verbose || eras.upstream === "modern" || eras.clients.modern > 0)) {
       details.push(describeEras(eras));
@@ -164,6 +185,47 @@ export function formatStatus(
     lines.push("", `HTTP: ${status.http.url}/NAME (${status.http.sessions} sessions)`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The PID column: the process, or how many there are (isolation runs several). */
+function pidCell(mux: MuxStatus | undefined): string {
+  const processes = mux?.processes ?? [];
+  if (processes.length > 1) return `${processes.length} procs`;
+  return mux?.server.pid ? String(mux.server.pid) : "-";
+}
+
+/** A service split by roots or per client (or not decided yet) shows its processes. */
+function isolated(mux: MuxStatus): boolean {
+  return mux.isolation !== undefined && mux.isolation.mode !== "shared";
+}
+
+/** The isolation mode and why, then one line per process: key, pid, state, clients. */
+function isolationLines(mux: MuxStatus, now: number): string[] {
+  const isolation = mux.isolation;
+  if (!isolation) return [];
+  const mode = isolation.mode ?? "not decided yet";
+  const lines = [`isolation: ${mode} (${isolation.reason})`];
+  if (isolation.mode === "shared") return lines;
+  const processes = mux.processes ?? [];
+  if (processes.length === 0) return lines;
+  const rows = processes.map((p) => [
+    p.key ?? "(waiting for its first client)",
+    p.pid ? `pid ${p.pid}` : "-",
+    describeState({
+      name: "",
+      socket: "",
+      state: p.server.phase,
+      mux: { ...mux, server: p.server },
+    }, now),
+    p.clients.length ? `clients ${p.clients.join(", ")}` : "no clients",
+  ]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return lines.concat(
+    rows.map((cells) =>
+      "process " +
+      cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ")
+    ),
+  );
 }
 
 /** `2 socket, 1 http, 1 proxy` (empty without clients). */

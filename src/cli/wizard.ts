@@ -81,9 +81,9 @@ export async function runWizard(command: WizardCommand): Promise<number> {
       message: "Which servers should be shared?",
       choices: candidates.map((s) => ({
         name: `${s.name}  ${commandLine(s.def)}  [${s.isolation.mode}]` +
-          (s.isolation.mode === "client" ? " — needs a process per client" : ""),
+          (s.isolation.mode === "client" ? " — one process per client" : ""),
         value: s.name,
-        checked: s.isolation.mode !== "client",
+        checked: true,
       })),
     });
     let via: Via = "proxy";

@@ -102,7 +102,7 @@ function unknownKey(path: readonly PropertyKey[], file: string, locate: Locate):
 }
 
 /**
- * Warnings for the Rust rmcp-mux's keys (tray, heartbeat_*) found under
+ * Warnings for the Rust rmcp-mux's keys (tray, heartbeat_interval_ms) found under
  * `defaults:` or a server entry: accepted so Rust configs load, but ignored.
  */
 export function ignoredKeyWarnings(raw: unknown, file: string, locate: Locate): string[] {

@@ -5,7 +5,13 @@
  * @module
  */
 
+import type { IsolationMode } from "../isolation/known_servers.ts";
 import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
+
+export type { IsolationMode };
+
+/** The isolation modes, in the order they are documented. */
+export const ISOLATION_MODES: readonly IsolationMode[] = ["shared", "roots", "client"];
 
 /** Settings of one mux: one server, one socket. */
 export interface MuxOptions {
@@ -67,6 +73,32 @@ export interface MuxOptions {
   stopTermMs?: number;
   /** On shutdown, how long in-flight requests may finish. Default 2 s. */
   shutdownGraceMs?: number;
+  /**
+   * The liveness probe: when the server has requests in flight and has
+   * written nothing for `heartbeatTimeoutMs`, the mux pings it. Default true.
+   */
+  heartbeatEnabled?: boolean;
+  /** Silence before a ping, and how long each ping may take. Default 30 s. */
+  heartbeatTimeoutMs?: number;
+  /** Unanswered pings in a row before the server is reported unresponsive. Default 3. */
+  heartbeatMaxFailures?: number;
+  /** Restart an unresponsive server (its requests in flight fail). Default false: only report it. */
+  heartbeatRestart?: boolean;
+  /**
+   * `shared`: one process for every client. `roots`: one process per distinct
+   * set of client roots (clients with the same roots share it; clients
+   * without roots share one). `client`: one process per client. Default: the
+   * built-in table of well-known servers, else the server's own preference
+   * (declared in `initialize`), else `shared`.
+   */
+  isolation?: IsolationMode;
+  /** Most processes one service runs at once (`roots`/`client`); a client beyond gets an error. Default 16. */
+  maxProcesses?: number;
+  /**
+   * Stop a process that has had no client for this long; it starts again when
+   * needed. 0 = never. Default: 10 min for `roots`/`client` processes, never for `shared`.
+   */
+  idleTimeoutMs?: number;
   /** Write the status snapshot to this JSON file (atomically, only on change). */
   statusFile?: string;
   /**
@@ -79,13 +111,27 @@ export interface MuxOptions {
 
 /** {@link MuxOptions} with every default filled in. */
 export type ResolvedMuxOptions =
-  & Required<Omit<MuxOptions, "cwd" | "env" | "statusFile" | "redact">>
+  & Required<
+    Omit<MuxOptions, "cwd" | "env" | "statusFile" | "redact" | "isolation" | "idleTimeoutMs">
+  >
   & {
     cwd: string | undefined;
     env: Readonly<Record<string, string>>;
     statusFile: string | undefined;
     redact: readonly string[];
+    /** `undefined`: not set; decided from the known-servers table or the server itself. */
+    isolation: IsolationMode | undefined;
+    /** `undefined`: not set; the mode's default applies ({@link idleTimeoutFor}). */
+    idleTimeoutMs: number | undefined;
   };
+
+/** How long a process may go without clients before it is stopped, when not set: per mode. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
+
+/** The idle timeout in effect for a mode (0 = never). */
+export function idleTimeoutFor(mode: IsolationMode, configured: number | undefined): number {
+  return configured ?? (mode === "shared" ? 0 : DEFAULT_IDLE_TIMEOUT_MS);
+}
 
 /** Defaults of every optional setting. */
 export const DEFAULTS = {
@@ -107,7 +153,20 @@ export const DEFAULTS = {
   stopGraceMs: 2_000,
   stopTermMs: 3_000,
   shutdownGraceMs: 2_000,
+  heartbeatEnabled: true,
+  heartbeatTimeoutMs: 30_000,
+  heartbeatMaxFailures: 3,
+  heartbeatRestart: false,
+  maxProcesses: 16,
 } as const;
+
+/** The settings that are true or false. */
+const BOOLEAN_KEYS: ReadonlySet<string> = new Set([
+  "lazyStart",
+  "serialize",
+  "heartbeatEnabled",
+  "heartbeatRestart",
+]);
 
 /** A setting with an invalid value. */
 export class OptionError extends Error {
@@ -139,6 +198,9 @@ const minimums: Partial<Record<keyof typeof DEFAULTS, number>> = {
   restartBackoffMs: 1,
   restartBackoffMaxMs: 1,
   initTimeoutMs: 1,
+  heartbeatTimeoutMs: 1,
+  heartbeatMaxFailures: 1,
+  maxProcesses: 1,
 };
 
 /**
@@ -167,7 +229,22 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
     statusFile: options.statusFile,
     redact: [...(options.redact ?? [])],
     serviceName: options.serviceName ?? serviceNameFromSocket(options.socket),
+    isolation: options.isolation,
+    idleTimeoutMs: options.idleTimeoutMs,
   } as ResolvedMuxOptions;
+  if (resolved.isolation !== undefined && !ISOLATION_MODES.includes(resolved.isolation)) {
+    throw new OptionError(
+      `isolation: expected one of ${ISOLATION_MODES.join(", ")}, got ${
+        JSON.stringify(resolved.isolation)
+      }`,
+    );
+  }
+  const idle = resolved.idleTimeoutMs;
+  if (idle !== undefined && (typeof idle !== "number" || !Number.isSafeInteger(idle) || idle < 0)) {
+    throw new OptionError(
+      `idleTimeoutMs: expected a whole number ≥ 0, got ${JSON.stringify(idle)}`,
+    );
+  }
   for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
     const value = resolved[key];
     if (key === "upstreamEra") {
@@ -180,7 +257,7 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
       }
       continue;
     }
-    if (key === "lazyStart" || key === "serialize") {
+    if (BOOLEAN_KEYS.has(key)) {
       if (typeof value !== "boolean") throw new OptionError(`${key}: expected true or false`);
       continue;
     }

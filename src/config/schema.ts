@@ -10,7 +10,13 @@
 import { z } from "zod";
 import { HTTP_DEFAULTS } from "../http/options.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log_settings.ts";
-import { DEFAULTS, type MuxOptions } from "./options.ts";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULTS,
+  ISOLATION_MODES,
+  type IsolationMode,
+  type MuxOptions,
+} from "./options.ts";
 import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
 
 /** What a service name (a key under `servers:`, or `service_name`) may hold. */
@@ -25,11 +31,8 @@ export const SERVICE_NAME_RULE = 'a service name: letters, digits, ".", "_", "-"
  */
 export const IGNORED_RUST_KEYS: Readonly<Record<string, string>> = {
   tray: "the Rust rmcp-mux's tray icon is not supported",
-  heartbeat_enabled: "there is no heartbeat: a dead server is noticed when it exits, " +
-    "a stuck one by request_timeout_ms",
-  heartbeat_interval_ms: "there is no heartbeat (see request_timeout_ms)",
-  heartbeat_timeout_ms: "there is no heartbeat (see request_timeout_ms)",
-  heartbeat_max_failures: "there is no heartbeat (see max_restarts)",
+  heartbeat_interval_ms: "the liveness probe pings only a server that has requests in flight " +
+    "and has been silent for heartbeat_timeout_ms, not on a timer",
 };
 
 /** Server-entry keys that belong to one server and so may not appear under `defaults:`. */
@@ -61,6 +64,13 @@ export const OPTION_KEYS: Readonly<Record<string, keyof MuxOptions>> = {
   restart_backoff_max_ms: "restartBackoffMaxMs",
   max_restarts: "maxRestarts",
   status_file: "statusFile",
+  heartbeat_enabled: "heartbeatEnabled",
+  heartbeat_timeout_ms: "heartbeatTimeoutMs",
+  heartbeat_max_failures: "heartbeatMaxFailures",
+  heartbeat_restart: "heartbeatRestart",
+  isolation: "isolation",
+  max_processes: "maxProcesses",
+  idle_timeout_ms: "idleTimeoutMs",
 };
 
 function wholeNumber(min: number, what: string, fallback: number): z.ZodType<number> {
@@ -166,11 +176,52 @@ const sharedKeys = {
     description: "Log verbosity of this service. CLI: --log-level.",
     default: "info",
   }).optional(),
+  heartbeat_enabled: flag(
+    "The liveness probe: a server with requests in flight that writes nothing for " +
+      "heartbeat_timeout_ms is pinged, and reported unresponsive after heartbeat_max_failures " +
+      "unanswered pings. CLI: --heartbeat-enabled.",
+    DEFAULTS.heartbeatEnabled,
+  ).optional(),
+  heartbeat_timeout_ms: wholeNumber(
+    1,
+    "Silence (with requests in flight) before the liveness probe pings, and how long each ping " +
+      "may take. CLI: --heartbeat-timeout-ms.",
+    DEFAULTS.heartbeatTimeoutMs,
+  ).optional(),
+  heartbeat_max_failures: wholeNumber(
+    1,
+    "Unanswered pings in a row before the server is reported unresponsive (status, health, " +
+      "log). CLI: --heartbeat-max-failures.",
+    DEFAULTS.heartbeatMaxFailures,
+  ).optional(),
+  heartbeat_restart: flag(
+    "Restart an unresponsive server (its requests in flight fail); off: only report it. " +
+      "CLI: --heartbeat-restart.",
+    DEFAULTS.heartbeatRestart,
+  ).optional(),
+  isolation: z.enum(ISOLATION_MODES as [IsolationMode, ...IsolationMode[]], {
+    error: `expected one of ${ISOLATION_MODES.join(", ")}`,
+  }).meta({
+    description: "How the server is split between clients: shared (one process for all), " +
+      "roots (one per distinct set of client roots), client (one per client). Default: the " +
+      "built-in table of well-known servers, else the server's own preference, else shared. " +
+      "CLI: --isolation.",
+  }).optional(),
+  max_processes: wholeNumber(
+    1,
+    "Most processes this service runs at once in roots or client isolation; a client beyond " +
+      "gets an error naming the limit. CLI: --max-processes.",
+    DEFAULTS.maxProcesses,
+  ).optional(),
+  idle_timeout_ms: z.int({ error: "expected a whole number ≥ 0" }).min(0, {
+    error: "expected a whole number ≥ 0",
+  }).meta({
+    description: "Stop a process that has had no client for this long (it starts again when " +
+      `needed); 0 = never. Default: ${DEFAULT_IDLE_TIMEOUT_MS} (10 min) for roots and client ` +
+      "processes, 0 for shared. CLI: --idle-timeout-ms.",
+  }).optional(),
   tray: ignored("tray"),
-  heartbeat_enabled: ignored("heartbeat_enabled"),
   heartbeat_interval_ms: ignored("heartbeat_interval_ms"),
-  heartbeat_timeout_ms: ignored("heartbeat_timeout_ms"),
-  heartbeat_max_failures: ignored("heartbeat_max_failures"),
 };
 
 const serverSchema = z.strictObject({
@@ -291,11 +342,15 @@ export interface SharedData {
   restart_backoff_max_ms?: number | undefined;
   max_restarts?: number | undefined;
   log_level?: LogLevel | undefined;
+  heartbeat_enabled?: boolean | undefined;
+  heartbeat_timeout_ms?: number | undefined;
+  heartbeat_max_failures?: number | undefined;
+  heartbeat_restart?: boolean | undefined;
+  isolation?: IsolationMode | undefined;
+  max_processes?: number | undefined;
+  idle_timeout_ms?: number | undefined;
   tray?: unknown;
-  heartbeat_enabled?: unknown;
   heartbeat_interval_ms?: unknown;
-  heartbeat_timeout_ms?: unknown;
-  heartbeat_max_failures?: unknown;
 }
 
 /** One entry under `servers:`, as validated (before expansion). */

@@ -49,7 +49,7 @@ export interface MuxFileConfig {
   daemon: DaemonSettings;
   /** Every service, sorted by name. */
   services: readonly ServiceEntry[];
-  /** `file:line:col key: ignored: …` for each Rust-only key (tray, heartbeat_*) found. */
+  /** `file:line:col key: ignored: …` for each Rust-only key (tray, heartbeat_interval_ms) found. */
   warnings: readonly string[];
 }
 

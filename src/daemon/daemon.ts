@@ -12,6 +12,7 @@ import type { MuxOptions } from "../config/options.ts";
 import { HttpListener } from "../http/listener.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
+import type { ServerPhase } from "../router/server_state.ts";
 import { stableJson } from "../server/live_settings.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
 import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
@@ -27,14 +28,22 @@ export interface DaemonService {
   options: MuxOptions;
 }
 
+/**
+ * One word for where a service is, the first word of its `status` row:
+ * its server's phase (`running`, `starting`, `restarting`, `unresponsive`,
+ * `failed`, `idle`) while its mux serves; `stopped` when stopped by a
+ * command; `error` when its mux could not start.
+ */
+export type ServiceState = ServerPhase | "error";
+
 /** A service as `status` reports it. */
 export interface ServiceStatus {
   /** Service name. */
   name: string;
   /** Its socket. */
   socket: string;
-  /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
-  state: "running" | "stopped" | "error";
+  /** Where it is, in one word (see {@link ServiceState}); `failed`, `unresponsive` and `error` make `status` exit 1. */
+  state: ServiceState;
   /** Why the mux could not start, for `error`. */
   error?: string;
   /** The mux's own status, while running. */
@@ -104,7 +113,8 @@ interface Entry {
   /** Its settings (updated when a reload applies new ones in place). */
   spec: DaemonService;
   mux: MuxServer | null;
-  state: ServiceStatus["state"];
+  /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
+  state: "running" | "stopped" | "error";
   error?: string;
 }
 
@@ -504,12 +514,14 @@ export class Daemon implements AsyncDisposable {
 
   #describe(entry: Entry): ServiceStatus {
     const busy = this.#activity.busy(entry.spec.name);
+    const mux = entry.mux?.status();
     return {
       name: entry.spec.name,
       socket: entry.spec.options.socket,
-      state: entry.state,
+      // One word, the table's: the server's phase while the mux serves.
+      state: mux ? mux.server.phase : entry.state === "running" ? "stopped" : entry.state,
       ...(entry.error ? { error: entry.error } : {}),
-      ...(entry.mux ? { mux: entry.mux.status() } : {}),
+      ...(mux ? { mux } : {}),
       ...(busy ? { busy } : {}),
     };
   }

@@ -281,7 +281,7 @@ export class Dashboard implements AsyncDisposable {
     const phase = service.mux?.server.phase;
     const ok = command === "stop"
       ? service.state === "stopped"
-      : service.state === "running" && (phase === "running" || phase === "idle");
+      : service.mux !== undefined && (phase === "running" || phase === "idle");
     return json(200, { ok, text: describeOutcome(command, service), service });
   }
 
@@ -336,7 +336,7 @@ export function describeOutcome(
   service: ServiceStatus,
 ): string {
   const verb = { restart: "restarted", stop: "stopped", start: "started" }[command];
-  if (service.state !== "running") {
+  if (!service.mux) {
     return `${verb} ${service.name}: ${service.state}` +
       (service.error ? ` (${service.error})` : "");
   }

@@ -1,7 +1,10 @@
 /**
  * `rmcp-mux health`: is the mux there, and is its server up? The mux answers
  * its own `rmcp-mux/health` request with a real `ping` round trip to the
- * server, so "ok" means the whole path works.
+ * server, so "ok" means the whole path works. A server that is starting is
+ * waited for (within the timeout); one that has not been started (lazy start,
+ * or stopped while idle) is healthy: it starts on demand. A health check is a
+ * probe, not a client: it starts nothing and is not counted.
  *
  * @module
  */
@@ -12,7 +15,7 @@ import { ConnectError } from "../transport/unix_client.ts";
 
 /** The outcome of a health check. */
 export interface HealthReport {
-  /** True only when the mux answered and its server answered a ping. */
+  /** True when the mux answered and its server answered a ping, or is idle (starts on demand). */
   ok: boolean;
   /** One line saying why, e.g. `server "github" is restarting (restart 2, next try in 3 s)`. */
   message: string;
@@ -22,13 +25,16 @@ export interface HealthReport {
   pid?: number | null;
   /** Round trip of the ping through the mux to the server, ms. */
   latencyMs?: number;
-  /** Server state reported by the mux (`running`, `restarting`, `failed`, …). */
+  /** Server state reported by the mux (`running`, `idle`, `starting`, `restarting`, `unresponsive`, `failed`, …). */
   state?: string;
 }
 
+/** The share of the timeout the mux may spend waiting for a starting server. */
+const HEALTH_WAIT_SHARE = 0.8;
+
 /** Options of {@link checkHealth}. */
 export interface HealthOptions {
-  /** Give up after this long. Default 5 s. */
+  /** Give up after this long (a starting server is waited for within it). Default 5 s. */
   timeoutMs?: number;
 }
 
@@ -50,7 +56,9 @@ export async function checkHealth(
   const timeoutMs = options.timeoutMs ?? 5_000;
   let outcome;
   try {
-    outcome = await requestOnce(socketPath, HEALTH_METHOD, undefined, timeoutMs);
+    // The mux may wait for a starting server for most of the budget; the rest carries the answer.
+    const params = { waitMs: Math.floor(timeoutMs * HEALTH_WAIT_SHARE) };
+    outcome = await requestOnce(socketPath, HEALTH_METHOD, params, timeoutMs);
   } catch (error) {
     const reason = error instanceof ConnectError ? error.reason : String(error);
     return { ok: false, message: `no mux at ${socketPath}: ${reason}` };
@@ -75,7 +83,24 @@ function toReport(answer: Record<string, unknown> | null, socketPath: string): H
     if (error.data?.state) report.state = error.data.state;
     return report;
   }
-  const result = answer.result as { service?: string; pid?: number | null; latencyMs?: number };
+  const result = answer.result as {
+    status?: string;
+    service?: string;
+    pid?: number | null;
+    latencyMs?: number;
+    reason?: string;
+    processes?: number;
+  };
+  if (result.status === "idle") {
+    const why = result.reason && result.reason !== "lazy start" ? `${result.reason}; ` : "";
+    return {
+      ok: true,
+      message: `OK: server "${result.service}" is idle (${why}starts on demand)`,
+      ...(result.service !== undefined ? { service: result.service } : {}),
+      pid: null,
+      state: "idle",
+    };
+  }
   return {
     ok: true,
     message: `OK: server "${result.service}" is up (pid ${result.pid ?? "?"}, ping ${

@@ -29,7 +29,7 @@ export interface RewireInput {
   servers?: readonly string[];
   /** Only these files (`--path`). */
   files?: readonly string[];
-  /** Only entries this accepts (the wizard's choice); chosen entries are shared even when they need a process per client. */
+  /** Only entries this accepts (the wizard's choice). */
   select?: (entry: FoundEntry) => boolean;
   via: Via;
   config: MuxConfigView;
@@ -126,14 +126,6 @@ export function planRewire(input: RewireInput): RewirePlan {
     }
     if (entry.notShareable) {
       skip(`not shareable: ${entry.notShareable}`);
-      continue;
-    }
-    const isolation = entry.mux ? undefined : serviceOfEntry(services, entry)?.isolation;
-    if (isolation?.mode === "client" && !input.servers?.includes(entry.name) && !input.select) {
-      skip(
-        `left alone: it ${isolation.reason}, so it needs a process per client; ` +
-          `share it anyway with --server ${entry.name}`,
-      );
       continue;
     }
     const group = byFile.get(location.file) ?? { location, entries: [] };

@@ -19,7 +19,7 @@ import { spliceId } from "../jsonrpc/splice.ts";
 import { BatchReply } from "./batch.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
-import { checkServerHealth } from "./health_feature.ts";
+import { checkServerHealth, healthWaitMs } from "./health_feature.ts";
 import {
   DISCOVER_METHOD,
   envelopeVersion,
@@ -70,11 +70,13 @@ export class ClientMessages {
     if (request?.method === "ping") {
       return this.#ctx.notify(session, resultResponse(request.id, {}));
     }
-    if (request?.method === HEALTH_METHOD) {
-      return void checkServerHealth(this.#ctx, session.target, request.id);
-    }
-    if (request?.method === STATUS_METHOD) {
-      return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
+    if (request?.method === HEALTH_METHOD || request?.method === STATUS_METHOD) {
+      markProbe(session);
+      if (request.method === STATUS_METHOD) {
+        return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
+      }
+      const wait = healthWaitMs(request.params);
+      return void checkServerHealth(this.#ctx, session.target, request.id, wait);
     }
     if (request?.method === DISCOVER_METHOD) {
       return this.#ctx.notify(session, this.#f.translate.discover(session, request));
@@ -189,6 +191,7 @@ export class ClientMessages {
     ) {
       return this.#pinModern(session, request, target, text);
     }
+    this.#f.roots.onRequest(session);
     switch (request.method) {
       case "ping":
         return ctx.reply(target, resultResponse(request.id, {}));
@@ -206,8 +209,10 @@ export class ClientMessages {
         }
         return ctx.upstream.initializeClient(session, request);
       case HEALTH_METHOD:
-        return void checkServerHealth(ctx, target, request.id);
+        markProbe(session);
+        return void checkServerHealth(ctx, target, request.id, healthWaitMs(request.params));
       case STATUS_METHOD:
+        markProbe(session);
         return ctx.reply(target, resultResponse(request.id, ctx.status()));
       case "resources/subscribe":
       case "resources/unsubscribe":
@@ -395,6 +400,7 @@ export class ClientMessages {
       ctx.upstream.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);
+    ctx.watchUpstream();
   }
 
   #cursorRefusal(request: JsonRpcRequest): [number, string] | undefined {
@@ -479,6 +485,15 @@ export class ClientMessages {
     if (session.openRequests > 0) session.openRequests--;
     this.#ctx.settled(session);
   }
+}
+
+/**
+ * A connection whose first words are a health or status request, before any
+ * `initialize`, is a probe (`rmcp-mux health`, `status`, a monitor): it is
+ * not counted as a client.
+ */
+function markProbe(session: ClientSession): void {
+  if (!session.initialized) session.probe = true;
 }
 
 /** `params` with `_meta.progressToken` replaced (the client's object is not changed). */

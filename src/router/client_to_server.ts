@@ -141,6 +141,13 @@ export class ClientToServerTable<C> {
     return this.#byClient.get(client)?.has(clientId) ?? false;
   }
 
+  /** The one client with requests in flight, when exactly one has (else `undefined`). */
+  soleClient(): C | undefined {
+    if (this.#byClient.size !== 1) return undefined;
+    for (const client of this.#byClient.keys()) return client;
+    return undefined;
+  }
+
   /** Number of requests one client has in flight. */
   countFor(client: C): number {
     return this.#byClient.get(client)?.size ?? 0;

@@ -75,6 +75,8 @@ export interface RouterContext {
   deadline(): number;
   /** Make sure deadlines up to this one are checked. */
   armSweep(deadline: number): void;
+  /** A request went toward the server: the liveness probe watches it for silence. */
+  watchUpstream(): void;
   /** A client's open-request count dropped: wake whoever waits for it to settle. */
   settled(session: ClientSession): void;
   /** The mux's status snapshot, for `rmcp-mux/status`. */

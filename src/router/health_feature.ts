@@ -20,50 +20,112 @@ import { DISCOVER_METHOD } from "./eras.ts";
 /** How long a health check waits for the server's answer to `ping` (or `server/discover`). */
 export const HEALTH_PING_TIMEOUT_MS = 10_000;
 
-/** Answer a health check for `target`'s request `id`. */
-export async function checkServerHealth(
+/** Longest a health check waits for a starting server (its `params.waitMs` is capped here). */
+export const HEALTH_MAX_WAIT_MS = 60_000;
+
+/**
+ * How long the caller of `rmcp-mux/health` lets the mux wait for a starting
+ * server: `params.waitMs` (a whole number of ms), else not at all.
+ */
+export function healthWaitMs(params: Record<string, unknown> | undefined): number {
+  const wait = params?.waitMs;
+  return typeof wait === "number" && Number.isFinite(wait) && wait > 0
+    ? Math.min(Math.floor(wait), HEALTH_MAX_WAIT_MS)
+    : 0;
+}
+
+/** A health check's outcome: a result to send, or an error (code, message, data). */
+export type HealthOutcome =
+  | { ok: true; result: Record<string, unknown> }
+  | { ok: false; error: [code: number, message: string, data: Record<string, unknown>] };
+
+/** Answer a health check for `target`'s request `id` (see {@link serverHealth}). */
+export function checkServerHealth(
   ctx: RouterContext,
   target: Target,
   id: JsonRpcId,
-): Promise<void> {
-  const upstream = ctx.upstream;
-  const data = () => ({ service: ctx.service, state: upstream.state.phase });
-  if (upstream.closing) {
-    return ctx.reply(target, errorResponse(id, ...upstream.refusal("health")!));
-  }
-  if (!upstream.ready) {
-    return ctx.reply(
+  waitMs = 0,
+): Promise<void> | void {
+  const answer = (outcome: HealthOutcome) =>
+    ctx.reply(
       target,
-      errorResponse(id, ErrorCode.ServerUnavailable, upstream.notReadyReason(), data()),
+      outcome.ok ? resultResponse(id, outcome.result) : errorResponse(id, ...outcome.error),
     );
+  const outcome = serverHealth(ctx, waitMs);
+  if (outcome instanceof Promise) return outcome.then(answer);
+  answer(outcome);
+}
+
+/**
+ * Check the server: a server that has not been started (lazy start, or
+ * stopped while idle) is healthy, it starts on demand; one that is starting
+ * or restarting is waited for, up to `waitMs`; a ready one must answer a
+ * ping. What is known at once is answered at once (not a promise).
+ */
+export function serverHealth(
+  ctx: RouterContext,
+  waitMs = 0,
+): HealthOutcome | Promise<HealthOutcome> {
+  const upstream = ctx.upstream;
+  if (upstream.closing) {
+    const [code, message, data] = upstream.refusal("health")!;
+    return { ok: false, error: [code, message, data as Record<string, unknown>] };
   }
+  const state = upstream.state;
+  if (state.phase === "idle" && !upstream.ready) {
+    return {
+      ok: true,
+      result: {
+        status: "idle",
+        service: ctx.service,
+        pid: null,
+        reason: state.reason ?? "lazy start",
+      },
+    };
+  }
+  const waits = !upstream.ready && waitMs > 0 && state.phase !== "failed";
+  if (state.phase === "unresponsive" || (!upstream.ready && !waits)) {
+    return down(ctx, ErrorCode.ServerUnavailable, upstream.notReadyReason());
+  }
+  return pingThrough(ctx, waitMs);
+}
+
+function down(ctx: RouterContext, code: number, message: string): HealthOutcome {
+  return {
+    ok: false,
+    error: [code, message, { service: ctx.service, state: ctx.upstream.state.phase }],
+  };
+}
+
+async function pingThrough(ctx: RouterContext, waitMs: number): Promise<HealthOutcome> {
+  const upstream = ctx.upstream;
+  // The whole answer fits in the caller's budget (when it gave one).
+  const deadline = ctx.now() + (waitMs > 0 ? waitMs : HEALTH_PING_TIMEOUT_MS);
+  if (!upstream.ready) await upstream.whenReady(deadline);
+  if (!upstream.ready) return down(ctx, ErrorCode.ServerUnavailable, upstream.notReadyReason());
   const started = ctx.now();
   const method = upstream.modern ? DISCOVER_METHOD : "ping";
   const params = upstream.modern ? { _meta: upstream.ownEnvelope() } : undefined;
-  const pong = await upstream.request(method, params, HEALTH_PING_TIMEOUT_MS);
+  const pong = await upstream.request(method, params, Math.max(1, deadline - started));
   if (isErrorResponse(pong)) {
     const code = pong.error.code === ErrorCode.RequestTimeout
       ? ErrorCode.RequestTimeout
       : ErrorCode.ServerUnavailable;
-    return ctx.reply(
-      target,
-      errorResponse(
-        id,
-        code,
-        `server "${ctx.service}" did not answer ${method}: ${pong.error.message}`,
-        data(),
-      ),
+    return down(
+      ctx,
+      code,
+      `server "${ctx.service}" did not answer ${method}: ${pong.error.message}`,
     );
   }
-  ctx.reply(
-    target,
-    resultResponse(id, {
+  return {
+    ok: true,
+    result: {
       status: "ok",
       service: ctx.service,
       pid: upstream.state.pid ?? null,
       latencyMs: ctx.now() - started,
       serverInfo: upstream.serverInfo,
       era: upstream.era,
-    }),
-  );
+    },
+  };
 }

@@ -2,6 +2,9 @@
  * Log levels across clients: each client's `logging/setLevel` is kept, the
  * upstream is set to the most verbose level any client asked for, and
  * `notifications/message` reaches each client only at or above its own level.
+ * Logs stay with their cause: while exactly one client has requests in
+ * flight, the server's log messages go to that client only (log text can
+ * carry the data of the call that produced it).
  *
  * Across eras: a modern server has no `logging/setLevel`; each request opts
  * in with a `logLevel` in its envelope (a legacy client's is its own
@@ -70,10 +73,21 @@ export class LoggingFeature {
     );
   }
 
-  /** Deliver a log message to each client whose level admits it. */
+  /**
+   * Deliver a log message: to the one client with requests in flight if
+   * there is exactly one, else to each client; either way only at or above
+   * the receiver's level.
+   */
   onMessage(note: JsonRpcNotification, line: string): void {
     const level = note.params?.level;
     if (this.#ctx.upstream.modern) return this.#byRequest(level, line, false);
+    // Logs stay with their cause: one client busy, only that client hears the server.
+    const busy = this.#ctx.pending.soleClient();
+    if (busy?.era === "modern") return this.#byRequest(level, line, true);
+    if (busy) {
+      if (busy.initialized && this.#levels.accepts(busy, level)) this.#ctx.notify(busy, line);
+      return;
+    }
     for (const session of this.#ctx.sessions) {
       if (session.initialized && this.#levels.accepts(session, level)) {
         this.#ctx.notify(session, line);
@@ -102,6 +116,12 @@ export class LoggingFeature {
       told.add(session);
       this.#ctx.notify(session, line);
     }
+  }
+
+  /** A client joins with a level it set elsewhere: the upstream may need to be louder. */
+  adopt(session: ClientSession, level: McpLogLevel): void {
+    const upstreamLevel = this.#levels.set(session, level);
+    if (upstreamLevel !== undefined) this.#apply(upstreamLevel);
   }
 
   /** A client left: the upstream may now be quieter. */

@@ -102,6 +102,26 @@ export class ResourcesFeature {
     }
   }
 
+  /** The URIs a client is subscribed to (carried when it moves to another process). */
+  urisOf(session: ClientSession): string[] {
+    return this.#table.activeUris().filter((uri) => this.#table.has(session, uri));
+  }
+
+  /** A client joins with subscriptions it made elsewhere: subscribe upstream where needed. */
+  adopt(session: ClientSession, uris: readonly string[]): void {
+    for (const uri of uris) {
+      this.#acquire(session, uri, (response) => {
+        if (isErrorResponse(response)) {
+          this.#ctx.log.warn("Could not carry {client}'s subscription to {uri}: {reason}", {
+            client: session.label,
+            uri,
+            reason: response.error.message,
+          });
+        }
+      });
+    }
+  }
+
   /** A client left: release its subscriptions. */
   release(session: ClientSession): void {
     for (const uri of this.#table.release(session)) void this.#upstream(false, uri);

@@ -33,6 +33,11 @@ export class RootsUnion<C> {
     return this.#key() !== before;
   }
 
+  /** Each client's roots (clients that reported some), in the order they were first set. */
+  byClient(): Map<C, Root[]> {
+    return new Map([...this.#byClient].filter(([, roots]) => roots.length > 0));
+  }
+
   /** The union, first occurrence of each URI wins, in client order. */
   union(): Root[] {
     const seen = new Set<string>();

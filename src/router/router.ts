@@ -46,14 +46,18 @@ import { type Clock, systemClock } from "./clock.ts";
 import { ClientMessages, type Gated, requestOf } from "./client_messages.ts";
 import type { Features, RouterContext, Target } from "./context.ts";
 import type { UpstreamEraSetting } from "./eras.ts";
+import { type HealthOutcome, serverHealth } from "./health_feature.ts";
 import { ListensFeature } from "./listens_feature.ts";
+import { Liveness, type LivenessSettings } from "./liveness.ts";
+import type { McpLogLevel } from "./log_levels.ts";
+import type { Root } from "./roots.ts";
 import { LoggingFeature } from "./logging_feature.ts";
 import { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
 import { LegacyShimFeature } from "./mrtr_shim_feature.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
 import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { ResourcesFeature } from "./resources_feature.ts";
-import { RootsFeature } from "./roots_feature.ts";
+import { RootsFeature, type RootsPolicy } from "./roots_feature.ts";
 import { SerialGate } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
 import {
@@ -108,12 +112,38 @@ export interface RouterOptions {
   onUpstreamReady?: () => void;
   /** Called when a client needs the server and none is attached (used for lazy start). */
   onDemand?: () => void;
+  /** Numbers for new sessions (a pool's routers share one counter); default: the router's own. */
+  nextSessionId?: () => number;
+  /** A latency window shared by a pool's routers (they report as one service). */
+  latencies?: LatencyWindow;
+  /** What clients' roots mean: merged for the server (default), or handed to a pool. */
+  roots?: RootsPolicy;
+  /** The last client left (probes do not count): for idle shutdown. */
+  onIdle?: () => void;
+  /** The liveness probe (pings a silent server with requests in flight); off when absent. */
+  liveness?: LivenessSettings;
+  /** The liveness probe's pings went unanswered: the server is unresponsive. */
+  onUnresponsive?: (reason: string) => void;
+  /** An unresponsive server answered again. */
+  onResponsive?: () => void;
   /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
   status?: () => Record<string, unknown>;
   /** Time and timers (default: the system clock); tests pass a fake one. */
   clock?: Clock;
   /** Logger (defaults to the `rmcp-mux.router` category). */
   logger?: Logger;
+}
+
+/** What a client takes along when it moves from one process (router) to another. */
+export interface Carried {
+  /** Its roots, when already known (asked before it joined). */
+  roots?: Root[];
+  /** It was asked for its roots and answered with an error, or not at all: ask again later. */
+  rootsUnknown?: "error" | "timeout";
+  /** The log level it set. */
+  level?: McpLogLevel;
+  /** The resources it is subscribed to. */
+  uris?: string[];
 }
 
 /** Counters for status and health. */
@@ -142,10 +172,12 @@ export class Router {
   readonly #sessions = new Set<ClientSession>();
   readonly #pending: ClientToServerTable<ClientSession>;
   readonly #calls = new MuxToClientTable<ClientSession>();
-  readonly #latencies = new LatencyWindow();
+  readonly #latencies: LatencyWindow;
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
+  readonly #liveness: Liveness | undefined;
   readonly #features: Features;
+  readonly #ctx: RouterContext;
   #gate: SerialGate<ClientSession, Gated> | undefined;
   /** The link's options: timeouts are changed there, live. */
   readonly #linkOptions: UpstreamLinkOptions;
@@ -163,6 +195,7 @@ export class Router {
     const clock = options.clock ?? systemClock;
     this.#now = () => clock.now();
     this.#gate = options.serialize ? new SerialGate() : undefined;
+    this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
     this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
     this.#linkOptions = {
@@ -187,6 +220,7 @@ export class Router {
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     };
     this.#upstream = new UpstreamLink(this.#linkOptions);
+    this.#liveness = options.liveness?.enabled ? this.#livenessProbe(options.liveness) : undefined;
     const ctx: RouterContext = {
       service: options.service,
       log: this.#log,
@@ -212,9 +246,11 @@ export class Router {
       },
       deadline: () => this.#deadline(),
       armSweep: (deadline) => this.#sweeper.arm(deadline),
+      watchUpstream: () => this.#liveness?.watch(),
       settled: (session) => this.#settled(session),
       status: () => options.status?.() ?? { ...this.stats() },
     };
+    this.#ctx = ctx;
     const tasks = new TasksFeature(ctx);
     const logging = new LoggingFeature(ctx);
     const newId = options.newId ?? (() => crypto.randomUUID());
@@ -224,7 +260,7 @@ export class Router {
     this.#features = {
       resources: new ResourcesFeature(ctx, () => listens),
       logging,
-      roots: new RootsFeature(ctx),
+      roots: new RootsFeature(ctx, options.roots),
       tasks,
       callbacks: new CallbacksFeature(ctx, tasks, bridge),
       translate: new TranslateFeature(ctx, { logging, shim, listens, bridge }),
@@ -245,9 +281,56 @@ export class Router {
 
   /** A client connected. It is not admitted yet: see {@link admit}. */
   connect(port: ClientPort, transport: ClientTransport = "socket"): ClientSession {
-    const session = new ClientSession(this.#nextSessionId++, port, transport, this.#now());
+    const id = this.#options.nextSessionId?.() ?? this.#nextSessionId++;
+    const session = new ClientSession(id, port, transport, this.#now());
     this.#sessions.add(session);
     return session;
+  }
+
+  /**
+   * Take in a client that connected elsewhere (a pool binds it to this
+   * router's process once it knows which): admitted, perhaps already
+   * initialized, with what it carries from another process (its roots, log
+   * level and subscriptions). Lines it sent meanwhile are then fed to
+   * {@link receive} by the caller, in order. Returns true when its roots
+   * changed what the server is told (the server will ask again).
+   */
+  adopt(session: ClientSession, carried: Carried = {}): boolean {
+    if (session.closed) return false;
+    if (this.#sessions.has(session)) {
+      // Already here (its process re-keyed for new roots): only its roots change.
+      return carried.roots !== undefined && this.#features.roots.adopt(session, carried.roots);
+    }
+    this.#sessions.add(session);
+    if (session.era === "modern") this.#modernClients++;
+    const f = this.#features;
+    if (carried.level !== undefined) f.logging.adopt(session, carried.level);
+    if (carried.uris?.length) f.resources.adopt(session, carried.uris);
+    if (carried.rootsUnknown) f.roots.unknown(session, carried.rootsUnknown === "timeout");
+    return carried.roots !== undefined && f.roots.adopt(session, carried.roots);
+  }
+
+  /**
+   * Let a client go to another process without closing it: what it held here
+   * is released (the last subscriber unsubscribes upstream), and what it
+   * should carry is returned. Call it only when the client has nothing in flight.
+   */
+  release(session: ClientSession): Carried {
+    const f = this.#features;
+    const carried: Carried = {};
+    const level = f.logging.levelOf(session);
+    if (level !== undefined) carried.level = level;
+    const uris = f.resources.urisOf(session);
+    if (uris.length > 0) carried.uris = uris;
+    this.#forget(session);
+    return carried;
+  }
+
+  /** Clients connected, probes not counted. */
+  get clientCount(): number {
+    let count = 0;
+    for (const session of this.#sessions) if (session.counted) count++;
+    return count;
   }
 
   /** The client got a slot: process what it sent while waiting. */
@@ -319,7 +402,14 @@ export class Router {
   disconnect(session: ClientSession): void {
     if (session.closed) return;
     session.closed = true;
-    this.#sessions.delete(session);
+    this.#forget(session);
+    session.openRequests = 0;
+    this.#settled(session);
+    this.#log.debug("{client} disconnected", { client: session.label });
+  }
+
+  #forget(session: ClientSession): void {
+    if (!this.#sessions.delete(session)) return;
     if (session.era === "modern") this.#modernClients--;
     if (this.#gate) this.#advanceGate(this.#gate.drop(session).next);
     this.#upstream.dropClient(session);
@@ -332,9 +422,7 @@ export class Router {
     f.logging.release(session);
     f.roots.release(session);
     f.tasks.release(session);
-    session.openRequests = 0;
-    this.#settled(session);
-    this.#log.debug("{client} disconnected", { client: session.label });
+    if (session.counted && this.clientCount === 0) this.#options.onIdle?.();
   }
 
   /** True while the queue toward the server has room: clients may be read. */
@@ -342,8 +430,13 @@ export class Router {
     return this.#upstream.hasRoom;
   }
 
+  /** {@link hasRoom}: one queue toward the server for every client. */
+  hasRoomFor(_session: ClientSession): boolean {
+    return this.#upstream.hasRoom;
+  }
+
   /** Resolves when the queue toward the server has room again. */
-  waitForRoom(): Promise<void> {
+  waitForRoom(_session?: ClientSession): Promise<void> {
     return this.#upstream.waitForRoom();
   }
 
@@ -351,11 +444,13 @@ export class Router {
 
   /** A new server process is up: initialize it, then release queued traffic. */
   attachUpstream(port: UpstreamPort): void {
+    this.#liveness?.reset();
     this.#upstream.attach(port);
   }
 
   /** One framing event from the server's stdout. */
   upstreamReceive(event: LineEvent): void {
+    this.#liveness?.heard();
     switch (event.kind) {
       case "line":
         return this.#fromServer.line(event.text);
@@ -376,6 +471,7 @@ export class Router {
 
   /** The server process is gone: fail what it was handling; hold the rest for the next one. */
   detachUpstream(reason: string): void {
+    this.#liveness?.reset();
     this.#upstream.detach(reason);
   }
 
@@ -394,16 +490,49 @@ export class Router {
     return [...this.#sessions];
   }
 
+  /** The server's `initialize` result, once this process is initialized. */
+  get handshake(): Record<string, unknown> | null {
+    return this.#upstream.initResult;
+  }
+
+  /** True once the current process has answered the mux's `initialize`. */
+  get ready(): boolean {
+    return this.#upstream.ready;
+  }
+
+  /** Resolves true once the server is initialized, false at `deadline` or when it fails. */
+  whenReady(deadline = Infinity): Promise<boolean> {
+    return this.#upstream.whenReady(deadline);
+  }
+
+  /** The health check {@link serverHealth} runs for `rmcp-mux/health`, as an outcome. */
+  health(waitMs = 0): Promise<HealthOutcome> {
+    return Promise.resolve(serverHealth(this.#ctx, waitMs));
+  }
+
+  /** How many times the server asked for roots (it uses them when above 0). */
+  get rootsAsked(): number {
+    return this.#features.roots.serverAsked;
+  }
+
+  /** Resolves once the server has been given this client's roots (it asked after they joined). */
+  rootsDelivered(session: ClientSession): Promise<void> {
+    return this.#features.roots.whenDelivered(session);
+  }
+
   /** Counters for status. */
   stats(): RouterStats {
+    let connected = 0;
     let active = 0;
     const clientEras = { legacy: 0, modern: 0, unknown: 0 };
     for (const session of this.#sessions) {
+      if (!session.counted) continue;
+      connected++;
       if (session.admitted) active++;
       clientEras[session.era ?? "unknown"]++;
     }
     return {
-      connectedClients: this.#sessions.size,
+      connectedClients: connected,
       activeClients: active,
       pendingRequests: this.#pending.size,
       queueDepth: this.#upstream.queueDepth,
@@ -464,6 +593,17 @@ export class Router {
   whenDrained(): Promise<void> {
     if (!this.#anySent()) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /**
+   * What status should warn about: roots of several projects merged into
+   * this one process (shared isolation with a server that uses roots).
+   */
+  warnings(): string[] {
+    const projects = this.#features.roots.mergedProjects();
+    return projects >= 2
+      ? [`roots from ${projects} projects are merged; consider isolation: roots`]
+      : [];
   }
 
   /** Rate and latency of the answers of the last `windowMs`. */
@@ -615,8 +755,29 @@ export class Router {
       this.#pending.nextDeadline(),
       this.#calls.nextDeadline(),
       this.#upstream.sweep(now),
+      this.#liveness?.check(now) ?? Infinity,
       handles,
     );
+  }
+
+  #livenessProbe(settings: LivenessSettings): Liveness {
+    return new Liveness(settings, {
+      now: this.#now,
+      busy: () => this.#upstream.ready && this.#pending.size > 0,
+      ping: (timeoutMs) => this.#upstream.request("ping", undefined, timeoutMs),
+      arm: (deadline) => this.#sweeper.arm(deadline),
+      onUnresponsive: (reason) => {
+        this.#log.error("Server {service} is unresponsive: {reason}", {
+          service: this.#options.service,
+          reason,
+        });
+        this.#options.onUnresponsive?.(reason);
+      },
+      onResponsive: () => {
+        this.#log.info("Server {service} answers again", { service: this.#options.service });
+        this.#options.onResponsive?.();
+      },
+    });
   }
 
   #expire(entry: PendingEntry<ClientSession>): void {

@@ -200,7 +200,7 @@ export class ServerMessages {
     if (request.method === "ping") {
       return this.#ctx.upstream.answerServer(resultResponse(request.id, {}));
     }
-    if (request.method === "roots/list") return this.#f.roots.answer(request);
+    if (request.method === "roots/list") return void this.#f.roots.answer(request);
     if (this.#f.callbacks.route(request)) return;
     this.#ctx.log.info("Server sent {method}, which rmcp-mux does not route; refused", {
       method: request.method,

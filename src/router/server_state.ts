@@ -10,6 +10,7 @@ export type ServerPhase =
   | "idle" // lazy start: not spawned yet
   | "starting" // spawned, not yet initialized
   | "running" // initialized and serving
+  | "unresponsive" // running, but it stopped answering (the liveness probe's pings went unanswered)
   | "restarting" // exited; waiting out the backoff before the next spawn
   | "failed" // restart budget spent; stays down until restarted by hand
   | "stopped"; // shut down
@@ -18,7 +19,10 @@ export type ServerPhase =
 export interface ServerState {
   /** Where the process is in its life. */
   phase: ServerPhase;
-  /** Process id while a process exists. */
+  /**
+   * Process id while a process exists. In `idle`, `reason` says why nothing
+   * runs: never started (lazy start), or stopped after a time without clients.
+   */
   pid?: number;
   /** Why the last process ended, or why the service failed. */
   reason?: string;
@@ -36,12 +40,16 @@ export function describeServerState(
 ): string {
   switch (state.phase) {
     case "idle":
-      return `server "${service}" has not been started yet (lazy start: it starts when a ` +
-        "client first needs it)";
+      return state.reason
+        ? `server "${service}" is idle (${state.reason}); it starts when a client needs it`
+        : `server "${service}" has not been started yet (lazy start: it starts when a ` +
+          "client first needs it)";
     case "starting":
       return `server "${service}" is starting`;
     case "running":
       return `server "${service}" is running`;
+    case "unresponsive":
+      return `server "${service}" is unresponsive: ${state.reason ?? "it stopped answering"}`;
     case "restarting": {
       const seconds = state.nextAttemptAt === undefined
         ? undefined

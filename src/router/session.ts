@@ -67,6 +67,8 @@ export class ClientSession {
   openRequests = 0;
   /** Called when `openRequests` drops to zero (set while the client half-closed). */
   onSettled: (() => void) | undefined;
+  /** It asked for health or status before any `initialize`: a probe, not a client. */
+  probe = false;
   /** How it is connected (`proxy` once `rmcp-mux proxy` said so in its first line). */
   transport: ClientTransport;
   /** When it connected (ms since epoch). */
@@ -85,6 +87,11 @@ export class ClientSession {
     this.target = { client: this };
     this.transport = transport;
     this.connectedAt = now;
+  }
+
+  /** True for a connection counted as a client (everything but an uninitialized probe). */
+  get counted(): boolean {
+    return !this.probe || this.hello !== undefined;
   }
 
   /** True once the client has completed `initialize`. */

@@ -100,6 +100,8 @@ export class UpstreamLink {
   #closing = false;
   #state: ServerState = { phase: "idle" };
   readonly #own = new MuxToServerTable();
+  /** Health checks waiting for the server to come up. */
+  #readyWaiters: { resolve: (ready: boolean) => void; deadline: number }[] = [];
   readonly #outbox: Outbox<ClientSession, Entry>;
   readonly #clients: InitializeFeature;
   /** Traffic is held even while ready (a restart is draining the old process). */
@@ -261,6 +263,7 @@ export class UpstreamLink {
     this.#phase = "down";
     this.#port = null;
     this.#initDeadline = Infinity;
+    this.#wakeReadyWaiters(false);
     const message = this.refusal("the request")![1];
     this.#failWork({
       code: ErrorCode.ServerUnavailable,
@@ -275,6 +278,7 @@ export class UpstreamLink {
     if (this.#closing) return;
     this.#closing = true;
     this.#initDeadline = Infinity;
+    this.#wakeReadyWaiters(false);
     const message = "rmcp-mux is shutting down; the request was not completed";
     this.#failWork({
       code: ErrorCode.ShuttingDown,
@@ -357,13 +361,31 @@ export class UpstreamLink {
   /** Why the server is not ready, in words (for health and errors). */
   notReadyReason(): string {
     return this.#phase === "init_failed" && this.#initError
-      ? `server "${this.#o.service}" is running but ${this.#initError}`
+      ? `server "${this.#o.service}" ${this.#initError}`
       : describeServerState(this.#o.service, this.#state, this.#o.now());
+  }
+
+  /**
+   * Resolves true once the server is initialized, false at `deadline`, when
+   * its handshake fails, or when it fails for good. Starts nothing.
+   */
+  whenReady(deadline: number): Promise<boolean> {
+    if (this.#phase === "ready") return Promise.resolve(true);
+    if (this.#failed !== null || this.#closing || deadline <= this.#o.now()) {
+      return Promise.resolve(false);
+    }
+    this.#o.armSweep(deadline);
+    return new Promise((resolve) => this.#readyWaiters.push({ resolve, deadline }));
   }
 
   /** The supervisor's latest view of the process. */
   get state(): ServerState {
     return this.#state;
+  }
+
+  /** The server's `initialize` result, once initialized. */
+  get initResult(): Record<string, unknown> | null {
+    return this.#phase === "ready" ? this.#initResult : null;
   }
 
   /** The server's `serverInfo`, once initialized. */
@@ -407,7 +429,14 @@ export class UpstreamLink {
       (at) => describeServerState(this.#o.service, this.#state, at),
       { service: this.#o.service, state: this.#state.phase },
     );
-    return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
+    let ready = Infinity;
+    if (this.#readyWaiters.length > 0) {
+      const due = this.#readyWaiters.filter((w) => w.deadline <= now);
+      this.#readyWaiters = this.#readyWaiters.filter((w) => w.deadline > now);
+      for (const waiter of due) waiter.resolve(false);
+      for (const waiter of this.#readyWaiters) ready = Math.min(ready, waiter.deadline);
+    }
+    return Math.min(this.#initDeadline, waiting, this.#own.expire(now), ready);
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
@@ -474,6 +503,7 @@ export class UpstreamLink {
     // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
     this.#flushHeld(this.#port!);
+    this.#wakeReadyWaiters(true);
     if (restarted) this.#announceListChanges();
   }
 
@@ -491,6 +521,10 @@ export class UpstreamLink {
     this.#phase = "init_failed";
     this.#initError = why;
     this.#o.log.error("Server {service} {why}", { service: this.#o.service, why });
+    this.#wakeReadyWaiters(false);
+    // A process that refuses the handshake is broken: the supervisor replaces it
+    // under the restart policy (backoff, then failed), rather than leaving it "starting".
+    this.#o.onUpstreamBroken(why);
     const text = `Server "${this.#o.service}" ${why}`;
     this.#failWork({
       code: ErrorCode.ServerUnavailable,
@@ -529,6 +563,12 @@ export class UpstreamLink {
     this.#own.failAll(f.code, f.text, f.data);
     this.notifyRoom();
     return failed.length;
+  }
+
+  #wakeReadyWaiters(ready: boolean): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const waiter of waiters) waiter.resolve(ready);
   }
 
   #announceListChanges(): void {

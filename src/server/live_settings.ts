@@ -11,8 +11,20 @@ import type { ResolvedMuxOptions } from "../config/options.ts";
 /** How a mux takes new settings, from least to most disruptive. */
 export type ApplyMode = "unchanged" | "live" | "restart" | "recreate";
 
-/** Settings that name the socket or the service: a new mux. */
-const RECREATE: ReadonlySet<string> = new Set(["socket", "serviceName"]);
+/**
+ * Settings that name the socket or the service, or shape how processes are
+ * kept and spoken to (isolation, protocol era, liveness probe): a new mux.
+ */
+const RECREATE: ReadonlySet<string> = new Set([
+  "socket",
+  "serviceName",
+  "isolation",
+  "upstreamEra",
+  "heartbeatEnabled",
+  "heartbeatTimeoutMs",
+  "heartbeatMaxFailures",
+  "heartbeatRestart",
+]);
 /** Settings of the server process: a new process, same socket, same clients. */
 const RESTART: ReadonlySet<string> = new Set(["cmd", "args", "cwd", "env", "maxResponseBytes"]);
 

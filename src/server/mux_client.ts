@@ -10,13 +10,14 @@
 
 import type { Logger } from "@logtape/logtape";
 import type { LineEvent } from "../jsonrpc/framing.ts";
-import type { Router } from "../router/router.ts";
+import type { ClientSide } from "../router/client_side.ts";
 import type { ClientPort, ClientSession, ClientTransport } from "../router/session.ts";
 import type { Semaphore } from "./semaphore.ts";
 
 /** What a client needs from its mux. */
 export interface MuxClientContext {
-  router: Router;
+  /** The router (shared isolation), or the pool that binds each client to a process. */
+  router: ClientSide;
   semaphore: Semaphore;
   service: string;
   clientWaitMs: number;
@@ -105,7 +106,7 @@ export class MuxClient {
   /** True when more input may be taken now (room toward the server, and a slot or buffer room). */
   get canRead(): boolean {
     const { router } = this.#ctx;
-    return router.hasRoom && router.canRead(this.#session);
+    return router.hasRoomFor(this.#session) && router.canRead(this.#session);
   }
 
   /**
@@ -119,7 +120,9 @@ export class MuxClient {
     const gone = new Promise<void>((resolve) =>
       this.signal.addEventListener("abort", () => resolve(), { once: true })
     );
-    if (!router.hasRoom) await Promise.race([router.waitForRoom(), gone]);
+    if (!router.hasRoomFor(this.#session)) {
+      await Promise.race([router.waitForRoom(this.#session), gone]);
+    }
     if (!router.canRead(this.#session)) await Promise.race([this.#admission, gone]);
   }
 

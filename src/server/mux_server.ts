@@ -1,6 +1,8 @@
 /**
  * One mux: a Unix socket, an accept loop, a connection handler per client,
- * the router, and the supervisor of the one server process behind them.
+ * and the pool of server processes behind them (one router and one
+ * supervisor per process: a single one when shared, one per set of roots or
+ * per client when isolated).
  *
  * @module
  */
@@ -8,14 +10,12 @@
 import type { Logger } from "@logtape/logtape";
 import { type MuxOptions, type ResolvedMuxOptions, resolveOptions } from "../config/options.ts";
 import { muxLogger } from "../log/logger.ts";
+import { Pool } from "../isolation/pool.ts";
+import { type IsolationStatus, poolFigures, type ProcessStatus } from "../isolation/pool_status.ts";
 import type { LatencySummary } from "../router/metrics.ts";
-import { Router } from "../router/router.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
-import type { SpawnSpec } from "../upstream/child_process.ts";
-import { Supervisor } from "../upstream/supervisor.ts";
 import { wait } from "../async/wait.ts";
-import { NAME, VERSION } from "../version.ts";
 import { AcceptLoop } from "./accept_loop.ts";
 import { ClientConnection, type ConnectionContext } from "./connection.ts";
 import { type ApplyMode, applyModeOf, changedSettings } from "./live_settings.ts";
@@ -56,7 +56,7 @@ export interface MuxStatus {
   socket: string;
   /** The service's Streamable HTTP endpoint, when an HTTP listener serves it. */
   httpUrl: string | null;
-  /** Server process state. */
+  /** Server process state (with several processes: the worst one's, without a pid). */
   server: ServerState;
   /** When the mux started (ms since epoch). */
   startedAt: number;
@@ -88,28 +88,16 @@ export interface MuxStatus {
     upstream: "legacy" | "modern" | null;
     clients: { legacy: number; modern: number; unknown: number };
   };
-  /** Every connected client, in the order they connected. */
+  /** Every connected client, in the order they connected (probes are not clients). */
   sessions: ClientStatus[];
-}
-
-function specOf(options: ResolvedMuxOptions): SpawnSpec {
-  return {
-    command: options.cmd,
-    args: options.args,
-    cwd: options.cwd,
-    env: options.env,
-    redact: options.redact,
-  };
-}
-
-function restartOf(options: ResolvedMuxOptions) {
-  return {
-    initialMs: options.restartBackoffMs,
-    maxMs: options.restartBackoffMaxMs,
-    maxRestarts: options.maxRestarts,
-    windowMs: options.restartWindowMs,
-    healthyMs: options.healthyUptimeMs,
-  };
+  /** One client's requests upstream at a time (`--serialize`). */
+  serialized: boolean;
+  /** Things a person should know, e.g. "roots from 2 projects are merged; consider isolation: roots". */
+  warnings: string[];
+  /** How the server is split between clients, and why. */
+  isolation: IsolationStatus;
+  /** Each server process: what it serves (its key), pid, state, clients. */
+  processes: ProcessStatus[];
 }
 
 /**
@@ -131,8 +119,7 @@ function restartOf(options: ResolvedMuxOptions) {
 export class MuxServer implements AsyncDisposable {
   #options: ResolvedMuxOptions;
   readonly #log: Logger;
-  readonly #router: Router;
-  readonly #supervisor: Supervisor;
+  readonly #pool: Pool;
   readonly #semaphore: Semaphore;
   readonly #accepting: AcceptLoop<ClientConnection>;
   readonly #clients = new Set<MuxClient>();
@@ -156,29 +143,12 @@ export class MuxServer implements AsyncDisposable {
     const service = options.serviceName;
     this.#log = muxLogger("server", service);
     this.#semaphore = new Semaphore(options.maxActiveClients);
-    this.#router = new Router({
-      service,
-      requestTimeoutMs: options.requestTimeoutMs,
-      initTimeoutMs: options.initTimeoutMs,
-      serialize: options.serialize,
-      upstreamEra: options.upstreamEra,
-      clientInfo: { name: NAME, version: VERSION },
-      onUpstreamBroken: (reason) => this.#supervisor.restartProcess(reason),
-      onUpstreamReady: () => this.#supervisor.markRunning(),
-      // Lazy start: the first request that needs the server starts it (probes do not).
-      onDemand: () => this.#supervisor.start(),
+    this.#pool = new Pool({
+      options,
+      log: this.#log,
+      onChange: () => this.#changed(),
       status: () => ({ ...this.status() }),
     });
-    this.#supervisor = new Supervisor({
-      service,
-      spec: specOf(options),
-      restart: restartOf(options),
-      maxLineBytes: options.maxResponseBytes,
-      stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
-      handler: this.#router,
-      onState: () => this.#changed(),
-    });
-    if (!options.lazyStart) this.#supervisor.start();
     const ctx: ConnectionContext = {
       open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
       maxRequestBytes: options.maxRequestBytes,
@@ -258,7 +228,7 @@ export class MuxServer implements AsyncDisposable {
   openClient(port: ClientPort, transport: ClientTransport): MuxClient {
     const client = new MuxClient(
       {
-        router: this.#router,
+        router: this.#pool.side,
         semaphore: this.#semaphore,
         service: this.service,
         clientWaitMs: this.#options.clientWaitMs,
@@ -278,30 +248,32 @@ export class MuxServer implements AsyncDisposable {
 
   /** A snapshot of the mux's state. */
   status(): MuxStatus {
-    const stats = this.#router.stats();
+    const figures = poolFigures(this.#pool);
+    const decision = this.#pool.decision;
     return {
       service: this.service,
       socket: this.socketPath,
       httpUrl: this.#httpUrl,
-      server: { ...this.#supervisor.state },
+      server: figures.server,
       startedAt: this.#startedAt,
-      serverStartedAt: this.#supervisor.startedAt ?? null,
+      serverStartedAt: figures.serverStartedAt,
       clients: {
-        connected: stats.connectedClients,
-        active: stats.activeClients,
+        ...figures.clients,
         waiting: this.#semaphore.waiting,
         max: this.#semaphore.permits,
       },
-      pendingRequests: stats.pendingRequests,
-      queueDepth: stats.queueDepth,
-      requestsTotal: stats.requestsTotal,
-      latency: stats.latency,
-      subscriptions: stats.subscriptions,
-      restarts: this.#supervisor.restarts,
-      lastExit: this.#supervisor.lastExit ?? null,
-      stderrTail: [...this.#supervisor.stderrTail],
-      eras: { upstream: stats.upstreamEra, clients: stats.clientEras },
-      sessions: this.#router.clients().map((session) => ({
+      pendingRequests: figures.pendingRequests,
+      queueDepth: figures.queueDepth,
+      requestsTotal: this.#pool.latencies.total,
+      latency: this.#pool.latencies.summary(Date.now()),
+      subscriptions: figures.subscriptions,
+      restarts: figures.restarts,
+      lastExit: figures.lastExit,
+      stderrTail: figures.stderrTail,
+      serialized: this.#options.serialize,
+      warnings: figures.warnings,
+      eras: figures.eras,
+      sessions: figures.sessions.map((session) => ({
         id: session.id,
         name: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.name),
         version: stringOrNull((session.hello?.clientInfo ?? session.modernInfo)?.version),
@@ -313,6 +285,15 @@ export class MuxServer implements AsyncDisposable {
         inFlight: session.openRequests,
         admitted: session.admitted,
       })),
+      isolation: {
+        mode: decision?.mode ?? null,
+        source: decision?.source ?? null,
+        reason: decision?.reason ??
+          "decided when the server first starts (it may state a preference in initialize)",
+        maxProcesses: this.#options.maxProcesses,
+        idleTimeoutMs: this.#pool.idleTimeoutMs,
+      },
+      processes: figures.processes,
     };
   }
 
@@ -321,7 +302,7 @@ export class MuxServer implements AsyncDisposable {
    * last minute; a history wants shorter slices).
    */
   latencyOver(windowMs: number): LatencySummary {
-    return this.#router.latencyOver(windowMs);
+    return this.#pool.latencies.summary(Date.now(), windowMs);
   }
 
   /**
@@ -345,7 +326,7 @@ export class MuxServer implements AsyncDisposable {
    * executable"). A one-off mux exits on it; a daemon keeps retrying.
    */
   get spawnFailure(): string | undefined {
-    return this.#supervisor.spawnFailure;
+    return this.#pool.spawnFailure;
   }
 
   /**
@@ -358,7 +339,7 @@ export class MuxServer implements AsyncDisposable {
     } catch {
       // Already gone.
     }
-    this.#supervisor.killNow();
+    this.#pool.killNow();
   }
 
   /**
@@ -373,18 +354,7 @@ export class MuxServer implements AsyncDisposable {
    */
   async restartServer(reason = "restart requested"): Promise<void> {
     if (this.#closing) return;
-    // Drain first, like a shutdown: new requests wait for the new process, and
-    // what the old one is handling gets `shutdownGraceMs` to be answered.
-    const running = this.#supervisor.state.phase === "running";
-    if (running && this.#options.shutdownGraceMs > 0) {
-      this.#router.holdTraffic();
-      await wait(this.#router.whenDrained(), this.#options.shutdownGraceMs);
-    }
-    try {
-      await this.#supervisor.restart(reason);
-    } finally {
-      this.#router.resumeTraffic();
-    }
+    await this.#pool.restart(reason);
   }
 
   /**
@@ -413,17 +383,7 @@ export class MuxServer implements AsyncDisposable {
     this.#semaphore.setPermits(next.maxActiveClients);
     this.#ctx.maxRequestBytes = next.maxRequestBytes;
     this.#ctx.maxClientBacklogBytes = next.maxClientBacklogBytes;
-    this.#router.configure({
-      requestTimeoutMs: next.requestTimeoutMs,
-      initTimeoutMs: next.initTimeoutMs,
-      serialize: next.serialize,
-    });
-    this.#supervisor.configure({
-      spec: specOf(next),
-      maxLineBytes: next.maxResponseBytes,
-      stopTiming: { graceMs: next.stopGraceMs, termMs: next.stopTermMs },
-      restart: restartOf(next),
-    });
+    this.#pool.configure(next);
     if (newStatusFile) {
       await this.#statusFile?.close();
       this.#statusFile = next.statusFile
@@ -431,9 +391,8 @@ export class MuxServer implements AsyncDisposable {
         : undefined;
     }
     this.#log.info("New settings applied: {changed}", { changed: changed.join(", ") });
-    const idle = this.#supervisor.state.phase === "idle";
-    if (!next.lazyStart && idle) this.#supervisor.start();
-    // A lazy server not started yet simply starts on the new command when needed.
+    // A server not started yet (lazy) simply starts on the new command when needed.
+    const idle = this.#pool.units.every((unit) => unit.state.phase === "idle");
     if (mode === "restart" && !idle) await this.restartServer("settings changed by a reload");
     this.#changed();
     return { mode, changed };
@@ -528,11 +487,11 @@ export class MuxServer implements AsyncDisposable {
     this.#log.info("Shutting down");
     await this.#accepting.close();
     await Deno.remove(this.socketPath).catch(() => {});
-    await wait(this.#router.whenIdle(), this.#options.shutdownGraceMs);
-    this.#router.close();
+    await wait(this.#pool.whenIdle(), this.#options.shutdownGraceMs);
+    this.#pool.closeRouters();
     await Promise.all([
       ...[...this.#accepting.connections].map((c) => c.flushAndClose(500)),
-      this.#supervisor.close(),
+      this.#pool.close(),
     ]);
     // Clients of other transports (HTTP sessions): their answers are out; end them.
     for (const client of [...this.#clients]) client.shutdown("mux shutting down");

@@ -70,6 +70,12 @@ export class Supervisor {
   /** A process of this supervisor has been spawned at least once. */
   #everSpawned = false;
   #firstSpawnError: SpawnError | undefined;
+  /** Why the current process is being stopped by the mux (reported as its exit). */
+  #stopReason: string | undefined;
+  /** Ends the current loop only (a {@link park}). */
+  #loopAbort = new AbortController();
+  /** Set while parking: the state the loop leaves behind. */
+  #parking: string | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -135,29 +141,45 @@ export class Supervisor {
     if (this.#child) signalGroup(this.#child.pid, "SIGKILL");
   }
 
-  /** Start supervising (spawns at once). Idempotent. */
+  /** Start supervising (spawns at once). Idempotent; also starts again after {@link park}. */
   start(): void {
     if (this.#loop || this.#abort.signal.aborted) return;
-    this.#loop = this.#run(this.#abort.signal);
+    this.#launch();
   }
 
-  /** The process finished initializing. */
+  /** The process finished initializing (or answers again after being unresponsive). */
   markRunning(): void {
     if (this.#child) this.#setState({ phase: "running", pid: this.#child.pid });
   }
 
-  /** Stop the current process; the loop restarts it under the usual policy. */
+  /**
+   * The process is alive but stopped answering (the liveness probe's pings
+   * went unanswered). It stays `unresponsive` until it answers again, exits,
+   * or is restarted.
+   */
+  markUnresponsive(reason: string): void {
+    if (!this.#child || this.#state.phase === "unresponsive") return;
+    this.#setState({ phase: "unresponsive", pid: this.#child.pid, reason });
+  }
+
+  /**
+   * Stop the current process because it is broken (it never answered or
+   * refused `initialize`, or stopped answering): `reason` is reported as its
+   * exit, and the loop restarts it under the usual policy — so it counts
+   * toward the restart budget.
+   */
   restartProcess(reason: string): void {
     const child = this.#child;
     if (!child) return;
     this.#log.warn("Restarting server: {reason}", { reason });
+    this.#stopReason = reason;
     void child.stop(this.#o.stopTiming);
   }
 
   /**
    * Restart now because a human asked: past crashes are forgotten and there
    * is no backoff. Works whether the server is running, waiting to restart,
-   * failed, or never started. Resolves once the old process (if any) is gone.
+   * failed, idle, or never started. Resolves once the old process (if any) is gone.
    */
   async restart(reason: string): Promise<void> {
     if (this.#abort.signal.aborted) return;
@@ -173,25 +195,53 @@ export class Supervisor {
       this.#skipWait.abort();
       return;
     }
-    // Failed or never started: run the loop afresh — once, however many ask at once.
+    // Failed, idle or never started: run the loop afresh — once, however many ask at once.
     this.#relaunch ??= (async () => {
       const before = this.#loop;
       await before;
       // A lazy start may have begun a loop meanwhile: never run two.
-      if (this.#loop === before && !this.#abort.signal.aborted) {
-        this.#loop = this.#run(this.#abort.signal);
-      }
+      if (this.#loop === before && !this.#abort.signal.aborted) this.#launch();
     })().finally(() => this.#relaunch = undefined);
     await this.#relaunch;
+  }
+
+  /**
+   * Stop the process and the loop, but stay usable: the state becomes `idle`
+   * with `reason` (e.g. "stopped after 10 min without clients"), and
+   * {@link start} spawns again. Resolves once the process is gone.
+   */
+  async park(reason: string): Promise<void> {
+    if (this.#abort.signal.aborted || !this.#loop) return;
+    this.#log.info("Stopping server: {reason}", { reason });
+    this.#parking = reason;
+    this.#loopAbort.abort();
+    const child = this.#child;
+    if (child) await child.stop(this.#o.stopTiming ?? DEFAULT_STOP_TIMING);
+    await this.#loop;
   }
 
   /** Stop supervising and stop the process. Idempotent. */
   async close(): Promise<void> {
     this.#abort.abort();
+    this.#loopAbort.abort();
     const child = this.#child;
     if (child) await child.stop(this.#o.stopTiming ?? DEFAULT_STOP_TIMING);
     await this.#loop;
     this.#setState({ phase: "stopped" });
+  }
+
+  #launch(): void {
+    this.#loopAbort = new AbortController();
+    const signal = AbortSignal.any([this.#abort.signal, this.#loopAbort.signal]);
+    const loop: Promise<void> = this.#run(signal).finally(() => {
+      const reason = this.#parking;
+      if (this.#loop !== loop || reason === undefined) return;
+      // Parked: a later start() runs a new loop (a failed loop stays failed until restart()).
+      this.#loop = undefined;
+      this.#parking = undefined;
+      if (!this.#abort.signal.aborted) this.#setState({ phase: "idle", reason });
+    });
+    this.#loop = loop;
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -221,7 +271,8 @@ export class Supervisor {
         const exit = await child.exited;
         this.#child = null;
         this.#startedAt = undefined;
-        reason = exit.description;
+        reason = this.#stopReason ?? exit.description;
+        this.#stopReason = undefined;
         handler.detachUpstream(reason);
         if (signal.aborted) break;
         if (this.#manual) {

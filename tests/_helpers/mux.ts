@@ -33,6 +33,24 @@ export function everythingServer(marker?: string): Pick<MuxOptions, "cmd" | "arg
 }
 
 /**
+ * The reference filesystem server, run through Deno (pinned in deno.json).
+ * With no directory arguments it serves the roots its client gives it.
+ */
+export function filesystemServer(...dirs: string[]): Pick<MuxOptions, "cmd" | "args" | "cwd"> {
+  return {
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "npm:@modelcontextprotocol/server-filesystem@2026.8.31",
+      ...dirs,
+    ],
+    cwd: ROOT,
+  };
+}
+
+/**
  * The 2026-07-28 fixture (TypeScript SDK v2 `serveStdio`): dual-era, or
  * modern-only with `--reject-legacy`.
  */

@@ -111,6 +111,10 @@ Deno.test("run: every numeric flag maps to its MuxOptions key", () => {
     ["--restart-backoff-ms", "restartBackoffMs", 250],
     ["--restart-backoff-max-ms", "restartBackoffMaxMs", 9000],
     ["--max-restarts", "maxRestarts", 3],
+    ["--heartbeat-timeout-ms", "heartbeatTimeoutMs", 1500],
+    ["--heartbeat-max-failures", "heartbeatMaxFailures", 2],
+    ["--max-processes", "maxProcesses", 8],
+    ["--idle-timeout-ms", "idleTimeoutMs", 0],
   ];
   const args = [...BASE];
   for (const [flag, , value] of flags) args.push(flag, String(value));
@@ -188,6 +192,21 @@ Deno.test("run: --lazy-start and its true/false spellings (Rust tool compatibili
   assertStrictEquals(c.options.lazyStart, false);
   assertEquals(c.options.args, ["true"]);
   refuses([...BASE, "--lazy-start", "maybe"], /^unexpected argument "maybe"/);
+});
+
+Deno.test("run: --isolation and the heartbeat switches", () => {
+  assertStrictEquals(run([...BASE, "--isolation", "roots"]).options.isolation, "roots");
+  assertStrictEquals(run([...BASE, "--isolation", "client"]).options.isolation, "client");
+  refuses(
+    [...BASE, "--isolation", "project"],
+    '--isolation: expected one of shared, roots, client, got "project"',
+  );
+  assertStrictEquals(run([...BASE, "--heartbeat-restart"]).options.heartbeatRestart, true);
+  assertStrictEquals(
+    run([...BASE, "--heartbeat-enabled", "false"]).options.heartbeatEnabled,
+    false,
+  );
+  assertStrictEquals(run([...BASE, "--heartbeat-enabled=true"]).options.heartbeatEnabled, true);
 });
 
 Deno.test("run: an unknown option is refused by name", () => {
@@ -362,6 +381,7 @@ Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => 
     json: false,
     watch: false,
     verbose: false,
+    services: [],
   });
   assertEquals(parseCommandLine(["status", "--socket", "~/s.sock", "--json", "-v"], ENV), {
     kind: "status",
@@ -369,7 +389,13 @@ Deno.test("status: --config, --control or --socket; --json, --watch, -v", () => 
     json: true,
     watch: false,
     verbose: true,
+    services: [],
   });
+  // Names select services (and only their states decide the exit code).
+  assertEquals(
+    (parseCommandLine(["status", "github", "memory"], ENV) as { services: string[] }).services,
+    ["github", "memory"],
+  );
   refuses(
     ["status", "--config", "/c", "--control", "/k"],
     "give one of --config, --control or --socket",

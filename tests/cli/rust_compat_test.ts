@@ -16,6 +16,17 @@ Deno.test("rust compat: old flags and commands become the new ones, with a notic
     ],
   );
   assertEquals(t(["--tray"]).notices.length, 1);
+  // The heartbeat flags that mean something here pass through; the interval is dropped.
+  assertEquals(
+    t(["--heartbeat-timeout-ms", "9", "--heartbeat-enabled", "true", "--heartbeat-interval-ms=3"]),
+    {
+      args: ["--heartbeat-timeout-ms", "9", "--heartbeat-enabled", "true"],
+      notices: [
+        "--heartbeat-interval-ms ignored: the liveness probe pings only a server that has " +
+        "requests in flight and has been silent for --heartbeat-timeout-ms",
+      ],
+    },
+  );
   assertEquals(t(["--config", "c.json", "--show-status"]).args, ["status", "--config", "c.json"]);
   assertEquals(t(["--config", "c.json", "--restart-service", "gh"]).args, [
     "restart",

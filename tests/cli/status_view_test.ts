@@ -1,7 +1,7 @@
 import { describeState, formatDuration, formatStatus } from "../../src/cli/status_view.ts";
 import type { ServiceStatus } from "../../src/daemon/daemon.ts";
 import type { MuxStatus } from "../../src/server/mux_server.ts";
-import { assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 
 const NOW = 1_800_000_000_000;
 
@@ -22,8 +22,18 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
     restarts: { total: 4, recent: 1 },
     lastExit: "killed by SIGKILL",
     stderrTail: ["Starting server", "ready"],
+    serialized: false,
+    warnings: [],
     eras: { upstream: "legacy", clients: { legacy: 3, modern: 0, unknown: 0 } },
     sessions: [],
+    isolation: {
+      mode: "shared",
+      source: "default",
+      reason: "-",
+      maxProcesses: 16,
+      idleTimeoutMs: 0,
+    },
+    processes: [],
     ...overrides,
   };
 }
@@ -31,7 +41,7 @@ function mux(overrides: Partial<MuxStatus> = {}): MuxStatus {
 const service = (name: string, m?: MuxStatus, extra: Partial<ServiceStatus> = {}) => ({
   name,
   socket: `/run/${name}.sock`,
-  state: "running" as const,
+  state: m?.server.phase ?? "stopped",
   ...(m ? { mux: { ...m, service: name } } : {}),
   ...extra,
 });
@@ -61,7 +71,21 @@ Deno.test("states say what is going on: restarting with the next try, failed wit
   assertEquals(describeState(failed, NOW), "failed: exit code 3; …");
   assertEquals(
     describeState(service("l", mux({ server: { phase: "idle" } })), NOW),
-    "lazy (not started)",
+    "idle (starts on demand)",
+  );
+  assertEquals(
+    describeState(
+      service(
+        "i",
+        mux({ server: { phase: "idle", reason: "stopped after 10 min without clients" } }),
+      ),
+      NOW,
+    ),
+    "idle (stopped after 10 min without clients)",
+  );
+  assertEquals(
+    describeState(service("u", mux({ server: { phase: "unresponsive", pid: 7 } })), NOW),
+    "unresponsive",
   );
   assertEquals(describeState(service("s", undefined, { state: "stopped" }), NOW), "stopped");
   assertEquals(
@@ -155,4 +179,51 @@ Deno.test("clients by transport, the HTTP URL, and with -v one line per client",
     / {2}1\s+claude-code\s+2\.1\.0\s+http\s+2025-11-25\s+5m 02s\s+12 \(1 open\)/,
   );
   assertMatch(verbose, / {2}2\s+codex\s+0\.9\s+proxy\s+2025-06-18\s+42s\s+3/);
+});
+
+Deno.test("status: an isolated service says its mode and why, and lists its processes", () => {
+  const files = mux({
+    server: { phase: "running" },
+    isolation: {
+      mode: "roots",
+      source: "known",
+      reason: "known server: it serves files under each client's roots",
+      maxProcesses: 16,
+      idleTimeoutMs: 600_000,
+    },
+    processes: [
+      {
+        key: "file:///home/me/a",
+        pid: 101,
+        server: { phase: "running", pid: 101 },
+        startedAt: NOW - 1000,
+        clients: [1, 3],
+        restarts: { total: 0, recent: 0 },
+      },
+      {
+        key: "file:///home/me/b",
+        pid: 102,
+        server: { phase: "running", pid: 102 },
+        startedAt: NOW - 1000,
+        clients: [2],
+        restarts: { total: 0, recent: 0 },
+      },
+    ],
+    lastExit: null,
+  });
+  const text = formatStatus({ services: [service("files", files)] }, NOW);
+  assertMatch(text, /^files {4}running {2}2 procs/m);
+  assertMatch(
+    text,
+    /\n {2}isolation: roots \(known server: it serves files under each client's roots\)\n/,
+  );
+  assertMatch(text, /\n {2}process file:\/\/\/home\/me\/a {2}pid 101 {2}running {2}clients 1, 3\n/);
+  assertMatch(text, /\n {2}process file:\/\/\/home\/me\/b {2}pid 102 {2}running {2}clients 2\n/);
+  // A shared service says nothing about isolation unless asked (-v).
+  const plain = formatStatus({ services: [service("memory", mux({ lastExit: null }))] }, NOW);
+  assert(!plain.includes("isolation"), plain);
+  assertMatch(
+    formatStatus({ services: [service("memory", mux({ lastExit: null }))] }, NOW, true),
+    /isolation: shared \(-\)/,
+  );
 });

@@ -33,9 +33,19 @@ function service(name: string, server: MuxStatus["server"], extra: Partial<MuxSt
     stderrTail: [],
     sessions: [],
     eras: { upstream: "legacy", clients: { legacy: 1, modern: 0, unknown: 0 } },
+    serialized: false,
+    warnings: [],
+    isolation: {
+      mode: "shared",
+      source: "default",
+      reason: "-",
+      maxProcesses: 16,
+      idleTimeoutMs: 0,
+    },
+    processes: [],
     ...extra,
   };
-  return { name, socket: mux.socket, state: "running", mux } satisfies ServiceStatus;
+  return { name, socket: mux.socket, state: server.phase, mux } satisfies ServiceStatus;
 }
 
 const FLEET = {

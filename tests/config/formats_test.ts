@@ -70,7 +70,7 @@ Deno.test("formatOf: by extension; anything else is refused naming the supported
   ]);
 });
 
-Deno.test("a Rust rmcp-mux JSON config loads, with a warning per ignored key", () => {
+Deno.test("a Rust rmcp-mux JSON config loads: heartbeat keys drive the liveness probe, the rest warn", () => {
   const config = parseConfig(RUST_JSON, "/home/ada/.codex/mcp.json", { env: ENV });
   assertEquals(config.services, [{
     name: "memory",
@@ -89,6 +89,9 @@ Deno.test("a Rust rmcp-mux JSON config loads, with a warning per ignored key", (
       restartBackoffMaxMs: 30000,
       maxRestarts: 5,
       statusFile: "/home/ada/.rmcp-servers/rmcp-mux/memory.status.json",
+      heartbeatTimeoutMs: 30000,
+      heartbeatMaxFailures: 3,
+      heartbeatEnabled: false,
     },
     logLevel: "info",
     statusFile: "/home/ada/.rmcp-servers/rmcp-mux/memory.status.json",
@@ -96,9 +99,6 @@ Deno.test("a Rust rmcp-mux JSON config loads, with a warning per ignored key", (
   assertEquals(config.warnings.map((w) => w.replace(/: ignored: .*/, "")), [
     "/home/ada/.codex/mcp.json:12:7 servers.memory.tray",
     "/home/ada/.codex/mcp.json:25:7 servers.memory.heartbeat_interval_ms",
-    "/home/ada/.codex/mcp.json:26:7 servers.memory.heartbeat_timeout_ms",
-    "/home/ada/.codex/mcp.json:27:7 servers.memory.heartbeat_max_failures",
-    "/home/ada/.codex/mcp.json:28:7 servers.memory.heartbeat_enabled",
   ]);
 });
 
@@ -173,13 +173,9 @@ Deno.test("TOML: the Rust wizard's [servers.name] tables load", () => {
     serviceName: "github",
     maxActiveClients: 5,
     lazyStart: true,
+    heartbeatEnabled: false,
   });
-  assertEquals(config.warnings, [
-    "config.toml servers.memory.heartbeat_enabled: ignored: there is no heartbeat: a dead " +
-    "server is noticed when it exits, a stuck one by request_timeout_ms",
-    "config.toml servers.github.heartbeat_enabled: ignored: there is no heartbeat: a dead " +
-    "server is noticed when it exits, a stuck one by request_timeout_ms",
-  ]);
+  assertEquals(config.warnings, []);
 });
 
 Deno.test("TOML: syntax errors carry line and column; validation errors the key path", () => {
@@ -200,7 +196,9 @@ Deno.test("TOML: syntax errors carry line and column; validation errors the key 
       'c.toml servers.a.colour: unknown key "colour": expected one of socket, cmd, args, ' +
       "service_name, status_file, cwd, env, max_active_clients, client_wait_ms, lazy_start, " +
       "serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
-      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level",
+      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
+      "heartbeat_timeout_ms, heartbeat_max_failures, heartbeat_restart, isolation, " +
+      "max_processes, idle_timeout_ms",
     ],
   );
   assertEquals(

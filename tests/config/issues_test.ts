@@ -80,8 +80,8 @@ Deno.test("validation: unknown keys are errors, with a suggestion when one is cl
     far!,
     /^config\.yaml:5:5 servers\.github\.colour: unknown key "colour": expected one of /,
   );
-  assertMatch(far!, /socket, cmd, args, .*max_restarts, log_level$/);
-  assert(!far!.includes("heartbeat"), "ignored Rust keys are not offered");
+  assertMatch(far!, /socket, cmd, args, .*max_restarts, log_level, .*, idle_timeout_ms$/);
+  assert(!far!.includes("heartbeat_interval"), "ignored Rust keys are not offered");
 });
 
 Deno.test("validation: per-server keys are refused under defaults; MCP host configs are named", () => {
@@ -134,7 +134,9 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
       'config.yaml:9:5 servers.b.colour: unknown key "colour": expected one of socket, cmd, ' +
       "args, service_name, status_file, cwd, env, max_active_clients, client_wait_ms, " +
       "lazy_start, serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
-      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level",
+      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
+      "heartbeat_timeout_ms, heartbeat_max_failures, heartbeat_restart, isolation, " +
+      "max_processes, idle_timeout_ms",
       'config.yaml:10:3 servers["bad name"]: "bad name" is not a service name: letters, digits, ' +
       '".", "_", "-", "@"',
       'config.yaml:10:50 servers["bad name"].env.K: expected a string (quote numbers and ' +

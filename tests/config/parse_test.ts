@@ -91,9 +91,9 @@ Deno.test("parseConfig: services come sorted by name; $schema and version are to
   assertEquals(config.services.map((s) => s.name), ["Alpha", "beta", "zeta"]);
 });
 
-Deno.test("Rust keys load with a warning each; they change nothing", () => {
+Deno.test("Rust keys: tray and heartbeat_interval_ms warn and change nothing; heartbeat_* configure the probe", () => {
   const config = parseYaml([
-    "defaults: { heartbeat_enabled: true }",
+    "defaults: { heartbeat_enabled: true, heartbeat_restart: true }",
     ...GITHUB,
     "    tray: true",
     "    heartbeat_interval_ms: 1000",
@@ -101,21 +101,20 @@ Deno.test("Rust keys load with a warning each; they change nothing", () => {
     "    heartbeat_max_failures: 3",
   ]);
   assertEquals(config.warnings, [
-    "config.yaml:1:13 defaults.heartbeat_enabled: ignored: there is no heartbeat: a dead server " +
-    "is noticed when it exits, a stuck one by request_timeout_ms",
     "config.yaml:6:5 servers.github.tray: ignored: the Rust rmcp-mux's tray icon is not supported",
-    "config.yaml:7:5 servers.github.heartbeat_interval_ms: ignored: there is no heartbeat " +
-    "(see request_timeout_ms)",
-    "config.yaml:8:5 servers.github.heartbeat_timeout_ms: ignored: there is no heartbeat " +
-    "(see request_timeout_ms)",
-    "config.yaml:9:5 servers.github.heartbeat_max_failures: ignored: there is no heartbeat " +
-    "(see max_restarts)",
+    "config.yaml:7:5 servers.github.heartbeat_interval_ms: ignored: the liveness probe pings " +
+    "only a server that has requests in flight and has been silent for heartbeat_timeout_ms, " +
+    "not on a timer",
   ]);
   assertEquals(config.services[0]?.options, {
     socket: "/run/gh.sock",
     cmd: "gh-server",
     args: [],
     serviceName: "github",
+    heartbeatEnabled: true,
+    heartbeatTimeoutMs: 1000,
+    heartbeatMaxFailures: 3,
+    heartbeatRestart: true,
   });
 });
 

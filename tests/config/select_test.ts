@@ -48,6 +48,8 @@ Deno.test("selectServices: all services, sorted by name, every default filled in
     requestTimeoutMs: 60000,
     statusFile: "/run/github.json",
     redact: [],
+    isolation: undefined,
+    idleTimeoutMs: undefined,
   });
   assertStrictEquals(github.logLevel, "debug");
   assertStrictEquals(github.statusFile, "/run/github.json");

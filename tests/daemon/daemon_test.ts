@@ -262,8 +262,8 @@ Deno.test("a service whose socket is taken is reported; the others run", async (
   const [free, taken] = daemon.status().services; // sorted by name
   assertEquals(taken!.state, "error");
   assertMatch(taken!.error!, /already listening/);
-  assertEquals(free!.state, "running");
-  assertEquals(squatter.status().services[0]!.state, "running", "the live one was not stolen");
+  assert(free!.mux !== undefined && ["starting", "running"].includes(free!.state), free!.state);
+  assert(squatter.status().services[0]!.mux !== undefined, "the live one was not stolen");
 });
 
 Deno.test("concurrent restarts of a failed service start exactly one server", async () => {

@@ -77,12 +77,17 @@ Deno.test("scan --write-config writes one service per unique server, env carried
   // Gemini's $DB_URL and a literal $ in the mux config's syntax.
   assertMatch(text, /DATABASE_URL: \$\{DB_URL\}/);
   assertMatch(text, /PRICE: costs \$\$5/);
-  assert(!text.includes("playwright:"), "a per-client server was shared");
+  // A server that needs a process per client is added too; the daemon isolates it per client.
+  assertMatch(text, /playwright:\n {4}socket: /);
   // The daemon accepts it.
   const check = await runCli(["config", "check", config], {
     env: { ...h.env, DB_URL: "x", GITHUB_TOKEN: "t" },
   });
   assertEquals(check.code, 0, check.stderr + check.stdout);
+  assertMatch(
+    check.stdout,
+    /playwright\n(?: {2}.*\n)* {2}isolation: client \(known server: it drives a browser/,
+  );
   // A second run adds nothing.
   const again = await runCli(["scan", "--write-config", config], { env: h.env });
   assertMatch(again.stdout, /already there; not written/);
@@ -129,9 +134,10 @@ Deno.test("rewire changes only the selected entries; idempotent; unwire restores
   // Secrets left the host files.
   assert(!h.read("claude.json").includes("ghp_"));
   assert(!h.read("codex.toml").includes("ghp_"));
-  // Remote servers and per-client servers are untouched.
+  // Remote servers are untouched; a server that needs a process per client is shared too (the
+  // daemon gives each client its own process).
   assertMatch(h.read("claude.json"), /"url": "https:\/\/mcp\.notion\.com\/mcp"/);
-  assertMatch(h.read("claude.json"), /"@playwright\/mcp@latest"/);
+  assert(!h.read("claude.json").includes('"@playwright/mcp@latest"'));
   // Host-side keys stay: Codex timeouts, Gemini trust, Windsurf disabled.
   assertMatch(h.read("codex.toml"), /startup_timeout_sec = 20 # slow first start/);
   assertMatch(h.read("gemini-settings.json"), /"trust": true/);

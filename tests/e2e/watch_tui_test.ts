@@ -30,7 +30,8 @@ async function fleet(): Promise<{ dir: string; config: string } & AsyncDisposabl
 }
 
 async function pidOf(config: string, name: string): Promise<number | undefined> {
-  const run = await runCli(["status", "--config", config, "--json"]);
+  // Only this service: crashy's failure would make status exit 1.
+  const run = await runCli(["status", "--config", config, "--json", name]);
   assertEquals(run.code, 0, run.stderr);
   const status = JSON.parse(run.stdout) as {
     services: { name: string; mux?: { server: { pid?: number } } }[];

@@ -36,8 +36,8 @@ Deno.test("--http on one mux: the printed URL serves SDK clients with the token 
       const status = await runCli(["status", "--socket", socket, "-v"], { env });
       assertEquals(status.code, 0, status.stderr);
       assertMatch(status.stdout, new RegExp(`http: ${base}/tools`));
-      // (the status command is a socket client itself while it asks)
-      assertMatch(status.stdout, /clients: 1 socket, 1 http\n/);
+      // (the status command is a probe, not a client: it is not counted)
+      assertMatch(status.stdout, /clients: 1 http\n/);
       assertMatch(status.stdout, /\d+\s+cli-client\s+1\.0\.0\s+http\s+2025-11-25/);
     }
     const refused = await fetch(base, { method: "POST", body: "{}" });

@@ -2,7 +2,7 @@
 
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { ErrorCode } from "../../src/jsonrpc/codes.ts";
-import { logMessage, readyHarness, setLevel } from "../_helpers/router_harness.ts";
+import { call, logMessage, readyHarness, setLevel } from "../_helpers/router_harness.ts";
 
 Deno.test("logging: the upstream gets the most verbose level; each client is filtered at its own", async () => {
   using h = readyHarness();
@@ -46,4 +46,32 @@ Deno.test("logging: an invalid level is -32602; a refused level is rolled back",
   a.take();
   h.fromServer(logMessage("debug"));
   assertEquals(a.take().length, 1, "no level recorded: the client is not filtered");
+});
+
+Deno.test("logging: while exactly one client has requests in flight, the server's logs go to it only", async () => {
+  using h = readyHarness();
+  const caller = h.client();
+  const bystander = h.client();
+  for (const x of [caller, bystander]) h.initClient(x);
+  h.fromClient(caller, call(1, "work"));
+  const forwarded = await h.upstream.next((m) => m.method === "tools/call");
+  h.fromServer(logMessage("info"));
+  assertEquals(caller.take().map((m) => m.params.data), ["info message"]);
+  assertEquals(bystander.take(), [], "the bystander never sees the caller's call logs");
+  // Two callers: the mux cannot tell whose, so everyone (as before).
+  h.fromClient(bystander, call(2, "work"));
+  const second = await h.upstream.next((m) => m.method === "tools/call");
+  h.fromServer(logMessage("warning"));
+  assertEquals(caller.take().length, 1);
+  assertEquals(bystander.take().length, 1);
+  // The caller is answered: the bystander is the one busy now.
+  h.fromServer({ jsonrpc: "2.0", id: forwarded.id, result: {} });
+  caller.take();
+  h.fromServer(logMessage("error"));
+  assertEquals([caller.take().length, bystander.take().length], [0, 1]);
+  // Nobody busy: everyone.
+  h.fromServer({ jsonrpc: "2.0", id: second.id, result: {} });
+  bystander.take();
+  h.fromServer(logMessage("notice"));
+  assertEquals([caller.take().length, bystander.take().length], [1, 1]);
 });

@@ -162,8 +162,7 @@ Deno.test("health checks a modern server with server/discover, not ping", async 
   const probe = await h.upstream.next((m) => m.method === "server/discover");
   assertEquals(probe.params._meta[META.protocolVersion], "2026-07-28");
   h.fromServer({ jsonrpc: "2.0", id: probe.id, result: DISCOVER_RESULT });
-  await Promise.resolve();
-  const answer = client.answer(1);
+  const answer = await client.next((m) => m.id === 1);
   assertEquals(answer.result.status, "ok");
   assertEquals(answer.result.era, "modern");
   assertEquals(h.upstream.sent.filter((m) => m.method === "ping"), []);

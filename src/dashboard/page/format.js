@@ -64,7 +64,7 @@
  * @typedef {object} Service
  * @property {string} name
  * @property {string} socket
- * @property {"running" | "stopped" | "error"} state
+ * @property {string} state one word: the server's phase while the mux serves, else "stopped" or "error"
  * @property {string} [error]
  * @property {Mux} [mux]
  * @property {"restarting" | "stopping" | "starting"} [busy]
@@ -122,7 +122,7 @@ export function millis(value) {
  */
 export function stateOf(service, now) {
   if (service.busy) return { text: `${service.busy}…`, tone: "warn" };
-  if (service.state === "stopped") return { text: "stopped", tone: "off" };
+  if (!service.mux && service.state === "stopped") return { text: "stopped", tone: "off" };
   if (service.state === "error") {
     return {
       text: "failed",
@@ -137,7 +137,15 @@ export function stateOf(service, now) {
     case "starting":
       return { text: "starting", tone: "warn" };
     case "idle":
-      return { text: "idle", tone: "off", detail: "lazy start: starts when a client needs it" };
+      return {
+        text: "idle",
+        tone: "off",
+        detail: server.reason
+          ? `${server.reason}; starts when a client needs it`
+          : "lazy start: starts when a client needs it",
+      };
+    case "unresponsive":
+      return { text: "unresponsive", tone: "bad", detail: server.reason ?? "it stopped answering" };
     case "restarting": {
       const next = server.nextAttemptAt === undefined
         ? ""

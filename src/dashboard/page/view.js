@@ -75,7 +75,7 @@ function actionsOf(service, ui) {
     ], ["button", { "data-action": "cancel" }, "Cancel"]];
   }
   const busy = Boolean(service.busy) || ui.pending?.service === name;
-  const running = service.state === "running";
+  const running = service.mux !== undefined; // its mux serves (whatever its server is doing)
   /** @param {Command} command @param {string} label @param {boolean} enabled */
   const button = (command, label, enabled) => [
     "button",
