@@ -213,6 +213,7 @@ export class Lobby {
       const data = { service: this.#host.service, state };
       send(entry.session, errorResponse(entry.init.id, ErrorCode.ServerUnavailable, message, data));
       entry.init = undefined;
+      this.#settle(entry);
     }
   }
 
@@ -228,6 +229,15 @@ export class Lobby {
     if (!entry || this.hasRoom(session)) return Promise.resolve();
     entry.room ??= Promise.withResolvers<void>();
     return entry.room.promise;
+  }
+
+  /** Requests the client sent that wait here, unanswered (its `initialize` included). */
+  heldFor(session: ClientSession): number {
+    const entry = this.#entries.get(session);
+    if (!entry) return 0;
+    let held = entry.init && !entry.answered ? 1 : 0;
+    for (const event of entry.buffer) if (event.kind === "line" && requestOf(event.text)) held++;
+    return held;
   }
 
   /** The pool bound the client: take what it buffered (in order) and let it go. */
@@ -311,6 +321,13 @@ export class Lobby {
       if (entry.binding) this.#hold(entry, event);
       else this.#rootsLine(entry, event, event.kind === "line" ? parse(event.text) : undefined);
     }
+    this.#settle(entry);
+  }
+
+  /** Nothing of the client's is open any more: a half-closed client may be let go. */
+  #settle(entry: Entry): void {
+    const session = entry.session;
+    if (session.openRequests === 0 && this.heldFor(session) === 0) session.onSettled?.();
   }
 
   #askRoots(entry: Entry): void {

@@ -194,6 +194,10 @@ export class Pool implements ClientSide {
     return unit ? unit.router.hasRoom : this.#lobby.hasRoom(session);
   }
 
+  heldFor(session: ClientSession): number {
+    return this.#bound.has(session) ? 0 : this.#lobby.heldFor(session);
+  }
+
   waitForRoom(session: ClientSession): Promise<void> {
     const unit = this.#bound.get(session);
     return unit ? unit.router.waitForRoom() : this.#lobby.waitForRoom(session);

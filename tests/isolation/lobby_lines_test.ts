@@ -52,3 +52,17 @@ async function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+Deno.test("a client that half-closes while its request waits for the isolation decision still gets the answer", async () => {
+  await using m = await startMux(fakeServer());
+  await using conn = await RawConnection.open(m.socket);
+  const call = {
+    jsonrpc: "2.0",
+    id: 7,
+    method: "tools/call",
+    params: { name: "echo", arguments: { text: "owed" } },
+  };
+  await conn.write(JSON.stringify(call) + "\n");
+  await conn.closeWrite();
+  assertEquals(textOf((await bounded(conn.answer(7), "the call")).result), "owed");
+});
