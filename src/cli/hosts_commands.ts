@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { ConfigError } from "../config/errors.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
@@ -171,10 +172,7 @@ export async function runScan(command: Of<"scan">): Promise<number> {
             unifiedDiff(ctx.config.path, ctx.config.text, text, secrets),
         );
       } else {
-        await Deno.mkdir(ctx.config.path.slice(0, ctx.config.path.lastIndexOf("/")), {
-          recursive: true,
-          mode: 0o700,
-        });
+        await ensurePrivateDir(dirOf(ctx.config.path), "config");
         if (ctx.config.exists) await backupFile(ctx.config.path);
         await writeAtomic(ctx.config.path, text, {
           mode: 0o600,
@@ -223,10 +221,7 @@ export async function applyRewire(ctx: HostsContext, plan: RewirePlan): Promise<
   const lines: string[] = [];
   if (plan.newServices.length > 0) {
     const text = addServices(ctx.config, plan.newServices);
-    await Deno.mkdir(ctx.config.path.slice(0, ctx.config.path.lastIndexOf("/")), {
-      recursive: true,
-      mode: 0o700,
-    });
+    await ensurePrivateDir(dirOf(ctx.config.path), "config");
     if (ctx.config.exists) await backupFile(ctx.config.path);
     await writeAtomic(ctx.config.path, text, {
       mode: 0o600,

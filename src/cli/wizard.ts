@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ensurePrivateDir } from "../paths/private_dir.ts";
 import { callControl } from "../control/client.ts";
 import { controlSocketFor } from "../daemon/control_path.ts";
 import { adapterOf, ADAPTERS } from "../hosts/adapters/mod.ts";
@@ -201,7 +202,7 @@ export async function startDaemonService(ctx: HostsContext, launcher: Launcher):
   } catch {
     // Not running: start it.
   }
-  await Deno.mkdir(ctx.stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(ctx.stateDir, "state");
   const log = `${ctx.stateDir}/daemon.log`;
   // sh only redirects; the program and its arguments are passed as arguments, never interpolated.
   const child = new Deno.Command("sh", {

@@ -21,23 +21,34 @@ export function dirOf(path: string): string {
  * Make sure `dir` exists, creating it (and its parents) `0700` if it does not.
  * An existing directory is left as it is. `purpose` names it in errors
  * ("socket", "state"…). Throws {@link PathError}.
+ *
+ * Missing directories are created one at a time, each set to `0700` before the
+ * next is made inside it: `mkdir`'s mode is filtered by the process umask,
+ * which a socket bind in this process narrows for an instant (see
+ * `listenPrivately`), so a directory made in that instant would otherwise
+ * lack its search bit.
  */
 export async function ensurePrivateDir(dir: string, purpose: string): Promise<void> {
-  try {
-    const info = await Deno.stat(dir);
-    if (!info.isDirectory) {
-      throw new PathError(
-        `cannot create the ${purpose} directory "${dir}": it exists and is not a directory`,
-      );
+  const missing: string[] = [];
+  for (let at = dir;; at = dirOf(at)) {
+    try {
+      const info = await Deno.stat(at);
+      if (!info.isDirectory) throw notADirectory(at, dir, purpose);
+      break;
+    } catch (error) {
+      if (error instanceof PathError) throw error;
+      if (!(error instanceof Deno.errors.NotFound)) throw pathError(dir, purpose, error);
     }
-    return;
-  } catch (error) {
-    if (error instanceof PathError) throw error;
-    if (!(error instanceof Deno.errors.NotFound)) throw pathError(dir, purpose, error);
+    missing.push(at);
+    if (at === "/" || at === ".") break;
   }
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.chmod(dir, 0o700); // mkdir's mode is filtered by the umask
+    for (const at of missing.reverse()) {
+      await Deno.mkdir(at, { mode: 0o700 }).catch((error) => {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      });
+      await Deno.chmod(at, 0o700);
+    }
   } catch (error) {
     throw pathError(dir, purpose, error);
   }
@@ -45,21 +56,38 @@ export async function ensurePrivateDir(dir: string, purpose: string): Promise<vo
 
 /** Same as {@link ensurePrivateDir}, synchronously. */
 export function ensurePrivateDirSync(dir: string, purpose: string): void {
-  try {
-    if (Deno.statSync(dir).isDirectory) return;
-    throw new PathError(
-      `cannot create the ${purpose} directory "${dir}": it exists and is not a directory`,
-    );
-  } catch (error) {
-    if (error instanceof PathError) throw error;
-    if (!(error instanceof Deno.errors.NotFound)) throw pathError(dir, purpose, error);
+  const missing: string[] = [];
+  for (let at = dir;; at = dirOf(at)) {
+    try {
+      if (!Deno.statSync(at).isDirectory) throw notADirectory(at, dir, purpose);
+      break;
+    } catch (error) {
+      if (error instanceof PathError) throw error;
+      if (!(error instanceof Deno.errors.NotFound)) throw pathError(dir, purpose, error);
+    }
+    missing.push(at);
+    if (at === "/" || at === ".") break;
   }
   try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    Deno.chmodSync(dir, 0o700);
+    for (const at of missing.reverse()) {
+      try {
+        Deno.mkdirSync(at, { mode: 0o700 });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+      }
+      Deno.chmodSync(at, 0o700);
+    }
   } catch (error) {
     throw pathError(dir, purpose, error);
   }
+}
+
+function notADirectory(at: string, dir: string, purpose: string): PathError {
+  return new PathError(
+    at === dir
+      ? `cannot create the ${purpose} directory "${dir}": it exists and is not a directory`
+      : `cannot create the ${purpose} directory "${dir}": "${at}" is not a directory`,
+  );
 }
 
 /** An OS error about `path`, in words. */
