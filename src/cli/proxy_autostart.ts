@@ -109,6 +109,38 @@ export async function findOrStartDaemon(
   };
 }
 
+/**
+ * The control socket of the daemon running `config` (canonical path), starting
+ * it — exactly as a proxy would — when none answers. `started` tells which.
+ * Throws {@link DaemonStartError} with one line.
+ */
+export async function ensureDaemon(
+  config: string,
+  notice: (line: string) => void = () => {},
+): Promise<{ control: string; started: boolean }> {
+  let files: DaemonFiles;
+  try {
+    files = daemonFiles(config, dirsEnv());
+  } catch (error) {
+    throw new DaemonStartError((error as Error).message);
+  }
+  let started = false;
+  const starter = new DaemonStarter(config, files, (line) => {
+    started = true;
+    notice(line);
+  });
+  const control = await starter.ensure(Date.now() + DAEMON_START_TIMEOUT_MS);
+  return { control, started };
+}
+
+/** The control socket of the daemon running `config`, if one answers. */
+export async function runningDaemon(config: string): Promise<string | undefined> {
+  const record = await readDaemonRecord(daemonFiles(config, dirsEnv()).record);
+  if (!record) return undefined;
+  const answer = await controlRequest(record.control, "status").catch(() => undefined);
+  return answer?.result ? record.control : undefined;
+}
+
 /** Starts the config's daemon when none answers, one proxy at a time. */
 class DaemonStarter {
   readonly #config: string;

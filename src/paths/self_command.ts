@@ -32,11 +32,17 @@ export interface SelfContext {
 /** The Deno version rmcp-mux pins (its CI and README use `npx -y deno@…`). */
 export const PINNED_DENO = "2.9.6";
 
-const CACHE_MARKERS = ["/_npx/", "/node_modules/", "/.cache/", "/Caches/", "/.npm/"];
+/**
+ * Package caches (npx, npm, Deno's, pnpm's, bunx's, macOS `Caches`, a compiled
+ * binary's unpack directory): what is there is replaced or removed without
+ * notice. A global install (`/usr/lib/node_modules/…`) is not a cache.
+ */
+const PACKAGE_CACHE =
+  /\/(_npx|\.npm|\.cache|Caches|deno\/npm|deno\/remote|\.bun\/install\/cache)\/|\/(deno-compile-|bunx-)[^/]*\//;
 
 /** True if `path` lies in a package manager's cache (npx, npm, a download cache). */
 export function inPackageCache(path: string): boolean {
-  return CACHE_MARKERS.some((marker) => path.includes(marker));
+  return PACKAGE_CACHE.test(path);
 }
 
 /** The first executable `name` in `path` (a `PATH` value), as an absolute path. */

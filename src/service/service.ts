@@ -224,6 +224,27 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
   }
 }
 
+/**
+ * True when this machine has a user service manager that answers (a systemd
+ * user session, or launchd): only then is `installService` worth offering.
+ */
+export async function serviceManagerAvailable(options: ServiceContext = {}): Promise<boolean> {
+  const os = options.os ?? Deno.build.os;
+  const run = options.run ?? runCommand;
+  try {
+    if (os === "linux") {
+      return (await run("systemctl", ["--user", "show-environment"])).code === 0;
+    }
+    if (os === "darwin") {
+      return (await run("launchctl", ["print", `gui/${options.uid ?? Deno.uid() ?? 0}`])).code ===
+        0;
+    }
+  } catch {
+    // No such program.
+  }
+  return false;
+}
+
 /** Stop and disable the service, and remove its unit. The daemon stops with it. */
 export async function uninstallService(options: ServiceOptions = {}): Promise<ServiceResult> {
   const plan = planService(options);
