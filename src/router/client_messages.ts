@@ -36,7 +36,8 @@ import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_metho
 export class ClientMessages {
   readonly #ctx: RouterContext;
   readonly #f: Features;
-  readonly #gate: SerialTurns | undefined;
+  /** Serialize mode's turns, if on (a reload may turn it on or off: {@link serialize}). */
+  #gate: SerialTurns | undefined;
   readonly #maxPending: number;
   /** Modern clients' requests, until they are forwarded. */
   readonly #modern: ModernRequests;
@@ -58,6 +59,11 @@ export class ClientMessages {
       (session, request, target, text, envelope) =>
         this.#forward(session, request, target, text, envelope),
     );
+  }
+
+  /** Requests from now on go through these turns (serialize mode), or straight on. */
+  serialize(gate: SerialTurns | undefined): void {
+    this.#gate = gate;
   }
 
   /** A line from an admitted client (`parsed`: its value, when the transport parsed it). */

@@ -4,7 +4,7 @@
  * request's own HTTP response, or on the connection), the mux's own
  * messages and requests to them, and each client's count of open requests,
  * which settles when its last answer goes out (a half-closed client waits
- * for that; so does {@link Clients.whenIdle}).
+ * for that; so do {@link Clients.whenIdle} and {@link Clients.whenDrained}).
  *
  * @module
  */
@@ -30,6 +30,8 @@ export interface ClientsOptions {
   parked: (entry: PendingEntry<ClientSession>, message: JsonRpcResponse) => void;
   /** The last counted client left. */
   onIdle?: () => void;
+  /** True while some request is being handled by the server (for {@link Clients.whenDrained}). */
+  serverBusy: () => boolean;
 }
 
 /** The connected clients, and the way to each. */
@@ -41,6 +43,7 @@ export class Clients {
   #nextSessionId = 1;
   #modern = 0;
   #idleWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
 
   constructor(options: ClientsOptions) {
     this.#o = options;
@@ -176,6 +179,11 @@ export class Clients {
 
   /** A client's open-request count dropped: wake whoever waits for it (or all) to settle. */
   settled(session: ClientSession): void {
+    if (this.#drainWaiters.length > 0 && !this.#o.serverBusy()) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
     if (session.openRequests > 0) return;
     session.onSettled?.();
     if (this.#idleWaiters.length > 0 && this.#openRequests() === 0) {
@@ -189,6 +197,12 @@ export class Clients {
   whenIdle(): Promise<void> {
     if (this.#openRequests() === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Resolves when no request is being handled by the server (queued ones do not count). */
+  whenDrained(): Promise<void> {
+    if (!this.#o.serverBusy()) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   #openRequests(): number {

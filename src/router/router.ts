@@ -73,7 +73,7 @@ import type { ClientPort, ClientSession, ClientTransport } from "./session.ts";
 import { Sweeper } from "./sweeper.ts";
 import { Timeouts } from "./timeouts.ts";
 import { MUX_CLIENT_CAPABILITIES } from "./upstream_handshake.ts";
-import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
+import { UpstreamLink, type UpstreamLinkOptions, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
@@ -160,14 +160,17 @@ export class Router {
   readonly #liveness: Liveness | undefined;
   readonly #features: Features;
   readonly #ctx: RouterContext;
-  readonly #gate: SerialTurns | undefined;
+  #gate: SerialTurns | undefined;
+  /** The link's options: timeouts are changed there, live. */
+  readonly #linkOptions: UpstreamLinkOptions;
   readonly #fromClients: ClientMessages;
   readonly #admission: Admission;
   readonly #fromServer: ServerMessages;
   #closed = false;
 
   constructor(options: RouterOptions) {
-    this.#options = options;
+    // A copy: `configure` changes timeouts here, where the timeouts read them.
+    const settings = this.#options = { ...options };
     const log = this.#log = options.logger ?? muxLogger("router", options.service);
     const clock = options.clock ?? systemClock;
     const now = this.#now = () => clock.now();
@@ -179,10 +182,11 @@ export class Router {
       armSweep,
       parked: (entry, message) => this.#features.bridge.onParkedOutcome(entry, message),
       onIdle: options.onIdle,
+      serverBusy: () => this.#pending.anySent(),
     });
     this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#gate?.release(s) });
-    this.#upstream = new UpstreamLink({
+    this.#linkOptions = {
       service: options.service,
       clientInfo: options.clientInfo,
       capabilities: MUX_CLIENT_CAPABILITIES,
@@ -205,14 +209,10 @@ export class Router {
       onGone: (reason) => this.#features.onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
-    });
-    this.#gate = options.serialize
-      ? new SerialTurns(
-        this.#pending,
-        (line, entry) => this.#upstream.send(line, entry, entry.client),
-      )
-      : undefined;
-    const timeouts = this.#timeouts = new Timeouts(options, {
+    };
+    this.#upstream = new UpstreamLink(this.#linkOptions);
+    this.#gate = options.serialize ? this.#turns() : undefined;
+    const timeouts = this.#timeouts = new Timeouts(settings, {
       log,
       now,
       arm: armSweep,
@@ -462,6 +462,48 @@ export class Router {
   }
 
   /**
+   * New settings, live: timeouts apply to requests from now on; `serialize`
+   * turns the one-client-at-a-time gate on (for requests from now on) or off
+   * (what it held is sent at once).
+   */
+  configure(
+    changes: { requestTimeoutMs?: number; initTimeoutMs?: number; serialize?: boolean },
+  ): void {
+    if (changes.requestTimeoutMs !== undefined) {
+      this.#options.requestTimeoutMs = changes.requestTimeoutMs;
+      this.#linkOptions.requestTimeoutMs = changes.requestTimeoutMs;
+    }
+    if (changes.initTimeoutMs !== undefined) {
+      this.#options.initTimeoutMs = changes.initTimeoutMs;
+      this.#linkOptions.initTimeoutMs = changes.initTimeoutMs;
+    }
+    if (changes.serialize === undefined || changes.serialize === (this.#gate !== undefined)) return;
+    this.#options.serialize = changes.serialize;
+    const gate = this.#gate;
+    this.#gate = changes.serialize ? this.#turns() : undefined;
+    this.#fromClients.serialize(this.#gate);
+    gate?.drain();
+  }
+
+  /**
+   * Hold new traffic toward the server (it is queued, as during a restart)
+   * until the process is replaced or {@link resumeTraffic} is called.
+   */
+  holdTraffic(): void {
+    this.#upstream.hold();
+  }
+
+  /** Release traffic held by {@link holdTraffic}. */
+  resumeTraffic(): void {
+    this.#upstream.resume();
+  }
+
+  /** Resolves when no request is being handled by the server (queued ones do not count). */
+  whenDrained(): Promise<void> {
+    return this.#clients.whenDrained();
+  }
+
+  /**
    * What status should warn about: roots of several projects merged into
    * this one process (shared isolation with a server that uses roots).
    */
@@ -489,5 +531,13 @@ export class Router {
   /** Resolves when no client request is open (answered, cancelled or abandoned). */
   whenIdle(): Promise<void> {
     return this.#clients.whenIdle();
+  }
+
+  /** Serialize mode's turns: a request whose turn comes goes toward the server. */
+  #turns(): SerialTurns {
+    return new SerialTurns(
+      this.#pending,
+      (line, entry) => this.#upstream.send(line, entry, entry.client),
+    );
   }
 }

@@ -54,6 +54,14 @@ export class SerialGate<C, T> {
     return { client: next.client, items };
   }
 
+  /** Turn the gate off: every queued item, in arrival order; nobody is active any more. */
+  drain(): T[] {
+    const items = this.#queue.map((q) => q.item);
+    this.#queue = [];
+    this.#active = undefined;
+    return items;
+  }
+
   /** Drop a departed client's queued items (returned), and its turn. */
   drop(client: C): { items: T[]; next: { client: C; items: T[] } | undefined } {
     const items = this.#queue.filter((q) => q.client === client).map((q) => q.item);
@@ -96,6 +104,13 @@ export class SerialTurns {
   /** The client left: its waiting requests go, and its turn passes on. */
   drop(session: ClientSession): void {
     this.#advance(this.#gate.drop(session).next);
+  }
+
+  /** Serialize mode is turned off: what waited for its turn goes up now (if still wanted). */
+  drain(): void {
+    for (const { line, entry } of this.#gate.drain()) {
+      if (this.#pending.get(entry.upstreamId) === entry) this.#send(line, entry);
+    }
   }
 
   /**
