@@ -590,3 +590,37 @@ Deno.test("what a departed client had held stops taking room in the queue", asyn
   assert(h.router.hasRoom);
   await room;
 });
+
+Deno.test("a request timeout changed live applies to requests from then on, in the error's words too", () => {
+  using h = readyHarness({ requestTimeoutMs: 0 });
+  const c = h.initialized();
+  h.fromClient(c, call(1));
+  h.router.configure({ requestTimeoutMs: 2_000 });
+  h.fromClient(c, call(2));
+  h.clock.advance(2_000);
+  const [timeout, ...rest] = c.take();
+  assertEquals([timeout.id, timeout.error.code, rest], [2, ErrorCode.RequestTimeout, []]);
+  assert(timeout.error.message.includes("within 2 s"), timeout.error.message);
+  assertEquals(timeout.error.data.timeoutMs, 2_000);
+});
+
+Deno.test("whenDrained waits for the requests at the server only; held traffic and resumed traffic behave", async () => {
+  using h = readyHarness();
+  const c = h.initialized();
+  await h.router.whenDrained(); // nothing at the server
+  h.fromClient(c, call(1));
+  const [sent] = h.upstream.take();
+  h.router.holdTraffic();
+  h.fromClient(c, call(2));
+  assertEquals(h.upstream.take(), [], "held while the old process drains");
+  let drained = false;
+  const drain = h.router.whenDrained().then(() => drained = true);
+  await Promise.resolve();
+  assert(!drained, "request 1 is still at the server");
+  h.fromServer({ jsonrpc: "2.0", id: sent.id, result: {} });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert(drained, "drained once its answer went out (the held request does not count)");
+  await drain;
+  h.router.resumeTraffic();
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "the held request goes up");
+});
