@@ -77,7 +77,8 @@ export {
   resolveOptions,
   serviceNameFromSocket,
 } from "./config/options.ts";
-export { MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
+export { MAX_PENDING } from "./router/client_messages.ts";
+export { MAX_QUEUE } from "./router/upstream_link.ts";
 export { HEALTH_METHOD, STATUS_METHOD } from "./jsonrpc/mux_methods.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";

@@ -32,6 +32,9 @@ import type { SerialTurns } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
+/** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
+export const MAX_PENDING = 4096;
+
 /** Routes client→mux messages. */
 export class ClientMessages {
   readonly #ctx: RouterContext;

@@ -55,7 +55,7 @@ import type { Logger } from "@logtape/logtape";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
 import { muxLogger } from "../log/logger.ts";
 import { Admission } from "./admission.ts";
-import { ClientMessages } from "./client_messages.ts";
+import { ClientMessages, MAX_PENDING } from "./client_messages.ts";
 import { ClientToServerTable } from "./client_to_server.ts";
 import { CLIENT_REQUEST_TIMEOUT_MS, Clients } from "./clients.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -72,13 +72,7 @@ import type { ServerState } from "./server_state.ts";
 import type { ClientPort, ClientSession, ClientTransport } from "./session.ts";
 import { Sweeper } from "./sweeper.ts";
 import { Timeouts } from "./timeouts.ts";
-import { MUX_CLIENT_CAPABILITIES } from "./upstream_handshake.ts";
-import { UpstreamLink, type UpstreamLinkOptions, type UpstreamPort } from "./upstream_link.ts";
-
-/** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
-export const MAX_PENDING = 4096;
-/** Messages queued toward the server; beyond it the mux stops reading from clients. */
-export const MAX_QUEUE = 1024;
+import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
 
 /** Settings of a {@link Router}. */
 export interface RouterOptions {
@@ -98,7 +92,7 @@ export interface RouterOptions {
   newId?: () => string;
   /** Override {@link MAX_PENDING}. */
   maxPending?: number;
-  /** Override {@link MAX_QUEUE}. */
+  /** Override `MAX_QUEUE` (`upstream_link.ts`). */
   maxQueue?: number;
   /** Called when the upstream must be restarted (e.g. it never answered `initialize`). */
   onUpstreamBroken?: (reason: string) => void;
@@ -161,15 +155,13 @@ export class Router {
   readonly #features: Features;
   readonly #ctx: RouterContext;
   #gate: SerialTurns | undefined;
-  /** The link's options: timeouts are changed there, live. */
-  readonly #linkOptions: UpstreamLinkOptions;
   readonly #fromClients: ClientMessages;
   readonly #admission: Admission;
   readonly #fromServer: ServerMessages;
   #closed = false;
 
   constructor(options: RouterOptions) {
-    // A copy: `configure` changes timeouts here, where the timeouts read them.
+    // A copy: `configure` changes timeouts here, where the link and the timeouts read them.
     const settings = this.#options = { ...options };
     const log = this.#log = options.logger ?? muxLogger("router", options.service);
     const clock = options.clock ?? systemClock;
@@ -186,31 +178,21 @@ export class Router {
     });
     this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#gate?.release(s) });
-    this.#linkOptions = {
-      service: options.service,
-      clientInfo: options.clientInfo,
-      capabilities: MUX_CLIENT_CAPABILITIES,
-      era: options.upstreamEra ?? "auto",
-      initTimeoutMs: options.initTimeoutMs,
-      requestTimeoutMs: options.requestTimeoutMs,
-      maxQueue: options.maxQueue ?? MAX_QUEUE,
+    this.#upstream = new UpstreamLink(settings, {
       log,
       now,
       deadline: () => this.#timeouts.deadline(),
       pending: this.#pending,
       reply: (target, message) => clients.reply(target, message),
       armSweep,
-      onUpstreamBroken: (reason) => options.onUpstreamBroken?.(reason),
       onReady: (restarted) => {
         this.#features.onUpstreamReady(restarted);
         options.onUpstreamReady?.();
       },
       onRestarted: () => this.#features.onUpstreamRestarted(),
       onGone: (reason) => this.#features.onUpstreamGone(reason),
-      onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
-    };
-    this.#upstream = new UpstreamLink(this.#linkOptions);
+    });
     this.#gate = options.serialize ? this.#turns() : undefined;
     const timeouts = this.#timeouts = new Timeouts(settings, {
       log,
@@ -469,14 +451,11 @@ export class Router {
   configure(
     changes: { requestTimeoutMs?: number; initTimeoutMs?: number; serialize?: boolean },
   ): void {
+    // One settings object: the link and the timeouts read it at each use.
     if (changes.requestTimeoutMs !== undefined) {
       this.#options.requestTimeoutMs = changes.requestTimeoutMs;
-      this.#linkOptions.requestTimeoutMs = changes.requestTimeoutMs;
     }
-    if (changes.initTimeoutMs !== undefined) {
-      this.#options.initTimeoutMs = changes.initTimeoutMs;
-      this.#linkOptions.initTimeoutMs = changes.initTimeoutMs;
-    }
+    if (changes.initTimeoutMs !== undefined) this.#options.initTimeoutMs = changes.initTimeoutMs;
     if (changes.serialize === undefined || changes.serialize === (this.#gate !== undefined)) return;
     this.#options.serialize = changes.serialize;
     const gate = this.#gate;

@@ -25,7 +25,11 @@ import { InitializeFeature } from "./initialize_feature.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
 import { type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
-import { type HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
+import {
+  type HandshakeStep,
+  MUX_CLIENT_CAPABILITIES,
+  UpstreamHandshake,
+} from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -37,33 +41,42 @@ export interface UpstreamPort {
   readonly pending: number;
 }
 
+/** Messages queued toward the server; beyond it the mux stops reading from clients. */
+export const MAX_QUEUE = 1024;
+
+/** The router's settings the link reads (live: a reload changes timeouts in place). */
+export interface UpstreamSettings {
+  readonly service: string;
+  /** Name and version the mux introduces itself with upstream. */
+  readonly clientInfo: { name: string; version: string };
+  /** Which era to speak to the server (default `auto`). */
+  readonly upstreamEra?: UpstreamEraSetting;
+  /** How long the server may take to answer each request of the mux's handshake. */
+  readonly initTimeoutMs: number;
+  /** Timeout of the mux's own requests (0 = none). */
+  readonly requestTimeoutMs: number;
+  /** Override {@link MAX_QUEUE}. */
+  readonly maxQueue?: number;
+  /** The server must be restarted (it never answered, or refused, the handshake). */
+  readonly onUpstreamBroken?: (reason: string) => void;
+  /** Traffic needs a server and none is attached (lazy start). */
+  readonly onDemand?: () => void;
+}
+
 /** Dependencies the link shares with the router. */
 export interface UpstreamLinkOptions {
-  service: string;
-  clientInfo: { name: string; version: string };
-  /** Client capabilities the mux declares upstream. */
-  capabilities: Record<string, unknown>;
-  /** Which era to speak to the server (default `auto`). */
-  era?: UpstreamEraSetting;
-  initTimeoutMs: number;
-  /** Timeout of the mux's own requests (0 = none). */
-  requestTimeoutMs: number;
-  maxQueue: number;
   log: Logger;
   now: () => number;
   deadline: () => number;
   pending: ClientToServerTable<ClientSession>;
   reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
   armSweep: (deadline: number) => void;
-  onUpstreamBroken: (reason: string) => void;
   /** The new process is initialized; re-apply what it must know (before queued traffic). */
   onReady: (restarted: boolean) => void;
   /** A restarted server serves again (what was held for it is sent). */
   onRestarted: () => void;
   /** The process is gone; forget what only it knew. */
   onGone: (reason: string) => void;
-  /** Called when traffic needs a server and none is attached (lazy start). */
-  onDemand: () => void;
   /**
    * A held message's line as the server's era needs it (held requests were
    * written in their client's era, before the server's was known);
@@ -77,6 +90,7 @@ type Entry = PendingEntry<ClientSession>;
 
 /** The upstream connection as the router sees it. */
 export class UpstreamLink {
+  readonly #s: UpstreamSettings;
   readonly #o: UpstreamLinkOptions;
   #port: UpstreamPort | null = null;
   #phase: Phase = "down";
@@ -97,7 +111,8 @@ export class UpstreamLink {
   /** Traffic is held even while ready (a restart is draining the old process). */
   #holding = false;
 
-  constructor(options: UpstreamLinkOptions) {
+  constructor(settings: UpstreamSettings, options: UpstreamLinkOptions) {
+    this.#s = settings;
     this.#o = options;
     this.#outbox = new Outbox({
       entry: (entry) => options.pending.get(entry.upstreamId) === entry,
@@ -105,7 +120,7 @@ export class UpstreamLink {
     });
     this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
     this.#failures = new UpstreamFailures({
-      service: options.service,
+      service: settings.service,
       pending: options.pending,
       outbox: this.#outbox,
       waiting: this.#clients,
@@ -114,9 +129,9 @@ export class UpstreamLink {
       notifyRoom: () => this.notifyRoom(),
     });
     this.#handshake = new UpstreamHandshake(
-      options.era ?? "auto",
-      options.clientInfo,
-      options.capabilities,
+      settings.upstreamEra ?? "auto",
+      settings.clientInfo,
+      MUX_CLIENT_CAPABILITIES,
     );
   }
 
@@ -174,7 +189,8 @@ export class UpstreamLink {
 
   /** True while clients may be read (the queue toward the server is not full). */
   get hasRoom(): boolean {
-    return this.queueDepth < this.#o.maxQueue || this.#closing || this.#failed !== null;
+    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing ||
+      this.#failed !== null;
   }
 
   /** Resolves when {@link hasRoom} becomes true. */
@@ -189,7 +205,7 @@ export class UpstreamLink {
 
   /** Why a request cannot be forwarded at all right now, if it cannot. */
   refusal(method: string): Refusal | undefined {
-    return refusal(this.#o.service, method, this.#closing, this.#failed);
+    return refusal(this.#s.service, method, this.#closing, this.#failed);
   }
 
   setServerState(state: ServerState): void {
@@ -273,7 +289,7 @@ export class UpstreamLink {
     if (refusal) return Promise.resolve(errorResponse(null, ...refusal));
     const { id, deadline, answer } = this.#own.add(
       method,
-      timeoutMs ?? this.#o.requestTimeoutMs,
+      timeoutMs ?? this.#s.requestTimeoutMs,
       this.#o.now(),
     );
     const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
@@ -286,7 +302,7 @@ export class UpstreamLink {
   /** Something needs the server: start it (lazy start) or retry a failed handshake. */
   demand(): void {
     if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    if (!this.#port) this.#s.onDemand?.();
   }
 
   /** Tell the server to stop working on a request (or to end a stream). */
@@ -316,14 +332,14 @@ export class UpstreamLink {
     this.#clients.wait(session, request, deadline);
     this.#o.armSweep(deadline);
     if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    if (!this.#port) this.#s.onDemand?.();
   }
 
   /** Why the server is not ready, in words (for health and errors). */
   notReadyReason(): string {
     return this.#phase === "init_failed" && this.#initError
-      ? `server "${this.#o.service}" ${this.#initError}`
-      : describeServerState(this.#o.service, this.#state, this.#o.now());
+      ? `server "${this.#s.service}" ${this.#initError}`
+      : describeServerState(this.#s.service, this.#state, this.#o.now());
   }
 
   /**
@@ -377,18 +393,18 @@ export class UpstreamLink {
     if (this.#initDeadline <= now) {
       this.#initDeadline = Infinity;
       const reason = `it did not answer ${this.#handshake.step} within ${
-        this.#o.initTimeoutMs / 1000
+        this.#s.initTimeoutMs / 1000
       } s`;
       this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
-        service: this.#o.service,
+        service: this.#s.service,
         reason,
       });
-      this.#o.onUpstreamBroken(reason);
+      this.#s.onUpstreamBroken?.(reason);
     }
     const waiting = this.#clients.sweep(
       now,
-      (at) => describeServerState(this.#o.service, this.#state, at),
-      { service: this.#o.service, state: this.#state.phase },
+      (at) => describeServerState(this.#s.service, this.#state, at),
+      { service: this.#s.service, state: this.#state.phase },
     );
     return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
   }
@@ -398,7 +414,7 @@ export class UpstreamLink {
   #hold(message: { line: string; entry?: Entry; session?: ClientSession; internalId?: string }) {
     this.#outbox.hold(message);
     if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    if (!this.#port) this.#s.onDemand?.();
   }
 
   #beginInit(): void {
@@ -417,7 +433,7 @@ export class UpstreamLink {
       method: step.method,
       params: step.params,
     }));
-    this.#initDeadline = this.#o.now() + this.#o.initTimeoutMs;
+    this.#initDeadline = this.#o.now() + this.#s.initTimeoutMs;
     this.#o.armSweep(this.#initDeadline);
   }
 
@@ -431,7 +447,7 @@ export class UpstreamLink {
       case "next":
         this.#o.log.info(
           "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
-          { service: this.#o.service, reason: verdict.why },
+          { service: this.#s.service, reason: verdict.why },
         );
         return this.#sendHandshake(verdict.step);
       case "ready":
@@ -473,10 +489,10 @@ export class UpstreamLink {
   #initFailed(why: string): void {
     this.#phase = "init_failed";
     this.#initError = why;
-    this.#o.log.error("Server {service} {why}", { service: this.#o.service, why });
+    this.#o.log.error("Server {service} {why}", { service: this.#s.service, why });
     // A process that refuses the handshake is broken: the supervisor replaces it
     // under the restart policy (backoff, then failed), rather than leaving it "starting".
-    this.#o.onUpstreamBroken(why);
+    this.#s.onUpstreamBroken?.(why);
     this.#failures.handshakeFailed(why);
   }
 }
