@@ -58,14 +58,13 @@ import { Admission } from "./admission.ts";
 import { ClientMessages, MAX_PENDING } from "./client_messages.ts";
 import { ClientToServerTable } from "./client_to_server.ts";
 import { CLIENT_REQUEST_TIMEOUT_MS, Clients } from "./clients.ts";
-import { type Clock, systemClock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
-import type { UpstreamEraSetting } from "./eras.ts";
+import type { RouterOptions, RouterStats } from "./router_options.ts";
 import { type Carried, Features } from "./features.ts";
 import { type HealthOutcome, serverHealth } from "./health_feature.ts";
-import type { Liveness, LivenessSettings } from "./liveness.ts";
+import type { Liveness } from "./liveness.ts";
 import { type LatencySummary, LatencyWindow } from "./metrics.ts";
-import type { RootsPolicy } from "./roots_feature.ts";
 import { SerialTurns } from "./serial_gate.ts";
 import { ServerMessages } from "./server_messages.ts";
 import type { ServerState } from "./server_state.ts";
@@ -73,72 +72,6 @@ import type { ClientPort, ClientSession, ClientTransport } from "./session.ts";
 import { Sweeper } from "./sweeper.ts";
 import { Timeouts } from "./timeouts.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
-
-/** Settings of a {@link Router}. */
-export interface RouterOptions {
-  /** Service name, for logs and error messages. */
-  service: string;
-  /** Give up on a request after this long without an answer or progress; 0 = never. */
-  requestTimeoutMs: number;
-  /** How long the upstream may take to answer the mux's `initialize`. */
-  initTimeoutMs: number;
-  /** Name and version the mux introduces itself with upstream. */
-  clientInfo: { name: string; version: string };
-  /** Only one client's requests upstream at a time (exact callback attribution). */
-  serialize?: boolean;
-  /** Which protocol era to speak to the server (default `auto`). */
-  upstreamEra?: UpstreamEraSetting;
-  /** Unguessable ids (URL elicitation ids, MRTR handles); default `crypto.randomUUID`. */
-  newId?: () => string;
-  /** Override {@link MAX_PENDING}. */
-  maxPending?: number;
-  /** Override `MAX_QUEUE` (`upstream_link.ts`). */
-  maxQueue?: number;
-  /** Called when the upstream must be restarted (e.g. it never answered `initialize`). */
-  onUpstreamBroken?: (reason: string) => void;
-  /** Called each time a new upstream process finished initializing. */
-  onUpstreamReady?: () => void;
-  /** Called when a client needs the server and none is attached (used for lazy start). */
-  onDemand?: () => void;
-  /** Numbers for new sessions (a pool's routers share one counter); default: the router's own. */
-  nextSessionId?: () => number;
-  /** A latency window shared by a pool's routers (they report as one service). */
-  latencies?: LatencyWindow;
-  /** What clients' roots mean: merged for the server (default), or handed to a pool. */
-  roots?: RootsPolicy;
-  /** The last client left (probes do not count): for idle shutdown. */
-  onIdle?: () => void;
-  /** The liveness probe (pings a silent server with requests in flight); off when absent. */
-  liveness?: LivenessSettings;
-  /** The liveness probe's pings went unanswered: the server is unresponsive. */
-  onUnresponsive?: (reason: string) => void;
-  /** An unresponsive server answered again. */
-  onResponsive?: () => void;
-  /** The status snapshot answered to `rmcp-mux/status` (default: the router's counters). */
-  status?: () => Record<string, unknown>;
-  /** Time and timers (default: the system clock); tests pass a fake one. */
-  clock?: Clock;
-  /** Logger (defaults to the `rmcp-mux.router` category). */
-  logger?: Logger;
-}
-
-/** Counters for status and health. */
-export interface RouterStats {
-  connectedClients: number;
-  activeClients: number;
-  pendingRequests: number;
-  queueDepth: number;
-  upstreamReady: boolean;
-  subscriptions: number;
-  /** Answers since start. */
-  requestsTotal: number;
-  /** The server's protocol era (`null` before its first handshake). */
-  upstreamEra: "legacy" | "modern" | null;
-  /** Connected clients by protocol era (`unknown`: not pinned yet). */
-  clientEras: { legacy: number; modern: number; unknown: number };
-  /** Rate and latency of the last minute's answers. */
-  latency: LatencySummary;
-}
 
 /** Routes MCP traffic between client sessions and one upstream server. */
 export class Router {

@@ -331,8 +331,7 @@ export class UpstreamLink {
     const deadline = this.#o.deadline();
     this.#clients.wait(session, request, deadline);
     this.#o.armSweep(deadline);
-    if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#s.onDemand?.();
+    this.demand();
   }
 
   /** Why the server is not ready, in words (for health and errors). */
@@ -413,8 +412,7 @@ export class UpstreamLink {
 
   #hold(message: { line: string; entry?: Entry; session?: ClientSession; internalId?: string }) {
     this.#outbox.hold(message);
-    if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#s.onDemand?.();
+    this.demand();
   }
 
   #beginInit(): void {
