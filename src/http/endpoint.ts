@@ -1,8 +1,11 @@
 /**
  * The MCP endpoint of one service: the Streamable HTTP transport of MCP
- * 2025-11-25 (POST, GET, DELETE), over web-standard `Request` and `Response`
- * only, so any server that speaks them can carry it (the listener uses
- * `Deno.serve`). Every refusal is an HTTP status with a JSON-RPC error body.
+ * 2025-11-25 (POST, GET, DELETE; sessions begin with `initialize`) and, on
+ * the same path, that of 2026-07-28 (a POST without a session whose version
+ * is 2026-07-28: see `modern_endpoint.ts`), over web-standard `Request` and
+ * `Response` only, so any server that speaks them can carry it (the
+ * listener uses `Deno.serve`). Every refusal is an HTTP status with a
+ * JSON-RPC error body.
  *
  * @module
  */
@@ -11,10 +14,13 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { decodeUtf8 } from "../jsonrpc/framing.ts";
 import { classify, errorResponse, isId, type JsonRpcId } from "../jsonrpc/message.ts";
+import { isModernVersion } from "../router/eras.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import type { MuxClient } from "../server/mux_client.ts";
 import { HttpSession } from "./http_session.ts";
+import type { ModernEndpoint } from "./modern_endpoint.ts";
+import { isModernPost } from "./modern_headers.ts";
 import type { SessionTable } from "./session_table.ts";
 
 /** What the endpoint needs from a mux ({@link MuxServer} is one). */
@@ -27,6 +33,13 @@ export interface HttpService {
   readonly options: { readonly maxRequestBytes: number; readonly maxClientBacklogBytes: number };
   /** Open a client of the mux (see `MuxServer.openClient`). */
   openClient(port: ClientPort, transport: ClientTransport): MuxClient;
+  /**
+   * The era its server speaks (`null` until known). A 2026-07-28 client's
+   * call answered `input_required` by a server that is not modern is held
+   * for its retry (the mux asks on a legacy server's behalf); without this
+   * member that is assumed possible.
+   */
+  readonly upstreamEra?: "legacy" | "modern" | null;
 }
 
 /** A response carrying a JSON-RPC error (`id` null unless known). */
@@ -64,13 +77,20 @@ function mediaType(header: string | null): string {
 /** Serves the MCP endpoint of any service, with sessions held in one table. */
 export class McpEndpoint {
   readonly #table: SessionTable;
+  readonly #modern: ModernEndpoint;
   readonly #log: Logger;
   readonly #now: () => number;
   /** The last `Accept` a POST passed with: clients send the same one every time. */
   #acceptedPost: string | null = null;
 
-  constructor(table: SessionTable, log: Logger, now: () => number = Date.now) {
+  constructor(
+    table: SessionTable,
+    modern: ModernEndpoint,
+    log: Logger,
+    now: () => number = Date.now,
+  ) {
     this.#table = table;
+    this.#modern = modern;
     this.#log = log;
     this.#now = now;
   }
@@ -151,6 +171,29 @@ export class McpEndpoint {
     }
     const initialize = message.kind === "request" && message.message.method === "initialize";
     const sessionId = request.headers.get("mcp-session-id");
+    if (
+      sessionId === null && !initialize && message.kind !== "batch" &&
+      isModernPost(
+        request.headers,
+        message.kind === "response" ? undefined : message.message.params,
+      )
+    ) {
+      // MCP 2026-07-28: no session; the request is served on its own.
+      if (message.kind === "request") {
+        return this.#modern.post(request, service, message.message, text, value);
+      }
+      return errorReply(
+        400,
+        ErrorCode.InvalidRequest,
+        message.kind === "response"
+          ? "Invalid request: a client of MCP 2026-07-28 sends no responses (the server asks " +
+            "for input inside its results)"
+          : "Invalid request: MCP 2026-07-28 over HTTP has no client notifications; cancel a " +
+            "request by closing its response stream",
+        {},
+        message.kind === "response" ? message.message.id : null,
+      );
+    }
     let session: HttpSession;
     let created = false;
     if (sessionId === null) {
@@ -285,6 +328,8 @@ export class McpEndpoint {
   }
 
   #get(request: Request, service: HttpService): Promise<Response> | Response {
+    const modern = request.headers.has("mcp-session-id") ? undefined : noSession(request);
+    if (modern) return modern;
     if (!accepts(request.headers.get("accept"), ["text/event-stream"])) {
       return errorReply(
         406,
@@ -319,7 +364,8 @@ export class McpEndpoint {
   #delete(request: Request, service: HttpService): Response {
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId === null) {
-      return errorReply(400, ErrorCode.InvalidRequest, "Bad request: no Mcp-Session-Id header");
+      return noSession(request) ??
+        errorReply(400, ErrorCode.InvalidRequest, "Bad request: no Mcp-Session-Id header");
     }
     const session = this.#session(sessionId, service);
     if (session instanceof Response) return session;
@@ -375,6 +421,24 @@ export class McpEndpoint {
     }
     return session;
   }
+}
+
+/**
+ * A GET or DELETE without a session from a client of MCP 2026-07-28, which
+ * has neither: 405 (the transport's rule), saying what to use instead.
+ */
+function noSession(request: Request): Response | undefined {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version === null || !isModernVersion(version)) return undefined;
+  return errorReply(
+    405,
+    ErrorCode.InvalidRequest,
+    `Method not allowed: MCP ${version} over HTTP has no ` +
+      (request.method === "GET"
+        ? "GET stream; POST subscriptions/listen for change notifications"
+        : "sessions to DELETE; close a request's response stream to cancel it"),
+    { allow: "POST" },
+  );
 }
 
 /** `MCP-Protocol-Version` on a request after initialize: absent is fine, unknown is refused. */
