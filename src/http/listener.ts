@@ -11,11 +11,12 @@
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { muxLogger } from "../log/logger.ts";
-import { errorReply, type HttpService, McpEndpoint } from "./endpoint.ts";
+import { type HttpService, McpEndpoint } from "./endpoint.ts";
 import { RequestGuard } from "./guard.ts";
 import { ModernEndpoint } from "./modern_endpoint.ts";
 import { hostPort, type HttpOptions, resolveHttpOptions } from "./options.ts";
 import { SessionTable } from "./session_table.ts";
+import { errorReply } from "./wire.ts";
 import { defaultTokenFile, loadOrCreateToken } from "./token.ts";
 
 /** The services a listener serves, looked up on every request (a daemon's change over time). */

@@ -66,6 +66,8 @@ export class ModernCall {
   /** The client's id for the request. */
   readonly id: JsonRpcId;
   readonly method: string;
+  /** What it is about: the tool or prompt name, the resource URI (for an MRTR retry's check). */
+  readonly subject: unknown;
   /** Settles with the first message (JSON or the start of a stream). */
   readonly response: Promise<Response>;
   readonly #env: CallEnv;
@@ -77,9 +79,15 @@ export class ModernCall {
   /** True once the answer went out. */
   answered = false;
 
-  constructor(id: JsonRpcId, method: string, env: CallEnv, waitMs = JSON_ANSWER_WAIT_MS) {
+  constructor(
+    id: JsonRpcId,
+    method: string,
+    env: CallEnv,
+    options: { subject?: unknown; waitMs?: number } = {},
+  ) {
     this.id = id;
     this.method = method;
+    this.subject = options.subject;
     this.#env = env;
     let resolve!: (response: Response) => void;
     this.response = new Promise((r) => resolve = r);
@@ -87,7 +95,7 @@ export class ModernCall {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.done && this.#resolve) this.#startStream();
-    }, waitMs);
+    }, options.waitMs ?? JSON_ANSWER_WAIT_MS);
   }
 
   /** True once it is an event stream. */

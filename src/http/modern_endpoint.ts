@@ -16,11 +16,12 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import type { JsonRpcId, JsonRpcRequest } from "../jsonrpc/message.ts";
 import { MRTR_HANDLE_TTL_MS } from "../router/mrtr_bridge.ts";
-import { errorReply, type HttpService } from "./endpoint.ts";
+import type { HttpService } from "./endpoint.ts";
 import { checkModernHeaders, type ParamHeader, paramHeadersOf } from "./modern_headers.ts";
 import { ModernCall } from "./modern_call.ts";
 import { KEEPALIVE_MS } from "./session_table.ts";
 import { StatelessClient } from "./stateless_client.ts";
+import { errorReply } from "./wire.ts";
 
 /** Tools per service whose mirrored parameters (`x-mcp-header`) are remembered. */
 export const MAX_TOOLS_REMEMBERED = 10_000;
@@ -90,14 +91,18 @@ export class ModernEndpoint {
       );
     }
     const state = message.params?.requestState;
-    const parked = typeof state === "string" ? this.#unpark(service, state) : undefined;
+    const subject = message.params?.name ?? message.params?.uri;
+    const parked = typeof state === "string"
+      ? this.#unpark(service, state, message, subject)
+      : undefined;
+    if (parked instanceof Response) return parked;
     if (!parked && this.#clients.size >= this.#o.maxRequests) return this.#full(id);
     const client = parked ?? this.#open(service);
     const call = new ModernCall(id, message.method, {
       now: this.#now,
       maxQueuedBytes: service.options.maxClientBacklogBytes,
       onGone: (gone, stalled) => this.#gone(client, gone, stalled),
-    });
+    }, { subject });
     await client.begin(call, text, value);
     return call.response;
   }
@@ -159,14 +164,40 @@ export class ModernEndpoint {
     const key = `${client.service.service}\n${state}`;
     const other = this.#parked.get(key);
     if (other && other !== client) other.end();
-    client.parked = { state, until: this.#now() + MRTR_HANDLE_TTL_MS };
+    const call = client.call!;
+    client.parked = {
+      state,
+      until: this.#now() + MRTR_HANDLE_TTL_MS,
+      method: call.method,
+      subject: call.subject,
+    };
     this.#parked.set(key, client);
   }
 
-  #unpark(service: HttpService, state: string): StatelessClient | undefined {
+  /**
+   * The parked client whose handle a retry echoes. A retry of another call
+   * is refused here and the client stays parked for its own: a handle
+   * never opens someone else's call.
+   */
+  #unpark(
+    service: HttpService,
+    state: string,
+    request: JsonRpcRequest,
+    subject: unknown,
+  ): StatelessClient | Response | undefined {
     const key = `${service.service}\n${state}`;
     const client = this.#parked.get(key);
-    if (!client || client.service !== service || client.ended) return undefined;
+    if (!client?.parked || client.service !== service || client.ended) return undefined;
+    if (client.parked.method !== request.method || client.parked.subject !== subject) {
+      return errorReply(
+        200,
+        ErrorCode.InvalidParams,
+        `Invalid params: this requestState belongs to another call (${client.parked.method} ` +
+          `${JSON.stringify(client.parked.subject)}); retry that call with it`,
+        {},
+        request.id,
+      );
+    }
     this.#parked.delete(key);
     return client;
   }

@@ -42,8 +42,11 @@ export class StatelessClient implements ClientPort {
   #mux: MuxClient | undefined;
   #call: ModernCall | undefined;
   #ended = false;
-  /** While parked: the `requestState` its retry echoes, and until when it waits (ms since epoch). */
-  parked: { state: string; until: number } | undefined;
+  /**
+   * While parked: the `requestState` its retry echoes, until when it waits
+   * (ms since epoch), and the call a retry must repeat (method and subject).
+   */
+  parked: { state: string; until: number; method: string; subject: unknown } | undefined;
 
   constructor(service: HttpService, env: StatelessEnv) {
     this.service = service;

@@ -52,7 +52,7 @@ Deno.test("modern call: something before the answer makes an event stream withou
 
 Deno.test("modern call: a slow answer starts the stream; a client that closes it is noticed", async () => {
   const gone: string[] = [];
-  const call = new ModernCall(1, "tools/call", env(gone), 0);
+  const call = new ModernCall(1, "tools/call", env(gone), { waitMs: 0 });
   const response = await call.response;
   assertEquals(response.headers.get("content-type"), "text/event-stream");
   await response.body!.cancel();
@@ -67,4 +67,19 @@ Deno.test("modern call: closed before anything: an empty stream, and no timer is
   const response = await call.response;
   assertEquals(await response.text(), "");
   assertEquals(call.done, true);
+});
+
+Deno.test("modern call: a quiet stream gets a keep-alive comment, a busy one does not", async () => {
+  let now = 0;
+  const call = new ModernCall(1, "subscriptions/listen", { ...env(), now: () => now });
+  call.deliver('{"jsonrpc":"2.0","method":"notifications/subscriptions/acknowledged"}', false);
+  const reader = (await call.response).body!.pipeThrough(new TextDecoderStream()).getReader();
+  assertEquals((await reader.read()).value?.startsWith("data: "), true);
+  now = 14_999;
+  call.keepalive(15_000);
+  now = 15_000;
+  call.keepalive(15_000);
+  assertEquals((await reader.read()).value, ": keepalive\n\n");
+  call.close();
+  assertEquals((await reader.read()).done, true);
 });

@@ -1,4 +1,4 @@
-import { accepts } from "../../src/http/endpoint.ts";
+import { accepts } from "../../src/http/wire.ts";
 import { RequestGuard } from "../../src/http/guard.ts";
 import { HttpOptionError, parseListenAddress, resolveHttpOptions } from "../../src/http/options.ts";
 import { classifyOutgoing } from "../../src/http/outgoing.ts";
