@@ -5,18 +5,42 @@
  * @module
  */
 
-import { CliError, parseCommandLine } from "./src/cli/args.ts";
-import { helpText } from "./src/cli/help.ts";
-import { writeStderr } from "./src/cli/stderr.ts";
 import { translateRustArgs } from "./src/cli/rust_compat.ts";
-import { NAME, VERSION } from "./src/version.ts";
 
-// Each command loads only what it needs: `proxy` and `health` start in a
-// host's session path, so they must not pay for the config parser and the daemon.
+/**
+ * Load a command's module only when it runs. Deno puts every *literal*
+ * dynamic import into the start-up module graph (and would resolve the npm
+ * packages behind it) even when it never runs; `proxy` starts once per host
+ * session and must cost little more than Deno itself, so every other
+ * command's module is reached through this non-literal import. The type
+ * argument (`typeof import(...)`, type-only) keeps `deno check` exact, and
+ * `deno task compile` embeds these modules with `--include` (a test keeps the
+ * two lists equal). Add new commands the same way.
+ */
+const load = <T>(path: string): Promise<T> => import(path);
+
+type Args = typeof import("./src/cli/args.ts");
+type Help = typeof import("./src/cli/help.ts");
+type Commands = typeof import("./src/cli/commands.ts");
+type Http = typeof import("./src/cli/http_command.ts");
+type Health = typeof import("./src/cli/health_command.ts");
+type DaemonCli = typeof import("./src/cli/daemon_command.ts");
+type Admin = typeof import("./src/cli/admin_commands.ts");
+type Dashboard = typeof import("./src/cli/dashboard_command.ts");
+type Hosts = typeof import("./src/cli/hosts_commands.ts");
+type Wizard = typeof import("./src/cli/wizard.ts");
+type Service = typeof import("./src/cli/service_command.ts");
+
 async function main(given: string[]): Promise<number> {
   // The Rust tool's spellings (and its rmcp-mux-proxy program name) keep working.
-  const program = Deno.execPath().split("/").pop() ?? NAME;
+  const program = Deno.execPath().split("/").pop() ?? "rmcp-mux";
   const { args, notices } = translateRustArgs(given, program);
+  if (args[0] === "proxy" && notices.length === 0) {
+    return await (await import("./src/cli/proxy_command.ts")).proxyMain(args.slice(1));
+  }
+  const { CliError, parseCommandLine } = await load<Args>("./src/cli/args.ts");
+  const { writeStderr } = await import("./src/cli/stderr.ts");
+  const { NAME, VERSION } = await import("./src/version.ts");
   for (const notice of notices) writeStderr(`${NAME}: ${notice}\n`);
   let command;
   try {
@@ -28,55 +52,63 @@ async function main(given: string[]): Promise<number> {
   }
   switch (command.kind) {
     case "help":
-      console.log(helpText(command.topic));
+      console.log((await load<Help>("./src/cli/help.ts")).helpText(command.topic));
       return 0;
     case "version":
       console.log(`${NAME} ${VERSION}`);
       return 0;
     case "run":
-      return await (await import("./src/cli/commands.ts")).runMuxCommand(
+      return await (await load<Commands>("./src/cli/commands.ts")).runMuxCommand(
         command.options,
         command.log,
         command.http,
       );
     case "demo":
-      return await (await import("./src/cli/commands.ts")).runDemoCommand(
+      return await (await load<Commands>("./src/cli/commands.ts")).runDemoCommand(
         command.options,
         command.log,
         command.http,
       );
     case "http-token":
-      return await (await import("./src/cli/http_command.ts")).runHttpTokenCommand(
+      return await (await load<Http>("./src/cli/http_command.ts")).runHttpTokenCommand(
         command.tokenFile,
       );
     case "proxy":
-      return await (await import("./src/cli/proxy_command.ts")).runProxyCommand(command.socket);
+      return await (await import("./src/cli/proxy_command.ts")).runProxyCommand(command);
     case "health":
-      return await (await import("./src/cli/proxy_command.ts")).runHealthCommand(
+      return await (await load<Health>("./src/cli/health_command.ts")).runHealthCommand(
         command.socket,
         command.timeoutMs,
         command.json,
       );
     case "daemon":
-      return await (await import("./src/cli/daemon_command.ts")).runDaemonCommand(command);
+      return await (await load<DaemonCli>("./src/cli/daemon_command.ts")).runDaemonCommand(
+        command,
+      );
     case "status":
-      return await (await import("./src/cli/admin_commands.ts")).runStatusCommand(command);
+      return await (await load<Admin>("./src/cli/admin_commands.ts")).runStatusCommand(command);
     case "control":
-      return await (await import("./src/cli/admin_commands.ts")).runControlCommand(command);
+      return await (await load<Admin>("./src/cli/admin_commands.ts")).runControlCommand(command);
     case "config-check":
-      return await (await import("./src/cli/admin_commands.ts")).runConfigCheck(command.file);
+      return await (await load<Admin>("./src/cli/admin_commands.ts")).runConfigCheck(
+        command.file,
+      );
     case "dashboard":
-      return await (await import("./src/cli/dashboard_command.ts")).runDashboardCommand(command);
+      return await (await load<Dashboard>("./src/cli/dashboard_command.ts")).runDashboardCommand(
+        command,
+      );
     case "scan":
-      return await (await import("./src/cli/hosts_commands.ts")).runScan(command);
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runScan(command);
     case "rewire":
-      return await (await import("./src/cli/hosts_commands.ts")).runRewire(command);
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runRewire(command);
     case "unwire":
-      return await (await import("./src/cli/hosts_commands.ts")).runUnwire(command);
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runUnwire(command);
     case "host-status":
-      return await (await import("./src/cli/hosts_commands.ts")).runHostStatus(command);
+      return await (await load<Hosts>("./src/cli/hosts_commands.ts")).runHostStatus(command);
     case "wizard":
-      return await (await import("./src/cli/wizard.ts")).runWizard(command);
+      return await (await load<Wizard>("./src/cli/wizard.ts")).runWizard(command);
+    case "service":
+      return await (await load<Service>("./src/cli/service_command.ts")).runServiceCommand(command);
   }
 }
 

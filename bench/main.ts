@@ -4,7 +4,7 @@
  *
  *   deno task bench [--quick] [--only SCENARIO[,SCENARIO…]] [--json PATH]
  *
- * Scenarios: latency, throughput, memory, connect, fanout, peers.
+ * Scenarios: latency, throughput, memory, connect, fanout, peers, http, proxy.
  * See bench/README.md for what each measures and how to read the ratios.
  *
  * @module
@@ -19,6 +19,7 @@ import { httpScenario } from "./scenarios/http.ts";
 import { latencyScenario } from "./scenarios/latency.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { peersScenario } from "./scenarios/peers.ts";
+import { proxyScenario } from "./scenarios/proxy.ts";
 import { throughputScenario } from "./scenarios/throughput.ts";
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> = {
@@ -29,6 +30,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> 
   fanout: fanoutScenario,
   peers: peersScenario,
   http: httpScenario,
+  proxy: proxyScenario,
 };
 
 const USAGE = `usage: deno task bench [--quick] [--only SCENARIO[,SCENARIO...]] [--json PATH]

@@ -25,6 +25,7 @@
  */
 
 export { type ClientStatus, MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export type { ApplyMode } from "./server/live_settings.ts";
 export { MuxClient } from "./server/mux_client.ts";
 export type { ClientPort, ClientTransport } from "./router/session.ts";
 export type { LineEvent } from "./jsonrpc/framing.ts";
@@ -42,12 +43,14 @@ export {
   type DaemonOptions,
   type DaemonService,
   type DaemonStatus,
+  type ReloadPlan,
   type ReloadReport,
   type ServiceState,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
 export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
 export { controlSocketFor } from "./daemon/control_path.ts";
+export { type DirsEnv, runtimeDir, stateDir } from "./paths/dirs.ts";
 export { loadConfig } from "./config/load.ts";
 export { parseConfig } from "./config/parse.ts";
 export {

@@ -16,12 +16,18 @@ import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
-import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
+import type { DaemonStatus, ReloadReport, ServiceStatus } from "../daemon/daemon.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { Command, ControlTarget } from "./args.ts";
-import { controlSocketFor } from "../daemon/control_path.ts";
+import {
+  canonicalConfigPath,
+  daemonFiles,
+  dirsEnv,
+  readDaemonRecord,
+} from "../daemon/daemon_files.ts";
+import { ConnectError } from "../transport/unix_client.ts";
 import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
 import { failingServices, formatStatus, serviceOf } from "./status_view.ts";
@@ -31,21 +37,44 @@ type StatusCommand = Extract<Command, { kind: "status" }>;
 type ControlCommandLine = Extract<Command, { kind: "control" }>;
 
 /** Where to send a control request: a control socket, or a single mux's socket. */
-export async function resolve(target: ControlTarget): Promise<{ path: string; single: boolean }> {
+export async function resolve(
+  target: ControlTarget,
+): Promise<{ path: string; single: boolean; config?: string }> {
   if (target.socket) return { path: target.socket, single: true };
   if (target.control) return { path: target.control, single: false };
   const file = configPathOf(target.config);
+  // The running daemon recorded where it listens: that wins over what the file says now.
+  const files = daemonFiles(canonicalConfigPath(file), dirsEnv());
+  const record = await readDaemonRecord(files.record);
+  if (record) return { path: record.control, single: false, config: file };
   try {
-    return { path: controlPathOf(await loadConfig(file)), single: false };
+    return { path: controlPathOf(await loadConfig(file)), single: false, config: file };
   } catch (error) {
     if (!(error instanceof ConfigError) || error.cause instanceof Deno.errors.NotFound) throw error;
     // The file may be broken since the daemon started, or use variables only the daemon's
     // environment has: neither must hide the daemon. Read just `daemon.control`.
     const control = await daemonControlOf(file);
-    if (control === undefined) {
-      writeStderr(`${NAME}: ${file} has errors; trying the control socket beside it\n`);
+    return { path: control ?? files.control, single: false, config: file };
+  }
+}
+
+/** Call the daemon; "nobody listens" becomes a line that names the config and what to do. */
+async function call(
+  where: { path: string; config?: string },
+  method: string,
+  params: Record<string, unknown> | undefined,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  try {
+    return await callControl(where.path, method, params, timeoutMs);
+  } catch (error) {
+    if (where.config && error instanceof ControlError && error.cause instanceof ConnectError) {
+      throw new ControlError(
+        `no daemon is running for ${where.config} (${error.cause.path}: ${error.cause.reason}); ` +
+          `start it with "${NAME} --config ${where.config}" or "${NAME} service install"`,
+      );
     }
-    return { path: control ?? controlSocketFor(file), single: false };
+    throw error;
   }
 }
 
@@ -53,12 +82,12 @@ export async function resolve(target: ControlTarget): Promise<{ path: string; si
 async function fetchStatus(
   target: ControlTarget,
 ): Promise<Pick<DaemonStatus, "services"> & Partial<DaemonStatus>> {
-  const { path, single } = await resolve(target);
-  if (single) {
-    const mux = await callControl(path, STATUS_METHOD, undefined, 5_000) as unknown as MuxStatus;
+  const where = await resolve(target);
+  if (where.single) {
+    const mux = await call(where, STATUS_METHOD, undefined, 5_000) as unknown as MuxStatus;
     return { services: [serviceOf(mux)] };
   }
-  return await callControl(path, "status", undefined, 5_000) as unknown as DaemonStatus;
+  return await call(where, "status", undefined, 5_000) as unknown as DaemonStatus;
 }
 
 /** Keep only the services named (all when none is); throws for a name that is not there. */
@@ -121,14 +150,14 @@ async function act(command: ControlCommandLine): Promise<{ text: string; ok: boo
 /** `rmcp-mux restart|stop|start NAME`, `reload`, `shutdown`. */
 export async function runControlCommand(command: ControlCommandLine): Promise<number> {
   try {
-    const { path, single } = await resolve(command.target);
-    if (single) {
+    const where = await resolve(command.target);
+    if (where.single) {
       throw new ControlError(
         `${command.command} needs a daemon: give --config FILE or --control PATH`,
       );
     }
     const params = command.service ? { service: command.service } : undefined;
-    const result = await callControl(path, command.command, params, 60_000);
+    const result = await call(where, command.command, params, 60_000);
     const outcome = describeOutcome(command, result);
     // Exit 0 only when the command achieved what it was for.
     if (failedOutcome(command, result)) {
@@ -157,20 +186,20 @@ function failedOutcome(command: ControlCommandLine, result: Record<string, unkno
 function describeOutcome(command: ControlCommandLine, result: Record<string, unknown>): string {
   switch (command.command) {
     case "reload": {
-      const r = result as {
-        added: string[];
-        removed: string[];
-        changed: string[];
-        unchanged: string[];
-        errors: Record<string, string>;
-      };
-      const part = (label: string, names: string[]) =>
-        `${label}: ${names.length ? names.join(", ") : "none"}`;
-      const errors = Object.entries(r.errors).map(([name, e]) =>
-        `\n  ${name} could not start: ${e}`
+      const r = result as unknown as ReloadReport;
+      const part = (label: string, names: string[] | undefined) =>
+        `${label}: ${names?.length ? names.join(", ") : "none"}`;
+      const settings = Object.entries(r.settings ?? {}).map(([name, keys]) =>
+        `\n  ${name}: ${keys.join(", ")} changed`
       );
+      const restart = (r.needsRestart ?? []).map((what) =>
+        `\n  needs a daemon restart: ${what} (${NAME} shutdown, then start it again)`
+      );
+      const errors = Object.entries(r.errors).map(([name, e]) => `\n  ${name} failed: ${e}`);
       return `reloaded; ${part("added", r.added)}; ${part("removed", r.removed)}; ` +
-        `${part("changed", r.changed)}; ${part("unchanged", r.unchanged)}${errors.join("")}`;
+        `${part("applied in place", r.applied)}; ${part("restarted in place", r.restarted)}; ` +
+        `${part("new socket", r.recreated)}; ${part("unchanged", r.unchanged)}` +
+        settings.join("") + restart.join("") + errors.join("");
     }
     case "shutdown":
       return "daemon shutting down";

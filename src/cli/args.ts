@@ -13,6 +13,7 @@ import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_c
 
 export { CliError };
 import { expandHome, splitCommandLine } from "../config/command_line.ts";
+import { parseProxyArgs, type ProxyCommand, ProxyUsageError } from "./proxy_args.ts";
 import { UPSTREAM_ERA_SETTINGS } from "../router/eras.ts";
 import {
   type HostsCommand,
@@ -28,6 +29,8 @@ import {
 export interface LogSettings {
   level: LogLevel;
   format: LogFormat;
+  /** `--log-file`: append logs (and errors) to this file instead of stderr. */
+  file?: string;
 }
 
 /** How an admin command finds what to talk to. */
@@ -78,11 +81,22 @@ export type Command =
     http?: Partial<HttpOptions>;
   }
   | { kind: "http-token"; tokenFile: string | undefined }
-  | { kind: "proxy"; socket: string }
+  | ProxyCommand
   | { kind: "health"; socket: string; timeoutMs: number; json: boolean }
   | { kind: "help"; topic: string | undefined }
   | { kind: "version" }
-  | HostsCommand;
+  | HostsCommand
+  | ServiceCommand;
+
+/** `rmcp-mux service install|uninstall|status [--config FILE] [--dry-run]`. */
+export interface ServiceCommand {
+  kind: "service";
+  action: "install" | "uninstall" | "status";
+  /** The daemon's config file (default: the default config file). */
+  config?: string;
+  /** Print what would be written and run; change nothing. */
+  dryRun: boolean;
+}
 
 const runFlags = {
   socket: { type: "string" },
@@ -117,6 +131,7 @@ const runFlags = {
   "max-restarts": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  "log-file": { type: "string" },
   "status-file": { type: "string" },
   http: { type: "string" },
   "http-auth": { type: "string" },
@@ -154,7 +169,7 @@ export function parseCommandLine(
   const [first, ...rest] = args;
   switch (first) {
     case "proxy":
-      return parseSocketOnly("proxy", rest, env);
+      return parseProxy(rest, env);
     case "status":
       return isHostStatus(rest) ? parseHostStatus(rest, env) : parseStatus(rest, env);
     case "scan":
@@ -173,6 +188,8 @@ export function parseCommandLine(
       return parseControl(first, rest, env);
     case "config":
       return parseConfigCommand(rest, env);
+    case "service":
+      return parseService(rest, env);
     case "dashboard":
       return parseDashboard(rest, env);
     case "health":
@@ -233,7 +250,12 @@ function parseRun(mode: "run" | "demo", args: readonly string[], env: { HOME?: s
   if (values["log-format"] !== undefined) {
     given.format = oneOf("--log-format", values["log-format"], ["text", "json"] as const);
   }
-  const log: LogSettings = { level: given.level ?? "info", format: given.format ?? "text" };
+  if (values["log-file"] !== undefined) given.file = expandHome(values["log-file"], env.HOME);
+  const log: LogSettings = {
+    level: given.level ?? "info",
+    format: given.format ?? "text",
+    ...(given.file !== undefined ? { file: given.file } : {}),
+  };
   const http = httpFlags(values);
   const daemonFlags = ["config", "service", "only", "except", "control"] as const;
   const usesConfig = daemonFlags.some((f) => values[f] !== undefined);
@@ -334,17 +356,14 @@ function parseHttpCommand(args: readonly string[], env: { HOME?: string }): Comm
   };
 }
 
-function parseSocketOnly(name: "proxy", args: readonly string[], env: { HOME?: string }): Command {
-  const { values, positionals } = parse(args, {
-    socket: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) return { kind: "help", topic: name };
-  if (positionals.length > 0) {
-    throw new CliError(`${name}: unexpected argument "${positionals[0]}"`);
+function parseProxy(args: readonly string[], env: { HOME?: string }): Command {
+  try {
+    const parsed = parseProxyArgs(args, env.HOME);
+    return parsed === "help" ? { kind: "help", topic: "proxy" } : parsed;
+  } catch (error) {
+    if (error instanceof ProxyUsageError) throw new CliError(error.message);
+    throw error;
   }
-  if (values.socket === undefined) throw new CliError(`${name}: --socket PATH is required`);
-  return { kind: name, socket: expandHome(values.socket, env.HOME) };
 }
 
 function parseHealth(args: readonly string[], env: { HOME?: string }): Command {
@@ -469,5 +488,35 @@ function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Co
   return {
     kind: "config-check",
     file: positionals[0] === undefined ? undefined : expandHome(positionals[0], env.HOME),
+  };
+}
+
+function parseService(args: readonly string[], env: { HOME?: string }): Command {
+  const [action, ...rest] = args;
+  if (action === "-h" || action === "--help") return { kind: "help", topic: "service" };
+  if (action !== "install" && action !== "uninstall" && action !== "status") {
+    throw new CliError(
+      `service: unknown subcommand "${
+        action ?? ""
+      }"; try: rmcp-mux service install|uninstall|status`,
+    );
+  }
+  const { values, positionals } = parse(rest, {
+    config: { type: "string" },
+    "dry-run": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return { kind: "help", topic: "service" };
+  if (positionals.length > 0) {
+    throw new CliError(`service ${action}: unexpected argument "${positionals[0]}"`);
+  }
+  if (values["dry-run"] && action === "status") {
+    throw new CliError("service status: --dry-run is for install and uninstall");
+  }
+  return {
+    kind: "service",
+    action,
+    ...(values.config !== undefined ? { config: expandHome(values.config, env.HOME) } : {}),
+    dryRun: values["dry-run"] ?? false,
   };
 }

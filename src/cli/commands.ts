@@ -11,21 +11,28 @@ import type { HttpOptions } from "../http/options.ts";
 import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
-import { reportError, untilStopped } from "./lifecycle.ts";
-import { setupLogging, writeStderr } from "./logging.ts";
+import { reportError, SignalScope } from "./lifecycle.ts";
+import { dirsEnv } from "../daemon/daemon_files.ts";
+import { runtimeDir } from "../paths/dirs.ts";
+import { PathError } from "../paths/private_dir.ts";
+import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
+import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
 export const REFERENCE_SERVER = "@modelcontextprotocol/server-everything@2026.8.31";
 
-/** Default socket of `demo` and `deno task start`. */
-export const DEMO_SOCKET = ".rmcp-mux/everything.sock";
+/** Default socket of `demo` and `deno task start`, in the runtime directory. */
+export const DEMO_SOCKET_NAME = "everything.sock";
 
-/** `rmcp-mux --socket … --cmd … [--http ADDR]`: run one mux until SIGINT/SIGTERM. */
+/** `rmcp-mux --socket … --cmd … [--http ADDR]`: run one mux until SIGINT/SIGTERM/SIGHUP. */
 export async function runMuxCommand(
   options: MuxOptions,
   log: LogSettings,
   http?: Partial<HttpOptions>,
 ): Promise<number> {
+  // Before anything binds: a signal during start-up must not leave the socket behind.
+  using signals = new SignalScope("stop");
+  if (!useLogFile(log.file)) return 1;
   setupLogging(log);
   let server: MuxServer;
   let listener: HttpListener | undefined;
@@ -40,7 +47,7 @@ export async function runMuxCommand(
     await server.close();
     return reportError(error);
   }
-  return await serveUntilSignal(server, listener);
+  return await serveUntilSignal(server, signals, listener);
 }
 
 /** Serve one mux over HTTP (at `/mcp/NAME` and `/mcp`) when `--http` was given. */
@@ -67,7 +74,13 @@ export async function runDemoCommand(
   log: LogSettings,
   http?: Partial<HttpOptions>,
 ): Promise<number> {
-  const socket = absolute(options.socket ?? DEMO_SOCKET);
+  using signals = new SignalScope("stop");
+  let socket: string;
+  try {
+    socket = absolute(options.socket ?? `${runtimeDir(dirsEnv())}/${DEMO_SOCKET_NAME}`);
+  } catch (error) {
+    return reportError(new PathError((error as Error).message));
+  }
   const exec = Deno.execPath();
   // From source, Deno itself runs the reference server; a compiled binary uses npx.
   const viaDeno = /^deno(\.exe)?$/.test(exec.split("/").pop() ?? "");
@@ -88,37 +101,56 @@ export async function runDemoCommand(
     await mux.close();
     return reportError(error);
   }
-  const self = viaDeno
-    ? `${exec} run -A ${new URL("../../main.ts", import.meta.url).pathname}`
-    : exec;
-  writeStderr(
-    `
+  writeStderr(demoText(socket, selfCommand()));
+  return await serveUntilSignal(mux, signals, listener);
+}
+
+/** What `demo` prints: how to connect a host, with a command that outlives any cache. */
+export function demoText(socket: string, self: SelfCommand): string {
+  const words = [self.command, ...self.args];
+  const shown = words.map(shellWord).join(" ");
+  const proxyArgs = [...self.args, "proxy", "--socket", socket];
+  return `
 ${NAME} demo: the MCP reference server is shared on ${socket}
 
 Connect an MCP host through the stdio bridge, e.g.:
-  claude mcp add everything -- ${self} proxy --socket ${socket}
+  claude mcp add everything -- ${shown} proxy --socket ${shellWord(socket)}
 or in a host's JSON config:
-  { "command": "${self.split(" ")[0]}", "args": ${
-      JSON.stringify([...self.split(" ").slice(1), "proxy", "--socket", socket])
-    } }
+  { "command": ${JSON.stringify(self.command)}, "args": ${JSON.stringify(proxyArgs)} }
 Check it:
-  ${self} health --socket ${socket}
-Stop with Ctrl+C.
+  ${shown} health --socket ${shellWord(socket)}
+${self.warning ? `Note: ${self.warning}\n` : ""}Stop with Ctrl+C.
 
-`,
-  );
-  return await serveUntilSignal(mux, listener);
+`;
 }
 
-async function serveUntilSignal(server: MuxServer, listener?: HttpListener): Promise<number> {
-  const ignoreHup = () => writeStderr(`${NAME}: SIGHUP ignored (nothing to reload)\n`);
+async function serveUntilSignal(
+  server: MuxServer,
+  signals: SignalScope,
+  listener?: HttpListener,
+): Promise<number> {
+  signals.atForcedExit(() => server.terminateNow());
   // The listener first: no new HTTP session while the mux winds down.
-  const stop = () => void (listener?.close() ?? Promise.resolve()).then(() => server.close());
-  await untilStopped(server.closed, stop, ignoreHup);
+  signals.onStop(() => void (listener?.close() ?? Promise.resolve()).then(() => server.close()));
+  // A command that cannot be found will not appear by retrying: a one-off mux says so and exits.
+  let unstartable: string | undefined;
+  server.waitForStatus(() => server.spawnFailure !== undefined).then(() => {
+    unstartable = server.spawnFailure;
+    void (listener?.close() ?? Promise.resolve()).then(() => server.close());
+  }, () => {});
+  await signals.until(server.closed);
   await listener?.close();
+  if (unstartable !== undefined) {
+    writeStderr(`${NAME}: cannot start the server: ${unstartable}; check --cmd\n`);
+    return 1;
+  }
   return 0;
 }
 
 function absolute(path: string): string {
   return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -1,7 +1,9 @@
 /**
  * `rmcp-mux --config FILE`: the daemon. Loads the file, starts every selected
  * service, listens on the control socket, reloads on SIGHUP, and stops
- * cleanly on SIGINT/SIGTERM or a `shutdown` command.
+ * cleanly on SIGINT/SIGTERM or a `shutdown` command. One daemon per config
+ * file: a lock held for the daemon's life decides, and a record in the
+ * runtime directory tells every other command where its control socket is.
  *
  * @module
  */
@@ -13,14 +15,25 @@ import { type CliOverrides, selectServices } from "../config/select.ts";
 import type { MuxFileConfig } from "../config/types.ts";
 import { ControlServer } from "../control/server.ts";
 import { dashboardControl } from "../dashboard/control.ts";
-import { controlSocketFor } from "../daemon/control_path.ts";
+import {
+  canonicalConfigPath,
+  type DaemonFiles,
+  daemonFiles,
+  dirsEnv,
+  readDaemonRecord,
+  removeDaemonRecordSync,
+  writeDaemonRecord,
+} from "../daemon/daemon_files.ts";
 import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
-import { StatusFileWriter } from "../server/status_file.ts";
-import { NAME } from "../version.ts";
+import { FileLock } from "../paths/file_lock.ts";
+import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
+import { stableJson } from "../server/live_settings.ts";
+import { prepareStatusFile, StatusFileWriter } from "../server/status_file.ts";
+import { NAME, VERSION } from "../version.ts";
 import type { Command, LogSettings } from "./args.ts";
-import { reportError, untilStopped } from "./lifecycle.ts";
-import { setupLogging, writeStderr } from "./logging.ts";
+import { reportError, SignalScope } from "./lifecycle.ts";
+import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 type DaemonCommand = Extract<Command, { kind: "daemon" }>;
 
@@ -29,25 +42,65 @@ export function configPathOf(given: string | undefined): string {
   return given ?? defaultConfigPath(Deno.env.toObject(), Deno.env.get("HOME") ?? "");
 }
 
-/** The config's control socket: `--control`, else `daemon.control`, else beside the file. */
+/**
+ * The config's control socket: `--control`, else `daemon.control`, else the
+ * default in the runtime directory ({@link daemonFiles}).
+ */
 export function controlPathOf(config: MuxFileConfig, given?: string): string {
-  return given ?? config.daemon.control ?? controlSocketFor(config.path);
+  return given ?? config.daemon.control ??
+    daemonFiles(canonicalConfigPath(config.path), dirsEnv()).control;
 }
 
 /** Run the daemon until it is told to stop. Returns the exit code. */
 export async function runDaemonCommand(command: DaemonCommand): Promise<number> {
+  // Installed first: a signal during start-up must not leave sockets behind.
+  using signals = new SignalScope("reload");
+  if (!useLogFile(command.log.file)) return 1;
   const path = configPathOf(command.config);
   const overrides: CliOverrides = { ...command.overrides };
   if (command.log.level) overrides.logLevel = command.log.level;
   let config: MuxFileConfig;
   let services: DaemonService[];
   let levels: Record<string, LogSettings["level"]>;
+  let files: DaemonFiles;
   try {
+    files = daemonFiles(canonicalConfigPath(path), dirsEnv());
     config = await loadConfig(path);
     ({ services, levels } = select(config, overrides, command));
+    if (config.daemon.statusFile) await prepareStatusFile(config.daemon.statusFile);
   } catch (error) {
     return fail(error, command.config === undefined ? path : undefined);
   }
+  let lock: FileLock | undefined;
+  try {
+    await ensurePrivateDir(dirOf(files.lock), "runtime");
+    lock = await FileLock.tryAcquire(files.lock);
+  } catch (error) {
+    return fail(error);
+  }
+  if (!lock) return await alreadyRunning(path, files);
+  signals.atForcedExit(() => {
+    removeDaemonRecordSync(files.record);
+    lock.release(true);
+  });
+  try {
+    return await serve(command, path, config, services, levels, files, overrides, signals);
+  } finally {
+    removeDaemonRecordSync(files.record);
+    lock.release(true);
+  }
+}
+
+async function serve(
+  command: DaemonCommand,
+  path: string,
+  config: MuxFileConfig,
+  services: DaemonService[],
+  levels: Record<string, LogSettings["level"]>,
+  files: DaemonFiles,
+  overrides: CliOverrides,
+  signals: SignalScope,
+): Promise<number> {
   const log: LogSettings = {
     level: command.log.level ?? config.daemon.logLevel ?? "info",
     format: command.log.format ?? config.daemon.logFormat ?? "text",
@@ -65,58 +118,116 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
     );
     return 2;
   }
+  const controlPath = controlPathOf(config, command.control);
+  let daemonSettings = config.daemon;
+  let statusFile: StatusFileWriter | undefined;
   let daemon: Daemon;
   try {
     daemon = await Daemon.start({
       services,
       config: path,
-      control: controlPathOf(config, command.control),
+      control: controlPath,
       ...(http ? { http } : {}),
       reload: async () => {
         const fresh = await loadConfig(path);
         for (const warning of fresh.warnings) logger.warn("{warning}", { warning });
-        return select(fresh, overrides, command).services;
+        const selected = select(fresh, overrides, command);
+        const wanted = fresh.daemon;
+        if (wanted.statusFile && wanted.statusFile !== daemonSettings.statusFile) {
+          await prepareStatusFile(wanted.statusFile);
+        }
+        // Nothing is changed before this point: a refused reload leaves everything as it was.
+        const needsRestart: string[] = [];
+        const control = controlPathOf(fresh, command.control);
+        if (control !== controlPath) {
+          needsRestart.push(
+            `daemon.control is now ${control} (the daemon listens on ${controlPath})`,
+          );
+        }
+        if (
+          command.http === undefined &&
+          stableJson(wanted.http) !== stableJson(daemonSettings.http)
+        ) {
+          needsRestart.push("daemon.http changed (the HTTP listener keeps its settings)");
+        }
+        setupLogging(
+          {
+            level: command.log.level ?? wanted.logLevel ?? "info",
+            format: command.log.format ?? wanted.logFormat ?? "text",
+          },
+          command.log.level ? {} : selected.levels,
+        );
+        if (wanted.statusFile !== daemonSettings.statusFile) {
+          await statusFile?.close();
+          statusFile = wanted.statusFile
+            ? new StatusFileWriter(wanted.statusFile, () => daemon.status(), logger)
+            : undefined;
+        }
+        daemonSettings = { ...wanted, http: daemonSettings.http };
+        return { services: selected.services, needsRestart };
       },
     });
   } catch (error) {
     return fail(error);
   }
+  signals.atForcedExit(() => daemon.terminateNow());
   if (daemon.status().services.every((s) => s.state === "error")) {
     writeStderr(`${NAME}: no service could start; see the errors above\n`);
     await daemon.close();
     return 1;
   }
+  statusFile = config.daemon.statusFile
+    ? new StatusFileWriter(config.daemon.statusFile, () => daemon.status(), logger)
+    : undefined;
   let control: ControlServer;
   try {
     control = await ControlServer.start(
-      controlPathOf(config, command.control),
+      controlPath,
       daemon,
       () => void daemon.close(),
       // `rmcp-mux dashboard`: a login link to the dashboard on the HTTP listener.
       dashboardControl(daemon),
     );
+    await writeDaemonRecord(files.record, {
+      pid: Deno.pid,
+      config: canonicalConfigPath(path),
+      control: control.path,
+      startedAt: Date.now(),
+      version: VERSION,
+    });
   } catch (error) {
     await daemon.close();
+    await statusFile?.close();
     return fail(error);
   }
+  signals.atForcedExit(() => control.terminateNow());
   logger.info("Daemon running {count} services; control socket {path}", {
     count: services.length,
     path: control.path,
   });
-  const statusFile = config.daemon.statusFile
-    ? new StatusFileWriter(config.daemon.statusFile, () => daemon.status(), logger)
-    : undefined;
-  const reload = () => {
+  signals.onReload(() => {
     daemon.reload().catch((error) =>
       logger.error("Reload refused, the running configuration stays: {error}", {
         error: error instanceof Error ? error.message : String(error),
       })
     );
-  };
-  await untilStopped(daemon.closed, () => void daemon.close(), reload);
+  });
+  signals.onStop(() => void daemon.close());
+  await signals.until(daemon.closed);
   await control.close();
   await statusFile?.close();
   return 0;
+}
+
+/** Another daemon holds this config's lock: say which, and how to reach it. */
+async function alreadyRunning(path: string, files: DaemonFiles): Promise<number> {
+  const record = await readDaemonRecord(files.record);
+  const which = record ? ` (pid ${record.pid}, control socket ${record.control})` : "";
+  writeStderr(
+    `${NAME}: a daemon for ${path} is already running${which}; see it with ` +
+      `"${NAME} status --config ${path}" or stop it with "${NAME} shutdown --config ${path}"\n`,
+  );
+  return 1;
 }
 
 function select(

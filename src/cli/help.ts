@@ -14,7 +14,8 @@ Usage:
   ${NAME} --socket PATH --cmd PROGRAM [options] [-- ARG...]   run one mux
   ${NAME} [--config FILE] [--service NAME | --only A,B | --except C] [options]
                                                         run every server of a config file
-  ${NAME} proxy --socket PATH                                 stdio bridge for MCP hosts
+  ${NAME} proxy --socket PATH | --service NAME [--config FILE]
+                                                        stdio bridge for MCP hosts
   ${NAME} health --socket PATH [--timeout-ms N] [--json]      is the mux and its server up?
   ${NAME} status [NAME...] [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
   ${NAME} restart|stop|start NAME [--config FILE | --control PATH]
@@ -29,13 +30,17 @@ Usage:
   ${NAME} unwire --host H|all [--server A,B] [--dry-run]      put hosts' entries back exactly
   ${NAME} status --host H|all [--json]                        is each host's server shared?
   ${NAME} wizard                                              all of the above, interactively
-  ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard|dashboard]
+  ${NAME} service install|uninstall|status [--config FILE] [--dry-run]
+                                                        the daemon as a user service
+  ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard|dashboard|service]
 
 Config file: --config FILE, else $XDG_CONFIG_HOME/rmcp-mux/config.yaml (or
 ~/.config/rmcp-mux/config.yaml). Every run option below also applies to each
 service of the file and wins over it (CLI flag > server entry > defaults: >
 built-in default). --control PATH sets the daemon's control socket (default:
-beside the config file, e.g. config.control.sock). SIGHUP reloads the file.
+in $XDG_RUNTIME_DIR/rmcp-mux, else ~/.rmcp-mux/run, named after the config
+file); admin commands find a running daemon wherever it listens. One daemon
+per config file. SIGHUP reloads the file; a single mux stops on SIGHUP.
 
 Run options:
   --socket PATH                 Unix socket to listen on (~ is expanded; parent made 0700,
@@ -83,7 +88,9 @@ Run options:
                                 marked failed; 0 = unlimited (default ${DEFAULTS.maxRestarts})
   --log-level LEVEL             trace, debug, info, warn or error (default info)
   --log-format FORMAT           text or json (default text); logs go to stderr only
-  --status-file PATH            keep a JSON status snapshot at PATH (atomic, on change)
+  --status-file PATH            keep a JSON status snapshot at PATH (atomic, on change;
+                                its directory is created 0700)
+  --log-file PATH               write logs and errors to PATH instead of stderr
   --http ADDR                   also serve over Streamable HTTP, e.g. 127.0.0.1:7300 (port 0 =
                                 any): service NAME at http://ADDR/mcp/NAME (one mux: /mcp too);
                                 daemon.http.listen in a config file
@@ -106,13 +113,25 @@ service is failed, unresponsive or could not start), 2 bad command line.
 `;
 
 const TOPICS: Record<string, string> = {
-  proxy: `Usage: ${NAME} proxy --socket PATH
+  proxy: `Usage: ${NAME} proxy --socket PATH [--reconnect-timeout-ms N]
+       ${NAME} proxy --service NAME [--config FILE] [--socket PATH] [--reconnect-timeout-ms N]
 
-Bridges stdin/stdout to the mux socket byte for byte, for MCP hosts that launch
-stdio servers. Put it in the host's config in place of the server command.
-Exits when either side closes: 0 when stdin ends, 1 when the mux closes the
-connection or cannot be reached (one line on stderr says why). Nothing but MCP
-is ever written to stdout.
+Bridges stdin/stdout to the mux, for MCP hosts that launch stdio servers: put
+it in the host's config in place of the server command. Nothing but MCP is
+ever written to stdout.
+
+When the mux goes away (reload, restart, upgrade) it reconnects for up to
+--reconnect-timeout-ms (default 30000; 0: never), replays the host's
+initialize, log level and subscriptions, answers requests that were in flight
+with an error, and holds new ones until it is back: the host keeps its session.
+
+--service NAME [--config FILE] (default: the default config file) asks that
+config's daemon for the service's socket, and starts the daemon when none
+answers (detached; logs in $XDG_STATE_HOME/rmcp-mux). With --socket too, the
+socket is tried first.
+
+Exits 0 when stdin ends; 1 when the mux cannot be reached at the start or does
+not come back in time (one line on stderr says why); 2 for a bad command line.
 `,
   health: `Usage: ${NAME} health --socket PATH [--timeout-ms N] [--json]
 
@@ -152,14 +171,32 @@ or shared but the daemon has no such service.
        ${NAME} reload|shutdown [--config FILE | --control PATH]
 
 restart  restart a service's server process; its clients stay connected (also
-         brings back a failed service)
+         brings back a failed service). Requests in flight get the shutdown
+         grace to finish; new ones wait for the new process
 stop     stop a service: clients disconnected, socket removed
 start    start a stopped service
 reload   re-read the config file: added services start, removed ones stop,
-         changed ones restart, unchanged ones are not touched. An invalid file
-         is refused and the running configuration stays (same as SIGHUP)
+         unchanged ones are not touched; changed limits and timeouts apply in
+         place, a changed command restarts the server in place (clients stay
+         connected), only a changed socket recreates it. Daemon settings that
+         need a restart are reported. An invalid file is refused and the
+         running configuration stays (same as SIGHUP)
 shutdown stop the daemon
 Exit code 0 only on success; otherwise one line on stderr says why.
+`,
+  service: `Usage: ${NAME} service install|uninstall|status [--config FILE] [--dry-run]
+
+install    write a systemd user unit (Linux; logs: journalctl --user -u rmcp-mux)
+           or a launchd agent (macOS; logs in $XDG_STATE_HOME/rmcp-mux) that
+           runs the daemon of FILE (default: the default config file) and
+           restarts it on failure; enable and start it. A daemon of FILE
+           already running is replaced (proxies reconnect).
+uninstall  stop and disable it, and remove the unit
+status     installed? enabled? running? (exit 0 only when it runs)
+--dry-run  print the unit and the commands; change nothing
+
+For servers that must run without you logged in (Linux):
+  loginctl enable-linger $USER
 `,
   config: `Usage: ${NAME} config check [FILE]
 
@@ -193,7 +230,8 @@ is printed on stdout. See docs/http.md.
   demo: `Usage: ${NAME} demo [--socket PATH] [run options]
 
 Runs the mux in front of the MCP reference server
-(@modelcontextprotocol/server-everything) on ./.rmcp-mux/everything.sock
+(@modelcontextprotocol/server-everything) on $XDG_RUNTIME_DIR/rmcp-mux/everything.sock
+(else ~/.rmcp-mux/run/everything.sock)
 (or PATH), and prints how to connect a client to it.
 `,
 };

@@ -6,9 +6,9 @@
  * @module
  */
 
+import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { ConfigError } from "../config/errors.ts";
 import { callControl, ControlError } from "../control/client.ts";
-import { controlSocketFor } from "../daemon/control_path.ts";
 import { runtimeDir, stateDir } from "../paths/dirs.ts";
 import { adapterNamed, adapterOf, ADAPTERS, hostNames } from "../hosts/adapters/mod.ts";
 import { customLocation, guessFormat } from "../hosts/adapters/custom.ts";
@@ -22,6 +22,8 @@ import {
 import { unifiedDiff } from "../hosts/diff.ts";
 import { backupFile, ChangedUnderneath, writeAtomic } from "../hosts/files.ts";
 import { currentLauncher, NoLauncher } from "../hosts/launcher.ts";
+import { canonicalConfigPath } from "../daemon/daemon_files.ts";
+import { runningDaemon } from "./proxy_autostart.ts";
 import { addServices, type MuxConfigView, readMuxConfig } from "../hosts/mux_config.ts";
 import { applyFiles, planRewire, type RewirePlan } from "../hosts/rewire.ts";
 import { planServices } from "../hosts/services.ts";
@@ -171,10 +173,7 @@ export async function runScan(command: Of<"scan">): Promise<number> {
             unifiedDiff(ctx.config.path, ctx.config.text, text, secrets),
         );
       } else {
-        await Deno.mkdir(ctx.config.path.slice(0, ctx.config.path.lastIndexOf("/")), {
-          recursive: true,
-          mode: 0o700,
-        });
+        await ensurePrivateDir(dirOf(ctx.config.path), "config");
         if (ctx.config.exists) await backupFile(ctx.config.path);
         await writeAtomic(ctx.config.path, text, {
           mode: 0o600,
@@ -223,10 +222,7 @@ export async function applyRewire(ctx: HostsContext, plan: RewirePlan): Promise<
   const lines: string[] = [];
   if (plan.newServices.length > 0) {
     const text = addServices(ctx.config, plan.newServices);
-    await Deno.mkdir(ctx.config.path.slice(0, ctx.config.path.lastIndexOf("/")), {
-      recursive: true,
-      mode: 0o700,
-    });
+    await ensurePrivateDir(dirOf(ctx.config.path), "config");
     if (ctx.config.exists) await backupFile(ctx.config.path);
     await writeAtomic(ctx.config.path, text, {
       mode: 0o600,
@@ -254,14 +250,18 @@ export async function applyRewire(ctx: HostsContext, plan: RewirePlan): Promise<
 
 /** Ask a running daemon to reload its config; say what happened. */
 export async function reloadDaemon(ctx: HostsContext): Promise<string> {
-  const control = ctx.config.control ?? controlSocketFor(ctx.config.path);
-  try {
-    await callControl(control, "reload", undefined, 10_000);
-    return "the running daemon reloaded its config";
-  } catch {
-    return `start the daemon: ${NAME} --config ${tilde(ctx.config.path, ctx.home)} ` +
-      `(or install it as a service)`;
+  const config = canonicalConfigPath(ctx.config.path);
+  const control = await runningDaemon(config);
+  if (control) {
+    try {
+      await callControl(control, "reload", undefined, 10_000);
+      return "the running daemon reloaded its config";
+    } catch (error) {
+      return `the running daemon refused the new config: ${(error as Error).message}`;
+    }
   }
+  return "no daemon runs this config yet: the rewired entries start it when a host first " +
+    `needs it (to run it from login: ${NAME} service install --config ${tilde(config, ctx.home)})`;
 }
 
 /** `rmcp-mux rewire`. A host that writes its file meanwhile (Claude Code does) makes it start over, at most 3 times. */
@@ -373,13 +373,11 @@ export async function runHostStatus(command: Of<"host-status">): Promise<number>
     // The daemon's own list when it runs; else the config's.
     let running: Set<string> | undefined;
     try {
-      const status = await callControl(
-        ctx.config.control ?? controlSocketFor(ctx.config.path),
-        "status",
-        undefined,
-        5_000,
-      );
-      running = new Set(((status.services ?? []) as Array<{ name: string }>).map((s) => s.name));
+      const control = await runningDaemon(canonicalConfigPath(ctx.config.path));
+      if (control) {
+        const status = await callControl(control, "status", undefined, 5_000);
+        running = new Set(((status.services ?? []) as Array<{ name: string }>).map((s) => s.name));
+      }
     } catch {
       running = undefined;
     }

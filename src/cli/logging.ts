@@ -15,7 +15,9 @@ import {
 import { LOG_CATEGORY } from "../log/logger.ts";
 import type { LogLevel } from "../config/log_settings.ts";
 import type { LogSettings } from "./args.ts";
-import { writeStderr } from "./stderr.ts";
+import { describeFsError, dirOf, ensurePrivateDirSync, PathError } from "../paths/private_dir.ts";
+import { NAME } from "../version.ts";
+import { redirectStderr, writeStderr } from "./stderr.ts";
 
 const LEVEL_MAP: Record<LogLevel, LogtapeLevel> = {
   trace: "trace",
@@ -85,6 +87,24 @@ export function setupLogging(
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
     ],
   });
+}
+
+/**
+ * `--log-file FILE`: from now on every log line and error goes to FILE (its
+ * directory created `0700`). Returns false, after one line on stderr, if it
+ * cannot be opened.
+ */
+export function useLogFile(file: string | undefined): boolean {
+  if (file === undefined) return true;
+  try {
+    ensurePrivateDirSync(dirOf(file), "log");
+    redirectStderr(file);
+    return true;
+  } catch (error) {
+    const why = error instanceof PathError ? error.message : describeFsError(error);
+    writeStderr(`${NAME}: cannot open the log file "${file}": ${why}\n`);
+    return false;
+  }
 }
 
 export { writeStderr } from "./stderr.ts";

@@ -8,17 +8,18 @@
  */
 
 import { callControl } from "../control/client.ts";
-import { controlSocketFor } from "../daemon/control_path.ts";
+import { canonicalConfigPath, daemonFiles, dirsEnv } from "../daemon/daemon_files.ts";
+import { installService, serviceManagerAvailable } from "../service/service.ts";
+import { ensureDaemon, runningDaemon } from "./proxy_autostart.ts";
 import { adapterOf, ADAPTERS } from "../hosts/adapters/mod.ts";
 import { describeLocation, type FoundEntry } from "../hosts/discover.ts";
 import { unifiedDiff } from "../hosts/diff.ts";
-import { currentLauncher, type Launcher } from "../hosts/launcher.ts";
+import { currentLauncher } from "../hosts/launcher.ts";
 import { planRewire, type Via } from "../hosts/rewire.ts";
 import { planServices } from "../hosts/services.ts";
 import { loadRecords } from "../hosts/state.ts";
 import { verifyEntry } from "../hosts/verify.ts";
 import { entryRegion } from "../hosts/entry.ts";
-import { delay } from "../async/wait.ts";
 import { NAME } from "../version.ts";
 import type { HostsCommand } from "./hosts_args.ts";
 import {
@@ -141,7 +142,12 @@ export async function runWizard(command: WizardCommand): Promise<number> {
       }
       for (const line of await applyRewire(ctx, rewire)) console.log(line);
     }
-    for (const line of await startDaemonService(ctx, launcher)) console.log(line);
+    const askService = () =>
+      confirm({
+        message: "Run the daemon as a user service (started at login, restarted after a crash)?",
+        default: true,
+      });
+    for (const line of await startDaemonService(ctx, askService)) console.log(line);
     // The handshake, through exactly what each host will run.
     let failures = 0;
     const done = new Map<string, string>();
@@ -187,55 +193,47 @@ export async function runWizard(command: WizardCommand): Promise<number> {
 }
 
 /**
- * Make sure the daemon runs the config. This is where `rmcp-mux service
- * install` (the lifecycle work: a systemd/launchd service) belongs — wire it
- * here when it lands. Until then: a running daemon reloads; else one is
- * started in the background, logging to the state directory, and the user is
- * told it will not come back after a reboot.
+ * Make sure the daemon runs the config: a running daemon reloads it; else,
+ * where a user service manager answers, the person is offered `service
+ * install` (started at login, restarted after a crash); else — or if they
+ * decline — the daemon is started the way proxies start it (detached, logging
+ * to the state directory). Rewired entries start it again whenever it is not
+ * running, so hosts work after a reboot either way.
  */
-export async function startDaemonService(ctx: HostsContext, launcher: Launcher): Promise<string[]> {
-  const control = ctx.config.control ?? controlSocketFor(ctx.config.path);
-  try {
-    await callControl(control, "reload", undefined, 10_000);
-    return ["The running daemon reloaded its config."];
-  } catch {
-    // Not running: start it.
-  }
-  await Deno.mkdir(ctx.stateDir, { recursive: true, mode: 0o700 });
-  const log = `${ctx.stateDir}/daemon.log`;
-  // sh only redirects; the program and its arguments are passed as arguments, never interpolated.
-  const child = new Deno.Command("sh", {
-    args: [
-      "-c",
-      'exec "$@" >>"$LOG" 2>&1',
-      "sh",
-      launcher.command,
-      ...launcher.prefix,
-      "--config",
-      ctx.config.path,
-    ],
-    env: { LOG: log },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-    detached: true,
-  }).spawn();
-  child.unref();
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
+export async function startDaemonService(
+  ctx: HostsContext,
+  askService: () => Promise<boolean>,
+): Promise<string[]> {
+  const config = canonicalConfigPath(ctx.config.path);
+  const running = await runningDaemon(config);
+  if (running) {
     try {
-      await callControl(control, "status", undefined, 2_000);
-      return [
-        `Started the daemon in the background (log: ${
-          tilde(log, ctx.home)
-        }). It will not come back ` +
-        `after a reboot: run it as a service, or start it with ${NAME} --config ${
-          tilde(ctx.config.path, ctx.home)
-        }.`,
-      ];
-    } catch {
-      await delay(200);
+      await callControl(running, "reload", undefined, 10_000);
+      return ["The running daemon reloaded its config."];
+    } catch (error) {
+      throw new HostsError(
+        `the running daemon refused the new config: ${(error as Error).message}`,
+      );
     }
   }
-  throw new HostsError(`the daemon did not start; see ${log}`);
+  const lines: string[] = [];
+  if (await serviceManagerAvailable() && await askService()) {
+    const result = await installService({ config });
+    if (result.ok) return [`Service: ${result.message}`];
+    lines.push(`The service was not installed: ${result.message}`);
+  }
+  try {
+    const { started } = await ensureDaemon(config);
+    const log = tilde(daemonFiles(config, dirsEnv()).log, ctx.home);
+    lines.push(
+      started
+        ? `Started the daemon in the background (log: ${log}). The rewired entries start it ` +
+          `again whenever it is not running; to run it from login, use ${NAME} service install` +
+          ` --config ${tilde(config, ctx.home)}.`
+        : "The daemon is running.",
+    );
+  } catch (error) {
+    throw new HostsError((error as Error).message);
+  }
+  return lines;
 }

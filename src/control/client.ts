@@ -38,7 +38,7 @@ export async function callControl(
   try {
     outcome = await requestOnce(path, method, params, timeoutMs);
   } catch (error) {
-    throw new ControlError((error as Error).message);
+    throw new ControlError((error as Error).message, { cause: error });
   }
   if (outcome.kind === "timeout") {
     throw new ControlError(`${path} did not answer ${method} within ${timeoutMs / 1000} s`);

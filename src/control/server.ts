@@ -112,6 +112,15 @@ export class ControlServer implements AsyncDisposable {
     return this.close();
   }
 
+  /** Last resort for a forced exit, synchronous: remove the socket file. */
+  terminateNow(): void {
+    try {
+      Deno.removeSync(this.path);
+    } catch {
+      // Already gone.
+    }
+  }
+
   async #serve(conn: Deno.UnixConn): Promise<void> {
     const writer = new LineWriter(connSink(conn));
     const decoder = new LineDecoder(1024 * 1024);

@@ -1,25 +1,25 @@
 /**
- * Where a daemon's control socket lives when the config does not say:
- * beside the config file, named after it (`config.yaml` → `config.control.sock`),
- * so every command that knows the config file finds the daemon running it.
+ * Where a daemon's control socket lives when neither `--control` nor
+ * `daemon.control` says: in the runtime directory (`$XDG_RUNTIME_DIR/rmcp-mux`,
+ * else `~/.rmcp-mux/run`), named after the config file and a hash of its
+ * path — never beside the config, which may be read-only or synced.
  *
  * @module
  */
 
+import type { DirsEnv } from "../paths/dirs.ts";
+import { canonicalConfigPath, daemonFiles, dirsEnv } from "./daemon_files.ts";
+
 /**
- * The control socket for a daemon run from `configPath`.
+ * The default control socket of a daemon run from `configPath`.
  *
  * @example
  * ```ts
  * import { controlSocketFor } from "@rmcp-mux/mux";
- * console.log(controlSocketFor("/home/me/.config/rmcp-mux/config.yaml"));
- * // /home/me/.config/rmcp-mux/config.control.sock
+ * console.log(controlSocketFor("/home/me/.config/rmcp-mux/config.yaml", { HOME: "/home/me" }));
+ * // /home/me/.rmcp-mux/run/config-<8 hex digits>.control.sock
  * ```
  */
-export function controlSocketFor(configPath: string): string {
-  const slash = configPath.lastIndexOf("/");
-  const dir = slash === -1 ? "." : configPath.slice(0, slash) || "/";
-  const file = configPath.slice(slash + 1);
-  const stem = file.includes(".") ? file.slice(0, file.lastIndexOf(".")) : file;
-  return `${dir}/${stem}.control.sock`;
+export function controlSocketFor(configPath: string, env: DirsEnv = dirsEnv()): string {
+  return daemonFiles(canonicalConfigPath(configPath), env).control;
 }

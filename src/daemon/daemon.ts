@@ -13,6 +13,7 @@ import { HttpListener } from "../http/listener.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { ServerPhase } from "../router/server_state.ts";
+import { stableJson } from "../server/live_settings.ts";
 import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
 import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
 import { DaemonActivity } from "./activity.ts";
@@ -73,12 +74,30 @@ export interface ReloadReport {
   added: string[];
   /** Services gone from the file: stopped. */
   removed: string[];
-  /** Services whose settings changed: restarted on the new ones (their clients reconnect). */
+  /** Every service whose settings changed (the union of the next three, and errors). */
   changed: string[];
+  /** Changed settings applied live (limits, timeouts…): nobody noticed. */
+  applied: string[];
+  /** Changed command, arguments, environment or cwd: the server process restarted in place, clients stayed connected. */
+  restarted: string[];
+  /** Changed socket or service name: a new mux (its clients reconnect). */
+  recreated: string[];
   /** Services left untouched (their clients kept their connections). */
   unchanged: string[];
-  /** Services whose mux could not start, with the reason. */
+  /** The settings that changed, per changed service (option names). */
+  settings: Record<string, string[]>;
+  /** Daemon settings that changed in the file but apply only after a daemon restart. */
+  needsRestart: string[];
+  /** Services whose mux could not start or take the new settings, with the reason. */
   errors: Record<string, string>;
+}
+
+/** What a daemon's `reload` callback returns: the services, and what it could not apply. */
+export interface ReloadPlan {
+  /** Services to run from now on. */
+  services: readonly DaemonService[];
+  /** Daemon-level settings that changed but need a daemon restart, in words. */
+  needsRestart?: readonly string[];
 }
 
 /** How long `restart` waits for the new process to come up before reporting. */
@@ -91,6 +110,7 @@ export class DaemonError extends Error {
 }
 
 interface Entry {
+  /** Its settings (updated when a reload applies new ones in place). */
   spec: DaemonService;
   mux: MuxServer | null;
   /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
@@ -107,7 +127,7 @@ export interface DaemonOptions {
   /** The control socket (for status; the control server is separate). */
   control?: string;
   /** Re-reads the services for `reload`; throws to reject the new configuration. */
-  reload?: () => Promise<readonly DaemonService[]>;
+  reload?: () => Promise<readonly DaemonService[] | ReloadPlan>;
   /** How often a history point is taken, ms (default {@link HISTORY_STEP_MS}). */
   historyStepMs?: number;
   /** The clock (ms since epoch), for tests. */
@@ -291,29 +311,42 @@ export class Daemon implements AsyncDisposable {
   }
 
   /**
-   * Re-read the services: added ones start, removed ones stop, changed ones
-   * restart (on their new settings), unchanged ones are not touched. If the
-   * new configuration is invalid, nothing changes and the error is thrown.
+   * Re-read the services and apply them in the least disruptive way: added
+   * ones start, removed ones stop, unchanged ones are not touched, and a
+   * changed one takes its new settings live when it can
+   * ({@link MuxServer.apply}): limits and timeouts in place, a new command
+   * by restarting the process in place (clients stay connected), and only a
+   * new socket by a new mux. A stopped service stays stopped with its new
+   * settings. If the new configuration is invalid, nothing changes and the
+   * error is thrown.
    */
   reload(): Promise<ReloadReport> {
     return this.#serial(undefined, undefined, async () => {
       if (!this.#options.reload) {
         throw new DaemonError("this daemon has no configuration to reload");
       }
-      let services: readonly DaemonService[];
+      let loaded: readonly DaemonService[] | ReloadPlan;
       try {
-        services = await this.#options.reload();
+        loaded = await this.#options.reload();
       } catch (error) {
         // The new configuration is the caller's to fix: nothing changed.
         const message = error instanceof Error ? error.message : String(error);
         throw new DaemonError(message, { cause: error });
       }
-      const next = new Map(sortByName(services).map((s) => [s.name, s]));
+      const plan: ReloadPlan = Array.isArray(loaded)
+        ? { services: loaded as readonly DaemonService[] }
+        : loaded as ReloadPlan;
+      const next = new Map(sortByName(plan.services).map((s) => [s.name, s]));
       const report: ReloadReport = {
         added: [],
         removed: [],
         changed: [],
+        applied: [],
+        restarted: [],
+        recreated: [],
         unchanged: [],
+        settings: {},
+        needsRestart: [...(plan.needsRestart ?? [])],
         errors: {},
       };
       for (const [name, entry] of this.#entries) {
@@ -325,20 +358,14 @@ export class Daemon implements AsyncDisposable {
       }
       for (const [name, spec] of next) {
         const entry = this.#entries.get(name);
-        if (entry && sameSpec(entry.spec, spec)) {
-          report.unchanged.push(name);
+        if (!entry) {
+          report.added.push(name);
+          const launched = await this.#launch(spec);
+          if (launched.error) report.errors[name] = launched.error;
+          this.#set(name, launched);
           continue;
         }
-        if (entry) {
-          await entry.mux?.close();
-          report.changed.push(name);
-          this.#activity.note(name, "info", "settings changed by a reload");
-        } else {
-          report.added.push(name);
-        }
-        const launched = await this.#launch(spec);
-        if (launched.error) report.errors[name] = launched.error;
-        this.#set(name, launched);
+        await this.#reloadOne(name, entry, spec, report);
       }
       this.#log.info(
         "Reloaded: {added} added, {removed} removed, {changed} changed, {unchanged} unchanged",
@@ -349,7 +376,70 @@ export class Daemon implements AsyncDisposable {
           unchanged: report.unchanged.length,
         },
       );
+      for (const what of report.needsRestart) {
+        this.#log.warn("Reload: {what}: needs a daemon restart", { what });
+      }
       return report;
+    });
+  }
+
+  async #reloadOne(
+    name: string,
+    entry: Entry,
+    spec: DaemonService,
+    report: ReloadReport,
+  ): Promise<void> {
+    if (sameSpec(entry.spec, spec)) {
+      report.unchanged.push(name);
+      return;
+    }
+    report.changed.push(name);
+    if (!entry.mux) {
+      // Stopped by a command: keep it stopped, on the new settings. Failed to start: retry.
+      if (entry.state === "stopped") {
+        this.#set(name, { ...entry, spec });
+        report.applied.push(name);
+        return;
+      }
+      const launched = await this.#launch(spec);
+      if (launched.error) report.errors[name] = launched.error;
+      else report.recreated.push(name);
+      this.#set(name, launched);
+      return;
+    }
+    let outcome;
+    try {
+      outcome = await entry.mux.apply(muxOptionsOf(spec));
+    } catch (error) {
+      report.errors[name] = `${error instanceof Error ? error.message : String(error)}; ` +
+        "it keeps running on its previous settings";
+      return;
+    }
+    report.settings[name] = outcome.changed;
+    this.#activity.note(
+      name,
+      "info",
+      `settings changed by a reload: ${outcome.changed.join(", ")}`,
+    );
+    if (outcome.mode === "recreate") {
+      await entry.mux.close();
+      const launched = await this.#launch(spec);
+      if (launched.error) report.errors[name] = launched.error;
+      else report.recreated.push(name);
+      this.#set(name, launched);
+    } else {
+      entry.spec = spec;
+      (outcome.mode === "restart" ? report.restarted : report.applied).push(name);
+    }
+    this.#log.info("Service {service}: {changed} changed; {how}", {
+      service: name,
+      changed: outcome.changed.join(", "),
+      how: {
+        unchanged: "nothing to do",
+        live: "applied in place",
+        restart: "server restarted in place, clients kept",
+        recreate: "new socket, clients reconnect",
+      }[outcome.mode],
     });
   }
 
@@ -372,12 +462,14 @@ export class Daemon implements AsyncDisposable {
     return this.close();
   }
 
+  /** Last resort for a forced exit, synchronous: every socket removed, every server killed. */
+  terminateNow(): void {
+    for (const entry of this.#entries.values()) entry.mux?.terminateNow();
+  }
+
   async #launch(spec: DaemonService): Promise<Entry> {
     try {
-      const mux = await MuxServer.start({
-        ...spec.options,
-        serviceName: spec.options.serviceName ?? spec.name,
-      });
+      const mux = await MuxServer.start(muxOptionsOf(spec));
       if (this.#http) mux.httpUrl = this.#http.urlFor(spec.name);
       mux.onChange(() => this.#changed(spec.name, mux));
       return { spec, mux, state: "running" };
@@ -484,12 +576,6 @@ function sameSpec(a: DaemonService, b: DaemonService): boolean {
   return stableJson(a.options) === stableJson(b.options);
 }
 
-function stableJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)))
-        : v,
-  );
+function muxOptionsOf(spec: DaemonService): MuxOptions {
+  return { ...spec.options, serviceName: spec.options.serviceName ?? spec.name };
 }

@@ -2,9 +2,14 @@
  * The command a host runs to reach the mux: the installed `rmcp-mux` on
  * PATH, else this binary, else Deno with this checkout's `main.ts` — always
  * absolute, never inside an npm/npx or Deno cache (those move and vanish).
+ * Stricter than `paths/self_command.ts` (which may fall back to `npx` or the
+ * running Deno with a warning): a host file must hold a command that lasts,
+ * so without one this refuses.
  *
  * @module
  */
+
+import { findInPath, inPackageCache } from "../paths/self_command.ts";
 
 /** A program and the arguments before `proxy …`. */
 export interface Launcher {
@@ -24,22 +29,9 @@ export interface LauncherContext {
   isExecutable(path: string): boolean;
 }
 
-/**
- * Paths that belong to package caches (npx, npm, Deno, pnpm, bunx): what is
- * there is replaced or removed without notice. A global install is not a cache.
- */
-export function inPackageCache(path: string): boolean {
-  return /\/(_npx|\.npm|\.cache|deno\/npm|deno\/remote|\.bun\/install\/cache)\//.test(path) ||
-    /\/(deno-compile-|bunx-)[^/]*\//.test(path);
-}
-
 function which(name: string, ctx: LauncherContext): string | undefined {
-  for (const dir of ctx.PATH.split(":")) {
-    if (!dir.startsWith("/")) continue;
-    const path = `${dir.replace(/\/+$/, "")}/${name}`;
-    if (ctx.isExecutable(path) && !inPackageCache(path)) return path;
-  }
-  return undefined;
+  const path = findInPath(name, ctx.PATH, ctx.isExecutable);
+  return path !== undefined && !inPackageCache(path) ? path : undefined;
 }
 
 /** The failure when no launcher can be found; says what to install. */
@@ -108,8 +100,8 @@ export function proxyArgs(
 }
 
 /**
- * Whether rewired entries ask the proxy to start the daemon. Off until the
- * proxy accepts `--config FILE --service NAME` (built in parallel); flip it
- * then, and rewired entries start a stopped daemon by themselves.
+ * Rewired entries ask the proxy to start the daemon when it is not running
+ * (`proxy --socket S --config F --service N`): a host works after a reboot
+ * even without the service installed.
  */
-export const PROXY_AUTO_START = false;
+export const PROXY_AUTO_START = true;

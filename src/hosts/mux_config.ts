@@ -41,8 +41,6 @@ export interface MuxConfigView {
   httpListen?: string;
   /** True when `daemon.http.listen` asks for port 0. */
   httpPortZero?: boolean;
-  /** `daemon.control`, expanded, when the file names it. */
-  control?: string;
 }
 
 /** Read the daemon config at `path` (a missing file is an empty config). */
@@ -104,7 +102,6 @@ export function viewOf(
   const configured = typeof http?.listen === "string" ? expand(http.listen) : undefined;
   // Port 0 is a new port at every start: a host file cannot follow it, so hosts get the proxy.
   const listen = configured !== undefined && !/:0$/.test(configured) ? configured : undefined;
-  const control = typeof daemon?.control === "string" ? expand(daemon.control) : undefined;
   return {
     path,
     exists: true,
@@ -113,7 +110,6 @@ export function viewOf(
     services,
     ...(listen ? { httpListen: listen } : {}),
     ...(configured !== undefined && listen === undefined ? { httpPortZero: true } : {}),
-    ...(control ? { control } : {}),
   };
 }
 

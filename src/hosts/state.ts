@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ensurePrivateDir } from "../paths/private_dir.ts";
 import { writeAtomic } from "./files.ts";
 import type { FileFormat, HostId, Location } from "./types.ts";
 
@@ -72,7 +73,7 @@ export async function loadRecords(stateDir: string): Promise<RewireRecord[]> {
 
 /** Save `records` (atomically, 0600, in a 0700 directory). */
 export async function saveRecords(stateDir: string, records: RewireRecord[]): Promise<void> {
-  await Deno.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(stateDir, "state");
   const data: StateFile = { version: 1, records };
   await writeAtomic(recordsPath(stateDir), JSON.stringify(data, null, 2) + "\n", { mode: 0o600 });
 }

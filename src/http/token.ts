@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ensurePrivateDir } from "../paths/private_dir.ts";
 import { type DirsEnv, stateDir } from "../paths/dirs.ts";
 
 /** The token file's name in the state directory. */
@@ -45,9 +46,7 @@ export async function loadOrCreateToken(path: string): Promise<string> {
   const existing = await readToken(path);
   if (existing !== undefined) return existing;
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is filtered by the process umask, which a socket bind narrows for an instant.
-  await Deno.chmod(dir, 0o700);
+  await ensurePrivateDir(dir, "state");
   const token = generateToken();
   try {
     await Deno.writeTextFile(path, token + "\n", { mode: 0o600, createNew: true });

@@ -29,7 +29,7 @@ import {
   type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
-import { HEALTH_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
+import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import { requestOf } from "../router/client_messages.ts";
 import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
@@ -156,6 +156,13 @@ export class Lobby {
     if (!entry || session.closed) return;
     const message = event.kind === "line" ? parse(event.text) : undefined;
     if (message?.kind === "request" && this.#probe(session, message.message)) return;
+    if (message?.kind === "notification" && message.message.method === HELLO_METHOD) {
+      // `rmcp-mux proxy`'s first line: taken here, never held (it is not the client's
+      // first word to its server, nor a reason to bind it before its initialize).
+      const proxy = message.message.params?.transport === "proxy";
+      if (proxy && session.transport === "socket") session.transport = "proxy";
+      return;
+    }
     if (!session.admitted) {
       if (event.kind === "line") session.waiting.push(event.text);
       return;
@@ -178,6 +185,13 @@ export class Lobby {
   decided(): void {
     for (const entry of [...this.#entries.values()]) {
       if (!entry.session.admitted || entry.binding || entry.buffer.length === 0) continue;
+      if (this.#host.mode() !== "roots") {
+        // Bound at once, with every line it sent in order (binding takes the whole buffer;
+        // re-reading the lines one by one would lose those after the one that binds it).
+        entry.binding = true;
+        this.#host.bindRaw(entry.session);
+        continue;
+      }
       const buffered = entry.buffer;
       entry.buffer = [];
       for (const event of buffered) this.receive(entry.session, event);
@@ -199,6 +213,7 @@ export class Lobby {
       const data = { service: this.#host.service, state };
       send(entry.session, errorResponse(entry.init.id, ErrorCode.ServerUnavailable, message, data));
       entry.init = undefined;
+      this.#settle(entry);
     }
   }
 
@@ -214,6 +229,15 @@ export class Lobby {
     if (!entry || this.hasRoom(session)) return Promise.resolve();
     entry.room ??= Promise.withResolvers<void>();
     return entry.room.promise;
+  }
+
+  /** Requests the client sent that wait here, unanswered (its `initialize` included). */
+  heldFor(session: ClientSession): number {
+    const entry = this.#entries.get(session);
+    if (!entry) return 0;
+    let held = entry.init && !entry.answered ? 1 : 0;
+    for (const event of entry.buffer) if (event.kind === "line" && requestOf(event.text)) held++;
+    return held;
   }
 
   /** The pool bound the client: take what it buffered (in order) and let it go. */
@@ -297,6 +321,13 @@ export class Lobby {
       if (entry.binding) this.#hold(entry, event);
       else this.#rootsLine(entry, event, event.kind === "line" ? parse(event.text) : undefined);
     }
+    this.#settle(entry);
+  }
+
+  /** Nothing of the client's is open any more: a half-closed client may be let go. */
+  #settle(entry: Entry): void {
+    const session = entry.session;
+    if (session.openRequests === 0 && this.heldFor(session) === 0) session.onSettled?.();
   }
 
   #askRoots(entry: Entry): void {

@@ -196,6 +196,10 @@ export class Pool implements ClientSide {
     return unit ? unit.router.hasRoom : this.#lobby.hasRoom(session);
   }
 
+  heldFor(session: ClientSession): number {
+    return this.#bound.has(session) ? 0 : this.#lobby.heldFor(session);
+  }
+
   waitForRoom(session: ClientSession): Promise<void> {
     const unit = this.#bound.get(session);
     return unit ? unit.router.waitForRoom() : this.#lobby.waitForRoom(session);
@@ -211,6 +215,22 @@ export class Pool implements ClientSide {
   /** Restart every process now (clients stay bound); brings failed ones back. */
   restart(reason: string): Promise<void> {
     return this.#units.restart(reason);
+  }
+
+  /** New settings, live (see `Units.configure`). */
+  configure(options: ResolvedMuxOptions): void {
+    this.#o.options = options;
+    this.#units.configure(options);
+  }
+
+  /** Why the command could not be started, if it never could (see `Units.spawnFailure`). */
+  get spawnFailure(): string | undefined {
+    return this.#units.spawnFailure;
+  }
+
+  /** Kill every process group now, synchronously (a forced exit's last resort). */
+  killNow(): void {
+    this.#units.killNow();
   }
 
   /** Resolves when no client request is open in any process. */

@@ -13,7 +13,10 @@ import type { LatencyWindow } from "../router/metrics.ts";
 import type { RootsPolicy } from "../router/roots_feature.ts";
 import { Router } from "../router/router.ts";
 import type { ServerState } from "../router/server_state.ts";
+import type { SpawnSpec } from "../upstream/child_process.ts";
+import type { RestartPolicyOptions } from "../upstream/restart_policy.ts";
 import { Supervisor } from "../upstream/supervisor.ts";
+import { wait } from "../async/wait.ts";
 import { NAME, VERSION } from "../version.ts";
 
 /** What a unit needs from its pool. */
@@ -83,20 +86,8 @@ export class ProcessUnit {
     });
     this.supervisor = new Supervisor({
       service,
-      spec: {
-        command: options.cmd,
-        args: options.args,
-        cwd: options.cwd,
-        env: options.env,
-        redact: options.redact,
-      },
-      restart: {
-        initialMs: options.restartBackoffMs,
-        maxMs: options.restartBackoffMaxMs,
-        maxRestarts: options.maxRestarts,
-        windowMs: options.restartWindowMs,
-        healthyMs: options.healthyUptimeMs,
-      },
+      spec: specOf(options),
+      restart: restartOf(options),
       maxLineBytes: options.maxResponseBytes,
       stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
       handler: this.router,
@@ -127,6 +118,42 @@ export class ProcessUnit {
     return this.router.clientCount;
   }
 
+  /**
+   * New settings, live (see `server/live_settings.ts`): timeouts and
+   * `serialize` in the router, the restart policy and stop timing in the
+   * supervisor; a new command applies to the next process ({@link restart}).
+   */
+  configure(options: ResolvedMuxOptions): void {
+    this.router.configure({
+      requestTimeoutMs: options.requestTimeoutMs,
+      initTimeoutMs: options.initTimeoutMs,
+      serialize: options.serialize,
+    });
+    this.supervisor.configure({
+      spec: specOf(options),
+      maxLineBytes: options.maxResponseBytes,
+      stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
+      restart: restartOf(options),
+    });
+  }
+
+  /**
+   * Restart the process now, draining first like a shutdown: new requests
+   * wait for the new process, and what the old one is handling gets `graceMs`
+   * to be answered.
+   */
+  async restart(reason: string, graceMs: number): Promise<void> {
+    if (this.supervisor.state.phase === "running" && graceMs > 0) {
+      this.router.holdTraffic();
+      await wait(this.router.whenDrained(), graceMs);
+    }
+    try {
+      await this.supervisor.restart(reason);
+    } finally {
+      this.router.resumeTraffic();
+    }
+  }
+
   /** Spawn the process now (not waiting for a client to need it). */
   start(): void {
     this.supervisor.start();
@@ -150,4 +177,24 @@ export class ProcessUnit {
       if (!this.#closed && this.router.clientCount === 0) this.#o.onIdle(this);
     }, this.#idleTimeoutMs);
   }
+}
+
+function specOf(options: ResolvedMuxOptions): SpawnSpec {
+  return {
+    command: options.cmd,
+    args: options.args,
+    cwd: options.cwd,
+    env: options.env,
+    redact: options.redact,
+  };
+}
+
+function restartOf(options: ResolvedMuxOptions): Omit<RestartPolicyOptions, "random"> {
+  return {
+    initialMs: options.restartBackoffMs,
+    maxMs: options.restartBackoffMaxMs,
+    maxRestarts: options.maxRestarts,
+    windowMs: options.restartWindowMs,
+    healthyMs: options.healthyUptimeMs,
+  };
 }

@@ -50,7 +50,7 @@ export interface UnitsHost {
 /** The process units of one service. */
 export class Units {
   readonly #host: UnitsHost;
-  readonly #options: ResolvedMuxOptions;
+  #options: ResolvedMuxOptions;
   readonly latencies: LatencyWindow = new LatencyWindow();
   readonly #list: ProcessUnit[] = [];
   readonly #stopping: Promise<void>[] = [];
@@ -167,9 +167,39 @@ export class Units {
     };
   }
 
-  /** Restart every process now (clients stay bound); brings failed ones back. */
+  /**
+   * Restart every process now (clients stay bound; each drains first, for
+   * `shutdownGraceMs`); brings failed ones back.
+   */
   async restart(reason: string): Promise<void> {
-    await Promise.all(this.#list.map((unit) => unit.supervisor.restart(reason)));
+    const grace = this.#options.shutdownGraceMs;
+    await Promise.all(this.#list.map((unit) => unit.restart(reason, grace)));
+  }
+
+  /** New settings, live, for every unit and the ones to come (see `ProcessUnit.configure`). */
+  configure(options: ResolvedMuxOptions): void {
+    this.#options = options;
+    for (const unit of this.#list) {
+      unit.configure(options);
+      if (this.#decision) unit.idleTimeoutMs = this.idleTimeoutMs;
+    }
+  }
+
+  /**
+   * Why the command could not be started, if no process of it ever started
+   * and a retry will not fix it soon (see `Supervisor.spawnFailure`).
+   */
+  get spawnFailure(): string | undefined {
+    for (const unit of this.#list) {
+      const failure = unit.supervisor.spawnFailure;
+      if (failure !== undefined) return failure;
+    }
+    return undefined;
+  }
+
+  /** Kill every process group now, synchronously (a forced exit's last resort). */
+  killNow(): void {
+    for (const unit of this.#list) unit.supervisor.killNow();
   }
 
   /** Resolves when no client request is open in any unit. */

@@ -8,8 +8,11 @@
 
 /** The environment variables that decide the directories. */
 export interface DirsEnv {
+  /** Home directory: the fallback for both directories. */
   readonly HOME?: string;
+  /** Per-user runtime directory (sockets); ignored unless absolute. */
   readonly XDG_RUNTIME_DIR?: string;
+  /** Per-user state directory (logs, tokens); ignored unless absolute. */
   readonly XDG_STATE_HOME?: string;
 }
 

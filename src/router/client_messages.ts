@@ -46,14 +46,15 @@ export interface Gated {
 export class ClientMessages {
   readonly #ctx: RouterContext;
   readonly #f: Features;
-  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  /** The serialize gate, if on (a reload may turn it on or off). */
+  readonly #gate: () => SerialGate<ClientSession, Gated> | undefined;
   readonly #maxPending: number;
   #requestSeq = 0;
 
   constructor(
     ctx: RouterContext,
     features: Features,
-    gate: SerialGate<ClientSession, Gated> | undefined,
+    gate: () => SerialGate<ClientSession, Gated> | undefined,
     maxPending: number,
   ) {
     this.#ctx = ctx;
@@ -395,7 +396,8 @@ export class ClientMessages {
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
-    if (!this.#gate || this.#gate.offer(session, { line, entry })) {
+    const gate = this.#gate();
+    if (!gate || gate.offer(session, { line, entry })) {
       ctx.upstream.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);

@@ -28,4 +28,9 @@ export interface ClientSide {
   hasRoomFor(session: ClientSession): boolean;
   /** Resolves when {@link hasRoomFor} may have become true. */
   waitForRoom(session: ClientSession): Promise<void>;
+  /**
+   * Requests of this client held before reaching a router (not yet in
+   * `session.openRequests`): a client that half-closes is still owed their answers.
+   */
+  heldFor?(session: ClientSession): number;
 }

@@ -70,7 +70,7 @@ import type { ServerState } from "./server_state.ts";
 import { Sweeper } from "./sweeper.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { TranslateFeature } from "./translate_feature.ts";
-import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
+import { UpstreamLink, type UpstreamLinkOptions, type UpstreamPort } from "./upstream_link.ts";
 
 /** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
 export const MAX_PENDING = 4096;
@@ -178,16 +178,19 @@ export class Router {
   readonly #liveness: Liveness | undefined;
   readonly #features: Features;
   readonly #ctx: RouterContext;
-  readonly #gate: SerialGate<ClientSession, Gated> | undefined;
+  #gate: SerialGate<ClientSession, Gated> | undefined;
+  /** The link's options: timeouts are changed there, live. */
+  readonly #linkOptions: UpstreamLinkOptions;
   readonly #fromClients: ClientMessages;
   readonly #fromServer: ServerMessages;
   #nextSessionId = 1;
   #modernClients = 0;
   #closed = false;
   #idleWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
 
   constructor(options: RouterOptions) {
-    this.#options = options;
+    this.#options = { ...options };
     this.#log = options.logger ?? muxLogger("router", options.service);
     const clock = options.clock ?? systemClock;
     this.#now = () => clock.now();
@@ -195,7 +198,7 @@ export class Router {
     this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#releaseGate(s) });
     this.#sweeper = new Sweeper(clock, (now) => this.#sweep(now));
-    this.#upstream = new UpstreamLink({
+    this.#linkOptions = {
       service: options.service,
       clientInfo: options.clientInfo,
       capabilities: MUX_CLIENT_CAPABILITIES,
@@ -215,7 +218,8 @@ export class Router {
       onGone: (reason) => this.#onUpstreamGone(reason),
       onDemand: () => options.onDemand?.(),
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
-    });
+    };
+    this.#upstream = new UpstreamLink(this.#linkOptions);
     this.#liveness = options.liveness?.enabled ? this.#livenessProbe(options.liveness) : undefined;
     const ctx: RouterContext = {
       service: options.service,
@@ -267,7 +271,7 @@ export class Router {
     this.#fromClients = new ClientMessages(
       ctx,
       this.#features,
-      this.#gate,
+      () => this.#gate,
       options.maxPending ?? MAX_PENDING,
     );
     this.#fromServer = new ServerMessages(ctx, this.#features);
@@ -542,6 +546,56 @@ export class Router {
   }
 
   /**
+   * New settings, live: timeouts apply to requests from now on; `serialize`
+   * turns the one-client-at-a-time gate on (for requests from now on) or off
+   * (what it held is sent at once).
+   */
+  configure(
+    changes: { requestTimeoutMs?: number; initTimeoutMs?: number; serialize?: boolean },
+  ): void {
+    if (changes.requestTimeoutMs !== undefined) {
+      this.#options.requestTimeoutMs = changes.requestTimeoutMs;
+      this.#linkOptions.requestTimeoutMs = changes.requestTimeoutMs;
+    }
+    if (changes.initTimeoutMs !== undefined) {
+      this.#options.initTimeoutMs = changes.initTimeoutMs;
+      this.#linkOptions.initTimeoutMs = changes.initTimeoutMs;
+    }
+    if (changes.serialize === undefined || changes.serialize === (this.#gate !== undefined)) return;
+    this.#options.serialize = changes.serialize;
+    if (changes.serialize) {
+      this.#gate = new SerialGate();
+      return;
+    }
+    const held = this.#gate!.drain();
+    this.#gate = undefined;
+    for (const { line, entry } of held) {
+      if (this.#pending.get(entry.upstreamId) === entry) {
+        this.#upstream.send(line, entry, entry.client);
+      }
+    }
+  }
+
+  /**
+   * Hold new traffic toward the server (it is queued, as during a restart)
+   * until the process is replaced or {@link resumeTraffic} is called.
+   */
+  holdTraffic(): void {
+    this.#upstream.hold();
+  }
+
+  /** Release traffic held by {@link holdTraffic}. */
+  resumeTraffic(): void {
+    this.#upstream.resume();
+  }
+
+  /** Resolves when no request is being handled by the server (queued ones do not count). */
+  whenDrained(): Promise<void> {
+    if (!this.#anySent()) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  /**
    * What status should warn about: roots of several projects merged into
    * this one process (shared isolation with a server that uses roots).
    */
@@ -669,7 +723,17 @@ export class Router {
     return open;
   }
 
+  #anySent(): boolean {
+    for (const entry of this.#pending.values()) if (entry.sent) return true;
+    return false;
+  }
+
   #settled(session: ClientSession): void {
+    if (this.#drainWaiters.length > 0 && !this.#anySent()) {
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
     if (session.openRequests > 0) return;
     session.onSettled?.();
     if (this.#idleWaiters.length > 0 && this.#openRequests() === 0) {

@@ -48,6 +48,14 @@ export class SerialGate<C, T> {
     return { client: next.client, items };
   }
 
+  /** Turn the gate off: every queued item, in arrival order; nobody is active any more. */
+  drain(): T[] {
+    const items = this.#queue.map((q) => q.item);
+    this.#queue = [];
+    this.#active = undefined;
+    return items;
+  }
+
   /** Drop a departed client's queued items (returned), and its turn. */
   drop(client: C): { items: T[]; next: { client: C; items: T[] } | undefined } {
     const items = this.#queue.filter((q) => q.client === client).map((q) => q.item);

@@ -104,6 +104,8 @@ export class UpstreamLink {
   #readyWaiters: { resolve: (ready: boolean) => void; deadline: number }[] = [];
   readonly #outbox: Outbox<ClientSession, Entry>;
   readonly #clients: InitializeFeature;
+  /** Traffic is held even while ready (a restart is draining the old process). */
+  #holding = false;
 
   constructor(options: UpstreamLinkOptions) {
     this.#o = options;
@@ -216,8 +218,21 @@ export class UpstreamLink {
     this.#beginInit();
   }
 
+  /** Queue traffic even while ready, until {@link resume} or the process goes away. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Stop holding: send what was queued if the server is ready. */
+  resume(): void {
+    if (!this.#holding) return;
+    this.#holding = false;
+    if (this.#phase === "ready" && this.#port) this.#flushHeld(this.#port);
+  }
+
   /** The process is gone: what it was handling fails; held traffic waits for the next one. */
   detach(reason: string): void {
+    this.#holding = false; // what was held goes to the next process, once it is initialized
     this.#port = null;
     this.#phase = "down";
     this.#initResult = null;
@@ -278,7 +293,7 @@ export class UpstreamLink {
 
   /** Send now if ready, else hold until the server is initialized. */
   send(line: string, entry?: Entry, session?: ClientSession): void {
-    if (this.#phase === "ready" && this.#port) {
+    if (this.#phase === "ready" && this.#port && !this.#holding) {
       this.#port.send(line);
       if (entry) entry.sent = true;
       return;
@@ -302,7 +317,7 @@ export class UpstreamLink {
     );
     const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
     this.#o.armSweep(deadline);
-    if (this.#phase === "ready" && this.#port) this.#port.send(line);
+    if (this.#phase === "ready" && this.#port && !this.#holding) this.#port.send(line);
     else this.#hold({ line, internalId: id });
     return answer;
   }
@@ -487,15 +502,19 @@ export class UpstreamLink {
     this.#o.onReady(restarted);
     // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
-    const port = this.#port!;
+    this.#flushHeld(this.#port!);
+    this.#wakeReadyWaiters(true);
+    if (restarted) this.#announceListChanges();
+  }
+
+  /** Send what was held, in order. */
+  #flushHeld(port: UpstreamPort): void {
     const adapt = this.#o.adaptHeld;
     this.#outbox.flush((message) => {
       const line = adapt ? adapt(message) : message.line;
       if (line !== undefined) port.send(line);
     });
     this.notifyRoom();
-    this.#wakeReadyWaiters(true);
-    if (restarted) this.#announceListChanges();
   }
 
   #initFailed(why: string): void {

@@ -70,14 +70,14 @@ export class MuxClient {
     return this.#session.admitted;
   }
 
-  /** Its requests not answered yet. */
+  /** Its requests not answered yet (held ones included, before they reach a router). */
   get openRequests(): number {
-    return this.#session.openRequests;
+    return this.#session.openRequests + (this.#ctx.router.heldFor?.(this.#session) ?? 0);
   }
 
   /** Resolves once none of its requests is open (answered, cancelled or failed). */
   settled(): Promise<void> {
-    if (this.#session.openRequests === 0) return Promise.resolve();
+    if (this.openRequests === 0) return Promise.resolve();
     return new Promise((resolve) => this.#session.onSettled = resolve);
   }
 

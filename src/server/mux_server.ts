@@ -17,10 +17,11 @@ import type { ServerPhase, ServerState } from "../router/server_state.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { wait } from "../async/wait.ts";
 import { AcceptLoop } from "./accept_loop.ts";
-import { ClientConnection } from "./connection.ts";
+import { ClientConnection, type ConnectionContext } from "./connection.ts";
+import { type ApplyMode, applyModeOf, changedSettings } from "./live_settings.ts";
 import { MuxClient } from "./mux_client.ts";
 import { Semaphore } from "./semaphore.ts";
-import { StatusFileWriter } from "./status_file.ts";
+import { prepareStatusFile, StatusFileWriter } from "./status_file.ts";
 import { listenPrivately, prepareSocketPath } from "./socket_path.ts";
 
 /** One connected client, as status shows it. */
@@ -116,14 +117,16 @@ export interface MuxStatus {
  * ```
  */
 export class MuxServer implements AsyncDisposable {
-  readonly #options: ResolvedMuxOptions;
+  #options: ResolvedMuxOptions;
   readonly #log: Logger;
   readonly #pool: Pool;
   readonly #semaphore: Semaphore;
   readonly #accepting: AcceptLoop<ClientConnection>;
   readonly #clients = new Set<MuxClient>();
   readonly #startedAt = Date.now();
-  readonly #statusFile: StatusFileWriter | undefined;
+  #statusFile: StatusFileWriter | undefined;
+  /** What connections read their limits from (changed live by {@link apply}). */
+  readonly #ctx: ConnectionContext;
   #closing: Promise<void> | undefined;
   #httpUrl: string | null = null;
   #changeWaiters = new Set<() => void>();
@@ -146,12 +149,13 @@ export class MuxServer implements AsyncDisposable {
       onChange: () => this.#changed(),
       status: () => ({ ...this.status() }),
     });
-    const ctx = {
+    const ctx: ConnectionContext = {
       open: (port: ClientPort, transport: ClientTransport) => this.openClient(port, transport),
       maxRequestBytes: options.maxRequestBytes,
       maxClientBacklogBytes: options.maxClientBacklogBytes,
       log: this.#log,
     };
+    this.#ctx = ctx;
     this.#accepting = new AcceptLoop(listener, {
       log: this.#log,
       serve: (conn) => new ClientConnection(conn, ctx),
@@ -169,6 +173,7 @@ export class MuxServer implements AsyncDisposable {
   static async start(options: MuxOptions): Promise<MuxServer> {
     const resolved = resolveOptions(options);
     const log = muxLogger("server", resolved.serviceName);
+    if (resolved.statusFile) await prepareStatusFile(resolved.statusFile);
     const { removedStale } = await prepareSocketPath(resolved.socket);
     if (removedStale) log.info("Removed a stale socket at {path}", { path: resolved.socket });
     const listener = listenPrivately(resolved.socket);
@@ -325,6 +330,28 @@ export class MuxServer implements AsyncDisposable {
   }
 
   /**
+   * Why the server command could not be started, when no process of it has
+   * ever started and a retry will not fix it soon ("not found", "not
+   * executable"). A one-off mux exits on it; a daemon keeps retrying.
+   */
+  get spawnFailure(): string | undefined {
+    return this.#pool.spawnFailure;
+  }
+
+  /**
+   * Last resort for a forced exit, synchronous: remove the socket file and
+   * kill the server's process group. Prefer {@link close}.
+   */
+  terminateNow(): void {
+    try {
+      Deno.removeSync(this.socketPath);
+    } catch {
+      // Already gone.
+    }
+    this.#pool.killNow();
+  }
+
+  /**
    * Restart the server process now (clients stay connected and are
    * re-initialized transparently). Past crashes are forgotten, so this also
    * brings a failed service back.
@@ -337,6 +364,47 @@ export class MuxServer implements AsyncDisposable {
   async restartServer(reason = "restart requested"): Promise<void> {
     if (this.#closing) return;
     await this.#pool.restart(reason);
+  }
+
+  /**
+   * Take new settings in the least disruptive way ({@link applyModeOf}):
+   * limits, timeouts, client counts, restart policy and the status file apply
+   * live; a new command, arguments, environment, working directory or
+   * response limit restarts the server process in place (clients stay
+   * connected, as with {@link restartServer}). A new socket or service name
+   * cannot be applied to a running mux: nothing changes and `"recreate"` is
+   * returned, for the caller to start a new mux. Throws (changing nothing) if
+   * the settings are invalid or the new status file cannot be written.
+   *
+   * @example
+   * ```ts ignore
+   * const { mode } = await mux.apply({ ...mux.options, maxActiveClients: 8 }); // "live"
+   * ```
+   */
+  async apply(options: MuxOptions): Promise<{ mode: ApplyMode; changed: string[] }> {
+    const next = resolveOptions(options);
+    const changed = changedSettings(this.#options, next);
+    const mode = applyModeOf(changed);
+    if (mode === "unchanged" || mode === "recreate" || this.#closing) return { mode, changed };
+    const newStatusFile = next.statusFile !== this.#options.statusFile;
+    if (newStatusFile && next.statusFile) await prepareStatusFile(next.statusFile);
+    this.#options = next;
+    this.#semaphore.setPermits(next.maxActiveClients);
+    this.#ctx.maxRequestBytes = next.maxRequestBytes;
+    this.#ctx.maxClientBacklogBytes = next.maxClientBacklogBytes;
+    this.#pool.configure(next);
+    if (newStatusFile) {
+      await this.#statusFile?.close();
+      this.#statusFile = next.statusFile
+        ? new StatusFileWriter(next.statusFile, () => this.status(), this.#log)
+        : undefined;
+    }
+    this.#log.info("New settings applied: {changed}", { changed: changed.join(", ") });
+    // A server not started yet (lazy) simply starts on the new command when needed.
+    const idle = this.#pool.units.every((unit) => unit.state.phase === "idle");
+    if (mode === "restart" && !idle) await this.restartServer("settings changed by a reload");
+    this.#changed();
+    return { mode, changed };
   }
 
   /**

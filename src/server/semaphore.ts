@@ -9,7 +9,7 @@ import { delay } from "../async/wait.ts";
 
 /** Counting semaphore whose waiters give up after a timeout or an abort. */
 export class Semaphore {
-  readonly #permits: number;
+  #permits: number;
   #inUse = 0;
   #waiters: ((granted: boolean) => void)[] = [];
 
@@ -30,6 +30,18 @@ export class Semaphore {
   /** Total permits. */
   get permits(): number {
     return this.#permits;
+  }
+
+  /**
+   * Change the number of permits, live. More: waiters get the new ones at
+   * once. Fewer: holders keep theirs; new ones wait until enough are returned.
+   */
+  setPermits(permits: number): void {
+    this.#permits = permits;
+    while (this.#inUse < this.#permits && this.#waiters.length > 0) {
+      this.#inUse++;
+      this.#waiters.shift()!(true);
+    }
   }
 
   /** Take a permit if one is free. */
@@ -64,9 +76,9 @@ export class Semaphore {
     }
   }
 
-  /** Return a permit; the longest waiter gets it. */
+  /** Return a permit; the longest waiter gets it (unless the permits were reduced). */
   release(): void {
-    const next = this.#waiters.shift();
+    const next = this.#inUse <= this.#permits ? this.#waiters.shift() : undefined;
     if (next) next(true); // the permit passes straight to the waiter
     else this.#inUse = Math.max(0, this.#inUse - 1);
   }

@@ -1,10 +1,13 @@
 /**
  * Making a socket path safe to listen on: a private parent directory, no
  * stealing a live mux's socket, stale sockets cleaned up, and nothing that is
- * not a socket ever deleted.
+ * not a socket ever deleted. Every failure is one {@link SocketPathError}
+ * naming the path and what to do.
  *
  * @module
  */
+
+import { describeFsError, dirOf, ensurePrivateDir, PathError } from "../paths/private_dir.ts";
 
 /** Longest Unix socket path the OS accepts (Linux 107 bytes, macOS 103). */
 export const MAX_SOCKET_PATH_BYTES = Deno.build.os === "darwin" ? 103 : 107;
@@ -24,14 +27,18 @@ export async function prepareSocketPath(path: string): Promise<{ removedStale: b
         `${MAX_SOCKET_PATH_BYTES}. Use a shorter path`,
     );
   }
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  await ensurePrivateDir(dir);
+  try {
+    await ensurePrivateDir(dirOf(path), "socket");
+  } catch (error) {
+    if (error instanceof PathError) throw new SocketPathError(error.message);
+    throw error;
+  }
   let info: Deno.FileInfo;
   try {
     info = await Deno.lstat(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { removedStale: false };
-    throw error;
+    throw unusable(path, error);
   }
   if (!info.isSocket) {
     throw new SocketPathError(
@@ -44,22 +51,9 @@ export async function prepareSocketPath(path: string): Promise<{ removedStale: b
     );
   }
   await Deno.remove(path).catch((error) => {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (!(error instanceof Deno.errors.NotFound)) throw unusable(path, error);
   });
   return { removedStale: true };
-}
-
-async function ensurePrivateDir(dir: string): Promise<void> {
-  try {
-    const info = await Deno.stat(dir);
-    if (!info.isDirectory) {
-      throw new SocketPathError(`"${dir}" is not a directory; cannot create a socket in it`);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    await Deno.chmod(dir, 0o700); // mkdir's mode is filtered by the umask
-  }
 }
 
 /** True if something accepts connections on `path`. */
@@ -80,10 +74,31 @@ async function isLive(path: string): Promise<boolean> {
  */
 export function listenPrivately(path: string): Deno.Listener<Deno.UnixConn, Deno.UnixAddr> {
   const previous = Deno.umask(0o177);
+  let listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
   try {
-    return Deno.listen({ transport: "unix", path });
+    listener = Deno.listen({ transport: "unix", path });
+  } catch (error) {
+    throw unusable(path, error);
   } finally {
     Deno.umask(previous);
-    Deno.chmodSync(path, 0o600);
   }
+  try {
+    Deno.chmodSync(path, 0o600);
+  } catch (error) {
+    listener.close();
+    throw unusable(path, error);
+  }
+  return listener;
+}
+
+function unusable(path: string, error: unknown): SocketPathError {
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new SocketPathError(
+      `"${path}" is in use by another process; stop it or choose another --socket path`,
+    );
+  }
+  return new SocketPathError(
+    `cannot create the socket "${path}": ${describeFsError(error)} in "${dirOf(path)}"; ` +
+      "choose a --socket path in a directory you can write",
+  );
 }

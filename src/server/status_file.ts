@@ -7,9 +7,31 @@
  */
 
 import type { Logger } from "@logtape/logtape";
+import { describeFsError, dirOf, ensurePrivateDir, PathError } from "../paths/private_dir.ts";
 
 /** How often the snapshot is compared with what is on disk. */
 export const STATUS_FILE_INTERVAL_MS = 250;
+
+/**
+ * Make sure a status file can be written at `path`: its directory is created
+ * (`0700`) if missing, and a trial write must succeed. Throws {@link PathError}
+ * naming the path, so a bad `--status-file` fails at start instead of never
+ * being written.
+ */
+export async function prepareStatusFile(path: string): Promise<void> {
+  await ensurePrivateDir(dirOf(path), "status file");
+  const probe = `${path}.${Deno.pid}.probe.tmp`;
+  try {
+    await Deno.writeTextFile(probe, "", { mode: 0o600 });
+  } catch (error) {
+    throw new PathError(
+      `cannot write the status file "${path}": ${describeFsError(error)}; ` +
+        "choose a --status-file path in a directory you can write",
+    );
+  } finally {
+    await Deno.remove(probe).catch(() => {});
+  }
+}
 
 /** Keeps a JSON file in step with a snapshot function. */
 export class StatusFileWriter {

@@ -59,9 +59,19 @@ export const MAX_STDERR_LINE_BYTES = 16 * 1024;
 /** How long output readers may linger after the process exits. */
 const READER_LINGER_MS = 1_000;
 
+/** Why a spawn failed: the command or working directory is missing, not executable, or other. */
+export type SpawnFailure = "not_found" | "not_executable" | "other";
+
 /** A spawn that failed, with a message that names the command. */
 export class SpawnError extends Error {
   override name = "SpawnError";
+  /** Why, as a category (a missing command is not worth retrying in a one-off mux). */
+  readonly failure: SpawnFailure;
+
+  constructor(message: string, failure: SpawnFailure) {
+    super(message);
+    this.failure = failure;
+  }
 }
 
 /** A running server process. */
@@ -111,7 +121,12 @@ export class ChildProcess {
         detached: true,
       }).spawn();
     } catch (error) {
-      throw new SpawnError(describeSpawnError(spec, error));
+      const failure = error instanceof Deno.errors.NotFound
+        ? "not_found"
+        : error instanceof Deno.errors.PermissionDenied
+        ? "not_executable"
+        : "other";
+      throw new SpawnError(describeSpawnError(spec, error), failure);
     }
     return new ChildProcess(child, io);
   }

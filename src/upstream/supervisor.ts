@@ -15,6 +15,7 @@ import type { UpstreamPort } from "../router/upstream_link.ts";
 import {
   ChildProcess,
   DEFAULT_STOP_TIMING,
+  signalGroup,
   SpawnError,
   type SpawnSpec,
   type StopTiming,
@@ -66,6 +67,9 @@ export class Supervisor {
   #startedAt: number | undefined;
   #lastExit: string | undefined;
   #stderrTail: string[] = [];
+  /** A process of this supervisor has been spawned at least once. */
+  #everSpawned = false;
+  #firstSpawnError: SpawnError | undefined;
   /** Why the current process is being stopped by the mux (reported as its exit). */
   #stopReason: string | undefined;
   /** Ends the current loop only (a {@link park}). */
@@ -104,6 +108,37 @@ export class Supervisor {
   /** The last lines the server wrote to stderr (at most 20). */
   get stderrTail(): readonly string[] {
     return this.#stderrTail;
+  }
+
+  /**
+   * Why the command could not be started, if it never started even once and
+   * the reason is one a retry will not fix soon (not found, not executable).
+   */
+  get spawnFailure(): string | undefined {
+    const error = this.#firstSpawnError;
+    return error && error.failure !== "other" ? error.message : undefined;
+  }
+
+  /**
+   * New settings, live: the restart policy and stop timing apply from now on;
+   * a new `spec` or `maxLineBytes` applies to the next process (call
+   * {@link restart} to start it at once).
+   */
+  configure(
+    changes: Partial<Pick<SupervisorOptions, "spec" | "maxLineBytes" | "stopTiming">> & {
+      restart?: Omit<RestartPolicyOptions, "random">;
+    },
+  ): void {
+    if (changes.spec) this.#o.spec = changes.spec;
+    if (changes.maxLineBytes !== undefined) this.#o.maxLineBytes = changes.maxLineBytes;
+    if (changes.stopTiming) this.#o.stopTiming = changes.stopTiming;
+    // The policy reads its options object on every decision.
+    if (changes.restart) Object.assign(this.#o.restart, changes.restart);
+  }
+
+  /** Kill the process group now, synchronously (a forced exit's last resort). */
+  killNow(): void {
+    if (this.#child) signalGroup(this.#child.pid, "SIGKILL");
   }
 
   /** Start supervising (spawns at once). Idempotent; also starts again after {@link park}. */
@@ -210,8 +245,9 @@ export class Supervisor {
   }
 
   async #run(signal: AbortSignal): Promise<void> {
-    const { handler, spec } = this.#o;
+    const { handler } = this.#o;
     while (!signal.aborted) {
+      const spec = this.#o.spec; // a reload may have changed it
       const spawnedAt = this.#now();
       this.#setState({ phase: "starting" });
       let reason: string;
@@ -223,6 +259,7 @@ export class Supervisor {
           onWritten: () => handler.upstreamProgress(),
         });
         this.#child = child;
+        this.#everSpawned = true;
         this.#startedAt = spawnedAt;
         this.#setState({ phase: "starting", pid: child.pid });
         this.#log.info("Started server (pid {pid}): {command}", {
@@ -248,6 +285,7 @@ export class Supervisor {
       } catch (error) {
         if (!(error instanceof SpawnError)) throw error;
         reason = error.message;
+        if (!this.#everSpawned) this.#firstSpawnError ??= error;
         this.#log.error("Cannot start server {service}: {reason}", {
           service: this.#o.service,
           reason,

@@ -26,8 +26,20 @@ export function chromiumPath(): string {
   );
 }
 
-/** Launch headless chromium; close it with `await using`. */
+/**
+ * Launch headless chromium; close it with `await using`. A launch that dies
+ * before the browser is up (seen once as SIGTRAP on a loaded machine) is tried
+ * again, at most twice: that is the environment, not the dashboard.
+ */
 export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
-  return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });
+  let browser: Browser | undefined;
+  for (let attempt = 1; !browser; attempt++) {
+    try {
+      browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
+  const launched = browser;
+  return Object.assign(launched, { [Symbol.asyncDispose]: () => launched.close() });
 }

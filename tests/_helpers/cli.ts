@@ -7,6 +7,19 @@ import { LineReader } from "./ndjson.ts";
 
 export const MAIN = `${ROOT}main.ts`;
 
+/**
+ * The runtime directory of every process the tests start (and of the tests
+ * themselves): daemons record themselves there, and a test that kills one
+ * must not leave its record and lock in the user's real `$XDG_RUNTIME_DIR`.
+ * A test that needs its own passes `XDG_RUNTIME_DIR` explicitly.
+ */
+export const TEST_RUNTIME_DIR: string = (() => {
+  const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/rmcp-mux-tests-${Deno.uid() ?? "user"}`;
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  Deno.env.set("XDG_RUNTIME_DIR", dir);
+  return dir;
+})();
+
 /** Run the CLI to completion. */
 export async function runCli(
   args: string[],

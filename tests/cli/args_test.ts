@@ -285,14 +285,34 @@ Deno.test("help and version: subcommand, -h, --help, -V, --version", () => {
   assertEquals(parseCommandLine(["health", "-h"], ENV), { kind: "help", topic: "health" });
 });
 
-Deno.test("proxy: needs --socket, expands ~, refuses extras", () => {
+Deno.test("proxy: needs --socket or --service, expands ~, refuses extras", () => {
   assertEquals(parseCommandLine(["proxy", "--socket", "~/x.sock"], ENV), {
     kind: "proxy",
     socket: "/home/ann/x.sock",
   });
-  refuses(["proxy"], "proxy: --socket PATH is required");
+  assertEquals(
+    parseCommandLine(
+      ["proxy", "--service", "memory", "--config=~/m.yaml", "--reconnect-timeout-ms", "0"],
+      ENV,
+    ),
+    { kind: "proxy", service: "memory", config: "/home/ann/m.yaml", reconnectMs: 0 },
+  );
+  assertEquals(parseCommandLine(["proxy", "--socket", "/s", "--config", "/c.yaml"], ENV), {
+    kind: "proxy",
+    socket: "/s",
+    config: "/c.yaml",
+  });
+  refuses(["proxy"], "proxy: --socket PATH is required (or --service NAME [--config FILE])");
+  refuses(["proxy", "--config", "/c"], /^proxy: with --config, name the service/);
+  assertEquals(parseCommandLine(["proxy", "--socket", "/s", "--service", "x"], ENV), {
+    kind: "proxy",
+    socket: "/s",
+    service: "x",
+  });
   refuses(["proxy", "--socket", "/s", "extra"], 'proxy: unexpected argument "extra"');
   refuses(["proxy", "--socket", "/s", "--cmd", "x"], "unknown option --cmd");
+  refuses(["proxy", "--socket"], "--socket needs a value");
+  refuses(["proxy", "--socket", "/s", "--reconnect-timeout-ms", "soon"], /expected a whole number/);
 });
 
 Deno.test("health: --socket, --timeout-ms and --json", () => {
@@ -444,4 +464,21 @@ Deno.test("dashboard: --open, and the daemon by --config or --control", () => {
   assertThrows(() => parseCommandLine(["dashboard", "now"]), CliError, 'unexpected argument "now"');
   assertThrows(() => parseCommandLine(["dashboard", "--socket", "/s"]), CliError);
   assertEquals(parseCommandLine(["dashboard", "--help"]), { kind: "help", topic: "dashboard" });
+});
+
+Deno.test("service: install|uninstall|status, --config, --dry-run", () => {
+  assertEquals(parseCommandLine(["service", "install", "--config", "~/m.yaml", "--dry-run"], ENV), {
+    kind: "service",
+    action: "install",
+    config: "/home/ann/m.yaml",
+    dryRun: true,
+  });
+  assertEquals(parseCommandLine(["service", "status"], ENV), {
+    kind: "service",
+    action: "status",
+    dryRun: false,
+  });
+  assertEquals(parseCommandLine(["service", "--help"], ENV), { kind: "help", topic: "service" });
+  refuses(["service", "start"], /^service: unknown subcommand "start"; try: rmcp-mux service/);
+  refuses(["service", "status", "--dry-run"], /--dry-run is for install and uninstall/);
 });

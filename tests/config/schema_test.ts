@@ -69,7 +69,7 @@ Deno.test("whole-number keys have resolveOptions' minimums", () => {
     const field = OPTION_KEYS[key]!;
     assert(typeof minimum === "number", key);
     resolveOptions({ ...base, [field]: minimum });
-    assertThrows(() => resolveOptions({ ...base, [field]: minimum - 1 }), OptionError, key);
+    assertThrows(() => resolveOptions({ ...base, [field]: minimum - 1 }), OptionError, field);
     const entry = (value: number) =>
       `  x: { socket: /x.sock, cmd: x, restart_backoff_ms: 1, ${key}: ${value} }`
         .replace(key === "restart_backoff_ms" ? "restart_backoff_ms: 1, " : "\0", "");

@@ -100,36 +100,144 @@ Deno.test("restart brings a failed service back", async () => {
   assertEquals(await echo(client, "x", "recovered"), "recovered");
 });
 
-Deno.test("reload: added start, removed stop, changed restart, unchanged keep their clients", async () => {
+async function serverPid(conn: RawConnection, id: string): Promise<number> {
+  await conn.send({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "stats", arguments: {} },
+  });
+  return JSON.parse(textOf((await conn.answer(id)).result)).pid;
+}
+
+Deno.test("reload: added start, removed stop, unchanged and limit changes keep their clients", async () => {
   await using dir = await tempDir();
   let next: DaemonService[] = [];
   await using daemon = await Daemon.start({
-    services: [service(dir, "keep"), service(dir, "change"), service(dir, "drop")],
+    services: [service(dir, "keep"), service(dir, "limits"), service(dir, "drop")],
     reload: () => Promise.resolve(next),
   });
   await using kept = await RawConnection.open(`${dir}/keep.sock`);
-  await using changed = await RawConnection.open(`${dir}/change.sock`);
+  await using limited = await RawConnection.open(`${dir}/limits.sock`);
   await kept.initialize();
-  await changed.initialize();
+  await limited.initialize();
+  const pid = await serverPid(limited, "before");
   next = [
     service(dir, "keep"),
-    withOptions(service(dir, "change"), { maxRestarts: 9 }),
+    withOptions(service(dir, "limits"), {
+      maxRestarts: 9,
+      maxActiveClients: 3,
+      requestTimeoutMs: 5_000,
+      serialize: true,
+    }),
     service(dir, "add"),
   ];
   const report = await daemon.reload();
   assertEquals(report, {
     added: ["add"],
     removed: ["drop"],
-    changed: ["change"],
+    changed: ["limits"],
+    applied: ["limits"],
+    restarted: [],
+    recreated: [],
     unchanged: ["keep"],
+    settings: { limits: ["maxActiveClients", "maxRestarts", "requestTimeoutMs", "serialize"] },
+    needsRestart: [],
     errors: {},
   });
   assertEquals(await echo(kept, "k", "untouched"), "untouched", "same connection, still served");
-  assertEquals(await changed.next(), null, "a changed service restarts: its clients reconnect");
+  assertEquals(await serverPid(limited, "after"), pid, "same connection, same server process");
+  const status = daemon.status().services.find((s) => s.name === "limits")!.mux!;
+  assertEquals(status.clients.max, 3, "the new limit is in effect");
   await assertRejects(() => Deno.lstat(`${dir}/drop.sock`));
   await using added = await RawConnection.open(`${dir}/add.sock`);
   await added.initialize();
-  assertEquals(daemon.serviceNames, ["add", "change", "keep"]);
+  assertEquals(daemon.serviceNames, ["add", "keep", "limits"]);
+});
+
+Deno.test("reload: a new command restarts the server in place: same connection, new pid", async () => {
+  await using dir = await tempDir();
+  let next: DaemonService[] = [];
+  await using daemon = await Daemon.start({
+    services: [service(dir, "svc")],
+    reload: () => Promise.resolve(next),
+  });
+  await using client = await RawConnection.open(`${dir}/svc.sock`);
+  await client.initialize();
+  const before = await serverPid(client, "before");
+  next = [service(dir, "svc", "--no-list-changed")];
+  const report = await daemon.reload();
+  assertEquals(report.restarted, ["svc"]);
+  assertEquals(report.settings, { svc: ["args"] });
+  const after = await serverPid(client, "after");
+  assert(after !== before, "a new server process behind the same connection");
+});
+
+Deno.test("reload: a new socket recreates the mux: the old socket goes, the new one serves", async () => {
+  await using dir = await tempDir();
+  let next: DaemonService[] = [];
+  await using daemon = await Daemon.start({
+    services: [service(dir, "svc")],
+    reload: () => Promise.resolve(next),
+  });
+  await using old = await RawConnection.open(`${dir}/svc.sock`);
+  await old.initialize();
+  next = [withOptions(service(dir, "svc"), { socket: `${dir}/moved.sock` })];
+  const report = await daemon.reload();
+  assertEquals(report.recreated, ["svc"]);
+  assertEquals(
+    await old.next().catch(() => null),
+    null,
+    "the old socket's clients are disconnected",
+  );
+  await assertRejects(() => Deno.lstat(`${dir}/svc.sock`));
+  await using moved = await RawConnection.open(`${dir}/moved.sock`);
+  await moved.initialize();
+  assertEquals(await echo(moved, "m", "moved"), "moved");
+});
+
+Deno.test("restart drains: an answer in flight arrives, a request sent meanwhile goes to the new process", async () => {
+  await using dir = await tempDir();
+  // A grace far longer than the request: the drain, not the clock, decides.
+  const spec = withOptions(service(dir, "svc"), { shutdownGraceMs: 60_000 });
+  await using daemon = await Daemon.start({ services: [spec] });
+  await using client = await RawConnection.open(`${dir}/svc.sock`);
+  await client.initialize();
+  const before = await serverPid(client, "before");
+  await client.send({
+    jsonrpc: "2.0",
+    id: "slow",
+    method: "tools/call",
+    params: { name: "sleep", arguments: { ms: 300 }, _meta: { progressToken: "p" } },
+  });
+  // Its first progress notification: the old process is working on it.
+  while (true) {
+    const message = await client.next() as { method?: string } | null;
+    if (message === null) throw new Error("connection closed");
+    if (message.method === "notifications/progress") break;
+  }
+  const restarted = daemon.restart("svc");
+  await client.send({
+    jsonrpc: "2.0",
+    id: "during",
+    method: "tools/call",
+    params: { name: "stats", arguments: {} },
+  });
+  // One reader: both answers, in whatever order they come.
+  const answers = new Map<unknown, Record<string, unknown>>();
+  while (answers.size < 2) {
+    const message = await client.next() as Record<string, unknown> | null;
+    if (message === null) throw new Error("connection closed");
+    if (message.id === "slow" || message.id === "during") answers.set(message.id, message);
+  }
+  assertEquals(
+    textOf(answers.get("slow")!.result),
+    "slept 300",
+    "answered by the old process, not failed",
+  );
+  await restarted;
+  const after = JSON.parse(textOf(answers.get("during")!.result)).pid;
+  assert(after !== before, "the request sent during the drain reached the new process");
 });
 
 Deno.test("reload with an invalid configuration changes nothing and says why", async () => {

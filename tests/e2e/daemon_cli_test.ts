@@ -57,7 +57,9 @@ Deno.test("a fleet from one file: real clients served while a neighbour crash-lo
   const config = `${dir}/mux.yaml`;
   await Deno.writeTextFile(config, fleet(dir));
   await using daemon = new CliProcess(["--config", config]);
-  await daemon.waitForLine(/Daemon running 3 services; control socket .*mux\.control\.sock/);
+  await daemon.waitForLine(
+    /Daemon running 3 services; control socket .*\/mux-[0-9a-f]{8}\.control\.sock/,
+  );
   await using real = await connectClient(`${dir}/everything.sock`, "real");
   await using steady = await RawConnection.open(`${dir}/steady.sock`);
   await steady.initialize();

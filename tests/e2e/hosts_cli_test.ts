@@ -251,7 +251,7 @@ Deno.test("--path FILE --format: any other host's file", async () => {
   assertEquals(r.code, 0, r.stderr);
   assertMatch(
     Deno.readTextFileSync(file),
-    /^\{ "servers": \{ "m": \{ "type": "stdio", "command": ".*\/bin\/rmcp-mux", "args": \["proxy", "--socket", ".*\/m\.sock"\] \} \} \}\n$/,
+    /^\{ "servers": \{ "m": \{ "type": "stdio", "command": ".*\/bin\/rmcp-mux", "args": \["proxy", "--socket", ".*\/m\.sock", "--config", ".*\/config\.yaml", "--service", "m"\] \} \} \}\n$/,
   );
   assertEquals((await runCli(["unwire", "--path", file], { env: h.env })).code, 0);
   assertEquals(

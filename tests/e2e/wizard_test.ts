@@ -58,74 +58,118 @@ class Tmux implements AsyncDisposable {
   }
 }
 
-Deno.test({
-  name:
-    "wizard: pick hosts and servers, apply, start the daemon, verified handshake through each host's entry",
-  async fn() {
-    await using h = await hostsHome([]);
-    const command = Deno.execPath();
-    Deno.writeTextFileSync(
-      `${h.home}/.claude.json`,
-      JSON.stringify(
-        {
-          numStartups: 3,
-          mcpServers: { everything: { type: "stdio", command, args: EVERYTHING, env: {} } },
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-    Deno.mkdirSync(`${h.home}/.codex`);
-    Deno.writeTextFileSync(
-      `${h.home}/.codex/config.toml`,
-      `# mine\n[mcp_servers.everything]\ncommand = ${JSON.stringify(command)}\nargs = ${
-        JSON.stringify(EVERYTHING)
-      }\n`,
-    );
-    const config = `${h.home}/.config/rmcp-mux/config.yaml`;
-    await using tmux = new Tmux();
-    const env = Object.entries(h.env).map(([k, v]) => `${k}=${sh(v)}`).join(" ");
-    const line =
-      `cd ${sh(ROOT)} && env ${env} ${sh(command)} run -A --quiet ${
-        sh(`${ROOT}main.ts`)
-      } wizard; ` +
-      `echo WIZARD-EXIT=$?; sleep 600`;
-    await tmux.run("new-session", "-d", "-s", "w", "-x", "220", "-y", "50", line);
-    try {
-      await tmux.waitFor(/Which hosts should use the shared servers\?/);
-      await tmux.keys("Enter");
-      await tmux.waitFor(/Which servers should be shared\?/);
-      await tmux.keys("Enter");
-      await tmux.waitFor(/Apply these changes\?/);
+/**
+ * A stand-in for `systemctl --user` (no user bus in tests) that starts the
+ * unit's ExecStart for real, so the wizard's service step can be followed end
+ * to end. Every call is recorded in `$HOME/systemctl.calls`.
+ */
+const FAKE_SYSTEMCTL = `#!/bin/sh
+echo "$*" >> "$HOME/systemctl.calls"
+case "$2" in
+  restart)
+    cmd=$(sed -n 's/^ExecStart=//p' "$XDG_CONFIG_HOME/systemd/user/$3")
+    setsid sh -c "exec $cmd" </dev/null >/dev/null 2>&1 &
+    ;;
+  show) echo 0 ;;
+esac
+exit 0
+`;
+
+async function wizardRun(service: boolean): Promise<void> {
+  await using h = await hostsHome([]);
+  const command = Deno.execPath();
+  Deno.writeTextFileSync(
+    `${h.home}/.claude.json`,
+    JSON.stringify(
+      {
+        numStartups: 3,
+        mcpServers: { everything: { type: "stdio", command, args: EVERYTHING, env: {} } },
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  Deno.mkdirSync(`${h.home}/.codex`);
+  Deno.writeTextFileSync(
+    `${h.home}/.codex/config.toml`,
+    `# mine\n[mcp_servers.everything]\ncommand = ${JSON.stringify(command)}\nargs = ${
+      JSON.stringify(EVERYTHING)
+    }\n`,
+  );
+  if (service) Deno.writeTextFileSync(`${h.home}/bin/systemctl`, FAKE_SYSTEMCTL, { mode: 0o755 });
+  const config = `${h.home}/.config/rmcp-mux/config.yaml`;
+  await using tmux = new Tmux();
+  const env = Object.entries(h.env).map(([k, v]) => `${k}=${sh(v)}`).join(" ");
+  const line =
+    `cd ${sh(ROOT)} && env ${env} ${sh(command)} run -A --quiet ${sh(`${ROOT}main.ts`)} wizard; ` +
+    `echo WIZARD-EXIT=$?; sleep 600`;
+  await tmux.run("new-session", "-d", "-s", "w", "-x", "220", "-y", "50", line);
+  try {
+    await tmux.waitFor(/Which hosts should use the shared servers\?/);
+    await tmux.keys("Enter");
+    await tmux.waitFor(/Which servers should be shared\?/);
+    await tmux.keys("Enter");
+    await tmux.waitFor(/Apply these changes\?/);
+    await tmux.keys("y", "Enter");
+    if (service) {
+      await tmux.waitFor(/Run the daemon as a user service/);
       await tmux.keys("y", "Enter");
-      const screen = await tmux.waitFor(/WIZARD-EXIT=\d+/, 180_000);
-      assertMatch(screen, /WIZARD-EXIT=0/, screen);
-      assertMatch(screen, /Started the daemon in the background/);
-      assertMatch(screen, /✓ everything \(Claude Code \(user\)\) via proxy: verified: /);
-      assertMatch(screen, /✓ everything \(Codex \(user\)\) via proxy: verified: /);
-      assertMatch(screen, /Claude Code: start a new Claude Code session/);
-      // One service for both hosts, and both files point at it.
-      const claude = JSON.parse(Deno.readTextFileSync(`${h.home}/.claude.json`));
-      assertEquals(claude.mcpServers.everything.args.slice(-3), [
-        "proxy",
-        "--socket",
-        `${h.home}/run/rmcp-mux/everything.sock`,
-      ]);
-      assert(
-        Deno.readTextFileSync(`${h.home}/.codex/config.toml`).startsWith(
-          "# mine\n[mcp_servers.everything]\n",
-        ),
-      );
-      const health = await runCli(
-        ["health", "--socket", `${h.home}/run/rmcp-mux/everything.sock`],
-        { env: h.env },
-      );
-      assertEquals(health.code, 0, health.stderr);
-    } finally {
-      await runCli(["shutdown", "--config", config], { env: h.env });
     }
-  },
-});
+    const screen = await tmux.waitFor(/WIZARD-EXIT=\d+/, 180_000);
+    assertMatch(screen, /WIZARD-EXIT=0/, screen);
+    if (service) {
+      assertMatch(
+        screen,
+        /Service: installed .*rmcp-mux\.service \(systemd user unit\); the daemon runs/,
+      );
+      const calls = Deno.readTextFileSync(`${h.home}/systemctl.calls`);
+      assertMatch(calls, /--user enable rmcp-mux\.service\n--user restart rmcp-mux\.service/);
+      assertMatch(
+        Deno.readTextFileSync(`${h.home}/.config/systemd/user/rmcp-mux.service`),
+        new RegExp(`ExecStart=${h.home}/bin/rmcp-mux --config ${config}`),
+      );
+    } else {
+      assertMatch(screen, /Started the daemon in the background/);
+    }
+    assertMatch(screen, /✓ everything \(Claude Code \(user\)\) via proxy: verified: /);
+    assertMatch(screen, /✓ everything \(Codex \(user\)\) via proxy: verified: /);
+    assertMatch(screen, /Claude Code: start a new Claude Code session/);
+    // One service for both hosts, and both files point at it — with what the proxy needs to
+    // start the daemon by itself.
+    const claude = JSON.parse(Deno.readTextFileSync(`${h.home}/.claude.json`));
+    assertEquals(claude.mcpServers.everything.args.slice(-7), [
+      "proxy",
+      "--socket",
+      `${h.home}/run/rmcp-mux/everything.sock`,
+      "--config",
+      config,
+      "--service",
+      "everything",
+    ]);
+    assert(
+      Deno.readTextFileSync(`${h.home}/.codex/config.toml`).startsWith(
+        "# mine\n[mcp_servers.everything]\n",
+      ),
+    );
+    const health = await runCli(
+      ["health", "--socket", `${h.home}/run/rmcp-mux/everything.sock`],
+      { env: h.env },
+    );
+    assertEquals(health.code, 0, health.stderr);
+  } finally {
+    await runCli(["shutdown", "--config", config], { env: h.env });
+  }
+}
+
+Deno.test(
+  "wizard: pick hosts and servers, apply, start the daemon, verified handshake through each host's entry",
+  () => wizardRun(false),
+);
+
+Deno.test(
+  "wizard with a user service manager: installs the daemon as a service, then verifies",
+  () => wizardRun(true),
+);
 
 Deno.test("wizard without a terminal points to scan and rewire, exit 2", async () => {
   await using h = await hostsHome(["claude.json"]);

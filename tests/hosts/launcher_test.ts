@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../_helpers/assert.ts";
-import { findLauncher, inPackageCache, NoLauncher } from "../../src/hosts/launcher.ts";
+import { findLauncher, NoLauncher } from "../../src/hosts/launcher.ts";
+import { inPackageCache } from "../../src/paths/self_command.ts";
 
 const base = {
   mainModule: "file:///src/rmcp-mux/main.ts",

@@ -92,12 +92,14 @@ servers:
     const json = JSON.parse(status.stdout);
     assertEquals(json.http.url, base);
     assertEquals(json.services[0].mux.httpUrl, `${base}/one`);
-    // Remote without the explicit flag: refused before anything starts.
+    // Remote without the explicit flag: refused before anything starts. (Another file: one
+    // daemon per config file, and this one's daemon is running.)
+    const other = `${dir}/remote.yaml`;
     await Deno.writeTextFile(
-      config,
+      other,
       (await Deno.readTextFile(config)).replace("127.0.0.1:0", "0.0.0.0:0"),
     );
-    const remote = await runCli(["--config", config, "--control", `${dir}/other.sock`], { env });
+    const remote = await runCli(["--config", other, "--control", `${dir}/other.sock`], { env });
     assertEquals(remote.code, 1);
     assertMatch(remote.stderr, /refusing to listen on 0\.0\.0\.0:0: not a loopback address/);
     assert(!remote.stderr.includes("    at "), "no stack trace");

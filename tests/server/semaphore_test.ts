@@ -211,3 +211,20 @@ Deno.test("Semaphore: waiting counts callers in line", async () => {
   sem.release();
   assertStrictEquals(sem.inUse, 0);
 });
+
+Deno.test("setPermits: more permits admit waiters at once; fewer wait for holders to leave", async () => {
+  const sem = new Semaphore(1);
+  assert(sem.tryAcquire());
+  const waiting = sem.acquire(FOREVER);
+  sem.setPermits(2);
+  assertStrictEquals(await waiting, true, "the raised limit admits the waiter");
+  assertStrictEquals(sem.inUse, 2);
+  sem.setPermits(1);
+  const third = sem.acquire(FOREVER);
+  sem.release(); // 2 → 1 in use: still at the new limit, the waiter keeps waiting
+  assertStrictEquals(sem.waiting, 1);
+  sem.release(); // now under it: the permit passes on
+  assertStrictEquals(await third, true);
+  assertStrictEquals(sem.inUse, 1);
+  sem.release();
+});

@@ -1,0 +1,295 @@
+/**
+ * What `rmcp-mux proxy` must remember of the host's session to survive a new
+ * connection to the mux: the host's `initialize` and `initialized`, its log
+ * level, its resource subscriptions, the requests the mux has not answered
+ * yet, and the requests the mux made of the host. Pure: lines in, lines out.
+ *
+ * Ids: the host keeps its own ids throughout. After a reconnect the mux sees
+ * a fresh client; what the proxy replays on the host's behalf carries ids of
+ * the proxy's own (`rmcp-mux-proxy/…`), and their answers never reach the host.
+ *
+ * @module
+ */
+
+/** A JSON-RPC id. */
+export type Id = string | number;
+
+/** Error code of a request lost with its connection (the mux's "server unavailable"). */
+export const LOST_REQUEST_CODE = -32000;
+
+/** Ids of the mux's unanswered requests to the host kept from earlier connections. */
+export const MAX_STALE_IDS = 1024;
+
+/** Prefix of the ids of requests the proxy makes on the host's behalf. */
+export const INTERNAL_ID_PREFIX = "rmcp-mux-proxy/";
+
+/** One message from the host, as the proxy sees it. */
+export interface HostMessage {
+  /** The line, as received (no newline). */
+  text: string;
+  /** Requests in it (a batch may hold several). */
+  requests: { id: Id; method: string; params?: Record<string, unknown> }[];
+  /** Notification methods in it, with params. */
+  notifications: { method: string; params?: Record<string, unknown> }[];
+  /** Ids of responses in it (answers to the mux's requests). */
+  responses: Id[];
+}
+
+/** What to do with a line from the mux. */
+export interface MuxVerdict {
+  /** Relay it to the host (false for answers to the proxy's own replayed requests). */
+  forward: boolean;
+  /** The answer to the replayed `initialize` arrived: finish the replay. */
+  initReplayed?: { result?: Record<string, unknown>; error?: string };
+}
+
+interface Setup {
+  /** The host's initialize request (line and id) and whether the mux answered it. */
+  init?: { text: string; id: Id; params: Record<string, unknown> };
+  initAnswered: boolean;
+  /** The host sent `notifications/initialized`. */
+  initialized: boolean;
+  /** Params of the host's last `logging/setLevel`. */
+  logLevel?: Record<string, unknown>;
+  /** URIs the host is subscribed to. */
+  subscriptions: Set<string>;
+}
+
+/** Remembers the host's session; see the module doc. */
+export class SessionMirror {
+  readonly #setup: Setup = { initAnswered: false, initialized: false, subscriptions: new Set() };
+  /** Requests sent on the current connection and not answered, by id key. */
+  #inFlight = new Map<string, { id: Id; method: string }>();
+  /** Ids of the mux's requests to the host on the current connection. */
+  #muxRequests = new Set<string>();
+  /** …and on earlier connections: the host's late answers to them are dropped. */
+  #staleMuxRequests = new Set<string>();
+  /** Internal requests of the current connection: id key → what it replays. */
+  #internal = new Map<string, "init" | "other">();
+  #connection = 0;
+  #seq = 0;
+
+  /** Parse a host line. Never throws: what is not JSON-RPC is relayed for the mux to answer. */
+  inspectHost(text: string): HostMessage {
+    const message: HostMessage = { text, requests: [], notifications: [], responses: [] };
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return message;
+    }
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === null || typeof item !== "object") continue;
+      const { id, method, params } = item as { id?: unknown; method?: unknown; params?: unknown };
+      const p = params !== null && typeof params === "object"
+        ? params as Record<string, unknown>
+        : undefined;
+      if (typeof method === "string") {
+        if (isId(id)) message.requests.push({ id, method, ...(p ? { params: p } : {}) });
+        else if (id === undefined) {
+          message.notifications.push({ method, ...(p ? { params: p } : {}) });
+        }
+      } else if (isId(id)) {
+        message.responses.push(id);
+      }
+    }
+    return message;
+  }
+
+  /**
+   * Should this host message go to the mux now? Answers to requests of an
+   * earlier connection are dropped (that mux client is gone); so is a
+   * message holding nothing else.
+   */
+  keep(message: HostMessage): boolean {
+    if (message.responses.length === 0) return true;
+    if (message.requests.length > 0 || message.notifications.length > 0) return true;
+    const stale = message.responses.every((id) => this.#staleMuxRequests.has(key(id)));
+    if (stale) { for (const id of message.responses) this.#staleMuxRequests.delete(key(id)); }
+    return !stale;
+  }
+
+  /** The message was written to the mux: remember what it set up and what is now in flight. */
+  sent(message: HostMessage): void {
+    for (const request of message.requests) {
+      this.#inFlight.set(key(request.id), { id: request.id, method: request.method });
+      const params = request.params ?? {};
+      switch (request.method) {
+        case "initialize":
+          this.#setup.init = { text: message.text, id: request.id, params };
+          this.#setup.initAnswered = false;
+          break;
+        case "logging/setLevel":
+          this.#setup.logLevel = params;
+          break;
+        case "resources/subscribe":
+          if (typeof params.uri === "string") this.#setup.subscriptions.add(params.uri);
+          break;
+        case "resources/unsubscribe":
+          if (typeof params.uri === "string") this.#setup.subscriptions.delete(params.uri);
+          break;
+      }
+    }
+    for (const note of message.notifications) {
+      if (note.method === "notifications/initialized") this.#setup.initialized = true;
+      if (note.method === "notifications/cancelled" && isId(note.params?.requestId)) {
+        this.#inFlight.delete(key(note.params.requestId)); // never answered: nothing owed
+      }
+    }
+    for (const id of message.responses) this.#muxRequests.delete(key(id));
+  }
+
+  /** A line from the mux: bookkeeping, and whether the host should see it. */
+  fromMux(text: string): MuxVerdict {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { forward: true };
+    }
+    let verdict: MuxVerdict = { forward: true };
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === null || typeof item !== "object") continue;
+      const msg = item as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
+      if (!isId(msg.id)) continue;
+      const k = key(msg.id);
+      if (typeof msg.method === "string") {
+        this.#muxRequests.add(k); // the mux asks the host (roots, sampling, elicitation, ping)
+        continue;
+      }
+      const internal = this.#internal.get(k);
+      if (internal !== undefined) {
+        this.#internal.delete(k);
+        verdict = { forward: false };
+        if (internal === "init") {
+          const error = (msg.error as { message?: unknown } | undefined)?.message;
+          verdict.initReplayed = error !== undefined
+            ? { error: String(error) }
+            : { result: (msg.result ?? {}) as Record<string, unknown> };
+        }
+        continue;
+      }
+      const request = this.#inFlight.get(k);
+      if (request) {
+        this.#inFlight.delete(k);
+        if (request.method === "initialize" && this.#setup.init && key(this.#setup.init.id) === k) {
+          this.#setup.initAnswered = msg.error === undefined;
+        }
+      }
+    }
+    return verdict;
+  }
+
+  /** Requests sent on the current connection and not answered yet. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * The connection is gone. Every request the mux had gets an error answer for
+   * the host (it may or may not have run), except an unanswered `initialize`,
+   * which is sent again on the next connection. Returns the answers.
+   */
+  connectionLost(reason: string): string[] {
+    const answers: string[] = [];
+    for (const { id, method } of this.#inFlight.values()) {
+      if (method === "initialize" && !this.#setup.initAnswered) continue;
+      answers.push(lostAnswer(id, method, reason));
+    }
+    this.#inFlight.clear();
+    for (const k of this.#muxRequests) this.#staleMuxRequests.add(k);
+    this.#muxRequests.clear();
+    // Bounded: a host that never answers must not grow this forever.
+    for (const k of this.#staleMuxRequests) {
+      if (this.#staleMuxRequests.size <= MAX_STALE_IDS) break;
+      this.#staleMuxRequests.delete(k);
+    }
+    this.#internal.clear();
+    this.#connection++;
+    return answers;
+  }
+
+  /**
+   * The first lines of a new connection (after the hello): the replayed
+   * `initialize` when the host's was answered (then wait for
+   * {@link MuxVerdict.initReplayed}), else the host's own unanswered one, if any.
+   */
+  opening(): { lines: string[]; awaitInit: boolean } {
+    const init = this.#setup.init;
+    if (!init) return { lines: [], awaitInit: false };
+    if (!this.#setup.initAnswered) {
+      this.#inFlight.set(key(init.id), { id: init.id, method: "initialize" });
+      return { lines: [init.text], awaitInit: false };
+    }
+    return { lines: [this.#internalRequest("init", "initialize", init.params)], awaitInit: true };
+  }
+
+  /**
+   * The replayed `initialize` was answered: what the host had set up, for the
+   * mux, and `list_changed` notifications for the host (the server behind the
+   * new connection may list other things).
+   */
+  afterInit(result: Record<string, unknown> | undefined): { toMux: string[]; toHost: string[] } {
+    const toMux: string[] = [];
+    if (this.#setup.initialized) {
+      toMux.push(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    }
+    if (this.#setup.logLevel) {
+      toMux.push(this.#internalRequest("other", "logging/setLevel", this.#setup.logLevel));
+    }
+    for (const uri of this.#setup.subscriptions) {
+      toMux.push(this.#internalRequest("other", "resources/subscribe", { uri }));
+    }
+    const toHost: string[] = [];
+    const capabilities = (result?.capabilities ?? {}) as Record<string, { listChanged?: boolean }>;
+    for (const kind of ["tools", "prompts", "resources"]) {
+      if (this.#setup.initialized && capabilities[kind]?.listChanged) {
+        toHost.push(
+          JSON.stringify({ jsonrpc: "2.0", method: `notifications/${kind}/list_changed` }),
+        );
+      }
+    }
+    return { toMux, toHost };
+  }
+
+  #internalRequest(
+    kind: "init" | "other",
+    method: string,
+    params: Record<string, unknown>,
+  ): string {
+    const id = `${INTERNAL_ID_PREFIX}${this.#connection}/${++this.#seq}`;
+    this.#internal.set(key(id), kind);
+    return JSON.stringify({ jsonrpc: "2.0", id, method, params });
+  }
+}
+
+/** The error answer to a request that could not be delivered or answered. */
+export function errorAnswer(
+  id: Id | null,
+  message: string,
+  data?: Record<string, unknown>,
+): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    error: { code: LOST_REQUEST_CODE, message, ...(data ? { data } : {}) },
+  });
+}
+
+function lostAnswer(id: Id, method: string, reason: string): string {
+  return errorAnswer(
+    id,
+    `rmcp-mux proxy: the connection to the mux was lost (${reason}) before ${method} was ` +
+      "answered; it may or may not have been carried out. The session goes on: retry it",
+    { reason },
+  );
+}
+
+function isId(value: unknown): value is Id {
+  return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
+}
+
+/** Map key of an id: 1 and "1" are different ids. */
+function key(id: Id): string {
+  return typeof id === "number" ? `n${id}` : `s${id}`;
+}

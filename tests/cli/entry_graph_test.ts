@@ -1,0 +1,76 @@
+/**
+ * The proxy stays lean: what `deno run main.ts proxy` loads at start-up
+ * (the code graph Deno builds: static imports and literal dynamic imports)
+ * holds no router, no config parser, no logging library, no npm package and
+ * no Node module; and every module the CLI loads lazily is embedded by
+ * `deno task compile`.
+ */
+
+import { assert, assertEquals } from "../_helpers/assert.ts";
+import { ROOT } from "../_helpers/mux.ts";
+
+interface InfoModule {
+  specifier: string;
+  dependencies?: { specifier: string; code?: { specifier: string } }[];
+}
+
+/** Modules Deno loads at start-up for `entry` (code dependencies only, dynamic literals included). */
+async function startupGraph(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", entry],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as { modules: InfoModule[] };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [new URL(entry, `file://${ROOT}`).href];
+  while (stack.length > 0) {
+    const specifier = stack.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.code) stack.push(dep.code.specifier);
+    }
+  }
+  return [...seen].map((s) => s.replace(`file://${ROOT}`, "")).sort();
+}
+
+Deno.test("the proxy's start-up graph: its own few modules, no router, config parser, logger, npm or node", async () => {
+  const graph = await startupGraph("main.ts");
+  assertEquals(graph, [
+    "main.ts",
+    "src/cli/proxy_args.ts",
+    "src/cli/proxy_command.ts",
+    "src/cli/rust_compat.ts",
+    "src/cli/stderr.ts",
+    "src/jsonrpc/mux_methods.ts",
+    "src/proxy/proxy.ts",
+    "src/proxy/session_mirror.ts",
+    "src/transport/unix_client.ts",
+    "src/version.ts",
+  ]);
+});
+
+Deno.test("every module the CLI loads lazily is embedded by deno task compile", async () => {
+  const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const compile: string = config.tasks.compile.command;
+  const lazy: string[] = [];
+  for (const [file, base] of [["main.ts", ""], ["src/cli/proxy_command.ts", "src/cli/"]]) {
+    const text = await Deno.readTextFile(`${ROOT}${file}`);
+    for (const match of text.matchAll(/load<\w+>\(\s*"\.\/([^"]+)"/g)) {
+      lazy.push(`${base}${match[1]}`);
+    }
+  }
+  assert(lazy.length >= 7, `found ${lazy.join(", ")}`);
+  for (const path of new Set(lazy)) {
+    const targets = compile.split("deno compile").length - 1;
+    const included = compile.split(`--include ${path} `).length - 1;
+    assertEquals(
+      included,
+      targets,
+      `${path} is --include'd in each of the ${targets} compile targets`,
+    );
+  }
+});

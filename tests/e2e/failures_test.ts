@@ -1,0 +1,166 @@
+/**
+ * Every failure is one line: the error paths a new user hits, each as a real
+ * `rmcp-mux` process, asserting the line on stderr and the exit code.
+ *
+ * Unwritable places are under /sys: it refuses new files and directories
+ * even to root (tests may run as root, for whom `chmod` means nothing).
+ */
+
+import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { CliProcess, runCli } from "../_helpers/cli.ts";
+import { fakeServer } from "../_helpers/mux.ts";
+import { processAlive as processExists } from "../_helpers/process.ts";
+
+async function tempDir(): Promise<string & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-fail-" });
+  return Object.assign(dir, {
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  }) as string & AsyncDisposable;
+}
+
+function fakeArgs(...flags: string[]): string[] {
+  const server = fakeServer(...flags);
+  return ["--cmd", server.cmd, "--", ...server.args!];
+}
+
+/** The last line of stderr (logs come before the one line that matters). */
+function lastLine(stderr: string): string {
+  return stderr.trim().split("\n").pop() ?? "";
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("a socket directory that cannot be created: one line naming it, exit 1", async () => {
+  const run = await runCli(["--socket", "/sys/rmcp-mux-test/x.sock", ...fakeArgs()]);
+  assertEquals(run.code, 1);
+  assertEquals(run.stdout, "");
+  assertEquals(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assertMatch(
+    run.stderr,
+    /^rmcp-mux: cannot create the socket directory "\/sys\/rmcp-mux-test": permission denied; choose a path in a directory you own\n$/,
+  );
+});
+
+Deno.test("a socket in a directory that cannot be written: the real reason, not chmod's, exit 1", async () => {
+  const run = await runCli(["--socket", "/sys/rmcp-mux-test.sock", ...fakeArgs()]);
+  assertEquals(run.code, 1);
+  assertEquals(run.stderr.trim().split("\n").length, 1, run.stderr);
+  assertMatch(
+    run.stderr,
+    /^rmcp-mux: cannot create the socket "\/sys\/rmcp-mux-test\.sock": permission denied in "\/sys"; choose a --socket path in a directory you can write\n$/,
+  );
+});
+
+Deno.test("a single mux whose command does not exist exits 1 at once with one line", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir}/none.sock`;
+  const run = await runCli(["--socket", socket, "--cmd", "no-such-program-rmcp-mux"]);
+  assertEquals(run.code, 1);
+  assertEquals(run.stdout, "");
+  assertEquals(
+    lastLine(run.stderr),
+    'rmcp-mux: cannot start the server: command "no-such-program-rmcp-mux" not found in PATH; check --cmd',
+  );
+  assert(!(await exists(socket)), "the socket is removed");
+});
+
+Deno.test("a single mux whose command is not executable exits 1 at once", async () => {
+  await using dir = await tempDir();
+  const script = `${dir}/server.sh`;
+  await Deno.writeTextFile(script, "#!/bin/sh\n", { mode: 0o644 });
+  const run = await runCli(["--socket", `${dir}/x.sock`, "--cmd", script]);
+  assertEquals(run.code, 1);
+  assertMatch(
+    lastLine(run.stderr),
+    /^rmcp-mux: cannot start the server: command ".*server\.sh" is not executable/,
+  );
+});
+
+Deno.test("--status-file: a missing directory is created; one that cannot be is one line, exit 1", async () => {
+  await using dir = await tempDir();
+  const file = `${dir}/new/deeper/status.json`;
+  await using mux = new CliProcess([
+    "--socket",
+    `${dir}/s.sock`,
+    "--status-file",
+    file,
+    ...fakeArgs(),
+  ]);
+  await mux.waitForLine(/Server initialized/);
+  assertEquals(Deno.statSync(`${dir}/new/deeper`).mode! & 0o777, 0o700);
+  const status = JSON.parse(await Deno.readTextFile(file));
+  assertEquals(status.service, "s");
+  mux.child.kill("SIGTERM");
+  assertEquals((await mux.child.status).code, 0);
+
+  const bad = await runCli([
+    "--socket",
+    `${dir}/t.sock`,
+    "--status-file",
+    "/sys/rmcp-mux-test/status.json",
+    ...fakeArgs(),
+  ]);
+  assertEquals(bad.code, 1);
+  assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  assertMatch(
+    bad.stderr,
+    /^rmcp-mux: cannot create the status file directory "\/sys\/rmcp-mux-test": permission denied/,
+  );
+  assert(!(await exists(`${dir}/t.sock`)), "nothing was left listening");
+});
+
+Deno.test("SIGHUP (the terminal closed) stops a single mux: exit 0, socket and server gone", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir}/hup.sock`;
+  const pidFile = `${dir}/pid`;
+  await using mux = new CliProcess(["--socket", socket, ...fakeArgs("--pid-file", pidFile)]);
+  await mux.waitForLine(/Server initialized/);
+  const server = Number((await Deno.readTextFile(pidFile)).split(" ")[0]);
+  mux.child.kill("SIGHUP");
+  assertEquals((await mux.child.status).code, 0);
+  assert(!(await exists(socket)), "the socket is removed");
+  assert(!processExists(server), "the server is stopped");
+});
+
+Deno.test("Ctrl+C delivered twice at once (group + launcher) is one graceful stop: exit 0, socket gone", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir}/int.sock`;
+  await using mux = new CliProcess(["--socket", socket, ...fakeArgs()]);
+  await mux.waitForLine(/Server initialized/);
+  mux.child.kill("SIGINT");
+  mux.child.kill("SIGINT");
+  assertEquals((await mux.child.status).code, 0);
+  assert(!(await exists(socket)), "the socket is removed");
+});
+
+Deno.test("a second Ctrl+C during a slow stop exits 130 at once, still removing the socket and the server", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir}/slow.sock`;
+  const pidFile = `${dir}/pid`;
+  await using mux = new CliProcess([
+    "--socket",
+    socket,
+    ...fakeArgs("--ignore-stdin-eof", "--ignore-sigterm", "--pid-file", pidFile),
+  ]);
+  await mux.waitForLine(/Server initialized/);
+  const server = Number((await Deno.readTextFile(pidFile)).split(" ")[0]);
+  mux.child.kill("SIGINT");
+  await mux.waitForLine(/Shutting down/);
+  // The server ignores stdin EOF and SIGTERM: the graceful stop takes seconds.
+  // A person pressing Ctrl+C again comes later than a duplicated delivery.
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  mux.child.kill("SIGINT");
+  assertEquals((await mux.child.status).code, 130);
+  assert(!(await exists(socket)), "the socket is removed");
+  for (let i = 0; i < 50 && processExists(server); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert(!processExists(server), "the server's group was killed");
+});

@@ -1,0 +1,74 @@
+import { assertEquals, assertMatch } from "../_helpers/assert.ts";
+import { demoText } from "../../src/cli/commands.ts";
+import { inPackageCache, selfCommand } from "../../src/paths/self_command.ts";
+
+const NPX_DENO = "/home/me/.npm/_npx/6a1b2c/node_modules/deno/deno";
+const MAIN = "file:///home/me/src/rmcp-mux/main.ts";
+
+function only(...files: string[]) {
+  return (file: string) => files.includes(file);
+}
+
+Deno.test("an installed rmcp-mux on PATH wins", () => {
+  const self = selfCommand({
+    path: "/home/me/.deno/bin:/usr/bin",
+    execPath: NPX_DENO,
+    mainUrl: MAIN,
+    isExecutable: only("/home/me/.deno/bin/rmcp-mux", "/usr/bin/deno"),
+  });
+  assertEquals(self, { command: "/home/me/.deno/bin/rmcp-mux", args: [] });
+});
+
+Deno.test("from the npx cache: the deno on PATH runs main.ts, never the cached binary", () => {
+  const self = selfCommand({
+    path: "relative/bin:/usr/local/bin",
+    execPath: NPX_DENO,
+    mainUrl: MAIN,
+    isExecutable: only("/usr/local/bin/deno", "relative/bin/rmcp-mux"),
+  });
+  assertEquals(self, {
+    command: "/usr/local/bin/deno",
+    args: ["run", "-A", "/home/me/src/rmcp-mux/main.ts"],
+  });
+});
+
+Deno.test("no deno on PATH: npx with the pinned Deno; a compiled binary runs itself", () => {
+  const viaNpx = selfCommand({
+    path: "/usr/bin",
+    execPath: NPX_DENO,
+    mainUrl: MAIN,
+    isExecutable: only("/usr/bin/npx"),
+  });
+  assertEquals(viaNpx.command, "/usr/bin/npx");
+  assertEquals(viaNpx.args.slice(0, 2), ["-y", "deno@2.9.6"]);
+  const compiled = selfCommand({
+    path: "/usr/bin",
+    execPath: "/opt/rmcp-mux/rmcp-mux-linux-x64",
+    mainUrl: MAIN,
+    isExecutable: only(),
+  });
+  assertEquals(compiled, { command: "/opt/rmcp-mux/rmcp-mux-linux-x64", args: [] });
+});
+
+Deno.test("nothing lasting found: the running Deno, with a warning that says so", () => {
+  const self = selfCommand({ path: "", execPath: NPX_DENO, mainUrl: MAIN, isExecutable: only() });
+  assertEquals(self.command, NPX_DENO);
+  assertMatch(self.warning!, /inside a package cache/);
+  assertEquals(inPackageCache("/usr/local/bin/deno"), false);
+});
+
+Deno.test("demo prints the host command from selfCommand, quoted for a shell", () => {
+  const text = demoText("/tmp/my dir/e.sock", {
+    command: "/usr/bin/deno",
+    args: ["run", "-A", "/src/main.ts"],
+  });
+  assertMatch(
+    text,
+    /claude mcp add everything -- \/usr\/bin\/deno run -A \/src\/main\.ts proxy --socket '\/tmp\/my dir\/e\.sock'/,
+  );
+  assertMatch(
+    text,
+    /"command": "\/usr\/bin\/deno", "args": \["run","-A","\/src\/main\.ts","proxy"/,
+  );
+  assertEquals(text.includes("_npx"), false);
+});
