@@ -141,10 +141,12 @@ export class McpEndpoint {
     const initialize = message.kind === "request" && message.message.method === "initialize";
     const sessionId = request.headers.get("mcp-session-id");
     if (
-      sessionId === null && !initialize && message.kind !== "batch" &&
+      sessionId === null && !initialize &&
       isModernPost(
         request.headers,
-        message.kind === "response" ? undefined : message.message.params,
+        message.kind === "request" || message.kind === "notification"
+          ? message.message.params
+          : undefined,
       )
     ) {
       // MCP 2026-07-28: no session; the request is served on its own.
@@ -154,11 +156,7 @@ export class McpEndpoint {
       return errorReply(
         400,
         ErrorCode.InvalidRequest,
-        message.kind === "response"
-          ? "Invalid request: a client of MCP 2026-07-28 sends no responses (the server asks " +
-            "for input inside its results)"
-          : "Invalid request: MCP 2026-07-28 over HTTP has no client notifications; cancel a " +
-            "request by closing its response stream",
+        MODERN_REFUSALS[message.kind],
         {},
         message.kind === "response" ? message.message.id : null,
       );
@@ -391,6 +389,16 @@ export class McpEndpoint {
     return session;
   }
 }
+
+/** What a client of MCP 2026-07-28 may not POST, and why. */
+const MODERN_REFUSALS = {
+  response: "Invalid request: a client of MCP 2026-07-28 sends no responses (the server asks " +
+    "for input inside its results)",
+  notification: "Invalid request: MCP 2026-07-28 over HTTP has no client notifications; cancel " +
+    "a request by closing its response stream",
+  batch: "Invalid request: JSON-RPC batches are not part of MCP 2026-07-28; send one request " +
+    "per POST",
+} as const;
 
 /**
  * A GET or DELETE without a session from a client of MCP 2026-07-28, which

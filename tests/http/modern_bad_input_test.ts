@@ -195,6 +195,16 @@ Deno.test("what 2026-07-28 does not have over HTTP, unknown methods and versions
   });
   assertEquals(response.status, 400);
   assertMatch(errorOf(response).message, /sends no responses/);
+  const batch = await modernPost(
+    m.url,
+    m.token,
+    [echo(1), echo(2)] as unknown as Record<string, unknown>,
+    {
+      "mcp-protocol-version": "2026-07-28",
+    },
+  );
+  assertEquals(batch.status, 400);
+  assertMatch(errorOf(batch).message, /batches are not part of MCP 2026-07-28/);
   for (const method of ["GET", "DELETE"]) {
     const r = await fetch(m.url, {
       method,
@@ -243,6 +253,27 @@ Deno.test("what 2026-07-28 does not have over HTTP, unknown methods and versions
   assertEquals((await modernPost(m.url, m.token, big)).status, 413);
   // After all that, a good request still works.
   assertEquals((await modernPost(m.url, m.token, echo(13))).status, 200);
+});
+
+Deno.test("a browser on the listener's own origin may send the 2026-07-28 headers (CORS preflight)", async () => {
+  await using m = await ready();
+  const origin = new URL(m.url).origin;
+  const r = await fetch(m.url, {
+    method: "OPTIONS",
+    headers: {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "mcp-method, mcp-name, mcp-param-region, x-other",
+    },
+  });
+  await r.body?.cancel();
+  assertEquals(r.status, 204);
+  assertEquals(r.headers.get("access-control-allow-origin"), origin);
+  const allowed = r.headers.get("access-control-allow-headers")!.split(", ");
+  for (const h of ["mcp-protocol-version", "mcp-method", "mcp-name", "mcp-param-region"]) {
+    assert(allowed.includes(h), `${h} in ${allowed}`);
+  }
+  assert(!allowed.includes("x-other"));
 });
 
 Deno.test("a malformed %-escape in /mcp/NAME is a 400, not a crash", async () => {
