@@ -138,6 +138,7 @@ const runFlags = {
   "http-allow-remote": { type: "boolean" },
   "http-session-idle-ms": { type: "string" },
   "http-max-sessions": { type: "string" },
+  "http-max-requests": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
 } as const;
@@ -326,6 +327,9 @@ function httpFlags(
   }
   if (values["http-max-sessions"] !== undefined) {
     http.maxSessions = wholeNumber("--http-max-sessions", String(values["http-max-sessions"]), 1);
+  }
+  if (values["http-max-requests"] !== undefined) {
+    http.maxRequests = wholeNumber("--http-max-requests", String(values["http-max-requests"]), 1);
   }
   return Object.keys(http).length > 0 ? http : undefined;
 }

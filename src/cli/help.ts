@@ -99,6 +99,7 @@ Run options:
   --http-allow-remote           allow a non-loopback --http address (then put TLS in front)
   --http-session-idle-ms N      end an HTTP session idle this long (default ${HTTP_DEFAULTS.sessionIdleMs})
   --http-max-sessions N         HTTP sessions held at once (default ${HTTP_DEFAULTS.maxSessions})
+  --http-max-requests N         2026-07-28 HTTP requests held open at once (default ${HTTP_DEFAULTS.maxRequests})
   -h, --help                    this help
   -V, --version                 print the version
 

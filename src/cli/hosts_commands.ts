@@ -173,13 +173,7 @@ export async function runScan(command: Of<"scan">): Promise<number> {
             unifiedDiff(ctx.config.path, ctx.config.text, text, secrets),
         );
       } else {
-        await ensurePrivateDir(dirOf(ctx.config.path), "config");
-        if (ctx.config.exists) await backupFile(ctx.config.path);
-        await writeAtomic(ctx.config.path, text, {
-          mode: 0o600,
-          ...(ctx.config.exists ? { expected: ctx.config.text } : {}),
-        });
-        await Deno.chmod(ctx.config.path, 0o600);
+        await writeMuxConfig(ctx, text);
         console.log(
           `\nWrote ${fresh.length} service${fresh.length === 1 ? "" : "s"} to ${where} (0600). ` +
             `Next: ${NAME} --config ${where}, then ${NAME} rewire --host all`,
@@ -221,14 +215,7 @@ export async function rewirePlanFor(
 export async function applyRewire(ctx: HostsContext, plan: RewirePlan): Promise<string[]> {
   const lines: string[] = [];
   if (plan.newServices.length > 0) {
-    const text = addServices(ctx.config, plan.newServices);
-    await ensurePrivateDir(dirOf(ctx.config.path), "config");
-    if (ctx.config.exists) await backupFile(ctx.config.path);
-    await writeAtomic(ctx.config.path, text, {
-      mode: 0o600,
-      ...(ctx.config.exists ? { expected: ctx.config.text } : {}),
-    });
-    await Deno.chmod(ctx.config.path, 0o600);
+    await writeMuxConfig(ctx, addServices(ctx.config, plan.newServices));
     lines.push(
       `added ${plan.newServices.map((s) => s.name).join(", ")} to ${
         tilde(ctx.config.path, ctx.home)
@@ -246,6 +233,20 @@ export async function applyRewire(ctx: HostsContext, plan: RewirePlan): Promise<
     for (const b of applied.backups) lines.push(`backup: ${tilde(b.backup, ctx.home)}`);
   }
   return lines;
+}
+
+/**
+ * Write the daemon's config (0600 in a 0700 directory): a backup of what was
+ * there first, atomically, refused if the file changed since it was read.
+ */
+async function writeMuxConfig(ctx: HostsContext, text: string): Promise<void> {
+  await ensurePrivateDir(dirOf(ctx.config.path), "config");
+  if (ctx.config.exists) await backupFile(ctx.config.path);
+  await writeAtomic(ctx.config.path, text, {
+    mode: 0o600,
+    ...(ctx.config.exists ? { expected: ctx.config.text } : {}),
+  });
+  await Deno.chmod(ctx.config.path, 0o600);
 }
 
 /** Ask a running daemon to reload its config; say what happened. */

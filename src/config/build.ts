@@ -81,6 +81,7 @@ export function buildConfig(
       allowRemote: httpRaw.allow_remote as boolean | undefined,
       sessionIdleMs: httpRaw.session_idle_ms as number | undefined,
       maxSessions: httpRaw.max_sessions as number | undefined,
+      maxRequests: httpRaw.max_requests as number | undefined,
       tokenFile: expand(httpRaw.token_file, ["daemon", "http", "token_file"]),
     })
     : undefined;

@@ -286,6 +286,13 @@ const httpSchema = z.strictObject({
       "CLI: --http-max-sessions.",
     HTTP_DEFAULTS.maxSessions,
   ).optional(),
+  max_requests: wholeNumber(
+    1,
+    "MCP 2026-07-28 requests (POSTs without a session) held open at once, over every " +
+      "service: calls in flight, listens and calls waiting for their retry; one more gets " +
+      "503. CLI: --http-max-requests.",
+    HTTP_DEFAULTS.maxRequests,
+  ).optional(),
   token_file: path(
     "The bearer token file (0600). Default: $XDG_STATE_HOME/rmcp-mux/http.token, else " +
       "~/.local/state/rmcp-mux/http.token.",
@@ -369,6 +376,7 @@ export interface HttpData {
   allow_remote?: boolean | undefined;
   session_idle_ms?: number | undefined;
   max_sessions?: number | undefined;
+  max_requests?: number | undefined;
   token_file?: string | undefined;
 }
 

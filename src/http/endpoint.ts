@@ -1,8 +1,11 @@
 /**
  * The MCP endpoint of one service: the Streamable HTTP transport of MCP
- * 2025-11-25 (POST, GET, DELETE), over web-standard `Request` and `Response`
- * only, so any server that speaks them can carry it (the listener uses
- * `Deno.serve`). Every refusal is an HTTP status with a JSON-RPC error body.
+ * 2025-11-25 (POST, GET, DELETE; sessions begin with `initialize`) and, on
+ * the same path, that of 2026-07-28 (a POST without a session whose version
+ * is 2026-07-28: see `modern_endpoint.ts`), over web-standard `Request` and
+ * `Response` only, so any server that speaks them can carry it (the
+ * listener uses `Deno.serve`). Every refusal is an HTTP status with a
+ * JSON-RPC error body.
  *
  * @module
  */
@@ -10,11 +13,15 @@
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { decodeUtf8 } from "../jsonrpc/framing.ts";
-import { classify, errorResponse, isId, type JsonRpcId } from "../jsonrpc/message.ts";
+import { classify, isId, type JsonRpcId } from "../jsonrpc/message.ts";
+import { isModernVersion } from "../router/eras.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import type { MuxClient } from "../server/mux_client.ts";
 import { HttpSession } from "./http_session.ts";
+import { accepts, errorReply, mediaType, readBody } from "./wire.ts";
+import type { ModernEndpoint } from "./modern_endpoint.ts";
+import { isModernPost } from "./modern_headers.ts";
 import type { SessionTable } from "./session_table.ts";
 
 /** What the endpoint needs from a mux ({@link MuxServer} is one). */
@@ -27,50 +34,32 @@ export interface HttpService {
   readonly options: { readonly maxRequestBytes: number; readonly maxClientBacklogBytes: number };
   /** Open a client of the mux (see `MuxServer.openClient`). */
   openClient(port: ClientPort, transport: ClientTransport): MuxClient;
-}
-
-/** A response carrying a JSON-RPC error (`id` null unless known). */
-export function errorReply(
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-  id: JsonRpcId | null = null,
-): Response {
-  return new Response(JSON.stringify(errorResponse(id, code, message)), {
-    status,
-    headers: { "content-type": "application/json", ...headers },
-  });
-}
-
-/** True when an `Accept` header allows every one of `types` (no header allows anything). */
-export function accepts(header: string | null, types: readonly string[]): boolean {
-  if (header === null || header.trim() === "") return true;
-  const ranges = header.split(",").map((part) => {
-    const [range = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
-    const q = params.find((p) => p.startsWith("q="));
-    return { range, refused: q !== undefined && Number(q.slice(2)) === 0 };
-  }).filter((r) => !r.refused);
-  return types.every((type) => {
-    const [major] = type.split("/");
-    return ranges.some(({ range }) => range === type || range === "*/*" || range === `${major}/*`);
-  });
-}
-
-function mediaType(header: string | null): string {
-  return (header ?? "").split(";")[0]!.trim().toLowerCase();
+  /**
+   * The era its server speaks (`null` until known). A 2026-07-28 client's
+   * call answered `input_required` by a server that is not modern is held
+   * for its retry (the mux asks on a legacy server's behalf); without this
+   * member that is assumed possible.
+   */
+  readonly upstreamEra?: "legacy" | "modern" | null;
 }
 
 /** Serves the MCP endpoint of any service, with sessions held in one table. */
 export class McpEndpoint {
   readonly #table: SessionTable;
+  readonly #modern: ModernEndpoint;
   readonly #log: Logger;
   readonly #now: () => number;
   /** The last `Accept` a POST passed with: clients send the same one every time. */
   #acceptedPost: string | null = null;
 
-  constructor(table: SessionTable, log: Logger, now: () => number = Date.now) {
+  constructor(
+    table: SessionTable,
+    modern: ModernEndpoint,
+    log: Logger,
+    now: () => number = Date.now,
+  ) {
     this.#table = table;
+    this.#modern = modern;
     this.#log = log;
     this.#now = now;
   }
@@ -151,6 +140,27 @@ export class McpEndpoint {
     }
     const initialize = message.kind === "request" && message.message.method === "initialize";
     const sessionId = request.headers.get("mcp-session-id");
+    if (
+      sessionId === null && !initialize &&
+      isModernPost(
+        request.headers,
+        message.kind === "request" || message.kind === "notification"
+          ? message.message.params
+          : undefined,
+      )
+    ) {
+      // MCP 2026-07-28: no session; the request is served on its own.
+      if (message.kind === "request") {
+        return this.#modern.post(request, service, message.message, text, value);
+      }
+      return errorReply(
+        400,
+        ErrorCode.InvalidRequest,
+        MODERN_REFUSALS[message.kind],
+        {},
+        message.kind === "response" ? message.message.id : null,
+      );
+    }
     let session: HttpSession;
     let created = false;
     if (sessionId === null) {
@@ -285,6 +295,8 @@ export class McpEndpoint {
   }
 
   #get(request: Request, service: HttpService): Promise<Response> | Response {
+    const modern = request.headers.has("mcp-session-id") ? undefined : noSession(request);
+    if (modern) return modern;
     if (!accepts(request.headers.get("accept"), ["text/event-stream"])) {
       return errorReply(
         406,
@@ -319,7 +331,8 @@ export class McpEndpoint {
   #delete(request: Request, service: HttpService): Response {
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId === null) {
-      return errorReply(400, ErrorCode.InvalidRequest, "Bad request: no Mcp-Session-Id header");
+      return noSession(request) ??
+        errorReply(400, ErrorCode.InvalidRequest, "Bad request: no Mcp-Session-Id header");
     }
     const session = this.#session(sessionId, service);
     if (session instanceof Response) return session;
@@ -377,6 +390,34 @@ export class McpEndpoint {
   }
 }
 
+/** What a client of MCP 2026-07-28 may not POST, and why. */
+const MODERN_REFUSALS = {
+  response: "Invalid request: a client of MCP 2026-07-28 sends no responses (the server asks " +
+    "for input inside its results)",
+  notification: "Invalid request: MCP 2026-07-28 over HTTP has no client notifications; cancel " +
+    "a request by closing its response stream",
+  batch: "Invalid request: JSON-RPC batches are not part of MCP 2026-07-28; send one request " +
+    "per POST",
+} as const;
+
+/**
+ * A GET or DELETE without a session from a client of MCP 2026-07-28, which
+ * has neither: 405 (the transport's rule), saying what to use instead.
+ */
+function noSession(request: Request): Response | undefined {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version === null || !isModernVersion(version)) return undefined;
+  return errorReply(
+    405,
+    ErrorCode.InvalidRequest,
+    `Method not allowed: MCP ${version} over HTTP has no ` +
+      (request.method === "GET"
+        ? "GET stream; POST subscriptions/listen for change notifications"
+        : "sessions to DELETE; close a request's response stream to cancel it"),
+    { allow: "POST" },
+  );
+}
+
 /** `MCP-Protocol-Version` on a request after initialize: absent is fine, unknown is refused. */
 function checkVersion(request: Request): Response | undefined {
   const version = request.headers.get("mcp-protocol-version");
@@ -392,39 +433,4 @@ function checkVersion(request: Request): Response | undefined {
 function progressTokenOf(params: Record<string, unknown> | undefined): JsonRpcId | undefined {
   const token = (params?._meta as Record<string, unknown> | undefined)?.progressToken;
   return isId(token) ? token : undefined;
-}
-
-/** The body, or `too_large` past `max` bytes (read no further than that). */
-async function readBody(request: Request, max: number): Promise<Uint8Array | "too_large"> {
-  const length = Number(request.headers.get("content-length") ?? NaN);
-  if (length > max) {
-    await request.body?.cancel().catch(() => {});
-    return "too_large";
-  }
-  // A declared length within the limit: one native read (the body cannot be longer than
-  // declared). `request.body` is not touched on this path: that getter builds a
-  // ReadableStream, which costs Deno.serve more than the rest of reading the body.
-  if (length >= 0) return new Uint8Array(await request.arrayBuffer());
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      return "too_large";
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }

@@ -11,10 +11,12 @@
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { muxLogger } from "../log/logger.ts";
-import { errorReply, type HttpService, McpEndpoint } from "./endpoint.ts";
+import { type HttpService, McpEndpoint } from "./endpoint.ts";
 import { RequestGuard } from "./guard.ts";
+import { ModernEndpoint } from "./modern_endpoint.ts";
 import { hostPort, type HttpOptions, resolveHttpOptions } from "./options.ts";
 import { SessionTable } from "./session_table.ts";
+import { errorReply } from "./wire.ts";
 import { defaultTokenFile, loadOrCreateToken } from "./token.ts";
 
 /** The services a listener serves, looked up on every request (a daemon's change over time). */
@@ -35,6 +37,7 @@ export interface HttpServices {
 export class HttpListener implements AsyncDisposable {
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #table: SessionTable;
+  readonly #modern: ModernEndpoint;
   readonly #base: string;
   readonly #log: Logger;
   readonly #tokenFile: string | undefined;
@@ -44,6 +47,7 @@ export class HttpListener implements AsyncDisposable {
   private constructor(
     server: Deno.HttpServer<Deno.NetAddr>,
     table: SessionTable,
+    modern: ModernEndpoint,
     base: string,
     log: Logger,
     tokenFile: string | undefined,
@@ -51,6 +55,7 @@ export class HttpListener implements AsyncDisposable {
   ) {
     this.#server = server;
     this.#table = table;
+    this.#modern = modern;
     this.#base = base;
     this.#log = log;
     this.#tokenFile = tokenFile;
@@ -97,7 +102,8 @@ export class HttpListener implements AsyncDisposable {
       log,
       now,
     });
-    const endpoint = new McpEndpoint(table, log, now);
+    const modern = new ModernEndpoint({ maxRequests: resolved.maxRequests, log, now });
+    const endpoint = new McpEndpoint(table, modern, log, now);
     const { hostname } = resolved.listen;
     const ref: { guard?: RequestGuard } = {};
     const server = Deno.serve({
@@ -135,7 +141,7 @@ export class HttpListener implements AsyncDisposable {
       url: `${base}/mcp`,
       auth: tokenFile ? `bearer token in ${tokenFile}` : "no token",
     });
-    return new HttpListener(server, table, base, log, tokenFile, ref.guard);
+    return new HttpListener(server, table, modern, base, log, tokenFile, ref.guard);
   }
 
   /** `http://HOST:PORT` (the port resolved when 0 was asked for). */
@@ -168,15 +174,22 @@ export class HttpListener implements AsyncDisposable {
     return this.#table.size;
   }
 
-  /** End the sessions of a service that stopped. */
+  /** MCP 2026-07-28 requests held open (calls in flight, listens, calls waiting for their retry). */
+  get requests(): number {
+    return this.#modern.size;
+  }
+
+  /** End the sessions (and 2026-07-28 requests) of a service that stopped. */
   endService(service: string): void {
     this.#table.endService(service, `service "${service}" stopped`);
+    this.#modern.endService(service);
   }
 
   /** End every session, then stop listening. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#table.close("the mux is shutting down");
+      this.#modern.close();
       await this.#server.shutdown();
       this.#log.debug("HTTP listener closed");
     })();
@@ -199,7 +212,9 @@ async function route(
   if (refused) return errorReply(refused.status, refused.code, refused.message, refused.headers);
   const path = pathOf(request.url);
   const origin = request.headers.get("origin");
-  if (request.method === "OPTIONS") return preflight(origin);
+  if (request.method === "OPTIONS") {
+    return preflight(origin, request.headers.get("access-control-request-headers"));
+  }
   if (path === "/healthz" && request.method === "GET") {
     return new Response('{"status":"ok"}', { headers: { "content-type": "application/json" } });
   }
@@ -243,7 +258,16 @@ function resolve(path: string, services: HttpServices): HttpService | Response {
     );
   }
   const match = /^\/mcp\/([^/]+)$/.exec(path);
-  const name = match ? decodeURIComponent(match[1]!) : undefined;
+  let name: string | undefined;
+  try {
+    name = match ? decodeURIComponent(match[1]!) : undefined;
+  } catch {
+    return errorReply(
+      400,
+      ErrorCode.InvalidRequest,
+      `Bad request: the path ${path.slice(0, 200)} has a malformed %-escape; use one of: ${list()}`,
+    );
+  }
   const service = name === undefined ? undefined : services.get(name);
   if (!service) {
     return errorReply(
@@ -257,15 +281,21 @@ function resolve(path: string, services: HttpServices): HttpService | Response {
   return service;
 }
 
+/** Headers a browser client may send: the transports' own, and 2026-07-28's `Mcp-Param-*`. */
+const CORS_HEADERS = "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, " +
+  "last-event-id, mcp-method, mcp-name";
+
 /** Origins allowed by the guard get CORS answers (a browser client on the listener's own origin). */
-function preflight(origin: string | null): Response {
+function preflight(origin: string | null, requested: string | null): Response {
+  // `Mcp-Param-{Name}` names are the server's choice: each one asked for is allowed.
+  const params = (requested ?? "").split(",").map((h) => h.trim().toLowerCase())
+    .filter((h) => /^mcp-param-[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(h));
   return withCors(
     new Response(null, {
       status: 204,
       headers: {
         "access-control-allow-methods": "GET, POST, DELETE",
-        "access-control-allow-headers":
-          "authorization, content-type, accept, mcp-session-id, mcp-protocol-version, last-event-id",
+        "access-control-allow-headers": [CORS_HEADERS, ...params].join(", "),
         "access-control-max-age": "600",
       },
     }),

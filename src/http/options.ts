@@ -20,6 +20,12 @@ export interface HttpOptions {
   sessionIdleMs?: number;
   /** HTTP sessions held at once, over every service. Default 1024. */
   maxSessions?: number;
+  /**
+   * MCP 2026-07-28 requests (POSTs without a session) held open at once, over
+   * every service: calls in flight, listens, calls waiting for their retry.
+   * Default 1024.
+   */
+  maxRequests?: number;
   /** The bearer token's file. Default `$XDG_STATE_HOME/rmcp-mux/http.token` (or `~/.local/state/…`). */
   tokenFile?: string;
 }
@@ -30,6 +36,7 @@ export const HTTP_DEFAULTS = {
   allowRemote: false,
   sessionIdleMs: 30 * 60_000,
   maxSessions: 1024,
+  maxRequests: 1024,
 } as const;
 
 /** {@link HttpOptions} with defaults filled in and the address parsed. */
@@ -39,6 +46,7 @@ export interface ResolvedHttpOptions {
   allowRemote: boolean;
   sessionIdleMs: number;
   maxSessions: number;
+  maxRequests: number;
   tokenFile: string | undefined;
 }
 
@@ -127,12 +135,13 @@ export function resolveHttpOptions(options: HttpOptions): ResolvedHttpOptions {
   const allowRemote = options.allowRemote ?? HTTP_DEFAULTS.allowRemote;
   const sessionIdleMs = options.sessionIdleMs ?? HTTP_DEFAULTS.sessionIdleMs;
   const maxSessions = options.maxSessions ?? HTTP_DEFAULTS.maxSessions;
+  const maxRequests = options.maxRequests ?? HTTP_DEFAULTS.maxRequests;
   for (
-    const [key, value, min] of [["sessionIdleMs", sessionIdleMs, 1], [
-      "maxSessions",
-      maxSessions,
-      1,
-    ]] as const
+    const [key, value, min] of [
+      ["sessionIdleMs", sessionIdleMs, 1],
+      ["maxSessions", maxSessions, 1],
+      ["maxRequests", maxRequests, 1],
+    ] as const
   ) {
     if (!Number.isSafeInteger(value) || value < min) {
       throw new HttpOptionError(`${key}: expected a whole number ≥ ${min}, got ${value}`);
@@ -158,6 +167,7 @@ export function resolveHttpOptions(options: HttpOptions): ResolvedHttpOptions {
     allowRemote,
     sessionIdleMs,
     maxSessions,
+    maxRequests,
     tokenFile: options.tokenFile,
   };
 }

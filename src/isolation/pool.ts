@@ -26,6 +26,9 @@ import { ErrorCode } from "../jsonrpc/codes.ts";
 import type { LineEvent } from "../jsonrpc/framing.ts";
 import type { ClientSide } from "../router/client_side.ts";
 import { turnAway } from "../router/admission.ts";
+import { errorResponse, requestOf } from "../jsonrpc/message.ts";
+import { envelopeVersion } from "../router/eras.ts";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { HealthOutcome } from "../router/health_feature.ts";
 import type { LatencyWindow } from "../router/metrics.ts";
 import type { Carried } from "../router/features.ts";
@@ -246,6 +249,7 @@ export class Pool implements ClientSide {
 
   #bindRaw(session: ClientSession): void {
     const mode = this.#units.decision?.mode;
+    if (mode === "client" && session.port.perRequest) return this.#refusePerRequest(session);
     const unit = mode === "shared"
       ? this.#units.shared
       : this.#units.for(mode === "client" ? `client ${session.id}` : NO_ROOTS);
@@ -343,6 +347,34 @@ export class Pool implements ClientSide {
     const lines = this.#lobby.take(session).flatMap((e) => (e.kind === "line" ? [e.text] : []));
     const data = { service, maxProcesses: max };
     turnAway(session, lines, ErrorCode.TooManyClients, message, data, "max_processes reached");
+  }
+
+  /**
+   * A client made for one request (a 2026-07-28 POST over HTTP, which names
+   * no client) cannot have a process of its own: `client` isolation serves
+   * the session-based transport only. -32022 lists those versions, so a
+   * dual-era client starts an `initialize` session instead.
+   */
+  #refusePerRequest(session: ClientSession): void {
+    const service = this.#o.options.serviceName;
+    const message = `Unsupported protocol version: service "${service}" runs a process per ` +
+      "client (isolation: client), and an MCP 2026-07-28 request over HTTP names no client; " +
+      `start a session with initialize (MCP ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`;
+    this.#log.info("{client} refused: 2026-07-28 over HTTP under client isolation", {
+      client: session.label,
+    });
+    for (const event of this.#lobby.take(session)) {
+      const request = event.kind === "line" ? requestOf(event.text) : undefined;
+      if (!request) continue;
+      const requested = envelopeVersion(request.params) ?? null;
+      if (session.closed) break;
+      const refusal = errorResponse(request.id, ErrorCode.UnsupportedProtocolVersion, message, {
+        supported: [...SUPPORTED_PROTOCOL_VERSIONS],
+        requested,
+      });
+      session.port.send(JSON.stringify(refusal));
+    }
+    session.port.close("2026-07-28 over HTTP under client isolation");
   }
 
   #hasAway(unit: ProcessUnit): boolean {

@@ -22,6 +22,8 @@ export const ErrorCode = {
   InternalError: -32603,
   /** MCP 2026-07-28: the request's protocol version is not served (`data.supported` lists those that are). */
   UnsupportedProtocolVersion: -32022,
+  /** MCP 2026-07-28 over HTTP: a request header disagrees with the body it mirrors (HTTP 400). */
+  HeaderMismatch: -32020,
   /** The server is not available: it exited, is restarting, or has failed for good. */
   ServerUnavailable: -32000,
   /** The mux gave up waiting for the server's answer (`--request-timeout-ms`). */

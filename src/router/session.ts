@@ -21,6 +21,11 @@ export interface ClientPort {
   reply?(id: JsonRpcId | null, line: string): void;
   /** Close the connection; `reason` is for the log. */
   close(reason: string): void;
+  /**
+   * True for a client made for single requests (a 2026-07-28 POST over
+   * HTTP): `client` isolation refuses it rather than start a process for it.
+   */
+  readonly perRequest?: boolean;
 }
 
 /** How a client reaches the mux: its socket, `rmcp-mux proxy` (over the socket), or HTTP. */

@@ -129,6 +129,15 @@ export class MuxServer implements AsyncDisposable {
     this.#httpUrl = url;
   }
 
+  /** The era its server speaks: the first process's to know it (`null` until one does). */
+  get upstreamEra(): "legacy" | "modern" | null {
+    for (const unit of this.#pool.units) {
+      const era = unit.router.stats().upstreamEra;
+      if (era !== null) return era;
+    }
+    return null;
+  }
+
   /** True once {@link close} was called: no new client is taken. */
   get closing(): boolean {
     return this.#closing !== undefined;

@@ -169,6 +169,23 @@ Deno.test("run: --max-active-clients 0 is refused", () => {
   );
 });
 
+Deno.test("run: the --http-* flags map to the listener's options", () => {
+  const c = run([
+    ...BASE,
+    "--http",
+    "127.0.0.1:0",
+    "--http-max-sessions",
+    "8",
+    "--http-max-requests",
+    "16",
+  ]);
+  assertEquals(c.http, { listen: "127.0.0.1:0", maxSessions: 8, maxRequests: 16 });
+  refuses(
+    [...BASE, "--http", "7300", "--http-max-requests", "0"],
+    '--http-max-requests: expected a whole number ≥ 1, got "0"',
+  );
+});
+
 Deno.test("run: --upstream-era auto | legacy | modern, anything else a clear error", () => {
   assertStrictEquals(run([...BASE, "--upstream-era", "modern"]).options.upstreamEra, "modern");
   assertStrictEquals(run([...BASE]).options.upstreamEra, undefined, "the default comes later");

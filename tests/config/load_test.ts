@@ -21,6 +21,7 @@ Deno.test("config.example.yaml loads without errors or warnings", async () => {
       allowRemote: false,
       sessionIdleMs: 1_800_000,
       maxSessions: 1024,
+      maxRequests: 1024,
       tokenFile: "/home/ada/.local/state/rmcp-mux/http.token",
     },
   });

@@ -139,6 +139,7 @@ Deno.test("parseConfig: daemon.http, with the token file expanded", async () => 
     "    allow_remote: false",
     "    session_idle_ms: 60000",
     "    max_sessions: 16",
+    "    max_requests: 32",
     "    token_file: ~/secrets/http.token",
     ...GITHUB,
   ]);
@@ -149,6 +150,7 @@ Deno.test("parseConfig: daemon.http, with the token file expanded", async () => 
       allowRemote: false,
       sessionIdleMs: 60000,
       maxSessions: 16,
+      maxRequests: 32,
       tokenFile: "/home/ada/secrets/http.token",
     },
   });

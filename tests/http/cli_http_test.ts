@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, runCli } from "../_helpers/cli.ts";
 import { connectHttpClient } from "../_helpers/http.ts";
+import { modernPost, modernRequest } from "../_helpers/modern_http.ts";
 import { ROOT, textOf } from "../_helpers/mux.ts";
 
 const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
@@ -75,6 +76,15 @@ servers:
         name,
       );
     }
+    // A client of MCP 2026-07-28 (no session) is served at the same URL.
+    const modern = await modernPost(
+      `${base}/two`,
+      "",
+      modernRequest(1, "tools/call", { name: "echo", arguments: { text: "sessionless" } }),
+    );
+    assertEquals(modern.status, 200);
+    assertEquals(modern.messages[0]?.result?.resultType, "complete");
+    assertEquals(textOf(modern.messages[0]?.result), "sessionless");
     const ambiguous = await fetch(base, { method: "POST", body: "{}" });
     assertEquals(ambiguous.status, 404);
     assertMatch(await ambiguous.text(), /use one of: \/mcp\/one, \/mcp\/two/);

@@ -1,4 +1,4 @@
-import { accepts } from "../../src/http/endpoint.ts";
+import { accepts } from "../../src/http/wire.ts";
 import { RequestGuard } from "../../src/http/guard.ts";
 import { HttpOptionError, parseListenAddress, resolveHttpOptions } from "../../src/http/options.ts";
 import { classifyOutgoing } from "../../src/http/outgoing.ts";
@@ -32,6 +32,8 @@ Deno.test("a non-loopback address needs allowRemote, and never goes without a to
   );
   assertEquals(resolveHttpOptions({ listen: "7300", auth: "none" }).auth, "none");
   assertThrows(() => resolveHttpOptions({ listen: "7300", maxSessions: 0 }), HttpOptionError);
+  assertThrows(() => resolveHttpOptions({ listen: "7300", maxRequests: 0 }), /maxRequests/);
+  assertEquals(resolveHttpOptions({ listen: "7300" }).maxRequests, 1024);
 });
 
 Deno.test("the guard: loopback Host and own Origin pass, others are refused; token compared exactly", () => {
