@@ -24,7 +24,8 @@
  * @module
  */
 
-export { type ClientStatus, MuxServer, type MuxStatus } from "./server/mux_server.ts";
+export { MuxServer } from "./server/mux_server.ts";
+export type { ClientStatus, MuxStatus } from "./server/mux_status.ts";
 export type { ApplyMode } from "./server/live_settings.ts";
 export { MuxClient } from "./server/mux_client.ts";
 export type { ClientPort, ClientTransport } from "./router/session.ts";
@@ -43,11 +44,10 @@ export {
   type DaemonOptions,
   type DaemonService,
   type DaemonStatus,
-  type ReloadPlan,
-  type ReloadReport,
   type ServiceState,
   type ServiceStatus,
 } from "./daemon/daemon.ts";
+export type { ReloadPlan, ReloadReport } from "./daemon/reload.ts";
 export { type ControlHandler, type ControlMethod, ControlServer } from "./control/server.ts";
 export { controlSocketFor } from "./daemon/control_path.ts";
 export { type DirsEnv, runtimeDir, stateDir } from "./paths/dirs.ts";
@@ -77,7 +77,8 @@ export {
   resolveOptions,
   serviceNameFromSocket,
 } from "./config/options.ts";
-export { MAX_PENDING, MAX_QUEUE } from "./router/router.ts";
+export { MAX_PENDING } from "./router/client_messages.ts";
+export { MAX_QUEUE } from "./router/upstream_link.ts";
 export { HEALTH_METHOD, STATUS_METHOD } from "./jsonrpc/mux_methods.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";

@@ -7,7 +7,8 @@
  */
 
 import type { MuxOptions } from "../config/options.ts";
-import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
+import { MuxServer } from "../server/mux_server.ts";
+import type { MuxStatus } from "../server/mux_status.ts";
 import { MuxConfig } from "./mux_config.ts";
 
 /** A running mux started by {@link spawnMuxServer}. */

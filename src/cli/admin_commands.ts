@@ -16,9 +16,10 @@ import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
-import type { DaemonStatus, ReloadReport, ServiceStatus } from "../daemon/daemon.ts";
+import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
+import type { ReloadReport } from "../daemon/reload.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-import type { MuxStatus } from "../server/mux_server.ts";
+import type { MuxStatus } from "../server/mux_status.ts";
 import { NAME } from "../version.ts";
 import type { Command, ControlTarget } from "./args.ts";
 import {

@@ -7,7 +7,7 @@
  */
 
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
-import type { ClientStatus, MuxStatus } from "../server/mux_server.ts";
+import type { ClientStatus, MuxStatus } from "../server/mux_status.ts";
 
 /** `3723000` → `1h 02m`; `42000` → `42s`. */
 export function formatDuration(ms: number): string {

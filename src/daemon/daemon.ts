@@ -13,10 +13,17 @@ import { HttpListener } from "../http/listener.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { ServerPhase } from "../router/server_state.ts";
-import { stableJson } from "../server/live_settings.ts";
-import { MuxServer, type MuxStatus } from "../server/mux_server.ts";
+import { MuxServer } from "../server/mux_server.ts";
+import type { MuxStatus } from "../server/mux_status.ts";
 import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
 import { DaemonActivity } from "./activity.ts";
+import {
+  applyReload,
+  muxOptionsOf,
+  type ReloadPlan,
+  type ReloadReport,
+  sortByName,
+} from "./reload.ts";
 import { loopbackOrigin, NO_HTTP_LISTENER } from "../dashboard/control.ts";
 import { createDashboard, type Dashboard, type DashboardLogin } from "../dashboard/dashboard.ts";
 
@@ -68,38 +75,6 @@ export interface DaemonStatus {
   http: { url: string; sessions: number } | null;
 }
 
-/** What a reload did. */
-export interface ReloadReport {
-  /** Services that are new in the file: started. */
-  added: string[];
-  /** Services gone from the file: stopped. */
-  removed: string[];
-  /** Every service whose settings changed (the union of the next three, and errors). */
-  changed: string[];
-  /** Changed settings applied live (limits, timeouts…): nobody noticed. */
-  applied: string[];
-  /** Changed command, arguments, environment or cwd: the server process restarted in place, clients stayed connected. */
-  restarted: string[];
-  /** Changed socket or service name: a new mux (its clients reconnect). */
-  recreated: string[];
-  /** Services left untouched (their clients kept their connections). */
-  unchanged: string[];
-  /** The settings that changed, per changed service (option names). */
-  settings: Record<string, string[]>;
-  /** Daemon settings that changed in the file but apply only after a daemon restart. */
-  needsRestart: string[];
-  /** Services whose mux could not start or take the new settings, with the reason. */
-  errors: Record<string, string>;
-}
-
-/** What a daemon's `reload` callback returns: the services, and what it could not apply. */
-export interface ReloadPlan {
-  /** Services to run from now on. */
-  services: readonly DaemonService[];
-  /** Daemon-level settings that changed but need a daemon restart, in words. */
-  needsRestart?: readonly string[];
-}
-
 /** How long `restart` waits for the new process to come up before reporting. */
 export const RESTART_SETTLE_MS = 30_000;
 
@@ -109,7 +84,8 @@ export class DaemonError extends Error {
   override name = "DaemonError";
 }
 
-interface Entry {
+/** The daemon's record of one service. */
+export interface ServiceEntry {
   /** Its settings (updated when a reload applies new ones in place). */
   spec: DaemonService;
   mux: MuxServer | null;
@@ -141,7 +117,7 @@ export interface DaemonOptions {
 
 /** Runs many muxes in one process. */
 export class Daemon implements AsyncDisposable {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, ServiceEntry>();
   readonly #options: DaemonOptions;
   readonly #log: Logger = muxLogger("server");
   readonly #startedAt = Date.now();
@@ -311,14 +287,11 @@ export class Daemon implements AsyncDisposable {
   }
 
   /**
-   * Re-read the services and apply them in the least disruptive way: added
-   * ones start, removed ones stop, unchanged ones are not touched, and a
-   * changed one takes its new settings live when it can
-   * ({@link MuxServer.apply}): limits and timeouts in place, a new command
-   * by restarting the process in place (clients stay connected), and only a
-   * new socket by a new mux. A stopped service stays stopped with its new
-   * settings. If the new configuration is invalid, nothing changes and the
-   * error is thrown.
+   * Re-read the services and apply them in the least disruptive way
+   * (`reload.ts`): added ones start, removed ones stop, unchanged ones are
+   * not touched, and a changed one takes its new settings live when it can
+   * ({@link MuxServer.apply}). If the new configuration is invalid, nothing
+   * changes and the error is thrown.
    */
   reload(): Promise<ReloadReport> {
     return this.#serial(undefined, undefined, async () => {
@@ -333,113 +306,18 @@ export class Daemon implements AsyncDisposable {
         const message = error instanceof Error ? error.message : String(error);
         throw new DaemonError(message, { cause: error });
       }
-      const plan: ReloadPlan = Array.isArray(loaded)
-        ? { services: loaded as readonly DaemonService[] }
-        : loaded as ReloadPlan;
-      const next = new Map(sortByName(plan.services).map((s) => [s.name, s]));
-      const report: ReloadReport = {
-        added: [],
-        removed: [],
-        changed: [],
-        applied: [],
-        restarted: [],
-        recreated: [],
-        unchanged: [],
-        settings: {},
-        needsRestart: [...(plan.needsRestart ?? [])],
-        errors: {},
-      };
-      for (const [name, entry] of this.#entries) {
-        if (next.has(name)) continue;
-        await entry.mux?.close();
-        this.#entries.delete(name);
-        this.#activity.forget(name);
-        report.removed.push(name);
-      }
-      for (const [name, spec] of next) {
-        const entry = this.#entries.get(name);
-        if (!entry) {
-          report.added.push(name);
-          const launched = await this.#launch(spec);
-          if (launched.error) report.errors[name] = launched.error;
-          this.#set(name, launched);
-          continue;
-        }
-        await this.#reloadOne(name, entry, spec, report);
-      }
-      this.#log.info(
-        "Reloaded: {added} added, {removed} removed, {changed} changed, {unchanged} unchanged",
+      return await applyReload(
         {
-          added: report.added.length,
-          removed: report.removed.length,
-          changed: report.changed.length,
-          unchanged: report.unchanged.length,
+          entries: this.#entries,
+          launch: (spec) => this.#launch(spec),
+          set: (name, entry) => this.#set(name, entry),
+          activity: this.#activity,
+          log: this.#log,
         },
+        Array.isArray(loaded)
+          ? { services: loaded as readonly DaemonService[] }
+          : loaded as ReloadPlan,
       );
-      for (const what of report.needsRestart) {
-        this.#log.warn("Reload: {what}: needs a daemon restart", { what });
-      }
-      return report;
-    });
-  }
-
-  async #reloadOne(
-    name: string,
-    entry: Entry,
-    spec: DaemonService,
-    report: ReloadReport,
-  ): Promise<void> {
-    if (sameSpec(entry.spec, spec)) {
-      report.unchanged.push(name);
-      return;
-    }
-    report.changed.push(name);
-    if (!entry.mux) {
-      // Stopped by a command: keep it stopped, on the new settings. Failed to start: retry.
-      if (entry.state === "stopped") {
-        this.#set(name, { ...entry, spec });
-        report.applied.push(name);
-        return;
-      }
-      const launched = await this.#launch(spec);
-      if (launched.error) report.errors[name] = launched.error;
-      else report.recreated.push(name);
-      this.#set(name, launched);
-      return;
-    }
-    let outcome;
-    try {
-      outcome = await entry.mux.apply(muxOptionsOf(spec));
-    } catch (error) {
-      report.errors[name] = `${error instanceof Error ? error.message : String(error)}; ` +
-        "it keeps running on its previous settings";
-      return;
-    }
-    report.settings[name] = outcome.changed;
-    this.#activity.note(
-      name,
-      "info",
-      `settings changed by a reload: ${outcome.changed.join(", ")}`,
-    );
-    if (outcome.mode === "recreate") {
-      await entry.mux.close();
-      const launched = await this.#launch(spec);
-      if (launched.error) report.errors[name] = launched.error;
-      else report.recreated.push(name);
-      this.#set(name, launched);
-    } else {
-      entry.spec = spec;
-      (outcome.mode === "restart" ? report.restarted : report.applied).push(name);
-    }
-    this.#log.info("Service {service}: {changed} changed; {how}", {
-      service: name,
-      changed: outcome.changed.join(", "),
-      how: {
-        unchanged: "nothing to do",
-        live: "applied in place",
-        restart: "server restarted in place, clients kept",
-        recreate: "new socket, clients reconnect",
-      }[outcome.mode],
     });
   }
 
@@ -467,7 +345,7 @@ export class Daemon implements AsyncDisposable {
     for (const entry of this.#entries.values()) entry.mux?.terminateNow();
   }
 
-  async #launch(spec: DaemonService): Promise<Entry> {
+  async #launch(spec: DaemonService): Promise<ServiceEntry> {
     try {
       const mux = await MuxServer.start(muxOptionsOf(spec));
       if (this.#http) mux.httpUrl = this.#http.urlFor(spec.name);
@@ -483,7 +361,7 @@ export class Daemon implements AsyncDisposable {
     }
   }
 
-  #entry(name: string): Entry {
+  #entry(name: string): ServiceEntry {
     const entry = this.#entries.get(name);
     if (!entry) {
       throw new DaemonError(
@@ -512,7 +390,7 @@ export class Daemon implements AsyncDisposable {
     return this.#describe(this.#entries.get(name)!);
   }
 
-  #describe(entry: Entry): ServiceStatus {
+  #describe(entry: ServiceEntry): ServiceStatus {
     const busy = this.#activity.busy(entry.spec.name);
     const mux = entry.mux?.status();
     return {
@@ -554,7 +432,7 @@ export class Daemon implements AsyncDisposable {
   }
 
   /** Put a service's entry in place and record what it looks like now. */
-  #set(name: string, entry: Entry): void {
+  #set(name: string, entry: ServiceEntry): void {
     this.#entries.set(name, entry);
     this.#changed(name, entry.mux);
   }
@@ -566,16 +444,4 @@ export class Daemon implements AsyncDisposable {
     if (!entry || entry.mux !== mux) return;
     this.#activity.observe(name, this.#statusOf(name));
   }
-}
-
-function sortByName(services: readonly DaemonService[]): DaemonService[] {
-  return [...services].sort((a, b) => a.name.localeCompare(b.name));
-}
-
-function sameSpec(a: DaemonService, b: DaemonService): boolean {
-  return stableJson(a.options) === stableJson(b.options);
-}
-
-function muxOptionsOf(spec: DaemonService): MuxOptions {
-  return { ...spec.options, serviceName: spec.options.serviceName ?? spec.name };
 }

@@ -7,7 +7,7 @@
  */
 
 import type { LatencySummary } from "../router/metrics.ts";
-import type { MuxStatus } from "../server/mux_server.ts";
+import type { MuxStatus } from "../server/mux_status.ts";
 import type { ServiceStatus } from "./daemon.ts";
 
 /** One history point every this many ms. */

@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { DaemonStatus, ReloadReport, ServiceStatus } from "../daemon/daemon.ts";
+import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
+import type { ReloadReport } from "../daemon/reload.ts";
 import type { ServiceHistory } from "../daemon/history.ts";
 import { ASSETS, INDEX_HTML } from "./assets.ts";
 import { cookieName, cookieOf, Logins, refusal, SESSION_TTL_MS } from "./auth.ts";

@@ -23,19 +23,21 @@ import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import type { LineEvent } from "../jsonrpc/framing.ts";
 import {
-  classify,
+  type Classified,
+  classifyLine,
   errorResponse,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  requestOf,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
-import { requestOf } from "../router/client_messages.ts";
+import { turnAway } from "../router/admission.ts";
 import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
 import { type HealthOutcome, healthWaitMs } from "../router/health_feature.ts";
 import { InitializeFeature } from "../router/initialize_feature.ts";
-import { CLIENT_REQUEST_TIMEOUT_MS } from "../router/router.ts";
+import { CLIENT_REQUEST_TIMEOUT_MS } from "../router/clients.ts";
 import type { Root } from "../router/roots.ts";
 import { type ClientSession, MAX_WAITING_LINES } from "../router/session.ts";
 import type { IsolationMode } from "./known_servers.ts";
@@ -141,27 +143,23 @@ export class Lobby {
 
   /** It never got a slot: answer what it asked with `message`, then close it. */
   reject(session: ClientSession, message: string): void {
-    const data = { service: this.#host.service };
-    const requests = session.waiting.map(requestOf).filter((r) => r !== undefined);
-    for (const request of requests.length ? requests : [{ id: null }]) {
-      send(session, errorResponse(request.id, ErrorCode.TooManyClients, message, data));
-    }
+    const waiting = session.waiting;
     session.waiting = [];
-    session.port.close("no free client slot");
+    turnAway(session, waiting, ErrorCode.TooManyClients, message, {
+      service: this.#host.service,
+    }, "no free client slot");
   }
 
   /** One framing event from a client that is still here. */
   receive(session: ClientSession, event: LineEvent): void {
     const entry = this.#entries.get(session);
     if (!entry || session.closed) return;
-    const message = event.kind === "line" ? parse(event.text) : undefined;
+    const message = classified(event);
     if (message?.kind === "request" && this.#probe(session, message.message)) return;
     if (message?.kind === "notification" && message.message.method === HELLO_METHOD) {
       // `rmcp-mux proxy`'s first line: taken here, never held (it is not the client's
       // first word to its server, nor a reason to bind it before its initialize).
-      const proxy = message.message.params?.transport === "proxy";
-      if (proxy && session.transport === "socket") session.transport = "proxy";
-      return;
+      return session.introduce(message.message.params);
     }
     if (!session.admitted) {
       if (event.kind === "line") session.waiting.push(event.text);
@@ -267,11 +265,11 @@ export class Lobby {
         send(session, discoverRefusal(request.id));
         return true;
       case STATUS_METHOD:
-        if (!session.initialized) session.probe = true;
+        session.markProbe();
         send(session, resultResponse(request.id, this.#host.status()));
         return true;
       case HEALTH_METHOD:
-        if (!session.initialized) session.probe = true;
+        session.markProbe();
         void this.#host.health(healthWaitMs(request.params)).then((outcome) => {
           send(
             session,
@@ -319,7 +317,7 @@ export class Lobby {
     entry.buffer = [];
     for (const event of behind) {
       if (entry.binding) this.#hold(entry, event);
-      else this.#rootsLine(entry, event, event.kind === "line" ? parse(event.text) : undefined);
+      else this.#rootsLine(entry, event, classified(event));
     }
     this.#settle(entry);
   }
@@ -378,14 +376,8 @@ export class Lobby {
   }
 }
 
-type Classified = ReturnType<typeof classify>;
-
-function parse(text: string): Classified | undefined {
-  try {
-    return classify(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+function classified(event: LineEvent): Classified | undefined {
+  return event.kind === "line" ? classifyLine(event.text) : undefined;
 }
 
 function send(session: ClientSession, message: unknown): void {

@@ -24,21 +24,16 @@ import type { Logger } from "@logtape/logtape";
 import type { ResolvedMuxOptions } from "../config/options.ts";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import type { LineEvent } from "../jsonrpc/framing.ts";
-import { errorResponse } from "../jsonrpc/message.ts";
 import type { ClientSide } from "../router/client_side.ts";
-import { requestOf } from "../router/client_messages.ts";
+import { turnAway } from "../router/admission.ts";
+import { errorResponse, requestOf } from "../jsonrpc/message.ts";
 import { envelopeVersion } from "../router/eras.ts";
 import { SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { HealthOutcome } from "../router/health_feature.ts";
 import type { LatencyWindow } from "../router/metrics.ts";
-import type { Carried } from "../router/router.ts";
+import type { Carried } from "../router/features.ts";
 import type { Root } from "../router/roots.ts";
-import {
-  type ClientPort,
-  ClientSession,
-  type ClientTransport,
-  MAX_WAITING_LINES,
-} from "../router/session.ts";
+import { type ClientPort, ClientSession, type ClientTransport } from "../router/session.ts";
 import { wait } from "../async/wait.ts";
 import { Lobby } from "./lobby.ts";
 import type { IsolationDecision } from "./mode.ts";
@@ -188,7 +183,7 @@ export class Pool implements ClientSide {
   }
 
   canRead(session: ClientSession): boolean {
-    return session.admitted || session.waiting.length < MAX_WAITING_LINES;
+    return session.readable;
   }
 
   hasRoomFor(session: ClientSession): boolean {
@@ -349,14 +344,9 @@ export class Pool implements ClientSide {
       client: session.label,
       count: max,
     });
+    const lines = this.#lobby.take(session).flatMap((e) => (e.kind === "line" ? [e.text] : []));
     const data = { service, maxProcesses: max };
-    const events = this.#lobby.take(session);
-    const requests = events.map((e) => (e.kind === "line" ? requestOf(e.text) : undefined))
-      .filter((r) => r !== undefined);
-    for (const request of requests.length > 0 ? requests : [{ id: null }]) {
-      send(session, errorResponse(request.id, ErrorCode.TooManyClients, message, data));
-    }
-    session.port.close("max_processes reached");
+    turnAway(session, lines, ErrorCode.TooManyClients, message, data, "max_processes reached");
   }
 
   /**
@@ -377,13 +367,12 @@ export class Pool implements ClientSide {
       const request = event.kind === "line" ? requestOf(event.text) : undefined;
       if (!request) continue;
       const requested = envelopeVersion(request.params) ?? null;
-      send(
-        session,
-        errorResponse(request.id, ErrorCode.UnsupportedProtocolVersion, message, {
-          supported: [...SUPPORTED_PROTOCOL_VERSIONS],
-          requested,
-        }),
-      );
+      if (session.closed) break;
+      const refusal = errorResponse(request.id, ErrorCode.UnsupportedProtocolVersion, message, {
+        supported: [...SUPPORTED_PROTOCOL_VERSIONS],
+        requested,
+      });
+      session.port.send(JSON.stringify(refusal));
     }
     session.port.close("2026-07-28 over HTTP under client isolation");
   }
@@ -392,8 +381,4 @@ export class Pool implements ClientSide {
     for (const away of this.#away.values()) if (away === unit) return true;
     return false;
   }
-}
-
-function send(session: ClientSession, message: unknown): void {
-  if (!session.closed) session.port.send(JSON.stringify(message));
 }

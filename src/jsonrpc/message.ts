@@ -129,6 +129,21 @@ export function classify(value: unknown): Classified {
   return { kind: "response", message: value as unknown as JsonRpcResponse };
 }
 
+/** A line parsed and classified, or `undefined` when it is not JSON. */
+export function classifyLine(text: string): Classified | undefined {
+  try {
+    return classify(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request in a line, if the line is a valid request. */
+export function requestOf(text: string): JsonRpcRequest | undefined {
+  const msg = classifyLine(text);
+  return msg?.kind === "request" ? msg.message : undefined;
+}
+
 /** Build an error response. */
 export function errorResponse(
   id: JsonRpcId | null,

@@ -44,3 +44,15 @@ export function notificationAllowed(version: string, method: string): boolean {
   const since = NOTIFICATION_SINCE[method];
   return since === undefined || versionAtLeast(version, since);
 }
+
+/** Does a server with these capabilities declare `listChanged` for this kind of list? */
+export function declaresListChanged(capabilities: Record<string, unknown>, kind: string): boolean {
+  return !!(capabilities[kind] as { listChanged?: boolean } | undefined)?.listChanged;
+}
+
+/** The `notifications/<kind>/list_changed` a server with these capabilities may send. */
+export function listChangedMethods(capabilities: Record<string, unknown>): string[] {
+  return (["tools", "prompts", "resources"] as const)
+    .filter((kind) => declaresListChanged(capabilities, kind))
+    .map((kind) => `notifications/${kind}/list_changed`);
+}

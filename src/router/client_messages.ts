@@ -1,6 +1,9 @@
 /**
- * Everything a client sends: parsed, classified, and routed — answered by
- * the mux, handed to a feature, or forwarded upstream with a fresh id.
+ * Everything an admitted client sends: parsed, classified, and routed —
+ * answered by the mux, handed to a feature, or forwarded upstream with a
+ * fresh id. A modern client's requests go through `modern_requests.ts` on
+ * their way to the same {@link ClientMessages} forwarding; a client waiting
+ * for a slot is `admission.ts`'s.
  *
  * @module
  */
@@ -17,71 +20,53 @@ import {
 import { preview } from "../log/logger.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
 import { BatchReply } from "./batch.ts";
-import type { Features, RouterContext, Target } from "./context.ts";
+import type { RouterContext, Target } from "./context.ts";
+import type { Features } from "./features.ts";
 import { PAGINATED_METHODS, unwrapCursor } from "./cursors.ts";
 import { checkServerHealth, healthWaitMs } from "./health_feature.ts";
-import {
-  DISCOVER_METHOD,
-  envelopeVersion,
-  LEGACY_ONLY_METHODS,
-  LISTEN_METHOD,
-  MODERN_PROTOCOL_VERSION,
-  MODERN_PROTOCOL_VERSIONS,
-} from "./eras.ts";
-import { readEnvelope, type RequestEnvelope } from "./envelope.ts";
+import { DISCOVER_METHOD } from "./eras.ts";
+import type { RequestEnvelope } from "./envelope.ts";
+import { ModernRequests } from "./modern_requests.ts";
 import { allowsBatches } from "./negotiate.ts";
-import type { PendingEntry } from "./client_to_server.ts";
-import type { SerialGate } from "./serial_gate.ts";
+import type { SerialTurns } from "./serial_gate.ts";
 import type { ClientSession } from "./session.ts";
-
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 
-/** A request held back by serialize mode. */
-export interface Gated {
-  line: string;
-  entry: PendingEntry<ClientSession>;
-}
+/** In-flight upstream requests allowed at once; beyond it a request gets "mux overloaded". */
+export const MAX_PENDING = 4096;
 
 /** Routes client→mux messages. */
 export class ClientMessages {
   readonly #ctx: RouterContext;
   readonly #f: Features;
-  /** The serialize gate, if on (a reload may turn it on or off). */
-  readonly #gate: () => SerialGate<ClientSession, Gated> | undefined;
+  /** Serialize mode's turns, if on (a reload may turn it on or off: {@link serialize}). */
+  #gate: SerialTurns | undefined;
   readonly #maxPending: number;
+  /** Modern clients' requests, until they are forwarded. */
+  readonly #modern: ModernRequests;
   #requestSeq = 0;
 
   constructor(
     ctx: RouterContext,
     features: Features,
-    gate: () => SerialGate<ClientSession, Gated> | undefined,
+    gate: SerialTurns | undefined,
     maxPending: number,
   ) {
     this.#ctx = ctx;
     this.#f = features;
     this.#gate = gate;
     this.#maxPending = maxPending;
+    this.#modern = new ModernRequests(
+      ctx,
+      features,
+      (session, request, target, text, envelope) =>
+        this.#forward(session, request, target, text, envelope),
+    );
   }
 
-  /** A line from a client still waiting for a slot: only `ping` and health are answered now. */
-  waiting(session: ClientSession, text: string): void {
-    if (text.includes(HELLO_METHOD) && this.#hello(session, text)) return;
-    const request = requestOf(text);
-    if (request?.method === "ping") {
-      return this.#ctx.notify(session, resultResponse(request.id, {}));
-    }
-    if (request?.method === HEALTH_METHOD || request?.method === STATUS_METHOD) {
-      markProbe(session);
-      if (request.method === STATUS_METHOD) {
-        return this.#ctx.notify(session, resultResponse(request.id, this.#ctx.status()));
-      }
-      const wait = healthWaitMs(request.params);
-      return void checkServerHealth(this.#ctx, session.target, request.id, wait);
-    }
-    if (request?.method === DISCOVER_METHOD) {
-      return this.#ctx.notify(session, this.#f.translate.discover(session, request));
-    }
-    session.waiting.push(text);
+  /** Requests from now on go through these turns (serialize mode), or straight on. */
+  serialize(gate: SerialTurns | undefined): void {
+    this.#gate = gate;
   }
 
   /** A line from an admitted client (`parsed`: its value, when the transport parsed it). */
@@ -102,6 +87,32 @@ export class ClientMessages {
       return;
     }
     this.#value(session, value, session.target, text);
+  }
+
+  /** A client's bytes that are not UTF-8. */
+  invalidUtf8(session: ClientSession): void {
+    this.#ctx.notify(
+      session,
+      errorResponse(null, ErrorCode.ParseError, "Parse error: the message is not valid UTF-8"),
+    );
+  }
+
+  /** A client's message over the size limit: discarded, answered with the id it seemed to have. */
+  oversized(session: ClientSession, bytes: number, id: JsonRpcId | null): void {
+    this.#ctx.log.warn("{client} sent a {bytes}-byte message; it was discarded", {
+      client: session.label,
+      bytes,
+    });
+    this.#ctx.notify(
+      session,
+      errorResponse(
+        id,
+        ErrorCode.MessageTooLarge,
+        `Message of ${bytes} bytes exceeds the mux's limit; it was discarded ` +
+          `(raise --max-request-bytes to allow larger requests)`,
+        { service: this.#ctx.service, bytes },
+      ),
+    );
   }
 
   #value(session: ClientSession, value: unknown, target: Target, text?: string): void {
@@ -185,13 +196,8 @@ export class ClientMessages {
     if (request.method === DISCOVER_METHOD) {
       return ctx.reply(target, this.#f.translate.discover(session, request));
     }
-    if (session.era === "modern") return this.#modern(session, request, target, text);
-    if (
-      session.era === undefined && request.method !== "initialize" &&
-      envelopeVersion(request.params) !== undefined
-    ) {
-      return this.#pinModern(session, request, target, text);
-    }
+    if (session.era === "modern") return this.#modern.request(session, request, target, text);
+    if (session.era === undefined && this.#modern.pins(session, request, target, text)) return;
     this.#f.roots.onRequest(session);
     switch (request.method) {
       case "ping":
@@ -210,10 +216,10 @@ export class ClientMessages {
         }
         return ctx.upstream.initializeClient(session, request);
       case HEALTH_METHOD:
-        markProbe(session);
+        session.markProbe();
         return void checkServerHealth(ctx, target, request.id, healthWaitMs(request.params));
       case STATUS_METHOD:
-        markProbe(session);
+        session.markProbe();
         return ctx.reply(target, resultResponse(request.id, ctx.status()));
       case "resources/subscribe":
       case "resources/unsubscribe":
@@ -230,92 +236,6 @@ export class ClientMessages {
       default:
         return this.#forward(session, request, target, text);
     }
-  }
-
-  /**
-   * A client's first request carries a 2026-07-28 envelope: it speaks the
-   * modern era (a client pinned to it, or one that probed first).
-   */
-  #pinModern(session: ClientSession, request: JsonRpcRequest, target: Target, text?: string) {
-    const check = readEnvelope(request.params);
-    if (!check.ok) {
-      return this.#ctx.reply(
-        target,
-        errorResponse(request.id, check.code, check.message, check.data),
-      );
-    }
-    this.#ctx.pinModern(session);
-    session.protocolVersion = MODERN_PROTOCOL_VERSION;
-    this.#ctx.log.info("{client} speaks MCP {version}", {
-      client: session.label,
-      version: check.envelope.protocolVersion,
-    });
-    this.#modern(session, request, target, text, check.envelope);
-  }
-
-  /** A request from a client of the modern era. */
-  #modern(
-    session: ClientSession,
-    request: JsonRpcRequest,
-    target: Target,
-    text: string | undefined,
-    checked?: RequestEnvelope,
-  ): void {
-    const ctx = this.#ctx;
-    switch (request.method) {
-      case HEALTH_METHOD:
-        return void checkServerHealth(ctx, target, request.id);
-      case STATUS_METHOD:
-        return ctx.reply(target, resultResponse(request.id, ctx.status()));
-      case "initialize":
-        // The era was settled by this client's earlier requests: no falling back now.
-        return ctx.reply(
-          target,
-          errorResponse(
-            request.id,
-            ErrorCode.UnsupportedProtocolVersion,
-            `Unsupported protocol version: this connection already speaks MCP ` +
-              `${MODERN_PROTOCOL_VERSION} (initialize does not exist there); open a new ` +
-              "connection to use initialize",
-            {
-              supported: [...MODERN_PROTOCOL_VERSIONS],
-              requested: request.params?.protocolVersion ?? null,
-            },
-          ),
-        );
-    }
-    if (LEGACY_ONLY_METHODS.has(request.method)) {
-      return ctx.reply(
-        target,
-        errorResponse(
-          request.id,
-          ErrorCode.MethodNotFound,
-          `Method not found: ${request.method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
-        ),
-      );
-    }
-    let envelope = checked;
-    if (!envelope) {
-      const check = readEnvelope(request.params);
-      if (!check.ok) {
-        return ctx.reply(target, errorResponse(request.id, check.code, check.message, check.data));
-      }
-      envelope = check.envelope;
-    }
-    if (envelope.clientInfo) session.modernInfo = envelope.clientInfo;
-    if (request.method === LISTEN_METHOD) {
-      return this.#f.listens.listen(session, request, target, envelope);
-    }
-    const state = request.params?.requestState;
-    if (
-      typeof state === "string" && (ctx.upstream.era === "legacy" || this.#f.bridge.has(state))
-    ) {
-      // A retry after the mux's own input_required (a legacy server asked for input).
-      const again = this.#f.bridge.retry(session, request, target);
-      if (!again) return;
-      return this.#forward(session, again, target, undefined, envelope);
-    }
-    this.#forward(session, request, target, text, envelope);
   }
 
   #forward(
@@ -396,8 +316,7 @@ export class ClientMessages {
       });
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
-    const gate = this.#gate();
-    if (!gate || gate.offer(session, { line, entry })) {
+    if (!this.#gate || this.#gate.offer(session, line, entry)) {
       ctx.upstream.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);
@@ -413,14 +332,7 @@ export class ClientMessages {
   }
 
   #notification(session: ClientSession, note: JsonRpcNotification, text?: string): void {
-    if (session.era === "modern" && note.method !== "notifications/cancelled") {
-      // The only notification a modern client sends is a cancel.
-      this.#ctx.log.debug("{client} sent {method}, which MCP 2026-07-28 does not have; ignored", {
-        client: session.label,
-        method: note.method,
-      });
-      return;
-    }
+    if (session.era === "modern" && this.#modern.ignores(session, note)) return;
     switch (note.method) {
       case "notifications/initialized":
         // The upstream got the mux's own, once per process. Now the client may be asked things.
@@ -432,31 +344,9 @@ export class ClientMessages {
       case "notifications/roots/list_changed":
         return void this.#f.roots.refresh(session);
       case HELLO_METHOD:
-        return this.#introduce(session, note);
+        return session.introduce(note.params);
       default:
         this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
-    }
-  }
-
-  /** A waiting client's `rmcp-mux/hello` is taken at once (it says what the client is). */
-  #hello(session: ClientSession, text: string): boolean {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return false;
-    }
-    const msg = classify(value);
-    if (msg.kind !== "notification" || msg.message.method !== HELLO_METHOD) return false;
-    this.#introduce(session, msg.message);
-    return true;
-  }
-
-  /** `rmcp-mux/hello`: consumed here, never forwarded nor answered. */
-  #introduce(session: ClientSession, note: JsonRpcNotification): void {
-    // Only a socket connection can be `rmcp-mux proxy`; an HTTP session stays what it is.
-    if (note.params?.transport === "proxy" && session.transport === "socket") {
-      session.transport = "proxy";
     }
   }
 
@@ -488,27 +378,8 @@ export class ClientMessages {
   }
 }
 
-/**
- * A connection whose first words are a health or status request, before any
- * `initialize`, is a probe (`rmcp-mux health`, `status`, a monitor): it is
- * not counted as a client.
- */
-function markProbe(session: ClientSession): void {
-  if (!session.initialized) session.probe = true;
-}
-
 /** `params` with `_meta.progressToken` replaced (the client's object is not changed). */
 function withToken(params: Record<string, unknown>, token: JsonRpcId): Record<string, unknown> {
   const meta = params._meta as Record<string, unknown>;
   return { ...params, _meta: { ...meta, progressToken: token } };
-}
-
-/** The request in a line, if the line is a valid request. */
-export function requestOf(text: string): JsonRpcRequest | undefined {
-  try {
-    const msg = classify(JSON.parse(text));
-    return msg.kind === "request" ? msg.message : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -188,6 +188,12 @@ export class ClientToServerTable<C> {
     return next;
   }
 
+  /** True while some request is being handled by the server (written to it, not answered). */
+  anySent(): boolean {
+    for (const entry of this.#byUpstream.values()) if (entry.sent) return true;
+    return false;
+  }
+
   /** Every entry, oldest first. */
   values(): IterableIterator<PendingEntry<C>> {
     return this.#byUpstream.values();

@@ -8,18 +8,9 @@
 import type { Logger } from "@logtape/logtape";
 import type { JsonRpcResponse } from "../jsonrpc/message.ts";
 import type { JsonRpcId } from "../jsonrpc/message.ts";
-import type { CallbacksFeature } from "./callbacks_feature.ts";
 import type { Clock } from "./clock.ts";
-import type { ListensFeature } from "./listens_feature.ts";
-import type { MrtrBridgeFeature } from "./mrtr_bridge_feature.ts";
-import type { LegacyShimFeature } from "./mrtr_shim_feature.ts";
-import type { TranslateFeature } from "./translate_feature.ts";
 import type { MuxToClientTable } from "./mux_to_client.ts";
-import type { LoggingFeature } from "./logging_feature.ts";
 import type { LatencyWindow } from "./metrics.ts";
-import type { ResourcesFeature } from "./resources_feature.ts";
-import type { RootsFeature } from "./roots_feature.ts";
-import type { TasksFeature } from "./tasks_feature.ts";
 import type { ClientToServerTable, ReplyTarget } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 import type { UpstreamLink } from "./upstream_link.ts";
@@ -81,21 +72,4 @@ export interface RouterContext {
   settled(session: ClientSession): void;
   /** The mux's status snapshot, for `rmcp-mux/status`. */
   status(): Record<string, unknown>;
-}
-
-/** The feature units the router composes. */
-export interface Features {
-  readonly resources: ResourcesFeature;
-  readonly logging: LoggingFeature;
-  readonly roots: RootsFeature;
-  readonly tasks: TasksFeature;
-  readonly callbacks: CallbacksFeature;
-  /** Requests and results across eras. */
-  readonly translate: TranslateFeature;
-  /** The legacy shim: a modern server's `input_required` asked of legacy clients. */
-  readonly shim: LegacyShimFeature;
-  /** `subscriptions/listen` streams: the mux's own, modern clients' passed through or ended here. */
-  readonly listens: ListensFeature;
-  /** The bridge: a legacy server's questions asked of modern clients through `input_required`. */
-  readonly bridge: MrtrBridgeFeature;
 }

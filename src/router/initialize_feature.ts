@@ -2,8 +2,9 @@
  * Clients' `initialize`: answered from the server's one cached handshake,
  * each with the protocol version negotiated for that client and the
  * capabilities that version allows. A client that asks before the server is
- * initialized waits here, until the answer arrives, the handshake fails or
- * its deadline passes.
+ * initialized waits here, and so does a health check ({@link
+ * InitializeFeature.whenReady}), until the answer arrives, the handshake
+ * fails or its deadline passes.
  *
  * @module
  */
@@ -37,6 +38,8 @@ interface InitWaiter {
 export class InitializeFeature {
   readonly #o: InitializeFeatureOptions;
   #waiters: InitWaiter[] = [];
+  /** Health checks waiting for the server to come up. */
+  #readyWaiters: { resolve: (ready: boolean) => void; deadline: number }[] = [];
 
   constructor(options: InitializeFeatureOptions) {
     this.#o = options;
@@ -47,11 +50,17 @@ export class InitializeFeature {
     this.#waiters.push({ session, request, deadline });
   }
 
-  /** The server is initialized: answer every waiting client. */
+  /** Resolves true when the server's handshake is done, false when it fails or at `deadline`. */
+  whenReady(deadline: number): Promise<boolean> {
+    return new Promise((resolve) => this.#readyWaiters.push({ resolve, deadline }));
+  }
+
+  /** The server is initialized: answer every waiting client (and health check). */
   answerAll(result: Record<string, unknown>): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) this.answer(waiter.session, waiter.request, result);
+    this.#wakeReady(true);
   }
 
   /** Answer one client's `initialize` from the server's `result`. */
@@ -85,17 +94,18 @@ export class InitializeFeature {
     this.#waiters = this.#waiters.filter((w) => w.session !== session);
   }
 
-  /** Answer every waiting client with this error. */
+  /** Answer every waiting client with this error (and every health check with false). */
   failAll(code: number, message: string, data: Record<string, unknown>): void {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) {
       this.#o.reply(w.session.target, errorResponse(w.request.id, code, message, data));
     }
+    this.#wakeReady(false);
   }
 
   /**
-   * Time out waiters past their deadline, telling them what the server is
+   * Time out waiters past their deadline, telling clients what the server is
    * doing (`describe(now)`); returns the next deadline.
    */
   sweep(now: number, describe: (now: number) => string, data: Record<string, unknown>): number {
@@ -118,6 +128,18 @@ export class InitializeFeature {
       );
     }
     this.#waiters = keep;
+    if (this.#readyWaiters.length > 0) {
+      const due = this.#readyWaiters.filter((w) => w.deadline <= now);
+      this.#readyWaiters = this.#readyWaiters.filter((w) => w.deadline > now);
+      for (const waiter of due) waiter.resolve(false);
+      for (const waiter of this.#readyWaiters) next = Math.min(next, waiter.deadline);
+    }
     return next;
+  }
+
+  #wakeReady(ready: boolean): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const waiter of waiters) waiter.resolve(ready);
   }
 }

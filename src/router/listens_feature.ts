@@ -20,6 +20,7 @@
  */
 
 import { ErrorCode } from "../jsonrpc/codes.ts";
+import { listChangedMethods } from "./capabilities.ts";
 import {
   errorResponse,
   isErrorResponse,
@@ -28,7 +29,8 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
-import type { Features, RouterContext, Target } from "./context.ts";
+import type { RouterContext, Target } from "./context.ts";
+import type { Features } from "./features.ts";
 import { LISTEN_ACK, LISTEN_METHOD, META } from "./eras.ts";
 import { bridgedCapabilities, type RequestEnvelope, withEnvelope } from "./envelope.ts";
 import {
@@ -226,14 +228,8 @@ export class ListensFeature {
     }
     if (restarted) {
       // The new process may list different things: streams ended here that asked are told.
-      for (const kind of ["tools", "prompts", "resources"] as const) {
-        const cap = upstream.serverCapabilities[kind] as { listChanged?: boolean } | undefined;
-        if (cap?.listChanged) {
-          this.onLegacyListChanged({
-            jsonrpc: "2.0",
-            method: `notifications/${kind}/list_changed`,
-          });
-        }
+      for (const method of listChangedMethods(upstream.serverCapabilities)) {
+        this.onLegacyListChanged({ jsonrpc: "2.0", method });
       }
     }
     // Streams that waited for a server that turned out legacy are ended here after all.

@@ -17,8 +17,9 @@ import {
   resultResponse,
 } from "../jsonrpc/message.ts";
 import { preview } from "../log/logger.ts";
-import { notificationAllowed, toolsListFor } from "./capabilities.ts";
-import type { Features, RouterContext } from "./context.ts";
+import { declaresListChanged, notificationAllowed, toolsListFor } from "./capabilities.ts";
+import type { RouterContext } from "./context.ts";
+import type { Features } from "./features.ts";
 import { PAGINATED_METHODS, wrapCursor } from "./cursors.ts";
 import { spliceId } from "../jsonrpc/splice.ts";
 import type { PendingEntry } from "./client_to_server.ts";
@@ -60,6 +61,11 @@ export class ServerMessages {
           { line: preview(text) },
         );
     }
+  }
+
+  /** The server wrote bytes that are not UTF-8: skipped, never fatal. */
+  invalidUtf8(bytes: number): void {
+    this.#ctx.log.warn("Server wrote {bytes} bytes of invalid UTF-8 to stdout; skipped", { bytes });
   }
 
   /** The server wrote a message over the size limit: fail its request if it was one. */
@@ -156,11 +162,7 @@ export class ServerMessages {
 
   #listChanged(note: JsonRpcNotification, text: string): void {
     const method = note.method;
-    const kind = method.split("/")[1]!;
-    const capability = this.#ctx.upstream.serverCapabilities[kind] as
-      | { listChanged?: boolean }
-      | undefined;
-    if (!capability?.listChanged) {
+    if (!declaresListChanged(this.#ctx.upstream.serverCapabilities, method.split("/")[1]!)) {
       this.#ctx.log.debug("{method} from a server that did not declare listChanged; dropped", {
         method,
       });

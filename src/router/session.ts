@@ -94,6 +94,27 @@ export class ClientSession {
     this.connectedAt = now;
   }
 
+  /** True while it may be read: admitted, or waiting with room in its buffer. */
+  get readable(): boolean {
+    return this.admitted || this.waiting.length < MAX_WAITING_LINES;
+  }
+
+  /**
+   * It asked for health or status. Before any `initialize` that makes the
+   * connection a probe (`rmcp-mux health`, `status`, a monitor), not a client.
+   */
+  markProbe(): void {
+    if (!this.initialized) this.probe = true;
+  }
+
+  /**
+   * Its `rmcp-mux/hello` (consumed by the mux, never forwarded nor answered).
+   * Only a socket connection can be `rmcp-mux proxy`; an HTTP session stays what it is.
+   */
+  introduce(params: Record<string, unknown> | undefined): void {
+    if (params?.transport === "proxy" && this.transport === "socket") this.transport = "proxy";
+  }
+
   /** True for a connection counted as a client (everything but an uninitialized probe). */
   get counted(): boolean {
     return !this.probe || this.hello !== undefined;

@@ -28,6 +28,13 @@ import {
 } from "./era_results.ts";
 import { LATEST_PROTOCOL_VERSION } from "./negotiate.ts";
 
+/** Client capabilities the mux declares upstream: it can route all of these. */
+export const MUX_CLIENT_CAPABILITIES: Record<string, unknown> = {
+  roots: { listChanged: true },
+  sampling: { tools: {} },
+  elicitation: { form: {}, url: {} },
+};
+
 /** One request of the handshake. */
 export interface HandshakeStep {
   readonly method: "initialize" | typeof DISCOVER_METHOD;

@@ -1,17 +1,18 @@
 /**
  * The router's side of the one upstream connection: the phase machine of
  * the current process (down → initializing → ready, or init failed), the
- * mux's own `initialize` handshake (once per process, single-flight, with a
- * deadline in the router's sweeper), the mux's own requests, and the one
- * place where open work fails when the process goes away, fails for good or
- * the mux stops. Held traffic lives in `outbox.ts`; clients' `initialize` in
+ * mux's own handshake (once per process, single-flight, with a deadline in
+ * the router's sweeper; what each answer means is `upstream_handshake.ts`'s),
+ * the mux's own requests, and when open work fails: the process goes away,
+ * fails for good or the mux stops (what each is told, and the fan-out, are
+ * `upstream_failures.ts`'s). Held traffic lives in `outbox.ts`; clients'
+ * `initialize` and health checks waiting for the server in
  * `initialize_feature.ts`.
  *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
-import { ErrorCode } from "../jsonrpc/codes.ts";
 import {
   errorResponse,
   type JsonRpcId,
@@ -23,7 +24,12 @@ import type { Era, UpstreamEraSetting } from "./eras.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
-import { type HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
+import { type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
+import {
+  type HandshakeStep,
+  MUX_CLIENT_CAPABILITIES,
+  UpstreamHandshake,
+} from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -35,32 +41,42 @@ export interface UpstreamPort {
   readonly pending: number;
 }
 
+/** Messages queued toward the server; beyond it the mux stops reading from clients. */
+export const MAX_QUEUE = 1024;
+
+/** The router's settings the link reads (live: a reload changes timeouts in place). */
+export interface UpstreamSettings {
+  readonly service: string;
+  /** Name and version the mux introduces itself with upstream. */
+  readonly clientInfo: { name: string; version: string };
+  /** Which era to speak to the server (default `auto`). */
+  readonly upstreamEra?: UpstreamEraSetting;
+  /** How long the server may take to answer each request of the mux's handshake. */
+  readonly initTimeoutMs: number;
+  /** Timeout of the mux's own requests (0 = none). */
+  readonly requestTimeoutMs: number;
+  /** Override {@link MAX_QUEUE}. */
+  readonly maxQueue?: number;
+  /** The server must be restarted (it never answered, or refused, the handshake). */
+  readonly onUpstreamBroken?: (reason: string) => void;
+  /** Traffic needs a server and none is attached (lazy start). */
+  readonly onDemand?: () => void;
+}
+
 /** Dependencies the link shares with the router. */
 export interface UpstreamLinkOptions {
-  service: string;
-  clientInfo: { name: string; version: string };
-  /** Client capabilities the mux declares upstream. */
-  capabilities: Record<string, unknown>;
-  /** Which era to speak to the server (default `auto`). */
-  era?: UpstreamEraSetting;
-  initTimeoutMs: number;
-  /** Timeout of the mux's own requests (0 = none). */
-  requestTimeoutMs: number;
-  maxQueue: number;
   log: Logger;
   now: () => number;
   deadline: () => number;
   pending: ClientToServerTable<ClientSession>;
-  sessions: ReadonlySet<ClientSession>;
   reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
   armSweep: (deadline: number) => void;
-  onUpstreamBroken: (reason: string) => void;
   /** The new process is initialized; re-apply what it must know (before queued traffic). */
   onReady: (restarted: boolean) => void;
+  /** A restarted server serves again (what was held for it is sent). */
+  onRestarted: () => void;
   /** The process is gone; forget what only it knew. */
   onGone: (reason: string) => void;
-  /** Called when traffic needs a server and none is attached (lazy start). */
-  onDemand: () => void;
   /**
    * A held message's line as the server's era needs it (held requests were
    * written in their client's era, before the server's was known);
@@ -72,20 +88,9 @@ export interface UpstreamLinkOptions {
 type Phase = "down" | "initializing" | "ready" | "init_failed";
 type Entry = PendingEntry<ClientSession>;
 
-/** Open work that fails together, and what its clients are told. */
-interface Failure {
-  code: number;
-  data: Record<string, unknown>;
-  /** Which client requests fail: those written to the process, those held for it, or all. */
-  requests: "written" | "held" | "all";
-  /** What a client request is told. */
-  message: (entry: Entry) => string;
-  /** What a waiting `initialize` and the mux's own requests are told. */
-  text: string;
-}
-
 /** The upstream connection as the router sees it. */
 export class UpstreamLink {
+  readonly #s: UpstreamSettings;
   readonly #o: UpstreamLinkOptions;
   #port: UpstreamPort | null = null;
   #phase: Phase = "down";
@@ -100,24 +105,33 @@ export class UpstreamLink {
   #closing = false;
   #state: ServerState = { phase: "idle" };
   readonly #own = new MuxToServerTable();
-  /** Health checks waiting for the server to come up. */
-  #readyWaiters: { resolve: (ready: boolean) => void; deadline: number }[] = [];
   readonly #outbox: Outbox<ClientSession, Entry>;
   readonly #clients: InitializeFeature;
+  readonly #failures: UpstreamFailures;
   /** Traffic is held even while ready (a restart is draining the old process). */
   #holding = false;
 
-  constructor(options: UpstreamLinkOptions) {
+  constructor(settings: UpstreamSettings, options: UpstreamLinkOptions) {
+    this.#s = settings;
     this.#o = options;
     this.#outbox = new Outbox({
       entry: (entry) => options.pending.get(entry.upstreamId) === entry,
       own: (id) => this.#own.has(id),
     });
     this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
+    this.#failures = new UpstreamFailures({
+      service: settings.service,
+      pending: options.pending,
+      outbox: this.#outbox,
+      waiting: this.#clients,
+      own: this.#own,
+      reply: options.reply,
+      notifyRoom: () => this.notifyRoom(),
+    });
     this.#handshake = new UpstreamHandshake(
-      options.era ?? "auto",
-      options.clientInfo,
-      options.capabilities,
+      settings.upstreamEra ?? "auto",
+      settings.clientInfo,
+      MUX_CLIENT_CAPABILITIES,
     );
   }
 
@@ -175,7 +189,8 @@ export class UpstreamLink {
 
   /** True while clients may be read (the queue toward the server is not full). */
   get hasRoom(): boolean {
-    return this.queueDepth < this.#o.maxQueue || this.#closing || this.#failed !== null;
+    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing ||
+      this.#failed !== null;
   }
 
   /** Resolves when {@link hasRoom} becomes true. */
@@ -189,21 +204,8 @@ export class UpstreamLink {
   }
 
   /** Why a request cannot be forwarded at all right now, if it cannot. */
-  refusal(method: string): [number, string, unknown] | undefined {
-    if (this.#closing) {
-      return [ErrorCode.ShuttingDown, `rmcp-mux is shutting down; ${method} was not sent`, {
-        service: this.#o.service,
-      }];
-    }
-    if (this.#failed !== null) {
-      return [
-        ErrorCode.ServerUnavailable,
-        `Server "${this.#o.service}" failed: ${this.#failed}. The mux is still running; ` +
-        "fix the server command and restart the service (or rmcp-mux)",
-        { service: this.#o.service, state: "failed" },
-      ];
-    }
-    return undefined;
+  refusal(method: string): Refusal | undefined {
+    return refusal(this.#s.service, method, this.#closing, this.#failed);
   }
 
   setServerState(state: ServerState): void {
@@ -238,16 +240,7 @@ export class UpstreamLink {
     this.#initResult = null;
     this.#initId = null;
     this.#initDeadline = Infinity;
-    const service = this.#o.service;
-    const lost = this.#failWork({
-      code: ErrorCode.ServerUnavailable,
-      data: { service, reason },
-      requests: "written",
-      message: (entry) =>
-        `Server "${service}" exited (${reason}) before answering ${entry.method}; ` +
-        "the mux is restarting it. The request was not completed; retry it",
-      text: `server "${service}" exited (${reason})`,
-    });
+    const lost = this.#failures.exited(reason);
     if (lost > 0) {
       this.#o.log.warn("Failed {count} in-flight requests: server exited ({reason})", {
         count: lost,
@@ -263,30 +256,14 @@ export class UpstreamLink {
     this.#phase = "down";
     this.#port = null;
     this.#initDeadline = Infinity;
-    this.#wakeReadyWaiters(false);
-    const message = this.refusal("the request")![1];
-    this.#failWork({
-      code: ErrorCode.ServerUnavailable,
-      data: { service: this.#o.service },
-      requests: "all",
-      message: () => message,
-      text: message,
-    });
+    this.#failures.failed(reason);
   }
 
   shutDown(): void {
     if (this.#closing) return;
     this.#closing = true;
     this.#initDeadline = Infinity;
-    this.#wakeReadyWaiters(false);
-    const message = "rmcp-mux is shutting down; the request was not completed";
-    this.#failWork({
-      code: ErrorCode.ShuttingDown,
-      data: { service: this.#o.service },
-      requests: "all",
-      message: () => message,
-      text: message,
-    });
+    this.#failures.shuttingDown();
   }
 
   // ── Traffic ─────────────────────────────────────────────────────────────
@@ -312,7 +289,7 @@ export class UpstreamLink {
     if (refusal) return Promise.resolve(errorResponse(null, ...refusal));
     const { id, deadline, answer } = this.#own.add(
       method,
-      timeoutMs ?? this.#o.requestTimeoutMs,
+      timeoutMs ?? this.#s.requestTimeoutMs,
       this.#o.now(),
     );
     const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
@@ -325,7 +302,7 @@ export class UpstreamLink {
   /** Something needs the server: start it (lazy start) or retry a failed handshake. */
   demand(): void {
     if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    if (!this.#port) this.#s.onDemand?.();
   }
 
   /** Tell the server to stop working on a request (or to end a stream). */
@@ -354,15 +331,14 @@ export class UpstreamLink {
     const deadline = this.#o.deadline();
     this.#clients.wait(session, request, deadline);
     this.#o.armSweep(deadline);
-    if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    this.demand();
   }
 
   /** Why the server is not ready, in words (for health and errors). */
   notReadyReason(): string {
     return this.#phase === "init_failed" && this.#initError
-      ? `server "${this.#o.service}" ${this.#initError}`
-      : describeServerState(this.#o.service, this.#state, this.#o.now());
+      ? `server "${this.#s.service}" ${this.#initError}`
+      : describeServerState(this.#s.service, this.#state, this.#o.now());
   }
 
   /**
@@ -375,7 +351,7 @@ export class UpstreamLink {
       return Promise.resolve(false);
     }
     this.#o.armSweep(deadline);
-    return new Promise((resolve) => this.#readyWaiters.push({ resolve, deadline }));
+    return this.#clients.whenReady(deadline);
   }
 
   /** The supervisor's latest view of the process. */
@@ -416,35 +392,27 @@ export class UpstreamLink {
     if (this.#initDeadline <= now) {
       this.#initDeadline = Infinity;
       const reason = `it did not answer ${this.#handshake.step} within ${
-        this.#o.initTimeoutMs / 1000
+        this.#s.initTimeoutMs / 1000
       } s`;
       this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
-        service: this.#o.service,
+        service: this.#s.service,
         reason,
       });
-      this.#o.onUpstreamBroken(reason);
+      this.#s.onUpstreamBroken?.(reason);
     }
     const waiting = this.#clients.sweep(
       now,
-      (at) => describeServerState(this.#o.service, this.#state, at),
-      { service: this.#o.service, state: this.#state.phase },
+      (at) => describeServerState(this.#s.service, this.#state, at),
+      { service: this.#s.service, state: this.#state.phase },
     );
-    let ready = Infinity;
-    if (this.#readyWaiters.length > 0) {
-      const due = this.#readyWaiters.filter((w) => w.deadline <= now);
-      this.#readyWaiters = this.#readyWaiters.filter((w) => w.deadline > now);
-      for (const waiter of due) waiter.resolve(false);
-      for (const waiter of this.#readyWaiters) ready = Math.min(ready, waiter.deadline);
-    }
-    return Math.min(this.#initDeadline, waiting, this.#own.expire(now), ready);
+    return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
 
   #hold(message: { line: string; entry?: Entry; session?: ClientSession; internalId?: string }) {
     this.#outbox.hold(message);
-    if (this.#phase === "init_failed") this.#beginInit();
-    if (!this.#port) this.#o.onDemand();
+    this.demand();
   }
 
   #beginInit(): void {
@@ -463,7 +431,7 @@ export class UpstreamLink {
       method: step.method,
       params: step.params,
     }));
-    this.#initDeadline = this.#o.now() + this.#o.initTimeoutMs;
+    this.#initDeadline = this.#o.now() + this.#s.initTimeoutMs;
     this.#o.armSweep(this.#initDeadline);
   }
 
@@ -477,7 +445,7 @@ export class UpstreamLink {
       case "next":
         this.#o.log.info(
           "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
-          { service: this.#o.service, reason: verdict.why },
+          { service: this.#s.service, reason: verdict.why },
         );
         return this.#sendHandshake(verdict.step);
       case "ready":
@@ -503,8 +471,7 @@ export class UpstreamLink {
     // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
     this.#flushHeld(this.#port!);
-    this.#wakeReadyWaiters(true);
-    if (restarted) this.#announceListChanges();
+    if (restarted) this.#o.onRestarted();
   }
 
   /** Send what was held, in order. */
@@ -520,67 +487,10 @@ export class UpstreamLink {
   #initFailed(why: string): void {
     this.#phase = "init_failed";
     this.#initError = why;
-    this.#o.log.error("Server {service} {why}", { service: this.#o.service, why });
-    this.#wakeReadyWaiters(false);
+    this.#o.log.error("Server {service} {why}", { service: this.#s.service, why });
     // A process that refuses the handshake is broken: the supervisor replaces it
     // under the restart policy (backoff, then failed), rather than leaving it "starting".
-    this.#o.onUpstreamBroken(why);
-    const text = `Server "${this.#o.service}" ${why}`;
-    this.#failWork({
-      code: ErrorCode.ServerUnavailable,
-      data: { service: this.#o.service, state: "init_failed" },
-      requests: "held",
-      message: () => text,
-      text,
-    });
-  }
-
-  /**
-   * The one failure fan-out: answer the failed client requests, the clients
-   * waiting for `initialize` and the mux's own requests with one error, drop
-   * held traffic, and wake paused readers. Returns how many client requests
-   * failed.
-   */
-  #failWork(f: Failure): number {
-    const pending = this.#o.pending;
-    const failed = f.requests === "written"
-      ? pending.removeWhere((entry) => entry.sent)
-      : f.requests === "all"
-      ? pending.removeWhere(() => true)
-      : [];
-    if (f.requests !== "written") {
-      this.#clients.failAll(f.code, f.text, f.data);
-      for (const held of this.#outbox.clear()) {
-        const entry = held.entry;
-        if (f.requests === "held" && entry && pending.take(entry.upstreamId) === entry) {
-          failed.push(entry);
-        }
-      }
-    }
-    for (const entry of failed) {
-      this.#o.reply(entry, errorResponse(entry.clientId, f.code, f.message(entry), f.data));
-    }
-    this.#own.failAll(f.code, f.text, f.data);
-    this.notifyRoom();
-    return failed.length;
-  }
-
-  #wakeReadyWaiters(ready: boolean): void {
-    const waiters = this.#readyWaiters;
-    this.#readyWaiters = [];
-    for (const waiter of waiters) waiter.resolve(ready);
-  }
-
-  #announceListChanges(): void {
-    // The new process may list different things; tell clients to refresh.
-    const capabilities = this.serverCapabilities;
-    for (const kind of ["tools", "prompts", "resources"] as const) {
-      const cap = capabilities[kind] as { listChanged?: boolean } | undefined;
-      if (!cap?.listChanged) continue;
-      const line = JSON.stringify({ jsonrpc: "2.0", method: `notifications/${kind}/list_changed` });
-      for (const session of this.#o.sessions) {
-        if (session.initialized && !session.closed) session.port.send(line);
-      }
-    }
+    this.#s.onUpstreamBroken?.(why);
+    this.#failures.handshakeFailed(why);
   }
 }

@@ -4,7 +4,8 @@
  */
 
 import type { LineEvent } from "../../src/jsonrpc/framing.ts";
-import { Router, type RouterOptions } from "../../src/router/router.ts";
+import { Router } from "../../src/router/router.ts";
+import type { RouterOptions } from "../../src/router/router_options.ts";
 import type { ClientPort, ClientSession } from "../../src/router/session.ts";
 import type { UpstreamPort } from "../../src/router/upstream_link.ts";
 import { FakeClock } from "./fake_clock.ts";

@@ -1,6 +1,6 @@
 import { describeState, formatDuration, formatStatus } from "../../src/cli/status_view.ts";
 import type { ServiceStatus } from "../../src/daemon/daemon.ts";
-import type { MuxStatus } from "../../src/server/mux_server.ts";
+import type { MuxStatus } from "../../src/server/mux_status.ts";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 
 const NOW = 1_800_000_000_000;

@@ -1,6 +1,6 @@
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { HISTORY_EVENTS, HISTORY_POINTS, HistoryRecorder } from "../../src/daemon/history.ts";
-import type { MuxStatus } from "../../src/server/mux_server.ts";
+import type { MuxStatus } from "../../src/server/mux_status.ts";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { fakeServer, FAST } from "../_helpers/mux.ts";
 

@@ -153,3 +153,29 @@ Deno.test("a server that rejects initialize is reported broken (to be replaced u
   assertEquals(h.broken, ["rejected initialize: missing API key (code -32603)"]);
   assert(c.answer(1).error.message.includes("missing API key"));
 });
+
+Deno.test("health: a check waiting for a starting server is answered as soon as its handshake fails, or the mux stops", async () => {
+  using h = harness({}, false);
+  const c = h.client();
+  h.router.setServerState({ phase: "starting", pid: 7 });
+  h.router.attachUpstream(h.upstream);
+  h.fromClient(c, { jsonrpc: "2.0", id: 1, method: "rmcp-mux/health", params: { waitMs: 5_000 } });
+  const init = h.upstream.last("initialize");
+  h.fromServer({
+    jsonrpc: "2.0",
+    id: init.id,
+    error: { code: -32603, message: "missing API key" },
+  });
+  await settle();
+  const refused = c.answer(1);
+  assert(refused.error.message.includes("missing API key"), refused.error.message);
+
+  h.router.detachUpstream("exit code 1");
+  h.router.attachUpstream(h.upstream);
+  h.fromClient(c, { jsonrpc: "2.0", id: 2, method: "rmcp-mux/health", params: { waitMs: 5_000 } });
+  h.router.close();
+  await settle();
+  const stopped = c.answer(2);
+  assertEquals(stopped.error.data.service, "svc");
+  assertEquals(h.clock.now(), 0, "no deadline had to pass");
+});

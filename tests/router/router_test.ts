@@ -503,28 +503,6 @@ Deno.test("an oversized server answer fails that request with a clear error", ()
   assertEquals(error.error.code, ErrorCode.MessageTooLarge);
 });
 
-Deno.test("a waiting client gets ping answers; the rest waits, or is refused by id", () => {
-  using h = harness();
-  h.answerInit();
-  const c = h.client(false);
-  h.fromClient(c, { jsonrpc: "2.0", id: "p", method: "ping" });
-  assertEquals(c.take(), [{ jsonrpc: "2.0", id: "p", result: {} }]);
-  h.fromClient(c, {
-    jsonrpc: "2.0",
-    id: "i",
-    method: "initialize",
-    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: {} },
-  });
-  h.fromClient(c, call(2));
-  assertEquals(c.take(), []);
-  h.router.reject(c.session, "Too many clients (--max-active-clients 1)");
-  const [a, b] = c.take();
-  assertEquals([a.id, a.error.code], ["i", ErrorCode.TooManyClients]);
-  assertEquals([b.id, b.error.code], [2, ErrorCode.TooManyClients]);
-  assert(a.error.message.includes("--max-active-clients"));
-  assertEquals(c.closedWith, "no free client slot");
-});
-
 Deno.test("the queue toward the server is bounded: readers are told to pause", async () => {
   using h = harness({ maxQueue: 2 }, false);
   const c = h.client();
@@ -613,24 +591,36 @@ Deno.test("what a departed client had held stops taking room in the queue", asyn
   await room;
 });
 
-Deno.test("rmcp-mux/hello marks a socket client as the proxy; it is never forwarded nor answered", () => {
-  using h = harness();
-  h.answerInit();
-  const hello = { jsonrpc: "2.0", method: "rmcp-mux/hello", params: { transport: "proxy" } };
-  // First line of a client still waiting for a slot, and of an admitted one.
-  const waiting = h.client(false);
-  h.fromClient(waiting, hello);
-  assertEquals(waiting.session.transport, "proxy");
-  const admitted = h.client();
-  h.upstream.take();
-  h.fromClient(admitted, hello);
-  h.initClient(admitted);
-  assertEquals(admitted.session.transport, "proxy");
-  assertEquals(h.upstream.take().filter((m) => m.method === "rmcp-mux/hello"), []);
-  assertEquals([...waiting.sent, ...admitted.sent], []);
-  // An HTTP session stays an HTTP session whatever it says.
-  const client = h.client();
-  client.session.transport = "http";
-  h.fromClient(client, hello);
-  assertEquals(client.session.transport, "http");
+Deno.test("a request timeout changed live applies to requests from then on, in the error's words too", () => {
+  using h = readyHarness({ requestTimeoutMs: 0 });
+  const c = h.initialized();
+  h.fromClient(c, call(1));
+  h.router.configure({ requestTimeoutMs: 2_000 });
+  h.fromClient(c, call(2));
+  h.clock.advance(2_000);
+  const [timeout, ...rest] = c.take();
+  assertEquals([timeout.id, timeout.error.code, rest], [2, ErrorCode.RequestTimeout, []]);
+  assert(timeout.error.message.includes("within 2 s"), timeout.error.message);
+  assertEquals(timeout.error.data.timeoutMs, 2_000);
+});
+
+Deno.test("whenDrained waits for the requests at the server only; held traffic and resumed traffic behave", async () => {
+  using h = readyHarness();
+  const c = h.initialized();
+  await h.router.whenDrained(); // nothing at the server
+  h.fromClient(c, call(1));
+  const [sent] = h.upstream.take();
+  h.router.holdTraffic();
+  h.fromClient(c, call(2));
+  assertEquals(h.upstream.take(), [], "held while the old process drains");
+  let drained = false;
+  const drain = h.router.whenDrained().then(() => drained = true);
+  await Promise.resolve();
+  assert(!drained, "request 1 is still at the server");
+  h.fromServer({ jsonrpc: "2.0", id: sent.id, result: {} });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert(drained, "drained once its answer went out (the held request does not count)");
+  await drain;
+  h.router.resumeTraffic();
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "the held request goes up");
 });

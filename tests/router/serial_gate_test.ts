@@ -194,3 +194,42 @@ Deno.test("serialize: a waiting client whose requests were all cancelled does no
   h.fromServer({ jsonrpc: "2.0", id: first.id, result: {} });
   assertEquals(h.upstream.take().length, 1, "c's request went up: b's empty turn was skipped");
 });
+
+Deno.test("serialize: when the client whose turn it is leaves, the next one's requests go up at once", () => {
+  using h = readyHarness({ serialize: true });
+  const [a, b] = [h.client(), h.client()];
+  for (const x of [a, b]) h.initClient(x);
+  const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
+  h.fromClient(a, call(1));
+  h.fromClient(b, call(7)); // waits behind a
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"]);
+  h.router.disconnect(a.session);
+  const sent = h.upstream.take();
+  assertEquals(sent.map((m) => m.method).sort(), ["notifications/cancelled", "tools/call"]);
+  const next = sent.find((m) => m.method === "tools/call");
+  h.fromServer({ jsonrpc: "2.0", id: next.id, result: {} });
+  assertEquals(b.take().map((m) => m.id), [7]);
+});
+
+Deno.test("serialize switched live: off sends what waited for its turn; on makes the next client wait", () => {
+  using h = readyHarness({ serialize: true });
+  const [a, b] = [h.client(), h.client()];
+  for (const x of [a, b]) h.initClient(x);
+  const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
+  h.fromClient(a, call(1));
+  h.fromClient(b, call(2)); // waits for a's turn
+  h.fromClient(b, { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 2 } });
+  h.fromClient(b, call(3)); // waits too
+  assertEquals(h.upstream.take().length, 1);
+  h.router.configure({ serialize: false });
+  const released = h.upstream.take();
+  assertEquals(released.length, 1, "b's live request, not the one it cancelled");
+  for (const m of released) h.fromServer({ jsonrpc: "2.0", id: m.id, result: {} });
+  assertEquals(b.take().map((m) => m.id), [3]);
+  h.fromClient(b, call(4));
+  assertEquals(h.upstream.take().length, 1, "no gate: b's request goes up while a's is out");
+  h.router.configure({ serialize: true });
+  h.fromClient(a, call(5)); // a takes the turn…
+  h.fromClient(b, call(6)); // …and b waits for it
+  assertEquals(h.upstream.take().length, 1);
+});
