@@ -12,7 +12,22 @@
 
 import { HELLO_METHOD } from "../jsonrpc/mux_methods.ts";
 import { connectUnix } from "../transport/unix_client.ts";
-import { errorAnswer, type HostMessage, SessionMirror } from "./session_mirror.ts";
+import { LineFramer } from "./line_framer.ts";
+import { errorAnswer, type HostMessage, type MuxVerdict, SessionMirror } from "./session_mirror.ts";
+import {
+  closeQuietly,
+  concat,
+  encodeLines,
+  type Input,
+  messageOf,
+  type Output,
+  rawInput,
+  rawOutput,
+  streamInput,
+  streamOutput,
+  writeAll,
+  WriteTurn,
+} from "./stdio.ts";
 
 export { ConnectError } from "../transport/unix_client.ts";
 
@@ -87,9 +102,19 @@ export async function runProxy(socketPath: string, options: ProxyOptions = {}): 
 
 type State = "connected" | "replaying" | "reconnecting" | "ended";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const NEWLINE = 0x0a;
+/** Bytes of one read from the mux. */
+const READ_BYTES = 64 * 1024;
+const HELLO_BYTES = encodeLines([HELLO_LINE]);
 
+/**
+ * The bridge. Each direction has one pump that reads a chunk, does the
+ * session's bookkeeping line by line, and writes the chunk on as it came
+ * (one write, no copy) before reading again: per message it allocates about
+ * what a bare stdin loop does (issue 9's memory target is kept by that).
+ * Everything else (reconnecting, replaying, holding) runs only when the mux
+ * went away.
+ */
 class Bridge {
   readonly #o: ProxyOptions;
   readonly #connect: () => Promise<Deno.Conn>;
@@ -99,8 +124,9 @@ class Bridge {
   readonly #reconnectMs: number;
   #state: State = "reconnecting";
   #conn: Deno.Conn | null = null;
-  #toMux: Promise<unknown> = Promise.resolve();
-  #toHost: Promise<unknown> = Promise.resolve();
+  // Writes each way take turns: the pump's, and the proxy's own lines (hello, replay, errors).
+  readonly #muxTurn = new WriteTurn();
+  readonly #hostTurn = new WriteTurn();
   #held: { message: HostMessage; bytes: Uint8Array }[] = [];
   #heldBytes = 0;
   #resumeReading: (() => void) | undefined;
@@ -113,7 +139,6 @@ class Bridge {
     this.#o = options;
     this.#connect = connect;
     this.#reconnectMs = options.reconnectMs ?? DEFAULT_RECONNECT_MS;
-    // The process's own stdio is read and written directly: no stream layer, no copies.
     this.#input = options.stdin ? streamInput(options.stdin) : rawInput();
     this.#output = options.stdout ? streamOutput(options.stdout) : rawOutput();
   }
@@ -132,19 +157,206 @@ class Bridge {
       await this.#input.cancel();
       await host;
     }
-    await this.#toHost.catch(() => {});
+    await this.#hostTurn.take(); // what is queued for the host is written
+    this.#hostTurn.release();
     this.#input.release();
     this.#output.release();
     return end;
   }
 
-  // ── The mux side ────────────────────────────────────────────────────────
+  // ── Host → mux ──────────────────────────────────────────────────────────
+
+  async #pumpHost(): Promise<void> {
+    const framer = new LineFramer(MAX_LINE_BYTES);
+    const input = this.#input;
+    try {
+      while (this.#state !== "ended") {
+        const n = await input.read();
+        if (n === null) break;
+        const data = framer.frame(input.chunk, n);
+        if (framer.skipped) {
+          const why = `rmcp-mux proxy: a message over ${MAX_LINE_BYTES} bytes was discarded`;
+          this.#toHost(encodeLines([errorAnswer(null, why)]));
+        }
+        const out = framer.end > framer.begin
+          ? this.#fromHost(data, framer.begin, framer.end)
+          : null;
+        if (out !== null) {
+          const conn = this.#conn!;
+          if (!this.#muxTurn.tryTake()) await this.#muxTurn.take();
+          try {
+            let offset = 0;
+            while (offset < out.length && this.#conn === conn) {
+              offset += await conn.write(offset === 0 ? out : out.subarray(offset));
+            }
+          } catch (error) {
+            this.#lost(conn, messageOf(error));
+          } finally {
+            this.#muxTurn.release();
+          }
+        }
+        framer.keepRest();
+        if (this.#heldBytes > MAX_HELD_BYTES && this.#state !== "connected") {
+          // Bounded: stop reading until the mux is back (or the bridge ends).
+          await new Promise<void>((resolve) => this.#resumeReading = resolve);
+        }
+      }
+    } catch {
+      // stdin broke: the same as closed.
+    }
+    this.#stdinDone = true;
+    if (this.#state === "connected" && this.#conn) {
+      // The mux answers what is owed, then closes its side: that ends the bridge.
+      this.#toMux(this.#conn, null);
+    } else if (this.#state !== "ended") {
+      this.#failHeld("stdin closed while the proxy was reconnecting");
+      this.#finish("stdin-closed");
+    }
+  }
+
+  /** The complete lines `data[begin, end)` from the host: what goes to the mux now (or held). */
+  #fromHost(data: Uint8Array, begin: number, end: number): Uint8Array | null {
+    if (this.#state !== "connected" || this.#conn === null) {
+      for (let start = begin, nl = 0; start < end; start = nl + 1) {
+        nl = data.indexOf(NEWLINE, start);
+        if (nl > start) this.#hold(data, start, nl);
+      }
+      return null;
+    }
+    let kept: Uint8Array[] | null = null; // only once a line is dropped
+    for (let start = begin, nl = 0; start < end; start = nl + 1) {
+      nl = data.indexOf(NEWLINE, start);
+      if (nl === start) continue;
+      const keep = this.#mirror.hostLine(data, start, nl);
+      if (kept === null && !keep) kept = nonEmptyLines(data, begin, start);
+      else if (kept !== null && keep) kept.push(data.subarray(start, nl + 1));
+    }
+    // Usually every line goes through: the block as it came, in one write, no copy.
+    if (kept === null) return data.subarray(begin, end);
+    return kept.length > 0 ? concat(kept) : null;
+  }
+
+  #hold(data: Uint8Array, start: number, nl: number): void {
+    const text = decoder.decode(data.subarray(start, nl));
+    const message = this.#mirror.inspectHost(text);
+    if (!this.#mirror.keep(message)) return;
+    // A cancel of a request still held: neither is sent.
+    const cancel = message.notifications.find((n) => n.method === "notifications/cancelled");
+    const target = cancel?.params?.requestId;
+    if (cancel && message.requests.length === 0 && message.notifications.length === 1) {
+      const index = this.#held.findIndex((h) => h.message.requests.some((r) => r.id === target));
+      if (index !== -1) {
+        this.#heldBytes -= this.#held[index]!.bytes.length;
+        this.#held.splice(index, 1);
+        return;
+      }
+    }
+    const bytes = data.slice(start, nl + 1); // the read buffer is reused
+    this.#held.push({ message, bytes });
+    this.#heldBytes += bytes.length;
+  }
+
+  #failHeld(why: string): void {
+    const answers: string[] = [];
+    for (const { message } of this.#held) {
+      for (const request of message.requests) {
+        answers.push(errorAnswer(request.id, `rmcp-mux proxy: ${request.method} not sent: ${why}`));
+      }
+    }
+    this.#held = [];
+    this.#heldBytes = 0;
+    if (answers.length > 0) this.#toHost(encodeLines(answers));
+  }
+
+  /** Write the proxy's own `bytes` (null: close the write side) to the mux, in turn. */
+  #toMux(conn: Deno.Conn, bytes: Uint8Array | null): void {
+    void this.#muxTurn.take().then(async () => {
+      try {
+        if (bytes === null) await conn.closeWrite();
+        else if (this.#conn === conn) await writeAll(conn, bytes);
+      } catch (error) {
+        // A failed closeWrite: closed already, and the read side reports it.
+        if (bytes !== null) this.#lost(conn, messageOf(error));
+      } finally {
+        this.#muxTurn.release();
+      }
+    });
+  }
+
+  // ── Mux → host ──────────────────────────────────────────────────────────
+
+  async #pumpMux(conn: Deno.Conn): Promise<void> {
+    const framer = new LineFramer(MAX_LINE_BYTES);
+    const buffer = new Uint8Array(READ_BYTES);
+    let reason = "the mux closed the connection";
+    try {
+      while (true) {
+        const n = await conn.read(buffer);
+        if (n === null) break;
+        const data = framer.frame(buffer, n);
+        if (framer.skipped) {
+          this.#notice(`discarded a message from the mux over ${MAX_LINE_BYTES} bytes`);
+        }
+        const out = framer.end > framer.begin
+          ? this.#fromMux(conn, data, framer.begin, framer.end)
+          : null;
+        if (out !== null) {
+          if (!this.#hostTurn.tryTake()) await this.#hostTurn.take();
+          try {
+            let offset = 0;
+            while (offset < out.length) {
+              offset += await this.#output.write(offset === 0 ? out : out.subarray(offset));
+            }
+          } catch {
+            this.#finish("stdin-closed"); // the host is gone
+          } finally {
+            this.#hostTurn.release();
+          }
+        }
+        framer.keepRest();
+      }
+    } catch (error) {
+      reason = messageOf(error);
+    }
+    this.#lost(conn, reason);
+  }
+
+  /** The complete lines `data[begin, end)` from the mux: bookkeeping; what goes to the host. */
+  #fromMux(conn: Deno.Conn, data: Uint8Array, begin: number, end: number): Uint8Array | null {
+    let kept: Uint8Array[] | null = null; // only once a line is kept from the host
+    for (let start = begin, nl = 0; start < end; start = nl + 1) {
+      nl = data.indexOf(NEWLINE, start);
+      if (nl === start) continue;
+      const verdict: MuxVerdict = this.#mirror.muxLine(data, start, nl);
+      if (kept === null && !verdict.forward) kept = nonEmptyLines(data, begin, start);
+      else if (kept !== null && verdict.forward) kept.push(data.subarray(start, nl + 1));
+      if (verdict.initReplayed) this.#finishReplay(conn, verdict.initReplayed);
+    }
+    // Usually every line goes through: the block as it came, in one write.
+    if (kept === null) return data.subarray(begin, end);
+    return kept.length > 0 ? concat(kept) : null;
+  }
+
+  /** Write the proxy's own `bytes` to the host, in turn. */
+  #toHost(bytes: Uint8Array): void {
+    void this.#hostTurn.take().then(async () => {
+      try {
+        await writeAll(this.#output, bytes);
+      } catch {
+        this.#finish("stdin-closed"); // the host is gone
+      } finally {
+        this.#hostTurn.release();
+      }
+    });
+  }
+
+  // ── Losing the mux and getting it back ──────────────────────────────────
 
   #attach(conn: Deno.Conn): void {
     if (this.#state === "ended") return closeQuietly(conn);
     this.#conn = conn;
     const { lines, awaitInit } = this.#mirror.opening();
-    this.#sendToMux(conn, [HELLO_LINE, ...lines]);
+    this.#toMux(conn, lines.length === 0 ? HELLO_BYTES : encodeLines([HELLO_LINE, ...lines]));
     if (awaitInit) this.#state = "replaying";
     else this.#becomeConnected(conn);
     void this.#pumpMux(conn);
@@ -156,41 +368,12 @@ class Bridge {
     this.#held = [];
     this.#heldBytes = 0;
     if (held.length > 0) {
-      this.#sendToMux(
-        conn,
-        held.map((h) => h.bytes),
-        held.map((h) => h.message),
-      );
+      for (const { message } of held) this.#mirror.sent(message);
+      this.#toMux(conn, concat(held.map((h) => h.bytes)));
     }
     this.#resumeReading?.();
     this.#resumeReading = undefined;
-    if (this.#stdinDone) this.#closeWrite(conn);
-  }
-
-  async #pumpMux(conn: Deno.Conn): Promise<void> {
-    const lines = new LineBuffer();
-    const buffer = new Uint8Array(64 * 1024);
-    let reason = "the mux closed the connection";
-    try {
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        const { block, lines: complete, skipped } = lines.push(buffer.subarray(0, n));
-        if (skipped) this.#notice(`discarded a message from the mux over ${MAX_LINE_BYTES} bytes`);
-        if (complete.length === 0) continue;
-        const forward: Uint8Array[] = [];
-        for (const line of complete) {
-          const verdict = this.#mirror.fromMux(decoder.decode(line));
-          if (verdict.forward) forward.push(line);
-          if (verdict.initReplayed) this.#finishReplay(conn, verdict.initReplayed);
-        }
-        // Usually every line goes through: relay the block as it came, in one write.
-        await this.#sendToHost(forward.length === complete.length && block ? [block] : forward);
-      }
-    } catch (error) {
-      reason = error instanceof Error ? error.message : String(error);
-    }
-    this.#lost(conn, reason);
+    if (this.#stdinDone) this.#toMux(conn, null);
   }
 
   #finishReplay(
@@ -202,8 +385,8 @@ class Bridge {
       this.#notice(`the mux answered the replayed initialize with an error: ${outcome.error}`);
     }
     const { toMux, toHost } = this.#mirror.afterInit(outcome.result);
-    if (toMux.length > 0) this.#sendToMux(conn, toMux);
-    if (toHost.length > 0) void this.#sendToHost(toHost);
+    if (toMux.length > 0) this.#toMux(conn, encodeLines(toMux));
+    if (toHost.length > 0) this.#toHost(encodeLines(toHost));
     this.#becomeConnected(conn);
   }
 
@@ -213,7 +396,7 @@ class Bridge {
     closeQuietly(conn);
     if (this.#state === "ended") return;
     const answers = this.#mirror.connectionLost(reason);
-    if (answers.length > 0) void this.#sendToHost(answers);
+    if (answers.length > 0) this.#toHost(encodeLines(answers));
     if (this.#stdinDone) return this.#finish("stdin-closed");
     if (this.#reconnectMs <= 0) return this.#finish("mux-closed");
     this.#state = "reconnecting";
@@ -234,7 +417,7 @@ class Bridge {
         this.#notice("reconnected to the mux");
         return this.#attach(conn);
       } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
+        lastError = messageOf(error);
       }
       const left = deadline - Date.now();
       if (left <= 0) break;
@@ -263,125 +446,6 @@ class Bridge {
     });
   }
 
-  #sendToMux(conn: Deno.Conn, chunks: (string | Uint8Array)[], sent?: HostMessage[]): void {
-    const bytes = join(chunks);
-    for (const message of sent ?? []) this.#mirror.sent(message);
-    this.#toMux = this.#toMux.then(async () => {
-      if (this.#conn !== conn) return;
-      try {
-        await writeAll(conn, bytes);
-      } catch (error) {
-        this.#lost(conn, error instanceof Error ? error.message : String(error));
-      }
-    });
-  }
-
-  #closeWrite(conn: Deno.Conn): void {
-    this.#toMux = this.#toMux.then(async () => {
-      try {
-        await conn.closeWrite();
-      } catch {
-        // Already closed: the read side reports it.
-      }
-    });
-  }
-
-  // ── The host side ───────────────────────────────────────────────────────
-
-  async #pumpHost(): Promise<void> {
-    const lines = new LineBuffer();
-    try {
-      while (this.#state !== "ended") {
-        const chunk = await this.#input.read();
-        if (chunk === null) break;
-        const { block, lines: complete, skipped } = lines.push(chunk);
-        if (skipped) {
-          void this.#sendToHost([
-            errorAnswer(
-              null,
-              `rmcp-mux proxy: a message over ${MAX_LINE_BYTES} bytes was discarded`,
-            ),
-          ]);
-        }
-        if (complete.length === 0) continue;
-        await this.#fromHost(complete, block);
-      }
-    } catch {
-      // stdin broke: the same as closed.
-    }
-    this.#stdinDone = true;
-    if (this.#state === "connected" && this.#conn) {
-      // The mux answers what is owed, then closes its side: that ends the bridge.
-      this.#closeWrite(this.#conn);
-    } else if (this.#state !== "ended") {
-      this.#failHeld("stdin closed while the proxy was reconnecting");
-      this.#finish("stdin-closed");
-    }
-  }
-
-  /** Complete lines from the host (and `block`: all of them, contiguous, when nothing was cut). */
-  async #fromHost(complete: Uint8Array[], block: Uint8Array | null): Promise<void> {
-    const messages: HostMessage[] = [];
-    const bytes: Uint8Array[] = [];
-    for (const line of complete) {
-      const message = this.#mirror.inspectHost(decoder.decode(line));
-      if (!this.#mirror.keep(message)) continue;
-      if (this.#state === "connected") {
-        messages.push(message);
-        bytes.push(line);
-      } else {
-        this.#hold(message, line);
-      }
-    }
-    if (messages.length > 0 && this.#conn) {
-      // Usually every line goes through: send the block as it came, in one write, no copy.
-      const whole = messages.length === complete.length && block !== null;
-      this.#sendToMux(this.#conn, whole ? [block] : bytes, messages);
-    }
-    await this.#toMux;
-    if (this.#heldBytes > MAX_HELD_BYTES && this.#state !== "connected") {
-      // Bounded: stop reading until the mux is back (or the bridge ends).
-      await new Promise<void>((resolve) => this.#resumeReading = resolve);
-    }
-  }
-
-  #hold(message: HostMessage, line: Uint8Array): void {
-    // A cancel of a request still held: neither is sent.
-    const cancel = message.notifications.find((n) => n.method === "notifications/cancelled");
-    const target = cancel?.params?.requestId;
-    if (cancel && message.requests.length === 0 && message.notifications.length === 1) {
-      const index = this.#held.findIndex((h) => h.message.requests.some((r) => r.id === target));
-      if (index !== -1) {
-        this.#heldBytes -= this.#held[index]!.bytes.length;
-        this.#held.splice(index, 1);
-        return;
-      }
-    }
-    const copy = line.slice(); // the read buffer is reused
-    this.#held.push({ message, bytes: copy });
-    this.#heldBytes += copy.length;
-  }
-
-  #failHeld(why: string): void {
-    const answers: string[] = [];
-    for (const { message } of this.#held) {
-      for (const request of message.requests) {
-        answers.push(errorAnswer(request.id, `rmcp-mux proxy: ${request.method} not sent: ${why}`));
-      }
-    }
-    this.#held = [];
-    this.#heldBytes = 0;
-    if (answers.length > 0) void this.#sendToHost(answers);
-  }
-
-  #sendToHost(chunks: (string | Uint8Array)[]): Promise<void> {
-    if (chunks.length === 0) return this.#toHost.then(() => {});
-    const bytes = join(chunks);
-    const write = this.#toHost.then(() => this.#output.write(bytes));
-    this.#toHost = write.catch(() => this.#finish("stdin-closed")); // the host is gone
-    return this.#toHost.then(() => {});
-  }
-
   #notice(line: string): void {
     this.#o.onNotice?.(line);
   }
@@ -398,139 +462,14 @@ class Bridge {
   }
 }
 
-/** Splits a byte stream into lines (without their newline), bounded by {@link MAX_LINE_BYTES}. */
-class LineBuffer {
-  #rest: Uint8Array = new Uint8Array(0);
-  #skipping = false;
+const decoder = new TextDecoder();
 
-  /**
-   * Add a chunk. Returns the complete lines, and `block`: every complete line
-   * with its newline as one contiguous range (when nothing was skipped).
-   */
-  push(chunk: Uint8Array): { block: Uint8Array | null; lines: Uint8Array[]; skipped: boolean } {
-    let data = chunk;
-    let skipped = false;
-    if (this.#rest.length > 0) {
-      data = new Uint8Array(this.#rest.length + chunk.length);
-      data.set(this.#rest);
-      data.set(chunk, this.#rest.length);
-    }
-    const lines: Uint8Array[] = [];
-    let start = 0;
-    let blockStart = 0;
-    for (let nl = data.indexOf(10); nl !== -1; nl = data.indexOf(10, start)) {
-      if (this.#skipping) {
-        this.#skipping = false; // the end of the over-long line
-        blockStart = nl + 1;
-      } else if (nl > start) {
-        lines.push(data.subarray(start, nl));
-      }
-      start = nl + 1;
-    }
-    let rest = data.subarray(start);
-    if (!this.#skipping && rest.length > MAX_LINE_BYTES) {
-      this.#skipping = true;
-      skipped = true;
-    }
-    if (this.#skipping) rest = new Uint8Array(0);
-    // Kept across reads: copy, the caller reuses its buffer.
-    this.#rest = rest.length > 0 ? rest.slice() : new Uint8Array(0);
-    const block = start > blockStart ? data.subarray(blockStart, start) : null;
-    return { block, lines, skipped };
+/** The non-empty lines of `data[begin, end)`, each with its newline (views). */
+function nonEmptyLines(data: Uint8Array, begin: number, end: number): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  for (let start = begin, nl = 0; start < end; start = nl + 1) {
+    nl = data.indexOf(NEWLINE, start);
+    if (nl > start) lines.push(data.subarray(start, nl + 1));
   }
-}
-
-function join(chunks: (string | Uint8Array)[]): Uint8Array {
-  if (chunks.length === 1 && chunks[0] instanceof Uint8Array) {
-    const only = chunks[0];
-    return only[only.length - 1] === 10 ? only : concat([only, NEWLINE]);
-  }
-  const parts: Uint8Array[] = [];
-  for (const chunk of chunks) {
-    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
-    parts.push(bytes);
-    if (bytes[bytes.length - 1] !== 10) parts.push(NEWLINE);
-  }
-  return concat(parts);
-}
-
-const NEWLINE = new Uint8Array([10]);
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed.
-  }
-}
-
-interface Input {
-  read(): Promise<Uint8Array | null>;
-  cancel(): Promise<void>;
-  release(): void;
-}
-
-interface Output {
-  write(bytes: Uint8Array): Promise<void>;
-  release(): void;
-}
-
-function rawInput(): Input {
-  const buffer = new Uint8Array(64 * 1024);
-  return {
-    async read() {
-      const n = await Deno.stdin.read(buffer);
-      return n === null ? null : buffer.subarray(0, n);
-    },
-    cancel: () => Promise.resolve(),
-    release: () => {},
-  };
-}
-
-function rawOutput(): Output {
-  return {
-    async write(bytes) {
-      let offset = 0;
-      while (offset < bytes.length) offset += await Deno.stdout.write(bytes.subarray(offset));
-    },
-    release: () => {},
-  };
-}
-
-function streamInput(stream: ReadableStream<Uint8Array>): Input {
-  const reader = stream.getReader();
-  return {
-    async read() {
-      const { value, done } = await reader.read();
-      return done ? null : value;
-    },
-    cancel: () => reader.cancel().catch(() => {}),
-    release: () => reader.releaseLock(),
-  };
-}
-
-function streamOutput(stream: WritableStream<Uint8Array>): Output {
-  const writer = stream.getWriter();
-  return {
-    // A stream may keep the chunk: hand it a copy, the buffer is reused.
-    write: (bytes) => writer.write(bytes.slice()),
-    release: () => writer.releaseLock(),
-  };
+  return lines;
 }

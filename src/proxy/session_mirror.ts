@@ -8,11 +8,18 @@
  * a fresh client; what the proxy replays on the host's behalf carries ids of
  * the proxy's own (`rmcp-mux-proxy/…`), and their answers never reach the host.
  *
+ * Cheap on the common path, because it runs for every message: a host line is
+ * parsed once and recorded without building anything ({@link hostLine}), and
+ * a line from the mux is not parsed at all unless its first and last members
+ * do not tell what it is ({@link muxLine}, {@link LineHead}); ids are map
+ * keys as they are (1 and "1" stay different keys).
+ *
  * @module
  */
 
-/** A JSON-RPC id. */
-export type Id = string | number;
+import { type Id, LineHead } from "./line_head.ts";
+
+export type { Id } from "./line_head.ts";
 
 /** Error code of a request lost with its connection (the mux's "server unavailable"). */
 export const LOST_REQUEST_CODE = -32000;
@@ -55,19 +62,93 @@ interface Setup {
   subscriptions: Set<string>;
 }
 
+/**
+ * Lines from the mux up to this size are parsed whole; longer ones (results of
+ * any size) are read at their ends. Parsing a short line is a single native
+ * call, while reading bytes in JavaScript on every message makes V8 compile
+ * that code early, which costs a lightly loaded proxy more memory than the
+ * short-lived garbage of a parse.
+ */
+export const PARSED_MUX_LINE_BYTES = 4096;
+
+/** The verdict on most lines from the mux: relay it, nothing else to do. */
+const FORWARD: MuxVerdict = Object.freeze({ forward: true });
+
+const decoder = new TextDecoder();
+
 /** Remembers the host's session; see the module doc. */
 export class SessionMirror {
   readonly #setup: Setup = { initAnswered: false, initialized: false, subscriptions: new Set() };
-  /** Requests sent on the current connection and not answered, by id key. */
-  #inFlight = new Map<string, { id: Id; method: string }>();
+  /** Requests sent on the current connection and not answered: id → method. */
+  #inFlight = new Map<Id, string>();
   /** Ids of the mux's requests to the host on the current connection. */
-  #muxRequests = new Set<string>();
+  #muxRequests = new Set<Id>();
   /** …and on earlier connections: the host's late answers to them are dropped. */
-  #staleMuxRequests = new Set<string>();
-  /** Internal requests of the current connection: id key → what it replays. */
-  #internal = new Map<string, "init" | "other">();
+  #staleMuxRequests = new Set<Id>();
+  /** Internal requests of the current connection: id → what it replays. */
+  #internal = new Map<Id, "init" | "other">();
+  readonly #head = new LineHead();
   #connection = 0;
   #seq = 0;
+
+  /**
+   * A host line going to the mux now (`bytes[start, end)`): what
+   * {@link inspectHost}, {@link keep} and {@link sent} do together, without
+   * building a {@link HostMessage}. False: drop it (a late answer to a request
+   * of a lost connection).
+   */
+  hostLine(bytes: Uint8Array, start: number, end: number): boolean {
+    const text = decoder.decode(bytes.subarray(start, end));
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return true; // not JSON: the mux answers it
+    }
+    if (Array.isArray(value)) {
+      const message = this.inspectHost(text);
+      if (!this.keep(message)) return false;
+      this.sent(message);
+      return true;
+    }
+    if (value === null || typeof value !== "object") return true;
+    const { id, method, params } = value as { id?: unknown; method?: unknown; params?: unknown };
+    if (typeof method === "string") {
+      if (isId(id)) this.#request(id, method, paramsOf(params), text);
+      else if (id === undefined) this.#notification(method, paramsOf(params));
+      return true;
+    }
+    if (!isId(id)) return true;
+    if (this.#staleMuxRequests.delete(id)) return false;
+    this.#muxRequests.delete(id);
+    return true;
+  }
+
+  /**
+   * A line from the mux (`bytes[start, end)`): bookkeeping, and whether the
+   * host should see it. A short line is parsed (one native call: the least
+   * work); a long one is read at its ends ({@link LineHead}), and parsed only
+   * when they do not tell what it is or it answers the replayed `initialize`.
+   */
+  muxLine(bytes: Uint8Array, start: number, end: number): MuxVerdict {
+    if (end - start <= PARSED_MUX_LINE_BYTES) {
+      return this.fromMux(decoder.decode(bytes.subarray(start, end)));
+    }
+    const head = this.#head;
+    switch (head.read(bytes, start, end)) {
+      case "notification":
+        return FORWARD;
+      case "request":
+        this.#muxRequests.add(head.id); // the mux asks the host (roots, sampling, elicitation, ping)
+        return FORWARD;
+      case "response":
+        if (!this.#internal.has(head.id)) {
+          this.#answered(head.id, head.isError);
+          return FORWARD;
+        }
+    }
+    return this.fromMux(decoder.decode(bytes.subarray(start, end)));
+  }
 
   /** Parse a host line. Never throws: what is not JSON-RPC is relayed for the mux to answer. */
   inspectHost(text: string): HostMessage {
@@ -81,9 +162,7 @@ export class SessionMirror {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === null || typeof item !== "object") continue;
       const { id, method, params } = item as { id?: unknown; method?: unknown; params?: unknown };
-      const p = params !== null && typeof params === "object"
-        ? params as Record<string, unknown>
-        : undefined;
+      const p = paramsOf(params);
       if (typeof method === "string") {
         if (isId(id)) message.requests.push({ id, method, ...(p ? { params: p } : {}) });
         else if (id === undefined) {
@@ -104,39 +183,52 @@ export class SessionMirror {
   keep(message: HostMessage): boolean {
     if (message.responses.length === 0) return true;
     if (message.requests.length > 0 || message.notifications.length > 0) return true;
-    const stale = message.responses.every((id) => this.#staleMuxRequests.has(key(id)));
-    if (stale) { for (const id of message.responses) this.#staleMuxRequests.delete(key(id)); }
+    const stale = message.responses.every((id) => this.#staleMuxRequests.has(id));
+    if (stale) { for (const id of message.responses) this.#staleMuxRequests.delete(id); }
     return !stale;
   }
 
   /** The message was written to the mux: remember what it set up and what is now in flight. */
   sent(message: HostMessage): void {
-    for (const request of message.requests) {
-      this.#inFlight.set(key(request.id), { id: request.id, method: request.method });
-      const params = request.params ?? {};
-      switch (request.method) {
-        case "initialize":
-          this.#setup.init = { text: message.text, id: request.id, params };
-          this.#setup.initAnswered = false;
-          break;
-        case "logging/setLevel":
-          this.#setup.logLevel = params;
-          break;
-        case "resources/subscribe":
-          if (typeof params.uri === "string") this.#setup.subscriptions.add(params.uri);
-          break;
-        case "resources/unsubscribe":
-          if (typeof params.uri === "string") this.#setup.subscriptions.delete(params.uri);
-          break;
-      }
+    for (const { id, method, params } of message.requests) {
+      this.#request(id, method, params, message.text);
     }
-    for (const note of message.notifications) {
-      if (note.method === "notifications/initialized") this.#setup.initialized = true;
-      if (note.method === "notifications/cancelled" && isId(note.params?.requestId)) {
-        this.#inFlight.delete(key(note.params.requestId)); // never answered: nothing owed
-      }
+    for (const { method, params } of message.notifications) this.#notification(method, params);
+    for (const id of message.responses) this.#muxRequests.delete(id);
+  }
+
+  #request(id: Id, method: string, params: Record<string, unknown> | undefined, text: string) {
+    this.#inFlight.set(id, method);
+    switch (method) {
+      case "initialize":
+        this.#setup.init = { text, id, params: params ?? {} };
+        this.#setup.initAnswered = false;
+        break;
+      case "logging/setLevel":
+        this.#setup.logLevel = params ?? {};
+        break;
+      case "resources/subscribe":
+        if (typeof params?.uri === "string") this.#setup.subscriptions.add(params.uri);
+        break;
+      case "resources/unsubscribe":
+        if (typeof params?.uri === "string") this.#setup.subscriptions.delete(params.uri);
+        break;
     }
-    for (const id of message.responses) this.#muxRequests.delete(key(id));
+  }
+
+  #notification(method: string, params: Record<string, unknown> | undefined): void {
+    if (method === "notifications/initialized") this.#setup.initialized = true;
+    if (method === "notifications/cancelled" && isId(params?.requestId)) {
+      this.#inFlight.delete(params.requestId); // never answered: nothing owed
+    }
+  }
+
+  /** The mux answered request `id` (with an error or not). */
+  #answered(id: Id, isError: boolean): void {
+    const method = this.#inFlight.get(id);
+    if (method === undefined) return;
+    this.#inFlight.delete(id);
+    if (method === "initialize" && this.#setup.init?.id === id) this.#setup.initAnswered = !isError;
   }
 
   /** A line from the mux: bookkeeping, and whether the host should see it. */
@@ -147,12 +239,12 @@ export class SessionMirror {
     } catch {
       return { forward: true };
     }
-    let verdict: MuxVerdict = { forward: true };
+    let verdict: MuxVerdict = FORWARD;
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === null || typeof item !== "object") continue;
       const msg = item as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
       if (!isId(msg.id)) continue;
-      const k = key(msg.id);
+      const k = msg.id;
       if (typeof msg.method === "string") {
         this.#muxRequests.add(k); // the mux asks the host (roots, sampling, elicitation, ping)
         continue;
@@ -169,13 +261,7 @@ export class SessionMirror {
         }
         continue;
       }
-      const request = this.#inFlight.get(k);
-      if (request) {
-        this.#inFlight.delete(k);
-        if (request.method === "initialize" && this.#setup.init && key(this.#setup.init.id) === k) {
-          this.#setup.initAnswered = msg.error === undefined;
-        }
-      }
+      this.#answered(k, msg.error !== undefined);
     }
     return verdict;
   }
@@ -192,17 +278,17 @@ export class SessionMirror {
    */
   connectionLost(reason: string): string[] {
     const answers: string[] = [];
-    for (const { id, method } of this.#inFlight.values()) {
+    for (const [id, method] of this.#inFlight) {
       if (method === "initialize" && !this.#setup.initAnswered) continue;
       answers.push(lostAnswer(id, method, reason));
     }
     this.#inFlight.clear();
-    for (const k of this.#muxRequests) this.#staleMuxRequests.add(k);
+    for (const id of this.#muxRequests) this.#staleMuxRequests.add(id);
     this.#muxRequests.clear();
     // Bounded: a host that never answers must not grow this forever.
-    for (const k of this.#staleMuxRequests) {
+    for (const id of this.#staleMuxRequests) {
       if (this.#staleMuxRequests.size <= MAX_STALE_IDS) break;
-      this.#staleMuxRequests.delete(k);
+      this.#staleMuxRequests.delete(id);
     }
     this.#internal.clear();
     this.#connection++;
@@ -218,7 +304,7 @@ export class SessionMirror {
     const init = this.#setup.init;
     if (!init) return { lines: [], awaitInit: false };
     if (!this.#setup.initAnswered) {
-      this.#inFlight.set(key(init.id), { id: init.id, method: "initialize" });
+      this.#inFlight.set(init.id, "initialize");
       return { lines: [init.text], awaitInit: false };
     }
     return { lines: [this.#internalRequest("init", "initialize", init.params)], awaitInit: true };
@@ -258,7 +344,7 @@ export class SessionMirror {
     params: Record<string, unknown>,
   ): string {
     const id = `${INTERNAL_ID_PREFIX}${this.#connection}/${++this.#seq}`;
-    this.#internal.set(key(id), kind);
+    this.#internal.set(id, kind);
     return JSON.stringify({ jsonrpc: "2.0", id, method, params });
   }
 }
@@ -289,7 +375,8 @@ function isId(value: unknown): value is Id {
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
 }
 
-/** Map key of an id: 1 and "1" are different ids. */
-function key(id: Id): string {
-  return typeof id === "number" ? `n${id}` : `s${id}`;
+function paramsOf(params: unknown): Record<string, unknown> | undefined {
+  return params !== null && typeof params === "object"
+    ? params as Record<string, unknown>
+    : undefined;
 }

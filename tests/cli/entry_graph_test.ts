@@ -46,8 +46,11 @@ Deno.test("the proxy's start-up graph: its own few modules, no router, config pa
     "src/cli/rust_compat.ts",
     "src/cli/stderr.ts",
     "src/jsonrpc/mux_methods.ts",
+    "src/proxy/line_framer.ts",
+    "src/proxy/line_head.ts",
     "src/proxy/proxy.ts",
     "src/proxy/session_mirror.ts",
+    "src/proxy/stdio.ts",
     "src/transport/unix_client.ts",
     "src/version.ts",
   ]);

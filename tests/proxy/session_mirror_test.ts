@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { SessionMirror } from "../../src/proxy/session_mirror.ts";
+import { PARSED_MUX_LINE_BYTES, SessionMirror } from "../../src/proxy/session_mirror.ts";
 
 const line = (message: unknown) => JSON.stringify(message);
 const request = (id: unknown, method: string, params?: unknown) =>
@@ -102,4 +102,64 @@ Deno.test("batches (2025-03-26) are tracked element by element; junk is relayed 
   assertEquals(mirror.connectionLost("x").map((a) => JSON.parse(a).id), [2]);
   assertEquals(send(mirror, "not json"), true);
   assertEquals(mirror.fromMux("{ not json either").forward, true);
+});
+
+const bytesOf = (text: string) => new TextEncoder().encode(`${text}\n`);
+/** A host line as the connected proxy passes it: bytes, no newline. */
+const hostLine = (mirror: SessionMirror, text: string) => {
+  const bytes = bytesOf(text);
+  return mirror.hostLine(bytes, 0, bytes.length - 1);
+};
+const muxLine = (mirror: SessionMirror, text: string) => {
+  const bytes = bytesOf(text);
+  return mirror.muxLine(bytes, 0, bytes.length - 1);
+};
+/** A payload that makes a line longer than the mirror parses whole. */
+const big = "x".repeat(PARSED_MUX_LINE_BYTES + 10);
+
+Deno.test("the byte path: long answers read at their ends keep the same books as parsed ones", () => {
+  const mirror = new SessionMirror();
+  assert(
+    hostLine(mirror, request(0, "initialize", { protocolVersion: "2025-11-25", capabilities: {} })),
+  );
+  assertEquals(muxLine(mirror, result(0, { capabilities: {}, big })).forward, true);
+  assert(hostLine(mirror, note("notifications/initialized")));
+  assert(hostLine(mirror, request(1, "tools/call", { name: "a" })));
+  assert(hostLine(mirror, request("two", "resources/read", { uri: "a://1" })));
+  assert(hostLine(mirror, request(3, "resources/subscribe", { uri: "a://3" })));
+  assertEquals(
+    muxLine(mirror, result(1, { content: [{ type: "text", text: big }] })).forward,
+    true,
+  );
+  assertEquals(muxLine(mirror, result(3)).forward, true);
+  assertEquals(mirror.inFlight, 1, "only the unanswered request is in flight");
+  // The mux asks the host with a long request; the connection goes before the host answers.
+  assertEquals(muxLine(mirror, request("m1", "sampling/createMessage", { big })).forward, true);
+  assertEquals(mirror.connectionLost("reload").map((a) => JSON.parse(a).id), ["two"]);
+  assertEquals(hostLine(mirror, result("m1", { big })), false, "a late answer is dropped");
+  // The replayed initialize's long answer finishes the replay and is kept from the host.
+  const { lines, awaitInit } = mirror.opening();
+  assert(awaitInit);
+  const id = JSON.parse(lines[0]!).id;
+  const verdict = muxLine(
+    mirror,
+    result(id, { capabilities: { tools: { listChanged: true } }, big }),
+  );
+  assertEquals(verdict.forward, false);
+  const { toMux, toHost } = mirror.afterInit(verdict.initReplayed?.result);
+  assertEquals(toMux.map((l) => JSON.parse(l).method), [
+    "notifications/initialized",
+    "resources/subscribe",
+  ]);
+  assertEquals(toHost.length, 1);
+});
+
+Deno.test("the byte path: a long error answer to an unanswered initialize leaves it unanswered", () => {
+  const mirror = new SessionMirror();
+  assert(hostLine(mirror, request(5, "initialize", { protocolVersion: "2025-11-25" })));
+  const failed = line({ jsonrpc: "2.0", id: 5, error: { code: -32603, message: big } });
+  assertEquals(muxLine(mirror, failed).forward, true);
+  mirror.connectionLost("x");
+  assertEquals(mirror.opening().awaitInit, false, "sent again as the host's own");
+  assertEquals(hostLine(mirror, "not json"), true, "junk goes to the mux, which answers it");
 });

@@ -1,0 +1,156 @@
+/**
+ * The proxy's host side as bytes: the process's own stdin and stdout, read
+ * into one reused buffer and written directly (no stream layer, no copy), or
+ * streams a caller passes in. Plus the few byte helpers the bridge shares.
+ *
+ * @module
+ */
+
+/** Where the host's bytes come from. */
+export interface Input {
+  /** The bytes of the last read: `chunk[0, n)` for the `n` it resolved to. */
+  chunk: Uint8Array;
+  /** The next chunk's length (never 0), or null at the end. */
+  read(): Promise<number | null>;
+  /** End a pending read, if the source allows it. */
+  cancel(): Promise<void>;
+  /** Let go of the source. */
+  release(): void;
+}
+
+/** Where the bytes for the host go. */
+export interface Output {
+  /** Write some of `bytes`; resolves to how many were written. */
+  write(bytes: Uint8Array): Promise<number>;
+  /** Let go of the sink. */
+  release(): void;
+}
+
+/** Bytes of one chunk the process's stdin is read in. */
+const CHUNK_BYTES = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/** This process's stdin, read into one reused buffer. Its pending read cannot be cancelled. */
+export function rawInput(): Input {
+  const chunk = new Uint8Array(CHUNK_BYTES);
+  return {
+    chunk,
+    read: () => Deno.stdin.read(chunk),
+    cancel: () => Promise.resolve(),
+    release: () => {},
+  };
+}
+
+/** This process's stdout, written directly. */
+export function rawOutput(): Output {
+  return { write: (bytes) => Deno.stdout.write(bytes), release: () => {} };
+}
+
+/** A stream of the host's bytes. */
+export function streamInput(stream: ReadableStream<Uint8Array>): Input {
+  const reader = stream.getReader();
+  const input: Input = {
+    chunk: EMPTY,
+    async read() {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) return null;
+        if (value.length === 0) continue;
+        input.chunk = value;
+        return value.length;
+      }
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+    release: () => reader.releaseLock(),
+  };
+  return input;
+}
+
+/** A stream for the host's bytes. */
+export function streamOutput(stream: WritableStream<Uint8Array>): Output {
+  const writer = stream.getWriter();
+  return {
+    async write(bytes) {
+      await writer.write(bytes.slice()); // a stream may keep the chunk; the caller's is reused
+      return bytes.length;
+    },
+    release: () => writer.releaseLock(),
+  };
+}
+
+/** `texts` as lines (each with its newline), in one buffer. */
+export function encodeLines(texts: readonly string[]): Uint8Array {
+  return encoder.encode(texts.join("\n") + "\n");
+}
+
+/** `parts` in one buffer. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Close a connection that may be closed already. */
+export function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** An error's message, for a notice. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Something bytes are written to, some at a time: a connection, an {@link Output}. */
+export interface Sink {
+  write(bytes: Uint8Array): Promise<number>;
+}
+
+/**
+ * Whose turn it is to write to one sink: writers take turns in the order they
+ * asked. Taking a free turn is synchronous, so the pumps' writes (nearly
+ * always uncontended) cost no promise of their own.
+ */
+export class WriteTurn {
+  #busy = false;
+  #waiting: (() => void)[] = [];
+
+  /** Take the turn if nobody has it. */
+  tryTake(): boolean {
+    if (this.#busy) return false;
+    this.#busy = true;
+    return true;
+  }
+
+  /** Resolves once it is the caller's turn (after everyone who asked before). */
+  take(): Promise<void> {
+    if (this.tryTake()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Pass the turn on to the next writer waiting, if any. */
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy = false;
+  }
+}
+
+/** Write all of `bytes` to `sink` (the caller holds the sink's turn). */
+export async function writeAll(sink: Sink, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    offset += await sink.write(offset === 0 ? bytes : bytes.subarray(offset));
+  }
+}
