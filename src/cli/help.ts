@@ -128,7 +128,9 @@ with an error, and holds new ones until it is back: the host keeps its session.
 --service NAME [--config FILE] (default: the default config file) asks that
 config's daemon for the service's socket, and starts the daemon when none
 answers (detached; logs in $XDG_STATE_HOME/rmcp-mux). With --socket too, the
-socket is tried first.
+socket is tried first. A daemon it had to find (or start) is given time for the
+service's server to come up before the host's first line is relayed, so a
+host pinned to MCP 2026-07-28 finds it ready.
 
 Exits 0 when stdin ends; 1 when the mux cannot be reached at the start or does
 not come back in time (one line on stderr says why); 2 for a bad command line.

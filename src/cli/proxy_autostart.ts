@@ -67,6 +67,7 @@ export async function findOrStartDaemon(
   const socketOf = command.service !== undefined
     ? (control: string) => serviceSocket(control, command.service!, config)
     : () => Promise.resolve(command.socket!);
+  let found: { control: string; socket: string } | undefined;
   const open = async (deadline: number): Promise<Deno.Conn> => {
     if (command.socket !== undefined) {
       // The socket is named: only if nobody answers there is the daemon needed.
@@ -77,7 +78,10 @@ export async function findOrStartDaemon(
       }
     }
     const control = await starter.ensure(deadline);
-    return await connectUnix(await socketOf(control));
+    const socket = await socketOf(control);
+    const conn = await connectUnix(socket);
+    found = { control, socket };
+    return conn;
   };
   // The first connection waits for the daemon and its socket; later ones are
   // single attempts (the proxy's reconnect loop retries them).
@@ -98,6 +102,11 @@ export async function findOrStartDaemon(
       await sleep(wait);
     }
   }
+  // A daemon just found through its control socket (most often just started):
+  // its server may still be starting, and a probe then gets -32601 at once,
+  // which a client pinned to 2026-07-28 cannot fall back from. Bridge once it
+  // is past "starting" (bounded; lazy, failed and running servers pass at once).
+  if (found) await untilStarted(found.control, command.service, found.socket, deadline);
   const label = command.socket ?? `service "${command.service}" of ${config}`;
   return {
     label,
@@ -265,6 +274,24 @@ async function serviceSocket(control: string, service: string, config: string): 
     throw new DaemonStartError(`service "${service}" could not start: ${found.error}`);
   }
   return found.socket;
+}
+
+/** Until the service (by name, else by socket) is past "starting", or `deadline`. */
+async function untilStarted(
+  control: string,
+  service: string | undefined,
+  socket: string,
+  deadline: number,
+): Promise<void> {
+  for (let wait = 25; Date.now() < deadline; wait = Math.min(wait * 2, 250)) {
+    const answer = await controlRequest(control, "status");
+    const services = (answer?.result as { services?: ServiceInfo[] } | undefined)?.services;
+    const info = services?.find((s) =>
+      service !== undefined ? s.name === service : s.socket === socket
+    );
+    if (info?.state !== "starting") return;
+    await sleep(Math.min(wait, Math.max(0, deadline - Date.now())));
+  }
 }
 
 interface ServiceInfo {

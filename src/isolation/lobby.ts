@@ -155,6 +155,17 @@ export class Lobby {
     const entry = this.#entries.get(session);
     if (!entry || session.closed) return;
     const message = classified(event);
+    if (session.admitted && this.#host.mode() === "shared") {
+      // Came before the first handshake decided the mode, and sent nothing since:
+      // the shared process's router takes it from here (its probe gets the server's
+      // discover answer there, not this lobby's "not ready yet").
+      this.#hold(entry, event);
+      if (!entry.binding) {
+        entry.binding = true;
+        this.#host.bindRaw(session);
+      }
+      return;
+    }
     if (message?.kind === "request" && this.#probe(session, message.message)) return;
     if (message?.kind === "notification" && message.message.method === HELLO_METHOD) {
       // `rmcp-mux proxy`'s first line: taken here, never held (it is not the client's

@@ -43,3 +43,32 @@ Deno.test("README: every YAML example is a valid config file", () => {
     assert(config.services.length > 0);
   }
 });
+
+Deno.test("README: installing from a clone gives an rmcp-mux that works from any directory", async () => {
+  const line = README.match(/^deno install -g -A -n rmcp-mux (.*main\.ts)$/m);
+  assert(line, "the README shows how to install from a clone");
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-install-" });
+  try {
+    const denoDir = Deno.execPath().slice(0, Deno.execPath().lastIndexOf("/"));
+    // The launcher runs `deno` from PATH, as on a user's machine.
+    const env = { PATH: `${denoDir}:${Deno.env.get("PATH") ?? ""}` };
+    const args = ["install", "-g", "-A", "-n", "rmcp-mux", "--root", dir, ...line[1]!.split(" ")];
+    const install = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT, env }).output();
+    assertEquals(install.code, 0, new TextDecoder().decode(install.stderr));
+    const config = `${dir}/mux.yaml`;
+    await Deno.writeTextFile(
+      config,
+      `servers:\n  memory:\n    socket: ${dir}/m.sock\n    cmd: npx\n`,
+    );
+    const check = await new Deno.Command(`${dir}/bin/rmcp-mux`, {
+      args: ["config", "check", config],
+      cwd: dir,
+      env,
+    }).output();
+    const stderr = new TextDecoder().decode(check.stderr);
+    assertEquals(check.code, 0, stderr);
+    assert(new TextDecoder().decode(check.stdout).includes("memory"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -120,3 +120,48 @@ Deno.test("a dual-era server (SDK v2, default) is served in the initialize era",
   const result = await c.client.callTool({ name: "echo", arguments: { text: "legacy era" } });
   assertEquals(textOf(result), "legacy era");
 });
+
+// Hosts launched with the daemon connect while its server starts (a proxy that started the
+// daemon, ten sessions at login): the probe they send once it is up must get its answer.
+for (
+  const [label, server] of [
+    ["a modern-only", modernServer("--reject-legacy")],
+    ["a legacy", everythingServer()],
+  ] as const
+) {
+  Deno.test(`a client connected while ${label} server starts gets the discover answer once it is up`, async () => {
+    await using t = await startMux(server);
+    await using early = await RawConnection.open(t.socket);
+    await early.send({ jsonrpc: "2.0", id: 0, method: "ping" });
+    await early.answer(0);
+    assertEquals(t.mux.status().server.phase, "starting", "connected before the handshake");
+    await t.mux.waitFor("running", { timeoutMs: 30_000 });
+    await early.send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "server/discover",
+      params: {
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+        },
+      },
+    });
+    const answer = await early.answer(1) as { result?: { supportedVersions: string[] } };
+    assertEquals(answer.result?.supportedVersions, ["2026-07-28"], JSON.stringify(answer));
+    await early.send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/list",
+      params: {
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+        },
+      },
+    });
+    const tools = await early.answer(2) as { result: { resultType: string } };
+    assertEquals(tools.result.resultType, "complete");
+    assertEquals(t.mux.status().eras.clients.modern, 1);
+  });
+}

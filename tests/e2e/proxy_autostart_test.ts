@@ -6,7 +6,9 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { runCli } from "../_helpers/cli.ts";
+import { Client as ModernClient } from "@modelcontextprotocol/client";
+import { StdioClientTransport as ModernStdio } from "@modelcontextprotocol/client/stdio";
+import { MAIN, runCli } from "../_helpers/cli.ts";
 import { ROOT, textOf } from "../_helpers/mux.ts";
 import { processAlive as processExists } from "../_helpers/process.ts";
 import { RawProxy } from "../_helpers/proxy_host.ts";
@@ -159,4 +161,33 @@ Deno.test("the form rewired host entries use (--socket S --config F --service N)
   await proxy.initialize();
   assertEquals(await echo(proxy, "a", "rewired"), "rewired");
   assertEquals(await proxy.end(), 0);
+});
+
+Deno.test("a host pinned to 2026-07-28 is served through a proxy that starts the daemon: the proxy bridges once the server is up", async () => {
+  await using box = await sandbox();
+  // A server slower to start than the daemon is to answer: the host's probe must not reach the
+  // mux before the server is up (it would get -32601, which a pinned client cannot fall back from).
+  await Deno.writeTextFile(
+    box.config,
+    `servers:\n  svc:\n    socket: ${box.dir}/svc.sock\n` +
+      `    cmd: ${DENO} run -A --quiet ${FIXTURE} --slow-init 1500\n`,
+  );
+  const client = new ModernClient({ name: "pinned-host", version: "2" }, {
+    versionNegotiation: { mode: { pin: "2026-07-28" } },
+  });
+  await client.connect(
+    new ModernStdio({
+      command: DENO,
+      args: ["run", "-A", "--quiet", MAIN, "proxy", "--config", box.config, "--service", "svc"],
+      cwd: ROOT,
+      env: { ...Deno.env.toObject(), ...box.env },
+      stderr: "pipe",
+    }),
+  );
+  try {
+    const result = await client.callTool({ name: "echo", arguments: { text: "first launch" } });
+    assertEquals(textOf(result), "first launch");
+  } finally {
+    await client.close();
+  }
 });
