@@ -17,7 +17,7 @@ import { selectServices } from "../config/select.ts";
 import { callControl, ControlError } from "../control/client.ts";
 import { reportError } from "./lifecycle.ts";
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
-import type { ReloadReport } from "../daemon/reload.ts";
+import { describeReload, type ReloadReport } from "../daemon/reload.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_status.ts";
 import { NAME } from "../version.ts";
@@ -187,20 +187,7 @@ function failedOutcome(command: ControlCommandLine, result: Record<string, unkno
 function describeOutcome(command: ControlCommandLine, result: Record<string, unknown>): string {
   switch (command.command) {
     case "reload": {
-      const r = result as unknown as ReloadReport;
-      const part = (label: string, names: string[] | undefined) =>
-        `${label}: ${names?.length ? names.join(", ") : "none"}`;
-      const settings = Object.entries(r.settings ?? {}).map(([name, keys]) =>
-        `\n  ${name}: ${keys.join(", ")} changed`
-      );
-      const restart = (r.needsRestart ?? []).map((what) =>
-        `\n  needs a daemon restart: ${what} (${NAME} shutdown, then start it again)`
-      );
-      const errors = Object.entries(r.errors).map(([name, e]) => `\n  ${name} failed: ${e}`);
-      return `reloaded; ${part("added", r.added)}; ${part("removed", r.removed)}; ` +
-        `${part("applied in place", r.applied)}; ${part("restarted in place", r.restarted)}; ` +
-        `${part("new socket", r.recreated)}; ${part("unchanged", r.unchanged)}` +
-        settings.join("") + restart.join("") + errors.join("");
+      return describeReload(result as unknown as ReloadReport, NAME);
     }
     case "shutdown":
       return "daemon shutting down";

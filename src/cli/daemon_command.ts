@@ -150,6 +150,17 @@ async function serve(
         ) {
           needsRestart.push("daemon.http changed (the HTTP listener keeps its settings)");
         }
+        const daemonApplied: string[] = [];
+        // A command-line --log-level/--log-format wins over the file: no change then.
+        if (!command.log.level && wanted.logLevel !== daemonSettings.logLevel) {
+          daemonApplied.push("daemon.log_level");
+        }
+        if (!command.log.format && wanted.logFormat !== daemonSettings.logFormat) {
+          daemonApplied.push("daemon.log_format");
+        }
+        if (wanted.statusFile !== daemonSettings.statusFile) {
+          daemonApplied.push("daemon.status_file");
+        }
         setupLogging(
           {
             level: command.log.level ?? wanted.logLevel ?? "info",
@@ -164,7 +175,7 @@ async function serve(
             : undefined;
         }
         daemonSettings = { ...wanted, http: daemonSettings.http };
-        return { services: selected.services, needsRestart };
+        return { services: selected.services, needsRestart, daemonApplied };
       },
     });
   } catch (error) {

@@ -36,6 +36,8 @@ export interface ReloadReport {
   settings: Record<string, string[]>;
   /** Daemon settings that changed in the file but apply only after a daemon restart. */
   needsRestart: string[];
+  /** Daemon settings that changed in the file and were applied at once (`daemon.log_level`…). */
+  daemonApplied: string[];
   /** Services whose mux could not start or take the new settings, with the reason. */
   errors: Record<string, string>;
 }
@@ -46,6 +48,8 @@ export interface ReloadPlan {
   services: readonly DaemonService[];
   /** Daemon-level settings that changed but need a daemon restart, in words. */
   needsRestart?: readonly string[];
+  /** Daemon-level settings that changed and were applied, by their config names. */
+  daemonApplied?: readonly string[];
 }
 
 /** What a reload acts on: the daemon's services, and how it starts one. */
@@ -72,6 +76,7 @@ export async function applyReload(host: ReloadHost, plan: ReloadPlan): Promise<R
     unchanged: [],
     settings: {},
     needsRestart: [...(plan.needsRestart ?? [])],
+    daemonApplied: [...(plan.daemonApplied ?? [])],
     errors: {},
   };
   for (const [name, entry] of host.entries) {
@@ -180,4 +185,30 @@ function sameSpec(a: DaemonService, b: DaemonService): boolean {
 /** A service's mux settings (its name is the service's unless set). */
 export function muxOptionsOf(spec: DaemonService): MuxOptions {
   return { ...spec.options, serviceName: spec.options.serviceName ?? spec.name };
+}
+
+/**
+ * A reload report in words, as `rmcp-mux reload` prints it and the dashboard
+ * shows it: one summary line, then one line per changed service's settings,
+ * daemon setting applied or needing a restart, and service that failed.
+ */
+export function describeReload(r: ReloadReport, program = "rmcp-mux"): string {
+  const part = (label: string, names: readonly string[] | undefined) =>
+    `${label}: ${names?.length ? names.join(", ") : "none"}`;
+  const lines = [
+    `reloaded; ${part("added", r.added)}; ${part("removed", r.removed)}; ` +
+    `${part("applied in place", r.applied)}; ${part("restarted in place", r.restarted)}; ` +
+    `${part("new socket", r.recreated)}; ${part("unchanged", r.unchanged)}`,
+  ];
+  for (const [name, keys] of Object.entries(r.settings ?? {})) {
+    lines.push(`  ${name}: ${keys.join(", ")} changed`);
+  }
+  if (r.daemonApplied?.length) {
+    lines.push(`  daemon: ${r.daemonApplied.join(", ")} applied in place`);
+  }
+  for (const what of r.needsRestart ?? []) {
+    lines.push(`  needs a daemon restart: ${what} (${program} shutdown, then start it again)`);
+  }
+  for (const [name, e] of Object.entries(r.errors)) lines.push(`  ${name} failed: ${e}`);
+  return lines.join("\n");
 }

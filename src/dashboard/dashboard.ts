@@ -11,7 +11,7 @@
  */
 
 import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
-import type { ReloadReport } from "../daemon/reload.ts";
+import { describeReload, type ReloadReport } from "../daemon/reload.ts";
 import type { ServiceHistory } from "../daemon/history.ts";
 import { ASSETS, INDEX_HTML } from "./assets.ts";
 import { cookieName, cookieOf, Logins, refusal, SESSION_TTL_MS } from "./auth.ts";
@@ -347,13 +347,4 @@ export function describeOutcome(
     : "";
   const pid = server.pid ? ` (pid ${server.pid})` : "";
   return `${verb} ${service.name}: ${server.phase}${why}${pid}`;
-}
-
-/** A reload report in one line (plus one per service that could not start). */
-export function describeReload(r: ReloadReport): string {
-  const part = (label: string, names: string[]) =>
-    `${label}: ${names.length ? names.join(", ") : "none"}`;
-  const errors = Object.entries(r.errors).map(([name, e]) => `\n${name} could not start: ${e}`);
-  return `reloaded; ${part("added", r.added)}; ${part("removed", r.removed)}; ` +
-    `${part("changed", r.changed)}; ${part("unchanged", r.unchanged)}${errors.join("")}`;
 }

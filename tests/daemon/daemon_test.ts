@@ -143,6 +143,7 @@ Deno.test("reload: added start, removed stop, unchanged and limit changes keep t
     unchanged: ["keep"],
     settings: { limits: ["maxActiveClients", "maxRestarts", "requestTimeoutMs", "serialize"] },
     needsRestart: [],
+    daemonApplied: [],
     errors: {},
   });
   assertEquals(await echo(kept, "k", "untouched"), "untouched", "same connection, still served");

@@ -74,7 +74,8 @@ Deno.test("admin commands follow the running daemon after daemon.control changes
   await client.initialize();
   await Deno.writeTextFile(
     config,
-    `daemon:\n  control: ${box.dir}/second.sock\nservers:\n${service(box.dir, "a")}` +
+    `daemon:\n  control: ${box.dir}/second.sock\n  log_level: debug\n` +
+      `servers:\n${service(box.dir, "a")}` +
       "    max_active_clients: 7\n",
   );
   const status = await runCli(["status", "--config", config, "--json"], { env: box.env });
@@ -87,6 +88,7 @@ Deno.test("admin commands follow the running daemon after daemon.control changes
     /^reloaded; .*applied in place: a; restarted in place: none; new socket: none/,
   );
   assertMatch(reload.stdout, /\n {2}a: maxActiveClients changed/);
+  assertMatch(reload.stdout, /\n {2}daemon: daemon\.log_level applied in place/);
   assertMatch(
     reload.stdout,
     /\n {2}needs a daemon restart: daemon\.control is now .*second\.sock \(the daemon listens on .*first\.sock\)/,

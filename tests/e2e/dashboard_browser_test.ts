@@ -220,7 +220,8 @@ Deno.test("the dashboard in a browser: login link, live cards and clients, resta
   await page.getByRole("button", { name: "Confirm reload" }).click();
   await page.locator("#header .outcome", {
     hasText:
-      "reloaded; added: none; removed: none; changed: none; unchanged: everything, flaky, steady",
+      "reloaded; added: none; removed: none; applied in place: none; restarted in place: none; " +
+      "new socket: none; unchanged: everything, flaky, steady",
   }).waitFor();
 
   // Without the cookie, or with a forged one: 401, and the page says how to get in.
