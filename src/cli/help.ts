@@ -122,8 +122,9 @@ ever written to stdout.
 
 When the mux goes away (reload, restart, upgrade) it reconnects for up to
 --reconnect-timeout-ms (default 30000; 0: never), replays the host's
-initialize, log level and subscriptions, answers requests that were in flight
-with an error, and holds new ones until it is back: the host keeps its session.
+initialize, log level and subscriptions (a 2026-07-28 host's open listens too),
+answers requests that were in flight with an error, and holds new ones until
+the mux answers on the new connection: the host keeps its session.
 
 --service NAME [--config FILE] (default: the default config file) asks that
 config's daemon for the service's socket, and starts the daemon when none

@@ -3,8 +3,12 @@
  * It relays lines between stdio and a mux socket, and survives the mux going
  * away (a reload, a restart, an upgrade): it reconnects for a bounded time,
  * replays the host's handshake and set-up ({@link SessionMirror}), answers
- * requests the lost connection owed with a clear error, and holds new ones
- * until it is back. The host sees one session throughout. Lean on purpose:
+ * requests the lost connection owed with a clear error, holds new ones
+ * until it is back, and sends the host's open `subscriptions/listen`
+ * streams again so that they go on. The mux is back once it has answered a
+ * `ping` on the new connection (a socket that accepts and resets, as a
+ * dying daemon's may, is not the mux back). The host sees one session
+ * throughout. Lean on purpose:
  * no router, no config parser, no logging library — hosts start many.
  *
  * @module
@@ -100,7 +104,12 @@ export async function runProxy(socketPath: string, options: ProxyOptions = {}): 
   return await new Bridge(options, connect).run(first);
 }
 
-type State = "connected" | "replaying" | "reconnecting" | "ended";
+/**
+ * `confirming`: a new connection, waiting for the mux's answer to the
+ * proxy's `ping`; `replaying`: waiting for its answer to the replayed
+ * `initialize`. Host lines are held in every state but `connected`.
+ */
+type State = "connected" | "confirming" | "replaying" | "reconnecting" | "ended";
 
 const NEWLINE = 0x0a;
 /** Bytes of one read from the mux. */
@@ -131,6 +140,10 @@ class Bridge {
   #heldBytes = 0;
   #resumeReading: (() => void) | undefined;
   #stdinDone = false;
+  /** When reconnecting gives up (set when the mux is lost). */
+  #deadline = 0;
+  /** Why the last attempt failed: for the give-up line. */
+  #lastError = "";
   #end!: (end: ProxyEnd) => void;
   readonly #ended: Promise<ProxyEnd> = new Promise((resolve) => this.#end = resolve);
   #wake: (() => void) | undefined;
@@ -147,7 +160,7 @@ class Bridge {
     const onAbort = () => this.#finish("aborted");
     this.#o.signal?.addEventListener("abort", onAbort, { once: true });
     if (this.#o.signal?.aborted) onAbort();
-    this.#attach(first);
+    this.#attach(first, false);
     const host = this.#pumpHost();
     const end = await this.#ended;
     this.#o.signal?.removeEventListener("abort", onAbort);
@@ -244,6 +257,8 @@ class Bridge {
     const cancel = message.notifications.find((n) => n.method === "notifications/cancelled");
     const target = cancel?.params?.requestId;
     if (cancel && message.requests.length === 0 && message.notifications.length === 1) {
+      // An open stream the next mux has not seen: it is not sent again, nor the cancel.
+      if (this.#mirror.listens.forget(target)) return;
       const index = this.#held.findIndex((h) => h.message.requests.some((r) => r.id === target));
       if (index !== -1) {
         this.#heldBytes -= this.#held[index]!.bytes.length;
@@ -330,6 +345,7 @@ class Bridge {
       const verdict: MuxVerdict = this.#mirror.muxLine(data, start, nl);
       if (kept === null && !verdict.forward) kept = nonEmptyLines(data, begin, start);
       else if (kept !== null && verdict.forward) kept.push(data.subarray(start, nl + 1));
+      if (verdict.confirmed) this.#confirmed(conn);
       if (verdict.initReplayed) this.#finishReplay(conn, verdict.initReplayed);
     }
     // Usually every line goes through: the block as it came, in one write.
@@ -352,18 +368,45 @@ class Bridge {
 
   // ── Losing the mux and getting it back ──────────────────────────────────
 
-  #attach(conn: Deno.Conn): void {
+  /**
+   * Use `conn`: the first connection at once; a new one (`confirm`) once
+   * the mux has answered the proxy's `ping` on it ({@link #confirmed}).
+   */
+  #attach(conn: Deno.Conn, confirm: boolean): void {
     if (this.#state === "ended") return closeQuietly(conn);
     this.#conn = conn;
+    if (confirm) {
+      this.#state = "confirming";
+      this.#toMux(conn, encodeLines([HELLO_LINE, this.#mirror.confirmation()]));
+    } else {
+      this.#toMux(conn, HELLO_BYTES);
+      this.#open(conn);
+    }
+    void this.#pumpMux(conn);
+  }
+
+  /** The mux answered the `ping` on a new connection: it is back. */
+  #confirmed(conn: Deno.Conn): void {
+    if (this.#conn !== conn || this.#state !== "confirming") return;
+    this.#notice("reconnected to the mux");
+    this.#wake?.(); // the reconnect loop is done
+    this.#open(conn);
+  }
+
+  /** The host's handshake on `conn`, then (once it is answered) everything else. */
+  #open(conn: Deno.Conn): void {
     const { lines, awaitInit } = this.#mirror.opening();
-    this.#toMux(conn, lines.length === 0 ? HELLO_BYTES : encodeLines([HELLO_LINE, ...lines]));
+    if (lines.length > 0) this.#toMux(conn, encodeLines(lines));
     if (awaitInit) this.#state = "replaying";
     else this.#becomeConnected(conn);
-    void this.#pumpMux(conn);
   }
 
   #becomeConnected(conn: Deno.Conn): void {
     this.#state = "connected";
+    // The host's streams go on: sent again before what the host sent meanwhile (its cancel
+    // of one of them would otherwise come first).
+    const listens = this.#mirror.reopenListens();
+    if (listens.length > 0) this.#toMux(conn, encodeLines(listens));
     const held = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
@@ -395,11 +438,22 @@ class Bridge {
     this.#conn = null;
     closeQuietly(conn);
     if (this.#state === "ended") return;
+    const unconfirmed = this.#state === "confirming";
     const answers = this.#mirror.connectionLost(reason);
+    if (this.#stdinDone || this.#reconnectMs <= 0) {
+      answers.push(...this.#mirror.endListens(`the connection to the mux was lost (${reason})`));
+    }
     if (answers.length > 0) this.#toHost(encodeLines(answers));
     if (this.#stdinDone) return this.#finish("stdin-closed");
     if (this.#reconnectMs <= 0) return this.#finish("mux-closed");
     this.#state = "reconnecting";
+    if (unconfirmed) {
+      // A connection the mux never answered on (a dying daemon's socket): not the mux back.
+      this.#lastError = `the mux accepted a connection and closed it (${reason})`;
+      this.#wake?.(); // the reconnect loop goes on, within the same time
+      return;
+    }
+    this.#deadline = Date.now() + this.#reconnectMs;
     this.#notice(
       `lost the mux (${reason}); reconnecting for up to ${this.#reconnectMs / 1000} s`,
     );
@@ -407,28 +461,43 @@ class Bridge {
   }
 
   async #reconnect(): Promise<void> {
-    const deadline = Date.now() + this.#reconnectMs;
     let wait: number = BACKOFF_MS[0];
-    let lastError = "";
     while (this.#state === "reconnecting") {
       try {
         const conn = await this.#connect();
         if (this.#state !== "reconnecting") return closeQuietly(conn);
-        this.#notice("reconnected to the mux");
-        return this.#attach(conn);
+        this.#attach(conn, true);
+        // Until the mux answers on it (done), it closes it (try again), or time runs out.
+        await this.#sleep(Math.max(this.#deadline - Date.now(), 0));
+        if (this.#now() === "confirming") {
+          this.#lastError = "the mux accepted a connection but never answered on it";
+          break;
+        }
+        if (this.#now() !== "reconnecting") return;
       } catch (error) {
-        lastError = messageOf(error);
+        this.#lastError = messageOf(error);
       }
-      const left = deadline - Date.now();
+      const left = this.#deadline - Date.now();
       if (left <= 0) break;
       await this.#sleep(Math.min(wait, left));
       wait = Math.min(wait * 2, BACKOFF_MS[1]);
     }
-    if (this.#state !== "reconnecting") return;
+    if (this.#now() !== "reconnecting" && this.#now() !== "confirming") return;
     const seconds = this.#reconnectMs / 1000;
-    this.#failHeld(`the mux did not come back within ${seconds} s (${lastError})`);
-    this.#notice(`gave up: the mux did not come back within ${seconds} s (${lastError})`);
+    const why = `the mux did not come back within ${seconds} s (${this.#lastError})`;
+    const conn = this.#conn;
+    this.#conn = null;
+    if (conn) closeQuietly(conn);
+    this.#failHeld(why);
+    const ends = this.#mirror.endListens(why);
+    if (ends.length > 0) this.#toHost(encodeLines(ends));
+    this.#notice(`gave up: ${why}`);
     this.#finish("unreachable");
+  }
+
+  /** The state now (after an await: not what the compiler last narrowed it to). */
+  #now(): State {
+    return this.#state;
   }
 
   /** Sleep, cut short when the bridge ends. */

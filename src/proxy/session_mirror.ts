@@ -1,7 +1,8 @@
 /**
  * What `rmcp-mux proxy` must remember of the host's session to survive a new
  * connection to the mux: the host's `initialize` and `initialized`, its log
- * level, its resource subscriptions, the requests the mux has not answered
+ * level, its resource subscriptions, its open `subscriptions/listen` streams
+ * (2026-07-28, {@link OpenListens}), the requests the mux has not answered
  * yet, and the requests the mux made of the host. Pure: lines in, lines out.
  *
  * Ids: the host keeps its own ids throughout. After a reconnect the mux sees
@@ -18,6 +19,7 @@
  */
 
 import { type Id, LineHead } from "./line_head.ts";
+import { LISTEN_METHOD, OpenListens } from "./open_listens.ts";
 
 export type { Id } from "./line_head.ts";
 
@@ -48,6 +50,8 @@ export interface MuxVerdict {
   forward: boolean;
   /** The answer to the replayed `initialize` arrived: finish the replay. */
   initReplayed?: { result?: Record<string, unknown>; error?: string };
+  /** The mux answered the proxy's `ping` on a new connection: it is really there. */
+  confirmed?: true;
 }
 
 interface Setup {
@@ -86,7 +90,9 @@ export class SessionMirror {
   /** …and on earlier connections: the host's late answers to them are dropped. */
   #staleMuxRequests = new Set<Id>();
   /** Internal requests of the current connection: id → what it replays. */
-  #internal = new Map<Id, "init" | "other">();
+  #internal = new Map<Id, "init" | "ping" | "other">();
+  /** The host's open streams (never in {@link #inFlight}: they are not lost with a connection). */
+  readonly listens = new OpenListens();
   readonly #head = new LineHead();
   #connection = 0;
   #seq = 0;
@@ -137,12 +143,14 @@ export class SessionMirror {
     const head = this.#head;
     switch (head.read(bytes, start, end)) {
       case "notification":
-        return FORWARD;
+        // With a stream open, it may end one or acknowledge it again: read it whole.
+        if (this.listens.size === 0) return FORWARD;
+        break;
       case "request":
         this.#muxRequests.add(head.id); // the mux asks the host (roots, sampling, elicitation, ping)
         return FORWARD;
       case "response":
-        if (!this.#internal.has(head.id)) {
+        if (!this.#internal.has(head.id) && !this.listens.has(head.id)) {
           this.#answered(head.id, head.isError);
           return FORWARD;
         }
@@ -198,6 +206,7 @@ export class SessionMirror {
   }
 
   #request(id: Id, method: string, params: Record<string, unknown> | undefined, text: string) {
+    if (method === LISTEN_METHOD) return this.listens.open(id, text);
     this.#inFlight.set(id, method);
     switch (method) {
       case "initialize":
@@ -220,6 +229,7 @@ export class SessionMirror {
     if (method === "notifications/initialized") this.#setup.initialized = true;
     if (method === "notifications/cancelled" && isId(params?.requestId)) {
       this.#inFlight.delete(params.requestId); // never answered: nothing owed
+      this.listens.forget(params.requestId); // a stream the host ended: not sent again
     }
   }
 
@@ -240,10 +250,18 @@ export class SessionMirror {
       return { forward: true };
     }
     let verdict: MuxVerdict = FORWARD;
+    // What is kept from the host is never part of a batch (the mux batches only answers to one).
+    const single = !Array.isArray(value);
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === null || typeof item !== "object") continue;
-      const msg = item as { id?: unknown; method?: unknown; result?: unknown; error?: unknown };
-      if (!isId(msg.id)) continue;
+      const msg = item as Record<string, unknown>;
+      if (!isId(msg.id)) {
+        const streams = this.listens;
+        if (streams.size > 0 && !streams.note(msg.method, msg.params) && single) {
+          verdict = { forward: false };
+        }
+        continue;
+      }
       const k = msg.id;
       if (typeof msg.method === "string") {
         this.#muxRequests.add(k); // the mux asks the host (roots, sampling, elicitation, ping)
@@ -258,6 +276,13 @@ export class SessionMirror {
           verdict.initReplayed = error !== undefined
             ? { error: String(error) }
             : { result: (msg.result ?? {}) as Record<string, unknown> };
+        }
+        if (internal === "ping") verdict.confirmed = true;
+        continue;
+      }
+      if (this.listens.has(k)) {
+        if (this.listens.answer(k, msg.result, msg.error, text) === "keep" && single) {
+          verdict = { forward: false };
         }
         continue;
       }
@@ -274,7 +299,8 @@ export class SessionMirror {
   /**
    * The connection is gone. Every request the mux had gets an error answer for
    * the host (it may or may not have run), except an unanswered `initialize`,
-   * which is sent again on the next connection. Returns the answers.
+   * which is sent again on the next connection, and open streams (sent again:
+   * {@link reopenListens}; or ended: {@link endListens}). Returns the answers.
    */
   connectionLost(reason: string): string[] {
     const answers: string[] = [];
@@ -293,6 +319,27 @@ export class SessionMirror {
     this.#internal.clear();
     this.#connection++;
     return answers;
+  }
+
+  /** The first request on a new connection: a `ping` whose answer says the mux is really there. */
+  confirmation(): string {
+    return this.#internalRequest("ping", "ping", {});
+  }
+
+  /** The host's open streams, sent again on a new connection once the set-up is replayed. */
+  reopenListens(): string[] {
+    return this.listens.reopen();
+  }
+
+  /** The mux is not coming back (`why`): each open stream's end for the host. */
+  endListens(why: string): string[] {
+    return this.listens.end((id) =>
+      errorAnswer(
+        id,
+        `rmcp-mux proxy: the ${LISTEN_METHOD} stream ended: ${why}. Listen again`,
+        { reason: why },
+      )
+    );
   }
 
   /**
@@ -339,7 +386,7 @@ export class SessionMirror {
   }
 
   #internalRequest(
-    kind: "init" | "other",
+    kind: "init" | "ping" | "other",
     method: string,
     params: Record<string, unknown>,
   ): string {

@@ -20,6 +20,7 @@
  */
 
 import { ErrorCode } from "../jsonrpc/codes.ts";
+import { MUX_STOPPING_META } from "../jsonrpc/mux_methods.ts";
 import { listChangedMethods } from "./capabilities.ts";
 import {
   errorResponse,
@@ -251,18 +252,25 @@ export class ListensFeature {
     for (const passed of this.#passed.values()) passed.sent = false;
   }
 
-  /** The mux stops: every client stream gets its graceful closing result. */
+  /**
+   * The mux stops: every client stream gets its graceful closing result
+   * (marked for `rmcp-mux proxy`, which keeps the host's stream open and
+   * listens again on its next connection).
+   */
   closeAll(): void {
     const serverInfo = this.#ctx.upstream.serverInfo;
-    for (const [session, listens] of this.#ended) {
-      for (const listen of listens.values()) {
-        this.#ctx.notify(session, listenClosed(listen.id, serverInfo));
+    const closed = (session: ClientSession, id: JsonRpcId) => {
+      const result = listenClosed(id, serverInfo);
+      if (session.transport === "proxy") {
+        (result.result._meta as Record<string, unknown>)[MUX_STOPPING_META] = true;
       }
+      this.#ctx.notify(session, result);
+    };
+    for (const [session, listens] of this.#ended) {
+      for (const listen of listens.values()) closed(session, listen.id);
     }
     this.#ended.clear();
-    for (const passed of this.#passed.values()) {
-      this.#ctx.notify(passed.session, listenClosed(passed.clientId, serverInfo));
-    }
+    for (const passed of this.#passed.values()) closed(passed.session, passed.clientId);
     this.#passed.clear();
     this.#own.closeAll("rmcp-mux is shutting down");
   }

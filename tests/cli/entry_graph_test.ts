@@ -48,6 +48,7 @@ Deno.test("the proxy's start-up graph: its own few modules, no router, config pa
     "src/jsonrpc/mux_methods.ts",
     "src/proxy/line_framer.ts",
     "src/proxy/line_head.ts",
+    "src/proxy/open_listens.ts",
     "src/proxy/proxy.ts",
     "src/proxy/session_mirror.ts",
     "src/proxy/stdio.ts",
