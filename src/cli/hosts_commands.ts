@@ -296,7 +296,9 @@ async function rewireOnce(command: Of<"rewire">): Promise<number> {
         const secrets = plan.newServices.flatMap((s) => Object.values(s.def.env));
         console.log(unifiedDiff(ctx.config.path, ctx.config.text, text, secrets));
       }
-      for (const f of plan.files) console.log(unifiedDiff(f.file, f.before, f.after, f.secrets));
+      for (const f of plan.files) {
+        console.log(unifiedDiff(f.file, f.before, f.after, f.secrets, f.format));
+      }
       console.log("dry run: nothing written");
       return plan.broken.length > 0 ? 1 : 0;
     }
@@ -343,7 +345,9 @@ export async function runUnwire(command: Of<"unwire">): Promise<number> {
     const { outcomes, files } = planUnwire(selected, texts);
     Deno.stdout.writeSync(new TextEncoder().encode(formatUnwire(outcomes, command.dryRun)));
     if (command.dryRun) {
-      for (const f of files) console.log(unifiedDiff(f.file, f.before, f.after, []));
+      for (const f of files) {
+        console.log(unifiedDiff(f.file, f.before, f.after, [], f.restored[0]?.format));
+      }
       console.log("dry run: nothing written");
     } else {
       const done = new Set<string>();

@@ -124,7 +124,7 @@ export async function runWizard(command: WizardCommand): Promise<number> {
       console.log("Everything chosen is already shared.");
     } else {
       for (const f of rewire.files) {
-        console.log(unifiedDiff(tilde(f.file, ctx.home), f.before, f.after, f.secrets));
+        console.log(unifiedDiff(tilde(f.file, ctx.home), f.before, f.after, f.secrets, f.format));
       }
       if (rewire.newServices.length > 0) {
         console.log(

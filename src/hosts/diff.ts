@@ -6,10 +6,42 @@
  */
 
 import { createTwoFilesPatch } from "diff";
+import { fileValue } from "./entry.ts";
+import type { FileFormat } from "./types.ts";
+
+/** Keys whose values are secrets in any host's server entry (a map of them, or one string). */
+const SECRET_MAPS = ["env", "headers", "http_headers"];
+const SECRET_STRINGS = ["bearer_token"];
+
+/**
+ * Every secret-looking value anywhere in a host file: the values of each
+ * `env`/`headers`/`http_headers` map and inline bearer tokens, of every
+ * entry (a diff's context lines show neighbours too). A file that does not
+ * parse gives none.
+ */
+export function secretsIn(text: string, format: FileFormat): string[] {
+  const out: string[] = [];
+  const visit = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== "object" || depth > 64) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (SECRET_MAPS.includes(key) && child !== null && typeof child === "object") {
+        for (const v of Object.values(child)) if (typeof v === "string") out.push(v);
+      } else if (SECRET_STRINGS.includes(key) && typeof child === "string") out.push(child);
+      else visit(child, depth + 1);
+    }
+  };
+  try {
+    visit(fileValue(text, format), 0);
+  } catch {
+    // Not parseable: nothing is rewired in it either.
+  }
+  return out;
+}
 
 /**
  * The unified diff of `before` → `after` for `file`, every occurrence of a
- * value in `secrets` (as written in JSON or TOML) shown as `***`.
+ * value in `secrets` (as written in JSON or TOML) shown as `***`; with
+ * `format`, every secret of either text too (see {@link secretsIn}).
  *
  * @example
  * ```ts
@@ -24,9 +56,13 @@ export function unifiedDiff(
   before: string,
   after: string,
   secrets: readonly string[],
+  format?: FileFormat,
 ): string {
   const patch = createTwoFilesPatch(file, file, before, after, "before", "after", { context: 3 });
-  return mask(patch.replace(/^=+\n/, ""), secrets);
+  const all = format === undefined
+    ? secrets
+    : [...secrets, ...secretsIn(before, format), ...secretsIn(after, format)];
+  return mask(patch.replace(/^=+\n/, ""), all);
 }
 
 /** `text` with every secret (raw, JSON-escaped or TOML-escaped) replaced by `***`. */

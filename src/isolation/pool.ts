@@ -12,10 +12,11 @@
  * adopted by that unit's router and what it sent meanwhile is replayed.
  * The units themselves (creation, limits, idle stops, the mode decision)
  * are {@link Units}'. A bound
- * client whose roots change is re-keyed with its unit when it is alone
- * there, else moved (once nothing of its is in flight) to the unit for its
- * new roots, with its log level and subscriptions: one project's roots
- * never reach another project's process.
+ * client whose roots change is moved (once nothing of its is in flight) to
+ * the unit for its new roots, with its log level and subscriptions; alone in
+ * the `no roots` unit, it takes that unit along instead. One project's roots
+ * never reach another project's process, and a process that held a
+ * project's roots never serves other roots.
  *
  * @module
  */
@@ -290,13 +291,16 @@ export class Pool implements ClientSide {
     this.#o.onChange();
   }
 
-  /** A bound client's roots changed (`roots` mode): re-key its unit, or move it. */
+  /** A bound client's roots changed (`roots` mode): move it, or re-key its `no roots` unit. */
   #rootsChanged(unit: ProcessUnit, session: ClientSession, roots: Root[]): void {
     if (this.#bound.get(session) !== unit) return;
     const key = rootsKey(roots);
     if (key === unit.key) return;
     const target = this.#units.list.find((u) => u.key === key);
-    if (!target && unit.router.clientCount <= 1) {
+    // Only a process that never held roots may take its lone client's new ones along: a server
+    // keeps directories it was once given (the filesystem server ignores an empty or invalid
+    // list), so a process that served a project never serves another set of roots.
+    if (!target && unit.key === NO_ROOTS && unit.router.clientCount <= 1) {
       this.#log.info("{client}'s roots changed; its process now serves {key}", {
         client: session.label,
         key,

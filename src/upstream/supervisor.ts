@@ -67,6 +67,8 @@ export class Supervisor {
   #startedAt: number | undefined;
   #lastExit: string | undefined;
   #stderrTail: string[] = [];
+  /** The last line the current (or last) process wrote to stderr: often why it gave up. */
+  #lastWords: string | undefined;
   /** A process of this supervisor has been spawned at least once. */
   #everSpawned = false;
   #firstSpawnError: SpawnError | undefined;
@@ -249,6 +251,7 @@ export class Supervisor {
     while (!signal.aborted) {
       const spec = this.#o.spec; // a reload may have changed it
       const spawnedAt = this.#now();
+      this.#lastWords = undefined;
       this.#setState({ phase: "starting" });
       let reason: string;
       try {
@@ -295,7 +298,8 @@ export class Supervisor {
       const now = this.#now();
       const decision = this.#policy.onExit(now, now - spawnedAt);
       if (decision.action === "fail") {
-        const why = `${reason}; ${decision.reason}`;
+        // A server missing its API key says so on stderr and exits: the reason names it.
+        const why = `${reason}; ${decision.reason}${this.#lastWordsNote()}`;
         this.#log.error("Giving up on server {service}: {why}", { service: this.#o.service, why });
         this.#setState({ phase: "failed", reason: why });
         handler.fail(why);
@@ -317,8 +321,18 @@ export class Supervisor {
     }
   }
 
+  /** `; its last stderr line: "…"` for a failed reason, or nothing (bounded to 200 chars). */
+  #lastWordsNote(): string {
+    const words = this.#lastWords;
+    if (words === undefined) return "";
+    return `; its last stderr line: ${
+      JSON.stringify(words.length > 200 ? `${words.slice(0, 200)}…` : words)
+    }`;
+  }
+
   #onStderr(line: string): void {
     this.#stderrTail.push(line);
+    if (line.trim() !== "") this.#lastWords = line.trim();
     if (this.#stderrTail.length > 20) this.#stderrTail.shift();
     this.#stderrLog.info("{line}", { line });
   }

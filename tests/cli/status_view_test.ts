@@ -227,3 +227,13 @@ Deno.test("status: an isolated service says its mode and why, and lists its proc
     /isolation: shared \(-\)/,
   );
 });
+
+Deno.test("status: a serialized service says so (one client's requests at a time)", () => {
+  const text = formatStatus(
+    { services: [service("memory", mux({ serialized: true, lastExit: null }))] },
+    NOW,
+  );
+  assertMatch(text, /\nmemory:\n {2}serialized: one client's requests at a time \(--serialize\)\n/);
+  const plain = formatStatus({ services: [service("memory", mux({ lastExit: null }))] }, NOW);
+  assert(!plain.includes("serialized"), plain);
+});

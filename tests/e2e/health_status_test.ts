@@ -37,6 +37,20 @@ Deno.test("health: a lazy idle service is healthy (exit 0); a failed one is not 
   assertMatch(failed.stderr, /^server "svc" failed: exit code 3; it exited 2 times within/);
 });
 
+Deno.test("a server that gives up at start (no API key) is failed with its last stderr line", async () => {
+  const gives = "echo 'starting' >&2; echo 'Error: GITHUB_TOKEN is not set' >&2; exit 1";
+  await using m = await startMux({ cmd: "sh", args: ["-c", gives] }, { maxRestarts: 1 });
+  const failed = await m.mux.waitFor("failed", { timeoutMs: 20_000 });
+  assertEquals(
+    failed.reason,
+    "exit code 1; it exited 2 times within 10 min (--max-restarts 1); its last stderr line: " +
+      '"Error: GITHUB_TOKEN is not set"',
+  );
+  const health = await runCli(["health", "--socket", m.socket]);
+  assertEquals(health.code, 1);
+  assertMatch(health.stderr, /failed: exit code 1; .*"Error: GITHUB_TOKEN is not set"/);
+});
+
 Deno.test("a server that rejects initialize is failed with its error, retried within the restart budget", async () => {
   await using m = await startMux(fakeServer("--init-error"), { maxRestarts: 2 });
   await using raw = await RawConnection.open(m.socket);

@@ -109,6 +109,38 @@ Deno.test("rewire --dry-run prints diffs with secrets masked and writes nothing"
   for (const f of Object.keys(LAYOUT)) assertEquals(h.read(f), h.original(f), f);
 });
 
+Deno.test("dry-run diffs never show a secret: not in context lines, not when unwire restores it", async () => {
+  await using h = await hostsHome([]);
+  const file = `${h.home}/.claude.json`;
+  Deno.writeTextFileSync(
+    file,
+    [
+      "{",
+      '  "mcpServers": {',
+      '    "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] },',
+      '    "remote": { "type": "http", "url": "https://x.example/mcp", "headers": { "Authorization": "Bearer sk-live-HEADER" } },',
+      '    "other": { "command": "node", "args": ["x.js"], "env": { "K": "sk-env-NEIGHBOUR" } }',
+      "  }",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  const dry = await runCli(["rewire", "--host", "claude-code", "--server", "memory", "--dry-run"], {
+    env: h.env,
+  });
+  assertEquals(dry.code, 0, dry.stderr);
+  assertMatch(dry.stdout, / {4}"remote": .*"Authorization": "\*\*\*"/, "the context line is shown");
+  assert(!/sk-live-HEADER|sk-env-NEIGHBOUR/.test(dry.stdout), dry.stdout);
+  assertEquals(
+    (await runCli(["rewire", "--host", "claude-code", "--server", "other"], { env: h.env })).code,
+    0,
+  );
+  const undo = await runCli(["unwire", "--host", "claude-code", "--dry-run"], { env: h.env });
+  assertEquals(undo.code, 0, undo.stderr);
+  assertMatch(undo.stdout, /\+ {4}"other": .*"K": "\*\*\*"/, "the restored entry is shown");
+  assert(!/sk-live-HEADER|sk-env-NEIGHBOUR/.test(undo.stdout), undo.stdout);
+});
+
 Deno.test("rewire changes only the selected entries; idempotent; unwire restores every byte", async () => {
   await using h = await hostsHome();
   const r = await runCli(["rewire", "--host", "all"], { env: h.env });
@@ -211,6 +243,8 @@ Deno.test("rewire --via http: Claude Code gets a headersHelper, Codex a token va
   );
   assertMatch(r.stdout, /Codex reads the token from \$RMCP_MUX_TOKEN/);
   assertMatch(h.read("zed-settings.json"), /"command": ".*\/bin\/rmcp-mux"/);
+  // Zed's own marker for a custom server (its documented form) stays.
+  assertMatch(h.read("zed-settings.json"), /"git": \{\n {6}"source": "custom",\n/);
   assertMatch(r.stdout, /Zed cannot take the daemon's token from its file: proxy/);
   // The helper prints the header from the token file, as Claude Code will run it.
   Deno.mkdirSync(`${h.home}/.local/state/rmcp-mux`, { recursive: true });

@@ -197,14 +197,18 @@ Deno.test("roots isolation: a client whose roots change moves to the process for
     "b never reached a's",
   );
   assertMatch(await read(mover, `${a}/secret.txt`), /Access denied/);
-  // Alone in its process, a client whose roots change takes the process along (re-keyed).
+  // Alone in its process, a client whose roots change still moves: the process that held b's
+  // roots never serves a's.
+  const heldB = pidOf(2);
   current = a;
   await stay[Symbol.asyncDispose]();
   await mover.client.sendRootsListChanged();
-  await m.mux.waitForStatus(
+  const back = await m.mux.waitForStatus(
     (s) => s.processes.some((p) => p.key === `file://${a}` && p.clients.includes(2)),
     { timeoutMs: 30_000 },
   );
+  assert(back.processes.find((p) => p.clients.includes(2))!.pid !== heldB);
+  assertEquals(back.processes.find((p) => p.pid === heldB)?.key, `file://${b}`);
   for (const dir of [a, b]) await Deno.remove(dir, { recursive: true });
 });
 
@@ -298,4 +302,32 @@ Deno.test("shared with idle_timeout_ms: the one process stops without clients an
   assertEquals(textOf(echo), "back");
   const after = m.mux.status().server.pid;
   assert(after !== undefined && after !== before, "a new process, started on demand");
+});
+
+Deno.test("roots isolation: a process that served one project never serves a newcomer, even when its client's roots change", async () => {
+  // The filesystem server keeps its last directories when told an empty (or invalid) list:
+  // a process that served b must not become the "no roots" process a stranger joins.
+  const b = await project("b", "bravo secret");
+  await using m = await startMux(filesystemServer(), { isolation: "roots" });
+  let roots = [{ uri: `file://${b}` }];
+  await using owner = await connectClient(m.socket, "owner", { roots: { listChanged: true } }, {
+    setup: (c) => c.setRequestHandler(ListRootsRequestSchema, () => Promise.resolve({ roots })),
+  });
+  assertEquals(await allowedOnceReady(owner, b), `Allowed directories:\n${b}`);
+  const served = m.mux.status().processes[0]!.pid;
+  roots = []; // the owner closes its workspace folder
+  await owner.client.sendRootsListChanged();
+  await m.mux.waitForStatus(
+    (s) => s.processes.some((p) => p.key === "no roots" && p.clients.includes(1)),
+    { timeoutMs: 30_000 },
+  );
+  await using stranger = await connectClient(m.socket, "stranger");
+  const seen = textOf(
+    await stranger.client.callTool({ name: "list_allowed_directories", arguments: {} }),
+  );
+  assert(!seen.includes(b), `a stranger saw another project's directory: ${seen}`);
+  assertMatch(await read(stranger, `${b}/secret.txt`), /Access denied/);
+  const strangers = m.mux.status().processes.find((p) => p.clients.includes(2))!;
+  assert(strangers.pid !== served, "the stranger got the process that served b");
+  await Deno.remove(b, { recursive: true });
 });

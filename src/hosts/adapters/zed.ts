@@ -24,7 +24,9 @@ export const zed: HostAdapter = {
   ) => [at("zed", `${dir}/.zed/settings.json`, ["context_servers"], "project", dir)],
   classify: (value) => classifyJson(value, ["url"]),
   variables: "none",
-  transportKeys: [...JSON_TRANSPORT_KEYS, "source"],
+  // `"source": "custom"` (Zed's documented form for a command it runs) stays: it is not how the
+  // server is reached, and a Zed that expects it keeps finding it.
+  transportKeys: JSON_TRANSPORT_KEYS,
   proxyForm: (command, args) => ({ command, args: [...args] }),
   httpSelfServe: false,
   restart: "Zed restarts a context server when its settings change; else reopen the Agent Panel",
