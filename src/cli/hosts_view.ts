@@ -5,6 +5,7 @@
  * @module
  */
 
+import { maskArgs } from "../hosts/secret_args.ts";
 import { adapterOf } from "../hosts/adapters/mod.ts";
 import { describeLocation, type Discovery, type FoundEntry } from "../hosts/discover.ts";
 import type { ServicePlan } from "../hosts/services.ts";
@@ -21,9 +22,9 @@ function quote(word: string): string {
   return /^[\w@%+=:,./~${}-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** A service's command line, with env names (never values). */
+/** A service's command line, with env names (never values) and secret-looking arguments masked. */
 export function commandLine(def: ServiceDef): string {
-  const line = [def.cmd, ...def.args].map(quote).join(" ");
+  const line = [def.cmd, ...maskArgs(def.args)].map(quote).join(" ");
   const env = Object.keys(def.env);
   return env.length ? `${line}  (env: ${env.join(", ")})` : line;
 }
@@ -113,7 +114,7 @@ export function whyAlone(entry: FoundEntry): string {
   return entry.notShareable ?? "";
 }
 
-/** The scan as JSON (env names only). */
+/** The scan as JSON (env names only, secret-looking arguments masked). */
 export function scanJson(discovery: Discovery, plan: ServicePlan): unknown {
   return {
     files: discovery.files.map((f) => ({
@@ -126,7 +127,7 @@ export function scanJson(discovery: Discovery, plan: ServicePlan): unknown {
     services: plan.services.map((s) => ({
       name: s.name,
       command: s.def.cmd,
-      args: s.def.args,
+      args: maskArgs(s.def.args),
       env: Object.keys(s.def.env),
       cwd: s.def.cwd,
       socket: s.socket,

@@ -7,6 +7,7 @@
 
 import { createTwoFilesPatch } from "diff";
 import { fileValue } from "./entry.ts";
+import { secretArgs } from "./secret_args.ts";
 import type { FileFormat } from "./types.ts";
 
 /** Keys whose values are secrets in any host's server entry (a map of them, or one string). */
@@ -15,8 +16,8 @@ const SECRET_STRINGS = ["bearer_token"];
 
 /**
  * Every secret-looking value anywhere in a host file: the values of each
- * `env`/`headers`/`http_headers` map and inline bearer tokens, of every
- * entry (a diff's context lines show neighbours too). A file that does not
+ * `env`/`headers`/`http_headers` map, inline bearer tokens and secret-looking
+ * command-line arguments (see {@link secretArgs}), of every entry (a diff's context lines show neighbours too). A file that does not
  * parse gives none.
  */
 export function secretsIn(text: string, format: FileFormat): string[] {
@@ -27,7 +28,9 @@ export function secretsIn(text: string, format: FileFormat): string[] {
       if (SECRET_MAPS.includes(key) && child !== null && typeof child === "object") {
         for (const v of Object.values(child)) if (typeof v === "string") out.push(v);
       } else if (SECRET_STRINGS.includes(key) && typeof child === "string") out.push(child);
-      else visit(child, depth + 1);
+      else if (key === "args" && Array.isArray(child)) {
+        out.push(...secretArgs(child.filter((a): a is string => typeof a === "string")));
+      } else visit(child, depth + 1);
     }
   };
   try {

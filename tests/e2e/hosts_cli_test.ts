@@ -109,7 +109,7 @@ Deno.test("rewire --dry-run prints diffs with secrets masked and writes nothing"
   for (const f of Object.keys(LAYOUT)) assertEquals(h.read(f), h.original(f), f);
 });
 
-Deno.test("dry-run diffs never show a secret: not in context lines, not when unwire restores it", async () => {
+Deno.test("dry-run diffs and scan never show a secret: not in context lines, not in arguments, not when unwire restores it", async () => {
   await using h = await hostsHome([]);
   const file = `${h.home}/.claude.json`;
   Deno.writeTextFileSync(
@@ -119,7 +119,7 @@ Deno.test("dry-run diffs never show a secret: not in context lines, not when unw
       '  "mcpServers": {',
       '    "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] },',
       '    "remote": { "type": "http", "url": "https://x.example/mcp", "headers": { "Authorization": "Bearer sk-live-HEADER" } },',
-      '    "other": { "command": "node", "args": ["x.js"], "env": { "K": "sk-env-NEIGHBOUR" } }',
+      '    "other": { "command": "node", "args": ["x.js", "--api-key", "arg-SECRET"], "env": { "K": "sk-env-NEIGHBOUR" } }',
       "  }",
       "}",
       "",
@@ -130,7 +130,13 @@ Deno.test("dry-run diffs never show a secret: not in context lines, not when unw
   });
   assertEquals(dry.code, 0, dry.stderr);
   assertMatch(dry.stdout, / {4}"remote": .*"Authorization": "\*\*\*"/, "the context line is shown");
-  assert(!/sk-live-HEADER|sk-env-NEIGHBOUR/.test(dry.stdout), dry.stdout);
+  assert(!/sk-live-HEADER|sk-env-NEIGHBOUR|arg-SECRET/.test(dry.stdout), dry.stdout);
+  for (const json of [false, true]) {
+    const scan = await runCli(["scan", ...(json ? ["--json"] : [])], { env: h.env });
+    assertEquals(scan.code, 0, scan.stderr);
+    assertMatch(scan.stdout, /--api-key/, "scan shows the flag");
+    assert(!/sk-env-NEIGHBOUR|arg-SECRET/.test(scan.stdout), scan.stdout);
+  }
   assertEquals(
     (await runCli(["rewire", "--host", "claude-code", "--server", "other"], { env: h.env })).code,
     0,
@@ -138,7 +144,7 @@ Deno.test("dry-run diffs never show a secret: not in context lines, not when unw
   const undo = await runCli(["unwire", "--host", "claude-code", "--dry-run"], { env: h.env });
   assertEquals(undo.code, 0, undo.stderr);
   assertMatch(undo.stdout, /\+ {4}"other": .*"K": "\*\*\*"/, "the restored entry is shown");
-  assert(!/sk-live-HEADER|sk-env-NEIGHBOUR/.test(undo.stdout), undo.stdout);
+  assert(!/sk-live-HEADER|sk-env-NEIGHBOUR|arg-SECRET/.test(undo.stdout), undo.stdout);
 });
 
 Deno.test("rewire changes only the selected entries; idempotent; unwire restores every byte", async () => {
