@@ -3,7 +3,10 @@
  * (HTTP/1.1 and HTTP/2) in front of every service of a daemon, service NAME
  * at `/mcp/NAME` (and at `/mcp` when it serves exactly one), behind the
  * DNS-rebinding checks and the bearer token. `GET /healthz` answers `ok`
- * without a token, for load balancers.
+ * without a token, for load balancers. A service that stops (or leaves the
+ * config) needs nothing from the listener: its mux closes every client it
+ * opened, HTTP sessions and 2026-07-28 requests included, and the path then
+ * answers 404.
  *
  * @module
  */
@@ -177,12 +180,6 @@ export class HttpListener implements AsyncDisposable {
   /** MCP 2026-07-28 requests held open (calls in flight, listens, calls waiting for their retry). */
   get requests(): number {
     return this.#modern.size;
-  }
-
-  /** End the sessions (and 2026-07-28 requests) of a service that stopped. */
-  endService(service: string): void {
-    this.#table.endService(service, `service "${service}" stopped`);
-    this.#modern.endService(service);
   }
 
   /** End every session, then stop listening. Idempotent. */
