@@ -317,7 +317,8 @@ export function headerOf(snapshot, ui, now) {
       ? [
         "p",
         { class: "bad", "data-field": "signed-out" },
-        "Signed out (the daemon restarted, or the session expired): run `rmcp-mux dashboard` " +
+        "Signed out (you signed out, the daemon restarted, or the session expired): run " +
+        "`rmcp-mux dashboard` " +
         "for a new login link.",
       ]
       : null,
@@ -338,6 +339,7 @@ export function headerOf(snapshot, ui, now) {
       "div",
       { class: "reload" },
       reload,
+      ui.link === "signed-out" ? null : ["button", { "data-action": "logout" }, "Sign out"],
       outcome
         ? ["pre", { class: `outcome ${outcome.ok ? "ok" : "bad"}`, role: "status" }, outcome.text]
         : null,
