@@ -205,7 +205,7 @@ async function route(
   endpoint: McpEndpoint,
   services: HttpServices,
 ): Promise<Response> {
-  const refused = guard.checkOrigin(request.headers);
+  const refused = guard.checkOrigin(request.headers, request.url);
   if (refused) return errorReply(refused.status, refused.code, refused.message, refused.headers);
   const path = pathOf(request.url);
   const origin = request.headers.get("origin");
