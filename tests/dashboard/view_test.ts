@@ -120,6 +120,7 @@ Deno.test("a card: stats, clients with their era and transport, stderr as plain 
   // The stderr line is one text child of a <pre>: dom.js makes it a text node.
   const pre = (card.stderr as unknown[])[3] as unknown[];
   assertEquals(pre, ["pre", { "data-field": "stderr" }, "<script>alert(1)</script>"]);
+  assertEquals(textOf((card.stderr as unknown[])[2]), "last stderr (1 line)");
 });
 
 Deno.test("a card's actions: buttons, then the question, then the outcome", () => {

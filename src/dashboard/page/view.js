@@ -222,7 +222,7 @@ export function cardSections(shown, history, ui, now) {
       ? ["details", { class: "stderr", ...(state.tone === "ok" ? {} : { open: "" }) }, [
         "summary",
         {},
-        `last stderr (${mux.stderrTail.length} lines)`,
+        `last stderr (${mux.stderrTail.length} line${mux.stderrTail.length === 1 ? "" : "s"})`,
       ], ["pre", { "data-field": "stderr" }, mux.stderrTail.join("\n")]]
       : null,
     events: (history?.events.length ?? 0) > 0
