@@ -55,6 +55,10 @@ Deno.test("a service stopped or removed by a reload ends its HTTP sessions: an e
   const stopped = await inFlight;
   assert(stopped instanceof McpError, String(stopped));
   assertEquals((stopped as McpError).code, ErrorCode.ShuttingDown);
+  assertMatch(
+    stopped.message,
+    /rmcp-mux stopped serving "b" \(the service was stopped, removed by a reload, or rmcp-mux is shutting down\); the request was not completed: send it again once the service is back/,
+  );
   assertEquals(f.daemon.status().http!.sessions, 1, "b's session is gone from the listener");
 
   const next = await failure(b.client.listTools());
