@@ -257,7 +257,9 @@ export function cardSections(shown, history, ui, now) {
  */
 function isolationOf(isolation) {
   const count = isolation.processes?.length;
-  return count === undefined ? isolation.mode : `${isolation.mode}, ${count} processes`;
+  return count === undefined
+    ? isolation.mode
+    : `${isolation.mode}, ${count} process${count === 1 ? "" : "es"}`;
 }
 
 /**
