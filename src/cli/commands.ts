@@ -7,7 +7,7 @@
 
 import type { MuxOptions } from "../config/options.ts";
 import { HttpListener } from "../http/listener.ts";
-import type { HttpOptions } from "../http/options.ts";
+import { type HttpOptions, resolveHttpOptions } from "../http/options.ts";
 import { MuxServer } from "../server/mux_server.ts";
 import { NAME } from "../version.ts";
 import type { LogSettings } from "./args.ts";
@@ -37,6 +37,7 @@ export async function runMuxCommand(
   let server: MuxServer;
   let listener: HttpListener | undefined;
   try {
+    checkHttp(http);
     server = await MuxServer.start(options);
   } catch (error) {
     return reportError(error);
@@ -48,6 +49,11 @@ export async function runMuxCommand(
     return reportError(error);
   }
   return await serveUntilSignal(server, signals, listener);
+}
+
+/** Settings that cannot work (a remote address without its flag) fail before any server starts. */
+function checkHttp(http: Partial<HttpOptions> | undefined): void {
+  if (http?.listen !== undefined) resolveHttpOptions({ ...http, listen: http.listen });
 }
 
 /** Serve one mux over HTTP (at `/mcp/NAME` and `/mcp`) when `--http` was given. */
@@ -90,6 +96,7 @@ export async function runDemoCommand(
   setupLogging(log);
   let mux: MuxServer;
   try {
+    checkHttp(http);
     mux = await MuxServer.start({ serviceName: "everything", ...options, ...server, socket });
   } catch (error) {
     return reportError(error);

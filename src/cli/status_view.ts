@@ -182,7 +182,11 @@ export function formatStatus(
     }
   }
   if (status.http) {
-    lines.push("", `HTTP: ${status.http.url}/NAME (${status.http.sessions} sessions)`);
+    const { sessions } = status.http;
+    lines.push(
+      "",
+      `HTTP: ${status.http.url}/NAME (${sessions} session${sessions === 1 ? "" : "s"})`,
+    );
   }
   return lines.join("\n") + "\n";
 }

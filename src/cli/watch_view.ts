@@ -261,6 +261,7 @@ function detailsOf(service: ServiceStatus, now: number): string[] {
   const lines = [`${service.name}: ${printable(describeState(service, now))}`];
   lines.push(`  socket: ${service.socket}`);
   const mux = service.mux;
+  if (mux?.httpUrl) lines.push(`  http: ${mux.httpUrl}`);
   if (mux?.lastExit) lines.push(`  last exit: ${printable(mux.lastExit)}`);
   if (mux && mux.clients.waiting > 0) {
     lines.push(`  ${mux.clients.waiting} clients waiting for a slot`);

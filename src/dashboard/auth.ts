@@ -79,10 +79,18 @@ class ExpiringSecrets {
   }
 }
 
-/** One-time login codes and the sessions they open. */
+/**
+ * One-time login codes and the sessions they open. A session has two halves:
+ * the cookie, and a key the page claims once and keeps in its origin's
+ * storage. Browsers send a 127.0.0.1 cookie to every port of 127.0.0.1 (so a
+ * local web app on another port receives it); storage is scoped to the port,
+ * so the cookie alone opens nothing.
+ */
 export class Logins {
   readonly #codes: ExpiringSecrets;
   readonly #sessions: ExpiringSecrets;
+  /** Each open session's key, and whether a page has claimed it yet. */
+  readonly #keys = new Map<string, { key: string; claimed: boolean }>();
 
   constructor(now: () => number = Date.now) {
     this.#codes = new ExpiringSecrets(LOGIN_CODE_TTL_MS, MAX_LOGIN_CODES, now);
@@ -100,23 +108,42 @@ export class Logins {
     if (!this.#codes.valid(code)) return undefined;
     this.#codes.revoke(code);
     const { secret, expiresAt } = this.#sessions.mint();
+    // Sessions dropped by the bound (or expired) take their keys with them.
+    for (const old of this.#keys.keys()) if (!this.#sessions.valid(old)) this.#keys.delete(old);
+    this.#keys.set(secret, { key: randomSecret(), claimed: false });
     return { session: secret, expiresAt };
   }
 
-  /** True while the session is open. */
-  hasSession(session: string): boolean {
-    return this.#sessions.valid(session);
+  /**
+   * The session's key, handed out once (to the page that the login opened);
+   * `undefined` when the session is not open or its key was claimed already.
+   */
+  claimKey(session: string): string | undefined {
+    const entry = this.hasSession(session) ? this.#keys.get(session) : undefined;
+    if (!entry || entry.claimed) return undefined;
+    entry.claimed = true;
+    return entry.key;
+  }
+
+  /** True while the session is open (and, when `key` is given, it is the session's key). */
+  hasSession(session: string, key?: string): boolean {
+    if (!this.#sessions.valid(session)) return false;
+    if (key === undefined) return true;
+    const entry = this.#keys.get(session);
+    return entry !== undefined && entry.claimed && sameSecret(entry.key, key);
   }
 
   /** Sign a session out. */
   endSession(session: string): void {
     this.#sessions.revoke(session);
+    this.#keys.delete(session);
   }
 
   /** Forget every code and session. */
   clear(): void {
     this.#codes.clear();
     this.#sessions.clear();
+    this.#keys.clear();
   }
 }
 

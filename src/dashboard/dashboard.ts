@@ -4,8 +4,11 @@
  * mount it — the daemon's HTTP listener at `/`, `Deno.serve` in tests.
  *
  * Routes: `/` the page, `/assets/*` its files, `/login?code=` the one-time
- * login, `/logout`, `/api/status`, `/api/events` (server-sent events),
- * `POST /api/services/NAME/restart|stop|start`, `POST /api/reload`.
+ * login, `/logout`, `POST /api/key` (the page claims its session's key, once),
+ * `/api/status`, `/api/events` (server-sent events),
+ * `POST /api/services/NAME/restart|stop|start`, `POST /api/reload`. Every
+ * other `/api/*` needs the cookie and the key (header `X-Rmcp-Mux-Key`, or
+ * `?key=` for the event stream, which cannot send headers), or the bearer token.
  *
  * @module
  */
@@ -106,6 +109,19 @@ const NOT_SIGNED_IN = [
   "one-time login link.",
 ] as const;
 
+function notSignedIn(): Response {
+  return json(401, {
+    ok: false,
+    text: "not signed in: run `rmcp-mux dashboard` for a one-time login link",
+  }, { "www-authenticate": 'Bearer realm="rmcp-mux"' });
+}
+
+/** The page's session key: a header on fetches, `?key=` on the event stream. */
+function keyOf(request: Request): string {
+  return request.headers.get("x-rmcp-mux-key") ??
+    new URL(request.url).searchParams.get("key") ?? "";
+}
+
 const SERVICE_ACTION = /^\/api\/services\/([^/]+)\/(restart|stop|start)$/;
 
 /** The dashboard: a request handler plus the login codes it accepts. */
@@ -195,11 +211,22 @@ export class Dashboard implements AsyncDisposable {
         "set-cookie": `${cookieName(request)}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`,
       });
     }
-    if (!session) {
-      return json(401, {
-        ok: false,
-        text: "not signed in: run `rmcp-mux dashboard` for a one-time login link",
-      }, { "www-authenticate": 'Bearer realm="rmcp-mux"' });
+    if (!session) return notSignedIn();
+    if (path === "/api/key") {
+      if (method !== "POST") return this.#wrongMethod("POST");
+      const key = session === "token" ? undefined : this.#logins.claimKey(session);
+      if (!key) {
+        return json(409, {
+          ok: false,
+          text: "this sign-in is in use by another page already: run `rmcp-mux dashboard` " +
+            "for a new login link",
+        });
+      }
+      return json(200, { ok: true, key });
+    }
+    // The cookie reaches every port of this host; the key only this page.
+    if (session !== "token" && !this.#logins.hasSession(session, keyOf(request))) {
+      return notSignedIn();
     }
     return await this.#api(request, path);
   }

@@ -60,9 +60,14 @@ export class RequestGuard {
     this.#tokenText = options.token;
   }
 
-  /** Host and Origin: a refusal (403) for a request a web page could have forged. */
-  checkOrigin(headers: Headers): Refusal | undefined {
-    const host = headers.get("host")?.toLowerCase();
+  /**
+   * Host and Origin: a refusal (403) for a request a web page could have
+   * forged. HTTP/2 has no `Host` header (its `:authority` is the URL's host):
+   * pass the request's `url` so that it is checked instead.
+   */
+  checkOrigin(headers: Headers, url?: string): Refusal | undefined {
+    const host = (headers.get("host") ?? (url === undefined ? undefined : authorityOf(url)))
+      ?.toLowerCase();
     if (this.#checkHost && (host === undefined || !this.#hosts.has(host))) {
       return {
         status: 403,
@@ -117,6 +122,14 @@ export class RequestGuard {
   allowsOrigin(origin: string): boolean {
     return this.#origins.has(origin.toLowerCase());
   }
+}
+
+/** The `host[:port]` of an absolute URL (cheaper than `new URL`); `undefined` if there is none. */
+function authorityOf(url: string): string | undefined {
+  const start = url.indexOf("//");
+  if (start === -1) return undefined;
+  const end = url.indexOf("/", start + 2);
+  return url.slice(start + 2, end === -1 ? undefined : end) || undefined;
 }
 
 /**

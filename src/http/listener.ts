@@ -3,7 +3,10 @@
  * (HTTP/1.1 and HTTP/2) in front of every service of a daemon, service NAME
  * at `/mcp/NAME` (and at `/mcp` when it serves exactly one), behind the
  * DNS-rebinding checks and the bearer token. `GET /healthz` answers `ok`
- * without a token, for load balancers.
+ * without a token, for load balancers. A service that stops (or leaves the
+ * config) needs nothing from the listener: its mux closes every client it
+ * opened, HTTP sessions and 2026-07-28 requests included, and the path then
+ * answers 404.
  *
  * @module
  */
@@ -179,12 +182,6 @@ export class HttpListener implements AsyncDisposable {
     return this.#modern.size;
   }
 
-  /** End the sessions (and 2026-07-28 requests) of a service that stopped. */
-  endService(service: string): void {
-    this.#table.endService(service, `service "${service}" stopped`);
-    this.#modern.endService(service);
-  }
-
   /** End every session, then stop listening. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -208,7 +205,7 @@ async function route(
   endpoint: McpEndpoint,
   services: HttpServices,
 ): Promise<Response> {
-  const refused = guard.checkOrigin(request.headers);
+  const refused = guard.checkOrigin(request.headers, request.url);
   if (refused) return errorReply(refused.status, refused.code, refused.message, refused.headers);
   const path = pathOf(request.url);
   const origin = request.headers.get("origin");

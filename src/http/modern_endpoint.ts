@@ -107,13 +107,6 @@ export class ModernEndpoint {
     return call.response;
   }
 
-  /** End what a stopped service held. */
-  endService(service: string): void {
-    for (const client of [...this.#clients]) {
-      if (client.service.service === service) client.close(`service "${service}" stopped`);
-    }
-  }
-
   /** End everything (the listener closes). Idempotent. */
   close(): void {
     if (this.#closed) return;

@@ -91,13 +91,6 @@ export class SessionTable {
     }
   }
 
-  /** End every session of `service` (its mux stopped). */
-  endService(service: string, reason: string): void {
-    for (const session of [...this.#sessions.values()]) {
-      if (session.service === service) session.end(ErrorCode.ShuttingDown, reason);
-    }
-  }
-
   /** End every session and stop the timer. Idempotent. */
   close(reason: string): void {
     if (this.#closed) return;

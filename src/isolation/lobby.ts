@@ -33,6 +33,7 @@ import {
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import { turnAway } from "../router/admission.ts";
+import { stoppedMessage } from "../router/upstream_failures.ts";
 import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
 import { type HealthOutcome, healthWaitMs } from "../router/health_feature.ts";
@@ -116,7 +117,7 @@ export class Lobby {
 
   /** The mux stops: what waits here is answered "shutting down". */
   shutDown(): void {
-    const message = "rmcp-mux is shutting down; the request was not completed";
+    const message = stoppedMessage(this.#host.service);
     const data = { service: this.#host.service };
     for (const entry of this.#entries.values()) {
       const requests = entry.buffer.map((e) => (e.kind === "line" ? requestOf(e.text) : undefined));

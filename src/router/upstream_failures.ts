@@ -24,6 +24,17 @@ type Entry = PendingEntry<ClientSession>;
 /** Why a request cannot be sent: an error's code, message and data. */
 export type Refusal = [code: number, message: string, data: Record<string, unknown>];
 
+/**
+ * What a request still open when its mux stops is told: the mux cannot tell
+ * a stopped service from a reload's removal or its own shutdown, so it names
+ * all three, and what to do.
+ */
+export function stoppedMessage(service: string): string {
+  return `rmcp-mux stopped serving "${service}" (the service was stopped, removed by a reload, ` +
+    "or rmcp-mux is shutting down); the request was not completed: send it again once the " +
+    "service is back";
+}
+
 /** Why no request can be forwarded to `service` right now, if none can. */
 export function refusal(
   service: string,
@@ -120,7 +131,7 @@ export class UpstreamFailures {
 
   /** The mux stops: everything open fails. */
   shuttingDown(): void {
-    const message = "rmcp-mux is shutting down; the request was not completed";
+    const message = stoppedMessage(this.#p.service);
     this.#fail({
       code: ErrorCode.ShuttingDown,
       data: { service: this.#p.service },

@@ -57,3 +57,21 @@ export async function signIn(url: string): Promise<string> {
   }
   return cookie.split(";")[0]!;
 }
+
+/**
+ * Sign in as the page does: follow the login link, then claim the session's
+ * key (once). The headers every `/api/*` request of the page carries.
+ */
+export async function signInAsPage(
+  url: string,
+): Promise<{ cookie: string; "x-rmcp-mux-key": string }> {
+  const cookie = await signIn(url);
+  const origin = new URL(url).origin;
+  const response = await fetch(`${origin}/api/key`, {
+    method: "POST",
+    headers: { cookie, origin },
+  });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`key claim failed: ${response.status} ${body.text}`);
+  return { cookie, "x-rmcp-mux-key": body.key };
+}

@@ -179,6 +179,14 @@ Deno.test("clients by transport, the HTTP URL, and with -v one line per client",
     / {2}1\s+claude-code\s+2\.1\.0\s+http\s+2025-11-25\s+5m 02s\s+12 \(1 open\)/,
   );
   assertMatch(verbose, / {2}2\s+codex\s+0\.9\s+proxy\s+2025-06-18\s+42s\s+3/);
+  // The daemon's listener: its sessions counted in words that agree with the number.
+  const http = (sessions: number) =>
+    formatStatus({
+      services: [service("svc", m)],
+      http: { url: "http://127.0.0.1:7300/mcp", sessions },
+    }, NOW);
+  assertMatch(http(1), /\nHTTP: http:\/\/127\.0\.0\.1:7300\/mcp\/NAME \(1 session\)/);
+  assertMatch(http(2), /\(2 sessions\)/);
 });
 
 Deno.test("status: an isolated service says its mode and why, and lists its processes", () => {

@@ -57,6 +57,7 @@ const FLEET = {
     service("alpha", { phase: "running", pid: 101 }),
     service("beta", { phase: "failed", reason: "exit code 3; it exited 6 times" }, {
       lastExit: "exit code 3",
+      httpUrl: "http://127.0.0.1:7300/mcp/beta",
       stderrTail: ["line 1", "boom \x1b]0;owned\x07 <b>", "line 3"],
     }),
     service("gamma", { phase: "restarting", attempt: 2, nextAttemptAt: NOW + 4_000 }),
@@ -135,6 +136,7 @@ Deno.test("the screen: selected row marked, details of the selection, keys and t
   const text = lines.join("\n");
   assertMatch(text, /^beta: failed: exit code 3; it exited 6 times$/m);
   assertMatch(text, /^ {2}last exit: exit code 3$/m);
+  assertMatch(text, /^ {2}http: http:\/\/127\.0\.0\.1:7300\/mcp\/beta$/m, "where hosts connect");
   // A server's escape sequences are shown, never sent to the terminal.
   assertMatch(text, /^ {2}stderr: boom \\x1b\]0;owned\\x07 <b>$/m);
   assert(!text.includes("\x1b"), "no escape code without colour");
@@ -145,10 +147,10 @@ Deno.test("the screen: selected row marked, details of the selection, keys and t
 Deno.test("the screen fits: lines cut to the width, the oldest stderr lines dropped first", () => {
   const lines = renderWatch(FLEET, { ...INITIAL_UI, selected: "beta" }, NOW, {
     width: 40,
-    height: 13,
+    height: 14,
     color: false,
   });
-  assertEquals(lines.length, 13);
+  assertEquals(lines.length, 14);
   assert(lines.every((l) => [...l].length <= 40), lines.join("\n"));
   const stderr = lines.filter((l) => l.startsWith("  stderr: "));
   assertEquals(stderr, ["  stderr: line 3"]);

@@ -47,6 +47,22 @@ Deno.test("signing out ends the session; clear forgets everything", () => {
   assert(!logins.hasSession(b));
 });
 
+Deno.test("a session's key is claimed once, belongs to that session only, and ends with it", () => {
+  const logins = new Logins();
+  const a = logins.redeem(logins.mintCode().code)!.session;
+  const b = logins.redeem(logins.mintCode().code)!.session;
+  assert(!logins.hasSession(a, ""), "no key claimed yet: nothing opens with a key");
+  const key = logins.claimKey(a)!;
+  assertMatch(key, /^[\w-]{43}$/);
+  assertEquals(logins.claimKey(a), undefined, "claimed once");
+  assert(logins.hasSession(a, key));
+  assert(!logins.hasSession(a, `${key}x`));
+  assert(!logins.hasSession(b, key), "another session's key opens nothing");
+  logins.endSession(a);
+  assert(!logins.hasSession(a, key));
+  assertEquals(logins.claimKey(a), undefined, "an ended session has no key");
+});
+
 const request = (url: string, init: RequestInit = {}) => new Request(url, init);
 
 Deno.test("requests from other sites are refused: DNS rebinding, foreign Origin, POST without Origin", () => {

@@ -6,7 +6,7 @@
 
 import { Daemon, type DaemonStatus } from "../../src/daemon/daemon.ts";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { signIn, startDashboardDaemon } from "../_helpers/dashboard.ts";
+import { signIn, signInAsPage, startDashboardDaemon } from "../_helpers/dashboard.ts";
 import { fakeServer, FAST } from "../_helpers/mux.ts";
 
 async function fleet() {
@@ -108,10 +108,61 @@ Deno.test("other sites are refused: a foreign Origin, a rebinding Host, a POST w
   assertEquals(steady.mux!.restarts.total, 0, "nothing was restarted");
 });
 
+Deno.test("the cookie alone opens nothing (browsers send it to every port): the page's key, claimed once, is needed too", async () => {
+  await using f = await fleet();
+  // What a web app on another port of 127.0.0.1 receives when the user visits it: the cookie.
+  const cookie = await signIn(f.daemon.dashboardLogin().url);
+  const page = await fetch(`${f.origin}/`, { headers: { cookie } });
+  assertEquals(page.status, 200, "the page itself holds no data");
+  await page.body?.cancel();
+  for (const path of ["/api/status", "/api/events"]) {
+    const response = await fetch(`${f.origin}${path}`, { headers: { cookie } });
+    assertEquals(response.status, 401, `${path} with the cookie only`);
+    assertMatch(await response.text(), /rmcp-mux dashboard/);
+  }
+  const act = await fetch(`${f.origin}/api/services/steady/stop`, {
+    method: "POST",
+    headers: { cookie, origin: f.origin },
+  });
+  assertEquals(act.status, 401);
+  await act.body?.cancel();
+  // The page claims the key right after the login; nobody can claim it again.
+  const claim = () =>
+    fetch(`${f.origin}/api/key`, { method: "POST", headers: { cookie, origin: f.origin } });
+  const first = await claim();
+  assertEquals(first.status, 200);
+  const { key } = await first.json();
+  assertMatch(key, /^[\w-]{43}$/);
+  const second = await claim();
+  assertEquals(second.status, 409);
+  assertMatch(
+    (await second.json()).text,
+    /in use by another page already: run `rmcp-mux dashboard`/,
+  );
+  const wrong = await fetch(`${f.origin}/api/status`, {
+    headers: { cookie, "x-rmcp-mux-key": "x".repeat(43) },
+  });
+  assertEquals(wrong.status, 401);
+  await wrong.body?.cancel();
+  // The key without the cookie is nothing either; both together open the API and the feed.
+  const keyOnly = await fetch(`${f.origin}/api/status`, { headers: { "x-rmcp-mux-key": key } });
+  assertEquals(keyOnly.status, 401);
+  await keyOnly.body?.cancel();
+  const both = await fetch(`${f.origin}/api/status`, {
+    headers: { cookie, "x-rmcp-mux-key": key },
+  });
+  assertEquals(both.status, 200);
+  assertEquals((await both.json()).daemon.services.length, 2);
+  const feed = await fetch(`${f.origin}/api/events?key=${key}`, { headers: { cookie } });
+  assertEquals(feed.status, 200, "the event stream takes the key in its URL");
+  await feed.body?.cancel();
+  assertEquals(f.daemon.status().services.find((s) => s.name === "steady")!.state, "running");
+});
+
 Deno.test("the feed: a snapshot at once, then a new one when something changes", async () => {
   await using f = await fleet();
-  const cookie = await signIn(f.daemon.dashboardLogin().url);
-  const response = await fetch(`${f.origin}/api/events`, { headers: { cookie } });
+  const page = await signInAsPage(f.daemon.dashboardLogin().url);
+  const response = await fetch(`${f.origin}/api/events`, { headers: page });
   assertEquals(response.status, 200);
   assertEquals(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -139,9 +190,9 @@ Deno.test("the feed: a snapshot at once, then a new one when something changes",
 
 Deno.test("actions answer in words; unknown services, wrong methods and paths say so", async () => {
   await using f = await fleet();
-  const cookie = await signIn(f.daemon.dashboardLogin().url);
+  const page = await signInAsPage(f.daemon.dashboardLogin().url);
   const post = (path: string) =>
-    fetch(`${f.origin}${path}`, { method: "POST", headers: { cookie, origin: f.origin } });
+    fetch(`${f.origin}${path}`, { method: "POST", headers: { ...page, origin: f.origin } });
   const pid = f.daemon.server("steady")!.status().server.pid;
   const restart = await post("/api/services/steady/restart");
   assertEquals(restart.status, 200);
@@ -157,10 +208,10 @@ Deno.test("actions answer in words; unknown services, wrong methods and paths sa
   const reload = await post("/api/reload");
   assertEquals(reload.status, 422);
   assertMatch((await reload.json()).text, /reload refused.*no configuration to reload/);
-  const get = await fetch(`${f.origin}/api/reload`, { headers: { cookie } });
+  const get = await fetch(`${f.origin}/api/reload`, { headers: page });
   assertEquals([get.status, get.headers.get("allow")], [405, "POST"]);
   await get.body?.cancel();
-  const missing = await fetch(`${f.origin}/api/nothing`, { headers: { cookie } });
+  const missing = await fetch(`${f.origin}/api/nothing`, { headers: page });
   assertEquals(missing.status, 404);
   await missing.body?.cancel();
 });

@@ -87,6 +87,23 @@ Deno.test("states in words, with their tone", () => {
   );
 });
 
+Deno.test("a card says when the server stopped answering, and its isolation mode with its processes", () => {
+  const hung = service({ phase: "unresponsive", pid: 7, reason: "3 pings unanswered" });
+  assertEquals(stateOf(hung, NOW), {
+    text: "unresponsive",
+    tone: "bad",
+    detail: "3 pings unanswered",
+  });
+  const isolated = (processes: unknown[] | undefined) => {
+    const s = service({ phase: "running", pid: 7 });
+    (s.mux as Record<string, unknown>).isolation = { mode: "roots", processes };
+    return textOf(cardSections(s, undefined, UI, NOW).detail);
+  };
+  assert(isolated([{}, {}]).includes("isolation: roots, 2 processes"), isolated([{}, {}]));
+  assert(/isolation: roots, 1 process(?!es)/.test(isolated([{}])), isolated([{}]));
+  assert(isolated(undefined).includes("isolation: roots"), isolated(undefined));
+});
+
 Deno.test("numbers read like a person would say them", () => {
   assertEquals([duration(42_000), duration(125_000), duration(3_723_000)], [
     "42s",
@@ -120,6 +137,7 @@ Deno.test("a card: stats, clients with their era and transport, stderr as plain 
   // The stderr line is one text child of a <pre>: dom.js makes it a text node.
   const pre = (card.stderr as unknown[])[3] as unknown[];
   assertEquals(pre, ["pre", { "data-field": "stderr" }, "<script>alert(1)</script>"]);
+  assertEquals(textOf((card.stderr as unknown[])[2]), "last stderr (1 line)");
 });
 
 Deno.test("a card's actions: buttons, then the question, then the outcome", () => {

@@ -236,16 +236,19 @@ Deno.test("the dashboard in a browser: login link, live cards and clients, resta
 
   // Another site on this machine (another port: same site, so the cookie goes along) cannot act:
   // its request carries its own Origin and is refused.
+  const leaked: string[] = [];
   await using evil = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    () =>
-      new Response(
+    (request) => {
+      leaked.push(request.headers.get("cookie") ?? "");
+      return new Response(
         `<!doctype html><script>
         fetch(${JSON.stringify(`${served.origin}/api/services/steady/stop`)},
           { method: "POST", mode: "no-cors", credentials: "include" });
       </script>`,
         { headers: { "content-type": "text/html" } },
-      ),
+      );
+    },
   );
   // The listener answers 403 to its Origin (a browser may then hide even that from the page:
   // the request "fails"); either way the answer came back, so the daemon is done with it.
@@ -258,6 +261,27 @@ Deno.test("the dashboard in a browser: login link, live cards and clients, resta
   assertMatch(await attacked, /^(answered 403|hidden from the page)$/);
   assertEquals(daemon.status().services[2]!.state, "running", "nothing was stopped");
   assertEquals(String(daemon.status().services[2]!.mux!.server.pid), newPid);
+  // Cookies are not port-scoped: the app on the other port received the session cookie. From a
+  // program (any Origin it likes) it still opens nothing: the page's key stays with the page.
+  const stolen = leaked.find((c) => c.includes(`${served.cookie}=`));
+  assert(stolen, `the browser sent the cookie to the other port: ${JSON.stringify(leaked)}`);
+  for (const path of ["/api/status", "/api/services/steady/stop", "/api/key"]) {
+    const replay: Response = await fetch(`${served.origin}${path}`, {
+      method: path === "/api/status" ? "GET" : "POST",
+      headers: { cookie: stolen, origin: served.origin },
+    });
+    assertEquals(replay.status, path === "/api/key" ? 409 : 401, path);
+    await replay.body?.cancel();
+  }
+  assertEquals(daemon.status().services[2]!.state, "running", "nothing was stopped");
+
+  // Sign out: the page says so, and the session is gone.
+  await page.goto(`${served.origin}/`);
+  await page.locator('[data-field="link"]', { hasText: "live" }).waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.locator('[data-field="signed-out"]').waitFor();
+  const after = await (await context.newPage()).goto(`${served.origin}/`);
+  assertEquals(after?.status(), 401, "signed out: the cookie opens nothing any more");
 
   assertEquals(pageErrors, [], "no script errors");
   assertEquals(offsite.filter((u) => !u.startsWith(`http://127.0.0.1:${evil.addr.port}`)), []);

@@ -50,7 +50,12 @@ Deno.test("rmcp-mux --config … --http 127.0.0.1:0, then rmcp-mux dashboard: th
   await login.body?.cancel();
   assertEquals(login.status, 303);
   const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
-  const status = await fetch(new URL("/api/status", url), { headers: { cookie } });
+  const origin = new URL(url).origin;
+  const claim = await fetch(`${origin}/api/key`, { method: "POST", headers: { cookie, origin } });
+  const { key } = await claim.json();
+  const status = await fetch(new URL("/api/status", url), {
+    headers: { cookie, "x-rmcp-mux-key": key },
+  });
   assertEquals(status.status, 200);
   assertEquals((await status.json()).daemon.services[0].name, "one");
   // The link works once.

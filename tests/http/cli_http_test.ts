@@ -49,6 +49,30 @@ Deno.test("--http on one mux: the printed URL serves SDK clients with the token 
   }
 });
 
+Deno.test("--http on one mux with settings that cannot work: one clear line, and no server started", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-http-cli-" });
+  const env = { XDG_STATE_HOME: `${dir}/state`, HOME: dir, PATH: Deno.env.get("PATH") ?? "" };
+  try {
+    const server = ["--cmd", DENO, "--", "run", "-A", FIXTURE];
+    for (
+      const [flags, said] of [
+        [["--http", "0.0.0.0:0"], /^rmcp-mux: refusing to listen on 0\.0\.0\.0:0: not a loopback/],
+        [
+          ["--http", "0.0.0.0:0", "--http-allow-remote", "--http-auth", "none"],
+          /^rmcp-mux: refusing --http-auth none on 0\.0\.0\.0:0/,
+        ],
+      ] as const
+    ) {
+      const run = await runCli(["--socket", `${dir}/x.sock`, ...flags, ...server], { env });
+      assertEquals(run.code, 1, run.stderr);
+      assertMatch(run.stderr, said);
+      assertEquals(run.stderr.trim().split("\n").length, 1, `one line: ${run.stderr}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+});
+
 Deno.test("daemon.http: one listener for every service at /mcp/NAME; bad settings are one clear line", async () => {
   const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-http-daemon-" });
   const env = { XDG_STATE_HOME: `${dir}/state`, HOME: dir, PATH: Deno.env.get("PATH") ?? "" };

@@ -29,6 +29,36 @@ const cards = document.getElementById("cards");
 
 const now = () => Date.now() + skew;
 
+/**
+ * The session's key: claimed once from the daemon right after the login and
+ * kept in this origin's storage. The cookie alone opens nothing, since
+ * browsers send it to every port of this host; storage stays with this port.
+ */
+const KEY_ITEM = "rmcp-mux-key";
+let sessionKey = localStorage.getItem(KEY_ITEM) ?? "";
+
+/** Claim the key of the session the cookie names (works once per login). */
+async function claimKey() {
+  try {
+    const response = await fetch("/api/key", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    if (!response.ok) return false;
+    sessionKey = (await response.json()).key;
+    localStorage.setItem(KEY_ITEM, sessionKey);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signedOut() {
+  ui.link = "signed-out";
+  render();
+}
+
 function render() {
   patch(header, headerOf(snapshot, ui, now()));
   if (!snapshot) return;
@@ -70,7 +100,7 @@ async function send(action) {
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-rmcp-mux-key": sessionKey },
       body: "{}",
     });
     if (response.status === 401) ui.link = "signed-out";
@@ -90,6 +120,15 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest?.("button[data-action]");
   if (!button) return;
   const what = button.dataset.action;
+  if (what === "logout") {
+    localStorage.removeItem(KEY_ITEM);
+    sessionKey = "";
+    void fetch("/logout", { method: "POST", redirect: "manual" }).finally(() => {
+      source?.close();
+      signedOut();
+    });
+    return;
+  }
   if (what === "cancel") {
     ui.confirm = undefined;
   } else if (what === "confirm") {
@@ -119,8 +158,12 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-function listen() {
-  const source = new EventSource("/api/events");
+/** The event stream now open, if any. */
+let source;
+
+async function listen() {
+  if (!sessionKey && !(await claimKey())) return signedOut();
+  source = new EventSource(`/api/events?key=${encodeURIComponent(sessionKey)}`);
   source.addEventListener("snapshot", (event) => {
     snapshot = JSON.parse(event.data);
     skew = snapshot.at - Date.now();
@@ -135,11 +178,11 @@ function listen() {
     }
     // Refused, not dropped: signed out (a daemon restart forgets sessions), or gone for now.
     try {
-      const probe = await fetch("/api/status");
+      const probe = await fetch("/api/status", { headers: { "x-rmcp-mux-key": sessionKey } });
       if (probe.status === 401) {
-        ui.link = "signed-out";
-        render();
-        return;
+        // A new login (another link opened) has a key of its own to claim.
+        if (await claimKey()) return listen();
+        return signedOut();
       }
     } catch {
       // Not reachable: try again below.
@@ -150,6 +193,6 @@ function listen() {
   });
 }
 
-listen();
+void listen();
 setInterval(render, 1000);
 render();

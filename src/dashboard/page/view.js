@@ -222,7 +222,7 @@ export function cardSections(shown, history, ui, now) {
       ? ["details", { class: "stderr", ...(state.tone === "ok" ? {} : { open: "" }) }, [
         "summary",
         {},
-        `last stderr (${mux.stderrTail.length} lines)`,
+        `last stderr (${mux.stderrTail.length} line${mux.stderrTail.length === 1 ? "" : "s"})`,
       ], ["pre", { "data-field": "stderr" }, mux.stderrTail.join("\n")]]
       : null,
     events: (history?.events.length ?? 0) > 0
@@ -257,7 +257,9 @@ export function cardSections(shown, history, ui, now) {
  */
 function isolationOf(isolation) {
   const count = isolation.processes?.length;
-  return count === undefined ? isolation.mode : `${isolation.mode}, ${count} processes`;
+  return count === undefined
+    ? isolation.mode
+    : `${isolation.mode}, ${count} process${count === 1 ? "" : "es"}`;
 }
 
 /**
@@ -317,7 +319,8 @@ export function headerOf(snapshot, ui, now) {
       ? [
         "p",
         { class: "bad", "data-field": "signed-out" },
-        "Signed out (the daemon restarted, or the session expired): run `rmcp-mux dashboard` " +
+        "Signed out (you signed out, the daemon restarted, or the session expired): run " +
+        "`rmcp-mux dashboard` " +
         "for a new login link.",
       ]
       : null,
@@ -338,6 +341,7 @@ export function headerOf(snapshot, ui, now) {
       "div",
       { class: "reload" },
       reload,
+      ui.link === "signed-out" ? null : ["button", { "data-action": "logout" }, "Sign out"],
       outcome
         ? ["pre", { class: `outcome ${outcome.ok ? "ok" : "bad"}`, role: "status" }, outcome.text]
         : null,
