@@ -3,7 +3,8 @@
  * pumps. The common case costs nothing: a chunk of whole lines is used where
  * it lies. Only a line cut between two reads is carried over, in a buffer
  * that is reused (and given back once it held a large line). A line longer
- * than the bound is discarded up to its newline. Pure.
+ * than the bound is discarded up to its newline. Plus the few helpers that
+ * handle lines as bytes. Pure.
  *
  * @module
  */
@@ -12,6 +13,7 @@ const NEWLINE = 0x0a;
 /** A carry buffer larger than this is not kept once empty. */
 const KEEP_CARRY_BYTES = 64 * 1024;
 const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
 
 /**
  * Frames one stream. Per chunk: {@link frame}, use the lines in
@@ -121,4 +123,33 @@ export class LineFramer {
     grown.set(this.#carry.subarray(0, this.#carried));
     this.#carry = grown;
   }
+}
+
+/** `texts` as lines (each with its newline), in one buffer. */
+export function encodeLines(texts: readonly string[]): Uint8Array {
+  return encoder.encode(texts.join("\n") + "\n");
+}
+
+/** `parts` in one buffer. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** The non-empty lines of `data[begin, end)`, each with its newline (views). */
+export function nonEmptyLines(data: Uint8Array, begin: number, end: number): Uint8Array[] {
+  const lines: Uint8Array[] = [];
+  for (let start = begin, nl = 0; start < end; start = nl + 1) {
+    nl = data.indexOf(NEWLINE, start);
+    if (nl > start) lines.push(data.subarray(start, nl + 1));
+  }
+  return lines;
 }

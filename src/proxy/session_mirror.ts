@@ -3,7 +3,8 @@
  * connection to the mux: the host's `initialize` and `initialized`, its log
  * level, its resource subscriptions, its open `subscriptions/listen` streams
  * (2026-07-28, {@link OpenListens}), the requests the mux has not answered
- * yet, and the requests the mux made of the host. Pure: lines in, lines out.
+ * yet, and the requests the mux made of the host. What the host set up, and
+ * its replay, is {@link SessionSetup}'s. Pure: lines in, lines out.
  *
  * Ids: the host keeps its own ids throughout. After a reconnect the mux sees
  * a fresh client; what the proxy replays on the host's behalf carries ids of
@@ -20,6 +21,7 @@
 
 import { type Id, LineHead } from "./line_head.ts";
 import { LISTEN_METHOD, OpenListens } from "./open_listens.ts";
+import { SessionSetup } from "./session_setup.ts";
 
 export type { Id } from "./line_head.ts";
 
@@ -54,18 +56,6 @@ export interface MuxVerdict {
   confirmed?: true;
 }
 
-interface Setup {
-  /** The host's initialize request (line and id) and whether the mux answered it. */
-  init?: { text: string; id: Id; params: Record<string, unknown> };
-  initAnswered: boolean;
-  /** The host sent `notifications/initialized`. */
-  initialized: boolean;
-  /** Params of the host's last `logging/setLevel`. */
-  logLevel?: Record<string, unknown>;
-  /** URIs the host is subscribed to. */
-  subscriptions: Set<string>;
-}
-
 /**
  * Lines from the mux up to this size are parsed whole; longer ones (results of
  * any size) are read at their ends. Parsing a short line is a single native
@@ -82,7 +72,7 @@ const decoder = new TextDecoder();
 
 /** Remembers the host's session; see the module doc. */
 export class SessionMirror {
-  readonly #setup: Setup = { initAnswered: false, initialized: false, subscriptions: new Set() };
+  readonly #setup = new SessionSetup();
   /** Requests sent on the current connection and not answered: id → method. */
   #inFlight = new Map<Id, string>();
   /** Ids of the mux's requests to the host on the current connection. */
@@ -208,21 +198,7 @@ export class SessionMirror {
   #request(id: Id, method: string, params: Record<string, unknown> | undefined, text: string) {
     if (method === LISTEN_METHOD) return this.listens.open(id, text);
     this.#inFlight.set(id, method);
-    switch (method) {
-      case "initialize":
-        this.#setup.init = { text, id, params: params ?? {} };
-        this.#setup.initAnswered = false;
-        break;
-      case "logging/setLevel":
-        this.#setup.logLevel = params ?? {};
-        break;
-      case "resources/subscribe":
-        if (typeof params?.uri === "string") this.#setup.subscriptions.add(params.uri);
-        break;
-      case "resources/unsubscribe":
-        if (typeof params?.uri === "string") this.#setup.subscriptions.delete(params.uri);
-        break;
-    }
+    this.#setup.request(id, method, params, text);
   }
 
   #notification(method: string, params: Record<string, unknown> | undefined): void {
@@ -238,7 +214,7 @@ export class SessionMirror {
     const method = this.#inFlight.get(id);
     if (method === undefined) return;
     this.#inFlight.delete(id);
-    if (method === "initialize" && this.#setup.init?.id === id) this.#setup.initAnswered = !isError;
+    this.#setup.answered(id, method, isError);
   }
 
   /** A line from the mux: bookkeeping, and whether the host should see it. */
@@ -305,7 +281,7 @@ export class SessionMirror {
   connectionLost(reason: string): string[] {
     const answers: string[] = [];
     for (const [id, method] of this.#inFlight) {
-      if (method === "initialize" && !this.#setup.initAnswered) continue;
+      if (this.#setup.resends(method)) continue;
       answers.push(lostAnswer(id, method, reason));
     }
     this.#inFlight.clear();
@@ -359,30 +335,14 @@ export class SessionMirror {
 
   /**
    * The replayed `initialize` was answered: what the host had set up, for the
-   * mux, and `list_changed` notifications for the host (the server behind the
-   * new connection may list other things).
+   * mux, and `list_changed` notifications for the host
+   * ({@link SessionSetup.afterInit}).
    */
   afterInit(result: Record<string, unknown> | undefined): { toMux: string[]; toHost: string[] } {
-    const toMux: string[] = [];
-    if (this.#setup.initialized) {
-      toMux.push(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
-    }
-    if (this.#setup.logLevel) {
-      toMux.push(this.#internalRequest("other", "logging/setLevel", this.#setup.logLevel));
-    }
-    for (const uri of this.#setup.subscriptions) {
-      toMux.push(this.#internalRequest("other", "resources/subscribe", { uri }));
-    }
-    const toHost: string[] = [];
-    const capabilities = (result?.capabilities ?? {}) as Record<string, { listChanged?: boolean }>;
-    for (const kind of ["tools", "prompts", "resources"]) {
-      if (this.#setup.initialized && capabilities[kind]?.listChanged) {
-        toHost.push(
-          JSON.stringify({ jsonrpc: "2.0", method: `notifications/${kind}/list_changed` }),
-        );
-      }
-    }
-    return { toMux, toHost };
+    return this.#setup.afterInit(
+      result,
+      (method, params) => this.#internalRequest("other", method, params),
+    );
   }
 
   #internalRequest(

@@ -1,7 +1,7 @@
 /**
  * The proxy's host side as bytes: the process's own stdin and stdout, read
  * into one reused buffer and written directly (no stream layer, no copy), or
- * streams a caller passes in. Plus the few byte helpers the bridge shares.
+ * streams a caller passes in. Plus the few I/O helpers the bridge shares.
  *
  * @module
  */
@@ -29,7 +29,6 @@ export interface Output {
 /** Bytes of one chunk the process's stdin is read in. */
 const CHUNK_BYTES = 64 * 1024;
 const EMPTY = new Uint8Array(0);
-const encoder = new TextEncoder();
 
 /** This process's stdin, read into one reused buffer. Its pending read cannot be cancelled. */
 export function rawInput(): Input {
@@ -77,25 +76,6 @@ export function streamOutput(stream: WritableStream<Uint8Array>): Output {
     },
     release: () => writer.releaseLock(),
   };
-}
-
-/** `texts` as lines (each with its newline), in one buffer. */
-export function encodeLines(texts: readonly string[]): Uint8Array {
-  return encoder.encode(texts.join("\n") + "\n");
-}
-
-/** `parts` in one buffer. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Close a connection that may be closed already. */
