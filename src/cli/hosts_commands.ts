@@ -24,7 +24,7 @@ import { backupFile, ChangedUnderneath, writeAtomic } from "../hosts/files.ts";
 import { currentLauncher, NoLauncher } from "../hosts/launcher.ts";
 import { canonicalConfigPath } from "../daemon/daemon_files.ts";
 import { runningDaemon } from "./proxy_autostart.ts";
-import { addServices, type MuxConfigView, readMuxConfig } from "../hosts/mux_config.ts";
+import { addServices, configDiff, type MuxConfigView, readMuxConfig } from "../hosts/mux_config.ts";
 import { applyFiles, planRewire, type RewirePlan } from "../hosts/rewire.ts";
 import { planServices } from "../hosts/services.ts";
 import { loadRecords, recordKey, saveRecords } from "../hosts/state.ts";
@@ -167,11 +167,7 @@ export async function runScan(command: Of<"scan">): Promise<number> {
       if (fresh.length === 0) {
         console.log(`\n${where}: every service is already there; not written`);
       } else if (command.dryRun) {
-        const secrets = fresh.flatMap((s) => Object.values(s.def.env));
-        console.log(
-          `\nWould write ${where}:\n` +
-            unifiedDiff(ctx.config.path, ctx.config.text, text, secrets),
-        );
+        console.log(`\nWould write ${where}:\n` + configDiff(ctx.config, text, fresh));
       } else {
         await writeMuxConfig(ctx, text);
         console.log(
@@ -293,8 +289,7 @@ async function rewireOnce(command: Of<"rewire">): Promise<number> {
     if (command.dryRun) {
       if (plan.newServices.length > 0) {
         const text = addServices(ctx.config, plan.newServices);
-        const secrets = plan.newServices.flatMap((s) => Object.values(s.def.env));
-        console.log(unifiedDiff(ctx.config.path, ctx.config.text, text, secrets));
+        console.log(configDiff(ctx.config, text, plan.newServices));
       }
       for (const f of plan.files) {
         console.log(unifiedDiff(f.file, f.before, f.after, f.secrets, f.format));

@@ -17,27 +17,39 @@ const SECRET_STRINGS = ["bearer_token"];
 /**
  * Every secret-looking value anywhere in a host file: the values of each
  * `env`/`headers`/`http_headers` map, inline bearer tokens and secret-looking
- * command-line arguments (see {@link secretArgs}), of every entry (a diff's context lines show neighbours too). A file that does not
- * parse gives none.
+ * command-line arguments (see {@link secretArgs}), of every entry (a diff's
+ * context lines show neighbours too). A file that does not parse gives none.
  */
 export function secretsIn(text: string, format: FileFormat): string[] {
+  try {
+    return secretsOf(fileValue(text, format));
+  } catch {
+    // Not parseable: nothing is rewired in it either.
+    return [];
+  }
+}
+
+/**
+ * Every secret-looking value in a parsed host file or daemon config: see
+ * {@link secretsIn}; a command line given as one string (`cmd: "npx … --token
+ * X"` in the daemon's config) is read word by word.
+ */
+export function secretsOf(value: unknown): string[] {
   const out: string[] = [];
-  const visit = (value: unknown, depth: number): void => {
-    if (value === null || typeof value !== "object" || depth > 64) return;
-    for (const [key, child] of Object.entries(value)) {
+  const visit = (node: unknown, depth: number): void => {
+    if (node === null || typeof node !== "object" || depth > 64) return;
+    for (const [key, child] of Object.entries(node)) {
       if (SECRET_MAPS.includes(key) && child !== null && typeof child === "object") {
         for (const v of Object.values(child)) if (typeof v === "string") out.push(v);
       } else if (SECRET_STRINGS.includes(key) && typeof child === "string") out.push(child);
       else if (key === "args" && Array.isArray(child)) {
         out.push(...secretArgs(child.filter((a): a is string => typeof a === "string")));
+      } else if ((key === "cmd" || key === "command") && typeof child === "string") {
+        out.push(...secretArgs(child.split(/\s+/)));
       } else visit(child, depth + 1);
     }
   };
-  try {
-    visit(fileValue(text, format), 0);
-  } catch {
-    // Not parseable: nothing is rewired in it either.
-  }
+  visit(value, 0);
   return out;
 }
 

@@ -16,6 +16,8 @@ import { type ConfigFormat, formatOf, readSource } from "../config/formats.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
 import { splitCommandLine } from "../config/command_line.ts";
 import { isObject } from "./adapters/common.ts";
+import { secretsOf, unifiedDiff } from "./diff.ts";
+import { secretArgs } from "./secret_args.ts";
 import { formattingOf } from "./json_entry.ts";
 import { tomlKey, tomlValue } from "./toml_scan.ts";
 import type { ServiceDef } from "./translate.ts";
@@ -202,4 +204,29 @@ function addToml(text: string, services: readonly NewService[]): string {
     }
   }
   return out;
+}
+
+/**
+ * The dry-run diff of the daemon's config: the new services' env values and
+ * every secret-looking value of the file before and after (a neighbour's env
+ * in a context line, arguments such as `--api-key VALUE`) shown as `***`.
+ */
+export function configDiff(
+  config: MuxConfigView,
+  after: string,
+  fresh: readonly { def: ServiceDef }[],
+): string {
+  const parsed = (text: string): unknown => {
+    try {
+      return text.trim() === "" ? {} : readSource(text, config.path).value;
+    } catch {
+      return {};
+    }
+  };
+  const secrets = [
+    ...fresh.flatMap((s) => [...Object.values(s.def.env), ...secretArgs(s.def.args)]),
+    ...secretsOf(parsed(config.text)),
+    ...secretsOf(parsed(after)),
+  ];
+  return unifiedDiff(config.path, config.text, after, secrets);
 }

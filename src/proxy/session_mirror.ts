@@ -121,6 +121,16 @@ export class SessionMirror {
   }
 
   /**
+   * The mux asks the host something (roots, sampling, elicitation, ping). An
+   * id a previous connection's mux also used is no longer stale: the host's
+   * next answer with it is for this request.
+   */
+  #muxAsks(id: Id): void {
+    this.#staleMuxRequests.delete(id);
+    this.#muxRequests.add(id);
+  }
+
+  /**
    * A line from the mux (`bytes[start, end)`): bookkeeping, and whether the
    * host should see it. A short line is parsed (one native call: the least
    * work); a long one is read at its ends ({@link LineHead}), and parsed only
@@ -137,7 +147,7 @@ export class SessionMirror {
         if (this.listens.size === 0) return FORWARD;
         break;
       case "request":
-        this.#muxRequests.add(head.id); // the mux asks the host (roots, sampling, elicitation, ping)
+        this.#muxAsks(head.id);
         return FORWARD;
       case "response":
         if (!this.#internal.has(head.id) && !this.listens.has(head.id)) {
@@ -240,7 +250,7 @@ export class SessionMirror {
       }
       const k = msg.id;
       if (typeof msg.method === "string") {
-        this.#muxRequests.add(k); // the mux asks the host (roots, sampling, elicitation, ping)
+        this.#muxAsks(k);
         continue;
       }
       const internal = this.#internal.get(k);

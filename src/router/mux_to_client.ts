@@ -31,11 +31,27 @@ export type ClientCall = RoutedCall | InternalCall;
 
 const key = (id: JsonRpcId) => `${typeof id}:${id}`;
 
+/**
+ * The first id a table hands out: random, so that two mux processes (a
+ * daemon and the one that replaces it) do not number their requests alike.
+ * A host behind a reconnecting `rmcp-mux proxy` may answer the old daemon's
+ * sampling request after the new daemon asked it something under the same
+ * id; distinct ids keep that late answer from being taken for the new one.
+ */
+function firstId(): number {
+  return 1 + Math.floor(Math.random() * 2 ** 40);
+}
+
 /** Open mux→client requests, per client. */
 export class MuxToClientTable<C> {
-  #next = 1;
+  #next: number;
   readonly #byClient = new Map<C, Map<number, ClientCall>>();
   readonly #byUpstream = new Map<string, { client: C; id: number }>();
+
+  /** @param start the first id (tests pass one; by default a random one, see {@link firstId}) */
+  constructor(start: number = firstId()) {
+    this.#next = start;
+  }
 
   /** Register a call to `client`; returns the id to send it with. */
   add(client: C, call: ClientCall): number {

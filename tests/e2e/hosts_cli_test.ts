@@ -147,6 +147,54 @@ Deno.test("dry-run diffs and scan never show a secret: not in context lines, not
   assert(!/sk-live-HEADER|sk-env-NEIGHBOUR|arg-SECRET/.test(undo.stdout), undo.stdout);
 });
 
+Deno.test("the daemon config's dry-run diff hides secrets: a neighbour's env, a new service's key and header arguments", async () => {
+  await using h = await hostsHome([]);
+  Deno.writeTextFileSync(
+    `${h.home}/.claude.json`,
+    JSON.stringify({
+      mcpServers: {
+        k: {
+          command: "npx",
+          args: ["-y", "some-server", "--api-key", "PLAINVALUE123"],
+          env: { GITHUB_TOKEN: "ENVSECRET999" },
+        },
+        r: {
+          command: "npx",
+          args: [
+            "-y",
+            "mcp-remote",
+            "https://x.example/sse",
+            "--header",
+            "Authorization: Bearer HDRSECRET77",
+          ],
+        },
+      },
+    }),
+  );
+  await Deno.mkdir(`${h.home}/.config/rmcp-mux`, { recursive: true });
+  Deno.writeTextFileSync(
+    `${h.home}/.config/rmcp-mux/config.yaml`,
+    "servers:\n  existing:\n    cmd: node\n    args: [x.js]\n    env:\n      EXISTING_TOKEN: NEIGHBOURSECRET42\n",
+  );
+  for (
+    const args of [["rewire", "--host", "all", "--dry-run"], [
+      "scan",
+      "--write-config",
+      `${h.home}/.config/rmcp-mux/config.yaml`,
+      "--dry-run",
+    ]]
+  ) {
+    const dry = await runCli(args, { env: h.env });
+    assertEquals(dry.code, 0, dry.stderr);
+    assertMatch(dry.stdout, /config\.yaml/, "the config diff is shown");
+    assertMatch(dry.stdout, /--api-key/);
+    assert(
+      !/PLAINVALUE123|ENVSECRET999|NEIGHBOURSECRET42|HDRSECRET77/.test(dry.stdout),
+      `${args[0]}: ${dry.stdout}`,
+    );
+  }
+});
+
 Deno.test("rewire changes only the selected entries; idempotent; unwire restores every byte", async () => {
   await using h = await hostsHome();
   const r = await runCli(["rewire", "--host", "all"], { env: h.env });

@@ -31,3 +31,30 @@ Deno.test("secret args: a plain command line has none; masking keeps the flags",
     ["--auth", "***", "--db=/tmp/x", "--client-secret=***", "***"],
   );
 });
+
+Deno.test("secret args: a header passed as an argument hides its value when its name says secret", () => {
+  assertEquals(
+    maskArgs([
+      "-y",
+      "mcp-remote",
+      "https://mcp.example.com/sse",
+      "--header",
+      "Authorization: Bearer s3cr3t-T0KEN",
+      "--header",
+      "X-API-Key:abc123def",
+      "--header",
+      "Accept: text/event-stream",
+    ]),
+    [
+      "-y",
+      "mcp-remote",
+      "https://mcp.example.com/sse",
+      "--header",
+      "Authorization: ***",
+      "--header",
+      "X-API-Key: ***",
+      "--header",
+      "Accept: text/event-stream",
+    ],
+  );
+});

@@ -94,6 +94,25 @@ Deno.test("the host's late answers to the mux's requests of a lost connection ar
   assertEquals(send(mirror, result(99, {})), true, "unknown answers are the mux's to judge");
 });
 
+Deno.test("a new mux's request under an id the lost one used: the host's answer to it goes through", () => {
+  for (const path of ["parsed", "byte"] as const) {
+    const mirror = new SessionMirror();
+    initialized(mirror);
+    const fromMux = (text: string) =>
+      path === "parsed" ? mirror.fromMux(text) : muxLine(mirror, text);
+    const padding = path === "byte" ? { big } : undefined;
+    assertEquals(fromMux(request(3, "sampling/createMessage", padding)).forward, true);
+    mirror.connectionLost("daemon restarted");
+    // The new daemon asks before the host answered the old question.
+    assertEquals(fromMux(request(3, "roots/list", padding)).forward, true);
+    assertEquals(
+      send(mirror, result(3, { roots: [] })),
+      true,
+      `${path}: the new question's answer`,
+    );
+  }
+});
+
 Deno.test("batches (2025-03-26) are tracked element by element; junk is relayed as it is", () => {
   const mirror = new SessionMirror();
   initialized(mirror);
