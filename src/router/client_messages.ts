@@ -367,8 +367,10 @@ export class ClientMessages {
       });
       return;
     }
-    this.#ctx.pending.take(entry.upstreamId);
+    // The server hears of the cancel first: taking the entry may pass a serialize turn, and
+    // the next client's requests must not overtake it.
     if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    this.#ctx.pending.take(entry.upstreamId);
     // Its call was answered input_required already: only the server's questions remain.
     if (entry.era?.parked) return this.#f.bridge.abandon(entry);
     // A cancelled request is never answered (in a batch, the others still are).

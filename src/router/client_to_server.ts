@@ -154,6 +154,16 @@ export class ClientToServerTable<C> {
     return this.#byClient.get(client)?.size ?? 0;
   }
 
+  /** Every entry of one client (left in the table). */
+  ofClient(client: C): PendingEntry<C>[] {
+    const entries: PendingEntry<C>[] = [];
+    for (const upstreamId of this.#byClient.get(client)?.values() ?? []) {
+      const entry = this.#byUpstream.get(upstreamId);
+      if (entry) entries.push(entry);
+    }
+    return entries;
+  }
+
   /** Remove and return every entry of one client. */
   removeClient(client: C): PendingEntry<C>[] {
     const ids = this.#byClient.get(client);

@@ -70,12 +70,23 @@ export class Clients {
     return true;
   }
 
-  /** Forget a client (gone, or moved to another process); false when it was not here. */
+  /**
+   * Forget a client (gone, or moved to another process); false when it was
+   * not here. Call {@link released} once what it held is let go.
+   */
   remove(session: ClientSession): boolean {
     if (!this.#sessions.delete(session)) return false;
     if (session.era === "modern") this.#modern--;
-    if (session.counted && this.counted === 0) this.#o.onIdle?.();
     return true;
+  }
+
+  /**
+   * A removed client's work is cancelled and what it held released: when it
+   * was the last counted client, the process is idle now (told last, so an
+   * idle handler that parks the process is not undone by the release).
+   */
+  released(session: ClientSession): void {
+    if (session.counted && this.counted === 0) this.#o.onIdle?.();
   }
 
   /** Clients connected, probes not counted. */

@@ -262,9 +262,11 @@ export class Router {
 
   #forget(session: ClientSession): void {
     if (!this.#clients.remove(session)) return;
-    this.#gate?.drop(session);
+    // Its work is cancelled upstream before its turn (serialize) passes to another client.
     this.#upstream.dropClient(session);
+    this.#gate?.drop(session);
     this.#features.release(session);
+    this.#clients.released(session);
   }
 
   /** True while the queue toward the server has room: clients may be read. */

@@ -315,9 +315,11 @@ export class UpstreamLink {
 
   /** Forget a departed client: cancel its work upstream, drop what it had queued. */
   dropClient(session: ClientSession): void {
-    for (const entry of this.#o.pending.removeClient(session)) {
+    // Cancels first: removing the client's entries may pass a serialize turn.
+    for (const entry of this.#o.pending.ofClient(session)) {
       if (entry.sent) this.cancel(entry.upstreamId, "client disconnected");
     }
+    this.#o.pending.removeClient(session);
     this.#clients.dropClient(session);
     this.#outbox.dropClient(session);
     this.notifyRoom();

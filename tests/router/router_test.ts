@@ -624,3 +624,15 @@ Deno.test("whenDrained waits for the requests at the server only; held traffic a
   h.router.resumeTraffic();
   assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "the held request goes up");
 });
+
+Deno.test("the last client leaving: its work is cancelled upstream before the process is called idle", () => {
+  const seenAtIdle: string[][] = [];
+  let upstreamSent: () => string[] = () => [];
+  using h = readyHarness({ onIdle: () => seenAtIdle.push(upstreamSent()) });
+  upstreamSent = () => h.upstream.sent.map((m) => String(m.method));
+  const client = h.initialized();
+  h.fromClient(client, call(1));
+  h.router.disconnect(client.session);
+  assertEquals(seenAtIdle.length, 1, "idle once");
+  assertEquals(seenAtIdle[0]!.at(-1), "notifications/cancelled", "cancelled before idle");
+});

@@ -233,3 +233,28 @@ Deno.test("serialize switched live: off sends what waited for its turn; on makes
   h.fromClient(b, call(6)); // …and b waits for it
   assertEquals(h.upstream.take().length, 1);
 });
+
+Deno.test("serialize: the server hears a cancel (or a departure) before the next client's request", () => {
+  for (const how of ["cancel", "disconnect"] as const) {
+    using h = readyHarness({ serialize: true });
+    const [a, b] = [h.client(), h.client()];
+    for (const x of [a, b]) h.initClient(x);
+    h.fromClient(a, { jsonrpc: "2.0", id: 1, method: "tools/call", params: {} });
+    h.fromClient(b, { jsonrpc: "2.0", id: 1, method: "tools/call", params: {} }); // waits for a
+    const [first] = h.upstream.take();
+    if (how === "cancel") {
+      h.fromClient(a, {
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 1 },
+      });
+    } else h.router.disconnect(a.session);
+    const after = h.upstream.take();
+    assertEquals(
+      after.map((m) => m.method),
+      ["notifications/cancelled", "tools/call"],
+      `${how}: the cancel, then b's request`,
+    );
+    assertEquals((after[0]!.params as { requestId: unknown }).requestId, first!.id);
+  }
+});
