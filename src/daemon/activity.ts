@@ -7,7 +7,7 @@
  */
 
 import type { MuxServer } from "../server/mux_server.ts";
-import type { ServiceStatus } from "./daemon.ts";
+import type { ServiceStatus } from "./daemon_status.ts";
 import { HistoryRecorder, type ServiceEvent, type ServiceHistory } from "./history.ts";
 
 /** A command under way on a service. */

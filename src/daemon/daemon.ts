@@ -8,13 +8,10 @@
  */
 
 import type { Logger } from "@logtape/logtape";
-import type { MuxOptions } from "../config/options.ts";
 import { HttpListener } from "../http/listener.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
-import type { ServerPhase } from "../router/server_state.ts";
 import { MuxServer } from "../server/mux_server.ts";
-import type { MuxStatus } from "../server/mux_status.ts";
 import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
 import { DaemonActivity } from "./activity.ts";
 import {
@@ -26,54 +23,21 @@ import {
 } from "./reload.ts";
 import { loopbackOrigin, NO_HTTP_LISTENER } from "../dashboard/control.ts";
 import { createDashboard, type Dashboard, type DashboardLogin } from "../dashboard/dashboard.ts";
+import {
+  type DaemonService,
+  type DaemonStatus,
+  describeService,
+  type ServiceEntry,
+  type ServiceStatus,
+} from "./daemon_status.ts";
 
-/** One service the daemon runs. */
-export interface DaemonService {
-  /** Service name (unique). */
-  name: string;
-  /** Settings of its mux (`serviceName` is set to `name`). */
-  options: MuxOptions;
-}
-
-/**
- * One word for where a service is, the first word of its `status` row:
- * its server's phase (`running`, `starting`, `restarting`, `unresponsive`,
- * `failed`, `idle`) while its mux serves; `stopped` when stopped by a
- * command; `error` when its mux could not start.
- */
-export type ServiceState = ServerPhase | "error";
-
-/** A service as `status` reports it. */
-export interface ServiceStatus {
-  /** Service name. */
-  name: string;
-  /** Its socket. */
-  socket: string;
-  /** Where it is, in one word (see {@link ServiceState}); `failed`, `unresponsive` and `error` make `status` exit 1. */
-  state: ServiceState;
-  /** Why the mux could not start, for `error`. */
-  error?: string;
-  /** The mux's own status, while running. */
-  mux?: MuxStatus;
-  /** A command on this service still in progress. */
-  busy?: "restarting" | "stopping" | "starting";
-}
-
-/** The whole daemon, as `status` reports it. */
-export interface DaemonStatus {
-  /** Daemon process id. */
-  pid: number;
-  /** When the daemon started (ms since epoch). */
-  startedAt: number;
-  /** The config file it runs, if any. */
-  config: string | null;
-  /** Its control socket, if any. */
-  control: string | null;
-  /** Every service, sorted by name. */
-  services: ServiceStatus[];
-  /** The HTTP listener, if any: its address and the sessions it holds. */
-  http: { url: string; sessions: number } | null;
-}
+export type {
+  DaemonService,
+  DaemonStatus,
+  ServiceEntry,
+  ServiceState,
+  ServiceStatus,
+} from "./daemon_status.ts";
 
 /** How long `restart` waits for the new process to come up before reporting. */
 export const RESTART_SETTLE_MS = 30_000;
@@ -82,16 +46,6 @@ export const RESTART_SETTLE_MS = 30_000;
 export class DaemonError extends Error {
   /** Always `"DaemonError"`. */
   override name = "DaemonError";
-}
-
-/** The daemon's record of one service. */
-export interface ServiceEntry {
-  /** Its settings (updated when a reload applies new ones in place). */
-  spec: DaemonService;
-  mux: MuxServer | null;
-  /** `running`: its mux serves; `stopped`: stopped by a command; `error`: its mux could not start. */
-  state: "running" | "stopped" | "error";
-  error?: string;
 }
 
 /** Settings of a {@link Daemon}. */
@@ -391,17 +345,7 @@ export class Daemon implements AsyncDisposable {
   }
 
   #describe(entry: ServiceEntry): ServiceStatus {
-    const busy = this.#activity.busy(entry.spec.name);
-    const mux = entry.mux?.status();
-    return {
-      name: entry.spec.name,
-      socket: entry.spec.options.socket,
-      // One word, the table's: the server's phase while the mux serves.
-      state: mux ? mux.server.phase : entry.state === "running" ? "stopped" : entry.state,
-      ...(entry.error ? { error: entry.error } : {}),
-      ...(mux ? { mux } : {}),
-      ...(busy ? { busy } : {}),
-    };
+    return describeService(entry, this.#activity.busy(entry.spec.name));
   }
 
   /**

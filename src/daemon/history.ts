@@ -8,7 +8,7 @@
 
 import type { LatencySummary } from "../router/metrics.ts";
 import type { MuxStatus } from "../server/mux_status.ts";
-import type { ServiceStatus } from "./daemon.ts";
+import type { ServiceStatus } from "./daemon_status.ts";
 
 /** One history point every this many ms. */
 export const HISTORY_STEP_MS = 5_000;

@@ -14,7 +14,7 @@ import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
 import { stableJson } from "../server/live_settings.ts";
 import type { DaemonActivity } from "./activity.ts";
-import type { DaemonService, ServiceEntry } from "./daemon.ts";
+import type { DaemonService, ServiceEntry } from "./daemon_status.ts";
 
 /** What a reload did. */
 export interface ReloadReport {

@@ -5,21 +5,21 @@
  * is 2026-07-28: see `modern_endpoint.ts`), over web-standard `Request` and
  * `Response` only, so any server that speaks them can carry it (the
  * listener uses `Deno.serve`). Every refusal is an HTTP status with a
- * JSON-RPC error body.
+ * JSON-RPC error body. A POST's body is read and checked by `post_reader.ts`.
  *
  * @module
  */
 
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
-import { decodeUtf8 } from "../jsonrpc/framing.ts";
 import { classify, isId, type JsonRpcId } from "../jsonrpc/message.ts";
 import { isModernVersion } from "../router/eras.ts";
 import { allowsBatches, SUPPORTED_PROTOCOL_VERSIONS } from "../router/negotiate.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import type { MuxClient } from "../server/mux_client.ts";
 import { HttpSession } from "./http_session.ts";
-import { accepts, errorReply, mediaType, readBody } from "./wire.ts";
+import { accepts, errorReply } from "./wire.ts";
+import { PostReader } from "./post_reader.ts";
 import type { ModernEndpoint } from "./modern_endpoint.ts";
 import { isModernPost } from "./modern_headers.ts";
 import type { SessionTable } from "./session_table.ts";
@@ -49,8 +49,7 @@ export class McpEndpoint {
   readonly #modern: ModernEndpoint;
   readonly #log: Logger;
   readonly #now: () => number;
-  /** The last `Accept` a POST passed with: clients send the same one every time. */
-  #acceptedPost: string | null = null;
+  readonly #reader = new PostReader();
 
   constructor(
     table: SessionTable,
@@ -84,60 +83,9 @@ export class McpEndpoint {
   }
 
   async #post(request: Request, service: HttpService): Promise<Response> {
-    if (mediaType(request.headers.get("content-type")) !== "application/json") {
-      return errorReply(
-        415,
-        ErrorCode.InvalidRequest,
-        `Unsupported media type "${request.headers.get("content-type") ?? ""}": ` +
-          "send one JSON-RPC message with Content-Type: application/json",
-      );
-    }
-    const accept = request.headers.get("accept");
-    if (accept === null || accept !== this.#acceptedPost) {
-      if (!accepts(accept, ["application/json", "text/event-stream"])) {
-        return errorReply(
-          406,
-          ErrorCode.InvalidRequest,
-          "Not acceptable: the Accept header must allow both application/json and " +
-            "text/event-stream (the answer comes as one or the other)",
-        );
-      }
-      this.#acceptedPost = accept;
-    }
-    const max = service.options.maxRequestBytes;
-    const body = await readBody(request, max);
-    if (body === "too_large") {
-      return errorReply(
-        413,
-        ErrorCode.MessageTooLarge,
-        `Message larger than the mux's limit of ${max} bytes; it was discarded ` +
-          "(raise --max-request-bytes to allow larger requests)",
-      );
-    }
-    const text = decodeUtf8(body);
-    if (text === undefined) {
-      return errorReply(400, ErrorCode.ParseError, "Parse error: the body is not valid UTF-8");
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return errorReply(
-        400,
-        ErrorCode.ParseError,
-        `Parse error: the body is not valid JSON (${(error as Error).message})`,
-      );
-    }
-    const message = classify(value);
-    if (message.kind === "invalid") {
-      return errorReply(
-        400,
-        ErrorCode.InvalidRequest,
-        `Invalid request: ${message.reason}`,
-        {},
-        message.id,
-      );
-    }
+    const read = await this.#reader.read(request, service.options.maxRequestBytes);
+    if (read instanceof Response) return read;
+    const { text, value, message } = read;
     const initialize = message.kind === "request" && message.message.method === "initialize";
     const sessionId = request.headers.get("mcp-session-id");
     if (

@@ -5,7 +5,7 @@
  * same process to 2026-07-28, or failed, in words), and what the mux then
  * knows: the server's era, its `server/discover` answer, and the envelope of
  * the mux's own modern requests. `auto` remembers a modern-only server, so a
- * restarted process is discovered at once. Pure: `upstream_link.ts` sends and
+ * restarted process is discovered at once. Pure: `upstream_init.ts` sends and
  * times it.
  *
  * @module

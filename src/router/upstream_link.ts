@@ -1,8 +1,9 @@
 /**
  * The router's side of the one upstream connection: the phase machine of
  * the current process (down → initializing → ready, or init failed), the
- * mux's own handshake (once per process, single-flight, with a deadline in
- * the router's sweeper; what each answer means is `upstream_handshake.ts`'s),
+ * mux's own handshake (once per process, single-flight: the request in flight
+ * and its deadline are `upstream_init.ts`'s, what each answer means
+ * `upstream_handshake.ts`'s),
  * the mux's own requests, and when open work fails: the process goes away,
  * fails for good or the mux stops (what each is told, and the fan-out, are
  * `upstream_failures.ts`'s). Held traffic lives in `outbox.ts`; clients'
@@ -22,14 +23,11 @@ import {
 import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
 import type { Era, UpstreamEraSetting } from "./eras.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
+import { UpstreamInit } from "./upstream_init.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
 import { type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
-import {
-  type HandshakeStep,
-  MUX_CLIENT_CAPABILITIES,
-  UpstreamHandshake,
-} from "./upstream_handshake.ts";
+import { MUX_CLIENT_CAPABILITIES, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
 
@@ -97,8 +95,7 @@ export class UpstreamLink {
   /** The handshake's answer in the initialize era's shape (converted from discover if modern). */
   #initResult: Record<string, unknown> | null = null;
   readonly #handshake: UpstreamHandshake;
-  #initId: string | null = null;
-  #initDeadline = Infinity;
+  readonly #init: UpstreamInit;
   #initError: string | null = null;
   #generation = 0;
   #failed: string | null = null;
@@ -133,6 +130,16 @@ export class UpstreamLink {
       settings.clientInfo,
       MUX_CLIENT_CAPABILITIES,
     );
+    this.#init = new UpstreamInit({
+      settings,
+      handshake: this.#handshake,
+      own: this.#own,
+      log: options.log,
+      now: options.now,
+      armSweep: options.armSweep,
+      ready: (result, protocol) => this.#becomeReady(result, protocol),
+      failed: (why) => this.#initFailed(why),
+    });
   }
 
   /** True once the current process has answered the mux's `initialize`. */
@@ -238,8 +245,7 @@ export class UpstreamLink {
     this.#port = null;
     this.#phase = "down";
     this.#initResult = null;
-    this.#initId = null;
-    this.#initDeadline = Infinity;
+    this.#init.reset();
     const lost = this.#failures.exited(reason);
     if (lost > 0) {
       this.#o.log.warn("Failed {count} in-flight requests: server exited ({reason})", {
@@ -255,14 +261,14 @@ export class UpstreamLink {
     this.#failed = reason;
     this.#phase = "down";
     this.#port = null;
-    this.#initDeadline = Infinity;
+    this.#init.stopTimer();
     this.#failures.failed(reason);
   }
 
   shutDown(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#initDeadline = Infinity;
+    this.#init.stopTimer();
     this.#failures.shuttingDown();
   }
 
@@ -383,7 +389,7 @@ export class UpstreamLink {
 
   /** A response to one of the mux's own requests (string ids). */
   onInternalResponse(id: string, response: JsonRpcResponse): void {
-    if (id === this.#initId) return this.#onHandshakeResponse(response);
+    if (this.#init.owns(id)) return this.#init.answer(this.#port, response);
     if (!this.#own.resolve(id, response)) {
       this.#o.log.debug("Response for unknown request {id}; dropped", { id });
     }
@@ -391,23 +397,13 @@ export class UpstreamLink {
 
   /** Expire what is past its deadline (the handshake, waiters, own requests); returns the next. */
   sweep(now: number): number {
-    if (this.#initDeadline <= now) {
-      this.#initDeadline = Infinity;
-      const reason = `it did not answer ${this.#handshake.step} within ${
-        this.#s.initTimeoutMs / 1000
-      } s`;
-      this.#o.log.error("Server {service} is stuck: {reason}; restarting it", {
-        service: this.#s.service,
-        reason,
-      });
-      this.#s.onUpstreamBroken?.(reason);
-    }
+    this.#init.sweep(now);
     const waiting = this.#clients.sweep(
       now,
       (at) => describeServerState(this.#s.service, this.#state, at),
       { service: this.#s.service, state: this.#state.phase },
     );
-    return Math.min(this.#initDeadline, waiting, this.#own.expire(now));
+    return Math.min(this.#init.deadline, waiting, this.#own.expire(now));
   }
 
   // ── Internals ───────────────────────────────────────────────────────────
@@ -421,41 +417,7 @@ export class UpstreamLink {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
     this.#initError = null;
-    this.#sendHandshake(this.#handshake.first());
-  }
-
-  /** One request of the handshake: `initialize`, or `server/discover` (also after a refusal). */
-  #sendHandshake(step: HandshakeStep): void {
-    this.#initId = this.#own.nextId(step.method === "initialize" ? "init" : "discover");
-    this.#port!.send(JSON.stringify({
-      jsonrpc: "2.0",
-      id: this.#initId,
-      method: step.method,
-      params: step.params,
-    }));
-    this.#initDeadline = this.#o.now() + this.#s.initTimeoutMs;
-    this.#o.armSweep(this.#initDeadline);
-  }
-
-  #onHandshakeResponse(response: JsonRpcResponse): void {
-    this.#initDeadline = Infinity;
-    this.#initId = null;
-    const verdict = this.#handshake.answer(response);
-    switch (verdict.kind) {
-      case "failed":
-        return this.#initFailed(verdict.why);
-      case "next":
-        this.#o.log.info(
-          "Server {service} speaks only MCP 2026-07-28 ({reason}); switching to server/discover",
-          { service: this.#s.service, reason: verdict.why },
-        );
-        return this.#sendHandshake(verdict.step);
-      case "ready":
-        if (verdict.era === "legacy") {
-          this.#port!.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
-        }
-        return this.#becomeReady(verdict.result, verdict.protocol);
-    }
+    this.#init.begin(this.#port);
   }
 
   #becomeReady(result: Record<string, unknown>, protocol: string): void {
