@@ -125,6 +125,9 @@ Deno.test("the mux never comes back: held requests get an error, the proxy exits
   await proxy.send({ jsonrpc: "2.0", method: "notifications/initialized" });
   mux.child.kill("SIGTERM");
   await mux[Symbol.asyncDispose]();
+  // Sent once the proxy knows the mux is gone: before that, a request written to the dying
+  // connection is "lost, may or may not have been carried out", not "not sent".
+  await proxy.waitForStderr(/lost the mux/);
   await proxy.send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
   const failed = await proxy.answer(2);
   assertMatch(
