@@ -26,10 +26,15 @@ export function chromiumPath(): string {
   );
 }
 
+/** Launch attempts before a test fails on the browser itself. */
+const LAUNCH_ATTEMPTS = 5;
+
 /**
  * Launch headless chromium; close it with `await using`. A launch that dies
- * before the browser is up (seen once as SIGTRAP on a loaded machine) is tried
- * again, at most twice: that is the environment, not the dashboard.
+ * before the browser is up (SIGTRAP, seen a few times while the whole suite
+ * runs in parallel on 2 cores; never alone, nor under CPU load alone) is
+ * tried again after a growing pause (the condition lasts a moment): that is
+ * the environment, not the dashboard. Each failed attempt is said on stderr.
  */
 export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
   let browser: Browser | undefined;
@@ -37,7 +42,10 @@ export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
     try {
       browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
     } catch (error) {
-      if (attempt === 3) throw error;
+      if (attempt === LAUNCH_ATTEMPTS) throw error;
+      const why = String(error).split("\n").find((l) => /signal=|exitCode=/.test(l)) ?? "";
+      console.error(`chromium launch ${attempt}/${LAUNCH_ATTEMPTS} failed ${why.trim()}; again`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
     }
   }
   const launched = browser;
