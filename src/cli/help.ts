@@ -8,13 +8,14 @@ import { DEFAULTS } from "../config/options.ts";
 import { HTTP_DEFAULTS } from "../http/options.ts";
 import { NAME, VERSION } from "../version.ts";
 
-const MAIN = `${NAME} ${VERSION} — one MCP server process shared by many clients over a Unix socket
+const MAIN =
+  `${NAME} ${VERSION} — one MCP server process shared by many clients over a Unix socket or Streamable HTTP
 
 Usage:
   ${NAME} --socket PATH --cmd PROGRAM [options] [-- ARG...]   run one mux
   ${NAME} [--config FILE] [--service NAME | --only A,B | --except C] [options]
                                                         run every server of a config file
-  ${NAME} proxy --socket PATH | --service NAME [--config FILE]
+  ${NAME} proxy --socket PATH | --service NAME [--config FILE] [--reconnect-timeout-ms N]
                                                         stdio bridge for MCP hosts
   ${NAME} health --socket PATH [--timeout-ms N] [--json]      is the mux and its server up?
   ${NAME} status [NAME...] [--config FILE | --control PATH | --socket PATH] [--json] [--watch] [-v]
@@ -83,8 +84,8 @@ Run options:
   --restart-backoff-ms N        first restart delay (default ${DEFAULTS.restartBackoffMs}); doubles per crash
   --restart-backoff-max-ms N    largest restart delay (default ${DEFAULTS.restartBackoffMaxMs})
   --max-restarts N              restarts allowed within ${
-  DEFAULTS.restartWindowMs / 60_000
-} minutes before the service is
+    DEFAULTS.restartWindowMs / 60_000
+  } minutes before the service is
                                 marked failed; 0 = unlimited (default ${DEFAULTS.maxRestarts})
   --log-level LEVEL             trace, debug, info, warn or error (default info)
   --log-format FORMAT           text or json (default text); logs go to stderr only
@@ -102,6 +103,8 @@ Run options:
   --http-max-requests N         2026-07-28 HTTP requests held open at once (default ${HTTP_DEFAULTS.maxRequests})
   -h, --help                    this help
   -V, --version                 print the version
+Switches (--lazy-start, --serialize, --heartbeat-restart, --heartbeat-enabled) also take
+true|false, and --no-SWITCH turns one off (overriding a config file's true).
 
 Examples:
   ${NAME} --socket ~/.rmcp-mux/memory.sock --cmd npx -- -y @modelcontextprotocol/server-memory
@@ -147,7 +150,7 @@ restarting, unresponsive, failed: reason). --timeout-ms defaults to 5000.
 starts nothing and is not counted.
 `,
   status: `Usage: ${NAME} status [NAME...] [--config FILE | --control PATH | --socket PATH]
-                       [--json] [--watch] [-v]
+                       [--json] [--watch|-w] [-v|--verbose]
 
 Shows every service of a running daemon (found from its config file or its
 control socket; default: the default config file's daemon), the services
@@ -204,7 +207,7 @@ For servers that must run without you logged in (Linux):
   config: `Usage: ${NAME} config check [FILE]
 
 Validates a config file (YAML, JSON or TOML; default: the default config
-file) and prints each service as it would run, every default filled in.
+file) and prints each service as it would run, with its main settings resolved.
 Errors name the file, line and column, the key and what was expected.
 Environment values are shown as names only.
 `,
@@ -241,7 +244,7 @@ Runs the mux in front of the MCP reference server
 
 Object.assign(TOPICS, {
   scan: `Usage: ${NAME} scan [--json] [--write-config FILE [--dry-run]] [--host H] [--project DIR]
-                    [--socket-dir DIR] [--path FILE [--format json|vscode|zed|codex]]
+                    [--config FILE] [--socket-dir DIR] [--path FILE [--format json|vscode|zed|codex]]
 
 Finds every MCP host config file (Claude Code, Claude Desktop, Codex, Cursor,
 VS Code, Windsurf, Gemini CLI, Zed, Junie; user and project level, and the
@@ -254,7 +257,7 @@ Rust: --manifest FILE is --write-config FILE.
 `,
   rewire:
     `Usage: ${NAME} rewire --host H[,H…]|all [--server A,B] [--via auto|http|proxy] [--dry-run]
-                      [--config FILE] [--project DIR] [--path FILE [--format F]]
+                      [--config FILE] [--project DIR] [--socket-dir DIR] [--path FILE [--format F]]
 
 Replaces the selected entries of each host's file with the shared form and
 nothing else: every other byte (comments, trailing commas, order, indentation,
@@ -266,18 +269,19 @@ A second run changes nothing. --via http uses the HTTP listener
 Codex, Cursor, VS Code, Windsurf and Gemini read it from $RMCP_MUX_TOKEN;
 other hosts get the proxy. --via auto (default) uses HTTP only where the host
 needs no setup for it. Servers that need a process per client (browsers,
-shells) are left alone unless named with --server.
+shells) are rewired too: the daemon runs them in client isolation.
 Hosts: claude-code, claude-desktop, codex, cursor, vscode, windsurf, gemini,
 zed, junie (Rust names claude and jetbrains work too).
 `,
-  unwire: `Usage: ${NAME} unwire --host H[,H…]|all [--server A,B] [--dry-run] [--path FILE]
+  unwire: `Usage: ${NAME} unwire --host H[,H…]|all [--server A,B] [--dry-run] [--config FILE]
+                      [--project DIR] [--path FILE [--format F]]
 
 Puts each rewired entry back exactly as it was (the originals are kept in the
 state directory, not in the host's file), editing only those entries: changes
 made elsewhere in the file since are kept. An entry changed since it was
 rewired is reported and left alone (exit 1).
 `,
-  wizard: `Usage: ${NAME} wizard [--config FILE] [--dry-run]
+  wizard: `Usage: ${NAME} wizard [--config FILE] [--project DIR] [--dry-run]
 
 For a person at a terminal: pick hosts and servers, HTTP or proxy, preview the
 diffs, apply, write the config, start the daemon, then check each rewired
