@@ -31,10 +31,25 @@ type Hosts = typeof import("./src/cli/hosts_commands.ts");
 type Wizard = typeof import("./src/cli/wizard.ts");
 type Service = typeof import("./src/cli/service_command.ts");
 
+/**
+ * The name this program was started as. `Deno.execPath()` resolves symlinks,
+ * so a `rmcp-mux-proxy` symlink to the binary (how the Rust tool's entries
+ * name the proxy) would read as `rmcp-mux`; on Linux the command line's
+ * first word keeps the link's name.
+ */
+function programName(): string {
+  const resolved = Deno.execPath().split("/").pop() ?? "rmcp-mux";
+  try {
+    const argv0 = Deno.readTextFileSync("/proc/self/cmdline").split("\0")[0] ?? "";
+    return argv0.split("/").pop() || resolved;
+  } catch {
+    return resolved; // No /proc (macOS): a copy named rmcp-mux-proxy works, a symlink does not.
+  }
+}
+
 async function main(given: string[]): Promise<number> {
   // The Rust tool's spellings (and its rmcp-mux-proxy program name) keep working.
-  const program = Deno.execPath().split("/").pop() ?? "rmcp-mux";
-  const { args, notices } = translateRustArgs(given, program);
+  const { args, notices } = translateRustArgs(given, programName());
   if (args[0] === "proxy" && notices.length === 0) {
     return await (await import("./src/cli/proxy_command.ts")).proxyMain(args.slice(1));
   }

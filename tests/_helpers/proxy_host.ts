@@ -153,8 +153,9 @@ export class RawProxy implements AsyncDisposable {
   #stderrWaiters: (() => void)[] = [];
   readonly #stderrDone: Promise<void>;
 
-  constructor(args: string[], env?: Record<string, string>) {
-    this.child = new Deno.Command(Deno.execPath(), {
+  /** @param program the Deno to run it with (a link to it named like the Rust tool's proxy, say) */
+  constructor(args: string[], env?: Record<string, string>, program: string = Deno.execPath()) {
+    this.child = new Deno.Command(program, {
       args: ["run", "-A", "--quiet", MAIN, ...args],
       cwd: ROOT,
       env,

@@ -142,3 +142,18 @@ Deno.test("the mux never comes back: held requests get an error, the proxy exits
     /^rmcp-mux proxy: gave up: the mux did not come back within 0\.3 s \(cannot connect to .*gone\.sock: (no such socket|connection refused)/,
   );
 });
+
+Deno.test("started as rmcp-mux-proxy through a symlink (a Rust-era host entry), the program is the proxy", async () => {
+  await using box = await sandbox();
+  const socket = `${box.dir}/named.sock`;
+  await using mux = new CliProcess(
+    ["--socket", socket, "--cmd", DENO, "--", "run", "-A", "--quiet", FIXTURE],
+    box.env,
+  );
+  await mux.waitForLine(/Listening on/);
+  const link = `${box.dir}/rmcp-mux-proxy`;
+  await Deno.symlink(DENO, link);
+  await using proxy = new RawProxy(["--socket", socket], box.env, link);
+  await proxy.send({ jsonrpc: "2.0", id: "p", method: "ping" });
+  assertEquals((await proxy.answer("p")).result, {}, "bridged to the mux, not run as a mux");
+});
