@@ -91,7 +91,8 @@ Run options:
   --log-format FORMAT           text or json (default text); logs go to stderr only
   --status-file PATH            keep a JSON status snapshot at PATH (atomic, on change;
                                 its directory is created 0700)
-  --log-file PATH               write logs and errors to PATH instead of stderr
+  --log-file PATH               write logs and errors to PATH instead of stderr (past
+                                10 MiB it is moved to PATH.old and started afresh)
   --http ADDR                   also serve over Streamable HTTP, e.g. 127.0.0.1:7300 (port 0 =
                                 any): service NAME at http://ADDR/mcp/NAME (one mux: /mcp too);
                                 daemon.http.listen in a config file
