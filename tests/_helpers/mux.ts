@@ -71,6 +71,12 @@ export function fakeServer(...flags: string[]): Pick<MuxOptions, "cmd" | "args" 
   };
 }
 
+/** `--cmd … -- …` running the fake server with `flags` (for command lines). */
+export function fakeArgs(...flags: string[]): string[] {
+  const server = fakeServer(...flags);
+  return ["--cmd", server.cmd, "--", ...server.args!];
+}
+
 /** A mux on a fresh temp socket; disposing it stops the mux and removes the directory. */
 export interface TestMux extends AsyncDisposable {
   mux: MuxServer;

@@ -6,13 +6,7 @@
 import { Daemon, type DaemonService } from "../../src/daemon/daemon.ts";
 import { assert, assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts";
 import { fakeServer, FAST, RawConnection, textOf } from "../_helpers/mux.ts";
-
-async function tempDir(): Promise<string & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-daemon-" });
-  return Object.assign(dir, {
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  }) as string & AsyncDisposable;
-}
+import { tempDir } from "../_helpers/temp.ts";
 
 const service = (dir: string, name: string, ...flags: string[]): DaemonService => ({
   name,
@@ -35,7 +29,7 @@ async function echo(conn: RawConnection, id: string, text: string): Promise<stri
 }
 
 Deno.test("one service crash-looping never disturbs the two serving real clients", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   await using daemon = await Daemon.start({
     services: [
       service(dir, "steady"),
@@ -59,7 +53,7 @@ Deno.test("one service crash-looping never disturbs the two serving real clients
 });
 
 Deno.test("restart keeps clients connected; stop removes the socket; start brings it back", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   await using daemon = await Daemon.start({ services: [service(dir, "svc")] });
   await using client = await RawConnection.open(`${dir}/svc.sock`);
   await client.initialize();
@@ -83,7 +77,7 @@ Deno.test("restart keeps clients connected; stop removes the socket; start bring
 });
 
 Deno.test("restart brings a failed service back", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   const broken = `${dir}/broken`;
   await Deno.writeTextFile(broken, "");
   const spec = service(dir, "svc", "--crash-if-exists", broken);
@@ -111,7 +105,7 @@ async function serverPid(conn: RawConnection, id: string): Promise<number> {
 }
 
 Deno.test("reload: added start, removed stop, unchanged and limit changes keep their clients", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   let next: DaemonService[] = [];
   await using daemon = await Daemon.start({
     services: [service(dir, "keep"), service(dir, "limits"), service(dir, "drop")],
@@ -157,7 +151,7 @@ Deno.test("reload: added start, removed stop, unchanged and limit changes keep t
 });
 
 Deno.test("reload: a new command restarts the server in place: same connection, new pid", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   let next: DaemonService[] = [];
   await using daemon = await Daemon.start({
     services: [service(dir, "svc")],
@@ -175,7 +169,7 @@ Deno.test("reload: a new command restarts the server in place: same connection, 
 });
 
 Deno.test("reload: a new socket recreates the mux: the old socket goes, the new one serves", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   let next: DaemonService[] = [];
   await using daemon = await Daemon.start({
     services: [service(dir, "svc")],
@@ -198,7 +192,7 @@ Deno.test("reload: a new socket recreates the mux: the old socket goes, the new 
 });
 
 Deno.test("restart drains: an answer in flight arrives, a request sent meanwhile goes to the new process", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   // A grace far longer than the request: the drain, not the clock, decides.
   const spec = withOptions(service(dir, "svc"), { shutdownGraceMs: 60_000 });
   await using daemon = await Daemon.start({ services: [spec] });
@@ -242,7 +236,7 @@ Deno.test("restart drains: an answer in flight arrives, a request sent meanwhile
 });
 
 Deno.test("reload with an invalid configuration changes nothing and says why", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   await using daemon = await Daemon.start({
     services: [service(dir, "svc")],
     reload: () => Promise.reject(new Error("config.yaml:3:5 servers.svc.cmd: expected a string")),
@@ -255,7 +249,7 @@ Deno.test("reload with an invalid configuration changes nothing and says why", a
 });
 
 Deno.test("a service whose socket is taken is reported; the others run", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   await using squatter = await Daemon.start({ services: [service(dir, "taken")] });
   await using daemon = await Daemon.start({
     services: [service(dir, "taken"), service(dir, "free")],
@@ -268,7 +262,7 @@ Deno.test("a service whose socket is taken is reported; the others run", async (
 });
 
 Deno.test("concurrent restarts of a failed service start exactly one server", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-daemon-");
   const broken = `${dir}/broken`;
   await Deno.writeTextFile(broken, "");
   const marker = `--marker=${crypto.randomUUID()}`;

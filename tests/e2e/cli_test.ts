@@ -6,23 +6,12 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, MAIN, runCli } from "../_helpers/cli.ts";
-import { fakeServer, ROOT, startMux, textOf } from "../_helpers/mux.ts";
+import { fakeArgs, fakeServer, ROOT, startMux, textOf } from "../_helpers/mux.ts";
 import { processAlive } from "../_helpers/process.ts";
-
-async function tempDir(): Promise<string & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-cli-" });
-  return Object.assign(dir, {
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  }) as string & AsyncDisposable;
-}
-
-function fakeArgs(...flags: string[]): string[] {
-  const server = fakeServer(...flags);
-  return ["--cmd", server.cmd, "--", ...server.args!];
-}
+import { tempDir } from "../_helpers/temp.ts";
 
 Deno.test("SIGTERM: exit 0, no socket file, no server process, no grandchild", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-cli-");
   const socket = `${dir}/mux.sock`;
   const pidFile = `${dir}/pids`;
   await using mux = new CliProcess([
@@ -43,7 +32,7 @@ Deno.test("SIGTERM: exit 0, no socket file, no server process, no grandchild", a
 });
 
 Deno.test("the socket directory is created private (0700)", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-cli-");
   const socket = `${dir}/nested/deeper/mux.sock`;
   await using _m = await startMux(fakeServer(), { socket });
   assertEquals(Deno.statSync(`${dir}/nested/deeper`).mode! & 0o777, 0o700);
@@ -60,7 +49,7 @@ Deno.test("a live mux on the socket: a second one refuses to start", async () =>
 });
 
 Deno.test("a stale socket is removed; a non-socket path is never replaced", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-cli-");
   const stale = `${dir}/stale.sock`;
   // A socket whose listener is gone without cleanup (as after a crash).
   const listener = Deno.listen({ transport: "unix", path: stale });
@@ -78,7 +67,7 @@ Deno.test("a stale socket is removed; a non-socket path is never replaced", asyn
 });
 
 Deno.test("health: 0 when up, 1 with one line saying why otherwise", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-cli-");
   const missing = await runCli(["health", "--socket", `${dir}/none.sock`]);
   assertEquals(missing.code, 1);
   assertEquals(missing.stderr.trim().split("\n").length, 1);
@@ -141,7 +130,7 @@ Deno.test("proxy: answers still owed are relayed after stdin ends, then it exits
 });
 
 Deno.test("proxy: no mux on the path → exit 1, one stderr line, nothing on stdout", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-cli-");
   const run = await runCli(["proxy", "--socket", `${dir}/nothing.sock`], { stdin: "" });
   assertEquals(run.code, 1);
   assertEquals(run.stdout, "");
@@ -164,7 +153,7 @@ Deno.test("usage errors exit 2 with a clear message; --help and --version exit 0
 });
 
 Deno.test("logs go to stderr tagged with the service; the server's stderr is captured", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-cli-");
   await using mux = new CliProcess([
     "--socket",
     `${dir}/logs.sock`,

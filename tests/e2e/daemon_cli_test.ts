@@ -7,6 +7,7 @@
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, runCli } from "../_helpers/cli.ts";
 import { connectClient, RawConnection, ROOT, textOf } from "../_helpers/mux.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
 const DENO = Deno.execPath();
@@ -33,13 +34,6 @@ servers:
 ${extra}`;
 }
 
-async function tempDir(): Promise<string & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-fleet-" });
-  return Object.assign(dir, {
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  }) as string & AsyncDisposable;
-}
-
 async function statusJson(config: string) {
   const run = await runCli(["status", "--config", config, "--json"]);
   assertEquals(run.code, 0, run.stderr);
@@ -53,7 +47,7 @@ async function statusJson(config: string) {
 }
 
 Deno.test("a fleet from one file: real clients served while a neighbour crash-loops; status tells the truth", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fleet-");
   const config = `${dir}/mux.yaml`;
   await Deno.writeTextFile(config, fleet(dir));
   await using daemon = new CliProcess(["--config", config]);
@@ -97,7 +91,7 @@ Deno.test("a fleet from one file: real clients served while a neighbour crash-lo
 });
 
 Deno.test("control commands and SIGHUP reload on a live daemon; bad files are refused", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fleet-");
   const config = `${dir}/mux.yaml`;
   const one = (name: string, flags = "") =>
     `  ${name}:\n    socket: ${dir}/${name}.sock\n    cmd: ${DENO} run -A --quiet ${FIXTURE} ${flags}\n`;
@@ -151,7 +145,7 @@ Deno.test("control commands and SIGHUP reload on a live daemon; bad files are re
 });
 
 Deno.test("config check: resolved services on success; file:line:col and the key on failure", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fleet-");
   const good = `${dir}/good.yaml`;
   await Deno.writeTextFile(
     good,
@@ -176,14 +170,14 @@ Deno.test("config check: resolved services on success; file:line:col and the key
 });
 
 Deno.test("no --cmd, no --config and no default file: one clear line, exit 2", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fleet-");
   const run = await runCli([], { env: { XDG_CONFIG_HOME: `${dir}/nothing-here` } });
   assertEquals(run.code, 2);
   assertMatch(run.stderr, /nothing to run: give --socket PATH --cmd PROGRAM .* or --config FILE/);
 });
 
 Deno.test("a secret passed as an argument via ${VAR} never reaches logs or config check", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fleet-");
   const config = `${dir}/secret.yaml`;
   await Deno.writeTextFile(
     config,
@@ -208,7 +202,7 @@ Deno.test("a secret passed as an argument via ${VAR} never reaches logs or confi
 });
 
 Deno.test("admin commands find the daemon even without the variables only its environment has", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fleet-");
   const config = `${dir}/env.yaml`;
   await Deno.writeTextFile(
     config,

@@ -8,20 +8,9 @@
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, runCli } from "../_helpers/cli.ts";
-import { fakeServer } from "../_helpers/mux.ts";
 import { processAlive as processExists } from "../_helpers/process.ts";
-
-async function tempDir(): Promise<string & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-fail-" });
-  return Object.assign(dir, {
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  }) as string & AsyncDisposable;
-}
-
-function fakeArgs(...flags: string[]): string[] {
-  const server = fakeServer(...flags);
-  return ["--cmd", server.cmd, "--", ...server.args!];
-}
+import { tempDir } from "../_helpers/temp.ts";
+import { fakeArgs } from "../_helpers/mux.ts";
 
 /** The last line of stderr (logs come before the one line that matters). */
 function lastLine(stderr: string): string {
@@ -59,7 +48,7 @@ Deno.test("a socket in a directory that cannot be written: the real reason, not 
 });
 
 Deno.test("a single mux whose command does not exist exits 1 at once with one line", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fail-");
   const socket = `${dir}/none.sock`;
   const run = await runCli(["--socket", socket, "--cmd", "no-such-program-rmcp-mux"]);
   assertEquals(run.code, 1);
@@ -72,7 +61,7 @@ Deno.test("a single mux whose command does not exist exits 1 at once with one li
 });
 
 Deno.test("a single mux whose command is not executable exits 1 at once", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fail-");
   const script = `${dir}/server.sh`;
   await Deno.writeTextFile(script, "#!/bin/sh\n", { mode: 0o644 });
   const run = await runCli(["--socket", `${dir}/x.sock`, "--cmd", script]);
@@ -84,7 +73,7 @@ Deno.test("a single mux whose command is not executable exits 1 at once", async 
 });
 
 Deno.test("--status-file: a missing directory is created; one that cannot be is one line, exit 1", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fail-");
   const file = `${dir}/new/deeper/status.json`;
   await using mux = new CliProcess([
     "--socket",
@@ -117,7 +106,7 @@ Deno.test("--status-file: a missing directory is created; one that cannot be is 
 });
 
 Deno.test("SIGHUP (the terminal closed) stops a single mux: exit 0, socket and server gone", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fail-");
   const socket = `${dir}/hup.sock`;
   const pidFile = `${dir}/pid`;
   await using mux = new CliProcess(["--socket", socket, ...fakeArgs("--pid-file", pidFile)]);
@@ -130,7 +119,7 @@ Deno.test("SIGHUP (the terminal closed) stops a single mux: exit 0, socket and s
 });
 
 Deno.test("Ctrl+C delivered twice at once (group + launcher) is one graceful stop: exit 0, socket gone", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fail-");
   const socket = `${dir}/int.sock`;
   await using mux = new CliProcess(["--socket", socket, ...fakeArgs()]);
   await mux.waitForLine(/Server initialized/);
@@ -141,7 +130,7 @@ Deno.test("Ctrl+C delivered twice at once (group + launcher) is one graceful sto
 });
 
 Deno.test("a second Ctrl+C during a slow stop exits 130 at once, still removing the socket and the server", async () => {
-  await using dir = await tempDir();
+  await using dir = await tempDir("rmcp-mux-fail-");
   const socket = `${dir}/slow.sock`;
   const pidFile = `${dir}/pid`;
   await using mux = new CliProcess([

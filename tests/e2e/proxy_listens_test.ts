@@ -14,6 +14,7 @@ import { CliProcess, runCli } from "../_helpers/cli.ts";
 import { ModernProxyHost, type Received } from "../_helpers/modern_proxy_host.ts";
 import { ROOT } from "../_helpers/mux.ts";
 import { RawProxy } from "../_helpers/proxy_host.ts";
+import { type Sandbox, sandbox } from "../_helpers/temp.ts";
 
 const DENO = Deno.execPath();
 const MODERN = `${ROOT}tests/fixtures/modern_server.ts`;
@@ -22,21 +23,6 @@ const LISTEN = "subscriptions/listen";
 const ACK = "notifications/subscriptions/acknowledged";
 const UPDATED = "notifications/resources/updated";
 const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
-
-interface Sandbox extends AsyncDisposable {
-  dir: string;
-  env: Record<string, string>;
-}
-
-async function sandbox(): Promise<Sandbox> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-listens-" });
-  await Deno.mkdir(`${dir}/run`, { mode: 0o700 });
-  return {
-    dir,
-    env: { XDG_RUNTIME_DIR: `${dir}/run`, XDG_STATE_HOME: `${dir}/state` },
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  };
-}
 
 /** A single mux in front of the modern-only fixture. */
 function singleMux(box: Sandbox, socket: string): CliProcess {
@@ -62,7 +48,7 @@ async function touched(host: ModernProxyHost, id: unknown): Promise<Received> {
 const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
 
 Deno.test("a 2026-07-28 host's stream through the proxy goes on across restart NAME, a daemon kill -9 and a graceful daemon restart", async () => {
-  await using box = await sandbox();
+  await using box = await sandbox("rmcp-mux-listens-");
   const config = `${box.dir}/mux.yaml`;
   const socket = `${box.dir}/modern.sock`;
   await Deno.writeTextFile(
@@ -130,7 +116,7 @@ Deno.test("a 2026-07-28 host's stream through the proxy goes on across restart N
 });
 
 Deno.test("streams open when the proxy gives up end clearly: an error after a kill -9, the mux's graceful end after a shutdown", async () => {
-  await using box = await sandbox();
+  await using box = await sandbox("rmcp-mux-listens-");
   const socket = `${box.dir}/modern.sock`;
   const args = ["proxy", "--socket", socket, "--reconnect-timeout-ms", "300"];
 
@@ -173,7 +159,7 @@ Deno.test("streams open when the proxy gives up end clearly: an error after a ki
 });
 
 Deno.test("the proxy is back only once the mux answers: a socket that accepts and resets costs the host nothing", async () => {
-  await using box = await sandbox();
+  await using box = await sandbox("rmcp-mux-listens-");
   const socket = `${box.dir}/modern.sock`;
   const first = singleMux(box, socket);
   await first.waitForLine(/Listening on/);

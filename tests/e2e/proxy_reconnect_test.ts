@@ -10,24 +10,10 @@ import { assertEquals, assertMatch, assertRejects } from "../_helpers/assert.ts"
 import { CliProcess, runCli } from "../_helpers/cli.ts";
 import { ROOT, textOf } from "../_helpers/mux.ts";
 import { type Note, ProxyHost, RawProxy } from "../_helpers/proxy_host.ts";
+import { sandbox } from "../_helpers/temp.ts";
 
 const DENO = Deno.execPath();
 const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
-
-interface Sandbox extends AsyncDisposable {
-  dir: string;
-  env: Record<string, string>;
-}
-
-async function sandbox(): Promise<Sandbox> {
-  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-proxy-" });
-  await Deno.mkdir(`${dir}/run`, { mode: 0o700 });
-  return {
-    dir,
-    env: { XDG_RUNTIME_DIR: `${dir}/run`, XDG_STATE_HOME: `${dir}/state` },
-    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
-  };
-}
 
 function everything(dir: string, extra = ""): string {
   return `servers:\n  everything:\n    socket: ${dir}/everything.sock\n    cmd: ${DENO}\n` +
@@ -40,7 +26,7 @@ async function echo(host: ProxyHost, message: string): Promise<string> {
 }
 
 Deno.test("one SDK session through a proxy survives a reload, a restart and a daemon kill -9", async () => {
-  await using box = await sandbox();
+  await using box = await sandbox("rmcp-mux-proxy-");
   const config = `${box.dir}/mux.yaml`;
   const socket = `${box.dir}/everything.sock`;
   await Deno.writeTextFile(config, everything(box.dir));
@@ -102,7 +88,7 @@ Deno.test("one SDK session through a proxy survives a reload, a restart and a da
 });
 
 Deno.test("the mux never comes back: held requests get an error, the proxy exits 1 with one line", async () => {
-  await using box = await sandbox();
+  await using box = await sandbox("rmcp-mux-proxy-");
   const socket = `${box.dir}/gone.sock`;
   const server = ["--cmd", DENO, "--", "run", "-A", "--quiet", FIXTURE];
   const mux = new CliProcess(["--socket", socket, ...server], box.env);
@@ -144,7 +130,7 @@ Deno.test("the mux never comes back: held requests get an error, the proxy exits
 });
 
 Deno.test("started as rmcp-mux-proxy through a symlink (a Rust-era host entry), the program is the proxy", async () => {
-  await using box = await sandbox();
+  await using box = await sandbox("rmcp-mux-proxy-");
   const socket = `${box.dir}/named.sock`;
   await using mux = new CliProcess(
     ["--socket", socket, "--cmd", DENO, "--", "run", "-A", "--quiet", FIXTURE],
