@@ -49,7 +49,11 @@ function programName(): string {
 
 async function main(given: string[]): Promise<number> {
   // The Rust tool's spellings (and its rmcp-mux-proxy program name) keep working.
-  const { args, notices } = translateRustArgs(given, programName());
+  // `proxy` needs no program name (read from /proc): the host-session start path stays short.
+  const { args, notices } = translateRustArgs(
+    given,
+    given[0] === "proxy" ? "rmcp-mux" : programName(),
+  );
   if (args[0] === "proxy" && notices.length === 0) {
     return await (await import("./src/cli/proxy_command.ts")).proxyMain(args.slice(1));
   }
