@@ -171,7 +171,11 @@ export function planRewire(input: RewireInput): RewirePlan {
       let note: string | undefined;
       if (input.via === "http") {
         if (httpPossible) via = "http";
-        else note = `${adapter.label} cannot take the daemon's token from its file: proxy`;
+        else {
+          note = `${
+            adapter.httpUnsupported ?? `${adapter.label} cannot take the daemon's token`
+          }: proxy`;
+        }
       } else if (input.via === "auto") {
         if (httpPossible && adapter.httpSelfServe) via = "http";
         else if (entry.mux?.via === "http" && httpPossible) via = "http";

@@ -94,6 +94,11 @@ export interface HostAdapter {
   proxyForm(command: string, args: readonly string[]): Record<string, unknown>;
   /** The entry's keys for Streamable HTTP, or `undefined` when the host's file cannot say it. */
   httpForm?(url: string, token: TokenRef): Record<string, unknown>;
+  /**
+   * Why there is no `httpForm`, in a sentence naming the host (what `rewire --via http` says
+   * when it writes the proxy instead).
+   */
+  httpUnsupported?: string;
   /** HTTP works with nothing for the user to set up (the host fetches the token itself). */
   httpSelfServe: boolean;
   /** What a person must do to restart the host's use of its servers. */

@@ -299,7 +299,7 @@ Deno.test("rewire --via http: Claude Code gets a headersHelper, Codex a token va
   assertMatch(h.read("zed-settings.json"), /"command": ".*\/bin\/rmcp-mux"/);
   // Zed's own marker for a custom server (its documented form) stays.
   assertMatch(h.read("zed-settings.json"), /"git": \{\n {6}"source": "custom",\n/);
-  assertMatch(r.stdout, /Zed cannot take the daemon's token from its file: proxy/);
+  assertMatch(r.stdout, /Zed's settings have no variables: .* token in clear: proxy/);
   // The helper prints the header from the token file, as Claude Code will run it.
   Deno.mkdirSync(`${h.home}/.local/state/rmcp-mux`, { recursive: true });
   Deno.writeTextFileSync(`${h.home}/.local/state/rmcp-mux/http.token`, "tok123\n");
@@ -312,6 +312,63 @@ Deno.test("rewire --via http: Claude Code gets a headersHelper, Codex a token va
   const s = await runCli(["status", "--host", "claude-code"], { env: h.env });
   assertMatch(s.stdout, /memory\s+shared via rmcp-mux \(http\)/);
   assertMatch(s.stdout, /notion\s+remote, not shareable/);
+});
+
+Deno.test("rewire --via http: each editor's file gets its documented HTTP entry; stdio-only hosts say why they get the proxy", async () => {
+  const files = [
+    "cursor.json",
+    "vscode-mcp.json",
+    "windsurf.json",
+    "gemini-settings.json",
+    "claude_desktop_config.json",
+    "junie.json",
+  ];
+  await using h = await hostsHome(files);
+  const config = `${h.home}/.config/rmcp-mux/config.yaml`;
+  Deno.mkdirSync(`${h.home}/.config/rmcp-mux`, { recursive: true });
+  Deno.writeTextFileSync(config, "daemon:\n  http:\n    listen: 127.0.0.1:7300\n");
+  const r = await runCli([
+    "rewire",
+    "--host",
+    "cursor,vscode,windsurf,gemini,claude-desktop,junie",
+    "--via",
+    "http",
+  ], { env: h.env });
+  assertEquals(r.code, 0, r.stderr);
+  const bearer = { Authorization: "Bearer ${env:RMCP_MUX_TOKEN}" };
+  const entry = (file: string, key: string, name: string) => JSON.parse(h.read(file))[key][name];
+  assertEquals(entry("cursor.json", "mcpServers", "github"), {
+    url: "http://127.0.0.1:7300/mcp/github",
+    headers: bearer,
+  });
+  assertEquals(entry("vscode-mcp.json", "servers", "memory"), {
+    type: "http",
+    url: "http://127.0.0.1:7300/mcp/memory",
+    headers: bearer,
+  });
+  // Host-side keys stay.
+  assertEquals(entry("windsurf.json", "mcpServers", "memory"), {
+    disabled: false,
+    serverUrl: "http://127.0.0.1:7300/mcp/memory",
+    headers: bearer,
+  });
+  assertEquals(entry("gemini-settings.json", "mcpServers", "memory"), {
+    trust: true,
+    httpUrl: "http://127.0.0.1:7300/mcp/memory",
+    headers: { Authorization: "Bearer ${RMCP_MUX_TOKEN}" },
+  });
+  for (const label of ["Cursor", "VS Code", "Windsurf", "Gemini CLI"]) {
+    assertMatch(r.stdout, new RegExp(`${label} reads the token from \\$RMCP_MUX_TOKEN`));
+  }
+  // No file holds the token.
+  for (const file of files) assert(!/Bearer [A-Za-z0-9_-]{20,}/.test(h.read(file)), file);
+  assertMatch(entry("claude_desktop_config.json", "mcpServers", "memory").command, /rmcp-mux$/);
+  assertMatch(
+    r.stdout,
+    /Claude Desktop takes only stdio servers in its file \(remote ones are connectors, reached from Anthropic's cloud, not from this machine\): proxy/,
+  );
+  assertMatch(entry("junie.json", "mcpServers", "memory").command, /rmcp-mux$/);
+  assertMatch(r.stdout, /Junie takes only stdio servers: proxy/);
 });
 
 Deno.test("status --host: shared, not shared, and shared but unknown to the daemon", async () => {

@@ -10,8 +10,9 @@
  *   HTTP: `{ "type": "http", "url", "headers", "headersHelper" }`.
  * - `${VAR}` / `${VAR:-default}` expand in command, args, env, url, headers.
  * - `headersHelper` is a shell command whose stdout is a JSON object of
- *   headers, run at each connection: the token is read from its file then,
- *   so it is never copied into the host's file and a new token just works.
+ *   headers, run in a shell (10 s timeout) at each connection: the token is
+ *   read from its file then, so it is never copied into the host's file and a
+ *   new token just works. A `url` without `"type": "http"` is not an HTTP entry.
  *
  * @module
  */

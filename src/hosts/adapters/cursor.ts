@@ -2,7 +2,8 @@
  * Cursor. Checked against https://cursor.com/docs/context/mcp: `~/.cursor/mcp.json`
  * (global) and `<project>/.cursor/mcp.json`, key `mcpServers`; stdio
  * `{ "command", "args", "env" }`, remote `{ "url", "headers" }` (Streamable
- * HTTP or SSE). Values may use `${env:NAME}`, `${userHome}`,
+ * HTTP or SSE; no `type` needed). "Cursor resolves variables in these fields:
+ * command, args, env, url, and headers": `${env:NAME}`, `${userHome}`,
  * `${workspaceFolder}`, so the token header is `Bearer ${env:RMCP_MUX_TOKEN}`.
  *
  * @module

@@ -23,6 +23,9 @@ const CONTAINERS: Record<CustomFormat, string[]> = {
   codex: ["mcp_servers"],
 };
 
+const CUSTOM_NO_HTTP = "a --path file's host may not read variables in it (the token would be " +
+  "in clear)";
+
 /** The location of `--path FILE --format F`. */
 export function customLocation(file: string, format: CustomFormat): Location {
   return {
@@ -53,7 +56,14 @@ export function guessFormat(file: string, value?: unknown): CustomFormat {
 /** The adapter of a custom location. */
 export function customAdapter(format: CustomFormat): HostAdapter {
   if (format === "codex") {
-    return { ...codex, id: "custom", label: "custom file", aliases: [], httpForm: undefined };
+    return {
+      ...codex,
+      id: "custom",
+      label: "custom file",
+      aliases: [],
+      httpForm: undefined,
+      httpUnsupported: CUSTOM_NO_HTTP,
+    };
   }
   return {
     id: "custom",
@@ -69,6 +79,7 @@ export function customAdapter(format: CustomFormat): HostAdapter {
       format === "vscode"
         ? { type: "stdio", command, args: [...args] }
         : { command, args: [...args] },
+    httpUnsupported: CUSTOM_NO_HTTP,
     httpSelfServe: false,
     restart: "restart the program that reads this file",
   };

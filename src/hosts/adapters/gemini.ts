@@ -3,7 +3,11 @@
  * and https://geminicli.com/docs/cli/configuration: `~/.gemini/settings.json`
  * and `<project>/.gemini/settings.json`, key `mcpServers`; stdio
  * `{ "command", "args", "env", "cwd" }`, Streamable HTTP `{ "httpUrl", "headers" }`
- * (`url` is SSE). String values may use `$VAR` or `${VAR}`.
+ * (`url` is SSE). Every string of settings.json may use `$VAR` or `${VAR}`,
+ * resolved when the settings load, headers included. Newer releases also take
+ * `url` + `"type": "http"` (their source calls `httpUrl` deprecated), but older
+ * ones read a bare `url` as SSE, which the mux does not serve: `httpUrl`, the
+ * documented key, works in both.
  *
  * @module
  */

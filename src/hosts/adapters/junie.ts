@@ -2,7 +2,9 @@
  * JetBrains Junie. Checked against
  * https://www.jetbrains.com/help/junie/model-context-protocol-mcp.html:
  * `~/.junie/mcp/mcp.json` (all projects) and `<project>/.junie/mcp/mcp.json`,
- * key `mcpServers`; stdio servers only (`command`, `args`, `env`).
+ * key `mcpServers`; stdio servers only (`command`, `args`, `env`): "Junie
+ * supports only MCP servers that use the Standard Input/Output (stdio)
+ * transport type".
  *
  * @module
  */
@@ -23,6 +25,7 @@ export const junie: HostAdapter = {
   variables: "none",
   transportKeys: JSON_TRANSPORT_KEYS,
   proxyForm: (command, args) => ({ command, args: [...args] }),
+  httpUnsupported: "Junie takes only stdio servers",
   httpSelfServe: false,
   restart: "restart Junie (Settings → Tools → Junie → MCP Settings, or reopen the IDE)",
 };

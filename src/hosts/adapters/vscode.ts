@@ -7,7 +7,9 @@
  * stdio `{ "type": "stdio", "command", "args", "env", "envFile" }`, HTTP
  * `{ "type": "http", "url", "headers" }`. The older place, `settings.json`
  * `"mcp": { "servers": … }`, is read too. Predefined variables apply
- * (`${env:NAME}`, `${userHome}`, `${workspaceFolder}`; `${input:…}` prompts).
+ * (`${env:NAME}`, `${userHome}`, `${workspaceFolder}`; `${input:…}` prompts
+ * once and keeps the answer in VS Code's secret storage, but someone must type
+ * the token in: `${env:…}` keeps the same entry working for every host).
  *
  * @module
  */

@@ -1,8 +1,10 @@
 /**
  * Windsurf. Checked against https://docs.windsurf.com/windsurf/cascade/mcp:
  * `~/.codeium/windsurf/mcp_config.json`, key `mcpServers`; stdio
- * `{ "command", "args", "env" }`, remote `{ "serverUrl", "headers" }`.
- * Values may use `${env:NAME}` (and `${file:/path}`).
+ * `{ "command", "args", "env" }`, remote `{ "serverUrl", "headers" }` (`url`
+ * is accepted too). Environment variables are interpolated in `command`,
+ * `args`, `env`, `serverUrl`, `url` and `headers` as `${env:NAME}` (its own
+ * example: `"Authorization": "Bearer ${env:AUTH_TOKEN}"`).
  *
  * @module
  */

@@ -2,8 +2,9 @@
  * Zed. Checked against https://zed.dev/docs/ai/mcp: `~/.config/zed/settings.json`
  * (Linux and macOS) and `<project>/.zed/settings.json`, key `context_servers`;
  * stdio `{ "command", "args", "env" }` (older: `"command": { "path", "args", "env" }`),
- * remote `{ "url", "headers" }`. No variable expansion is documented, so an
- * HTTP entry would need the token itself: Zed is rewired with the proxy.
+ * remote `{ "url", "headers" }` (no `type`; without an `Authorization` header
+ * Zed runs MCP OAuth). No variable expansion is documented for settings, so an
+ * HTTP entry would hold the token in clear: Zed is rewired with the proxy.
  *
  * @module
  */
@@ -28,6 +29,7 @@ export const zed: HostAdapter = {
   // server is reached, and a Zed that expects it keeps finding it.
   transportKeys: JSON_TRANSPORT_KEYS,
   proxyForm: (command, args) => ({ command, args: [...args] }),
+  httpUnsupported: "Zed's settings have no variables: an HTTP entry would hold the token in clear",
   httpSelfServe: false,
   restart: "Zed restarts a context server when its settings change; else reopen the Agent Panel",
 };
