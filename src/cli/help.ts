@@ -58,7 +58,9 @@ Run options:
   --serialize                   one client's requests upstream at a time, so a server that
                                 asks back (sampling, elicitation) always reaches the right
                                 client, and a server that is not safe under concurrent
-                                calls (one that loses writes) gets one at a time
+                                calls (one that loses writes) gets one at a time; after a
+                                cancel the next turn waits until the server answers the
+                                cancelled call, at most 5 s
   --isolation MODE              shared (one process for every client), roots (one per
                                 distinct set of client roots), client (one per client).
                                 Default: known servers' table, else the server's wish,

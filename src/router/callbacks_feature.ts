@@ -2,9 +2,10 @@
  * Requests the server sends to "its client": `sampling/createMessage` and
  * `elicitation/create` are routed to one client by the policy in
  * `policy.ts`, with ids rewritten per client; answers, cancellations and
- * progress are mapped back. When no client qualifies the mux answers itself
- * (elicitation: `cancel`; sampling: an error): never another client's screen,
- * never a hang.
+ * progress are mapped back. When no client qualifies, or the request may come
+ * from a call that was cancelled (`cancelled_calls.ts`), the mux answers
+ * itself (elicitation: `cancel`; sampling: an error): never another client's
+ * screen, never a hang.
  *
  * @module
  */
@@ -73,7 +74,8 @@ export class CallbacksFeature {
         lastRequest: session.lastRequest,
       });
     }
-    const choice = chooseClient(candidates, requirement, owner);
+    // A cancelled call the server still runs may be the one asking (nothing on stdio says).
+    const choice = chooseClient(candidates, requirement, owner, this.#ctx.cancelled.owners());
     this.#ctx.log.debug("Server request {method} ({id}) → {client}: {reason}", {
       method: request.method,
       id: request.id,

@@ -369,7 +369,7 @@ export class ClientMessages {
     }
     // The server hears of the cancel first: taking the entry may pass a serialize turn, and
     // the next client's requests must not overtake it.
-    if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, note.params?.reason);
+    this.#ctx.cancelUpstream(entry, note.params?.reason);
     this.#ctx.pending.take(entry.upstreamId);
     // Its call was answered input_required already: only the server's questions remain.
     if (entry.era?.parked) return this.#f.bridge.abandon(entry);

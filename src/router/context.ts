@@ -11,7 +11,8 @@ import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { Clock } from "./clock.ts";
 import type { MuxToClientTable } from "./mux_to_client.ts";
 import type { LatencyWindow } from "./metrics.ts";
-import type { ClientToServerTable, ReplyTarget } from "./client_to_server.ts";
+import type { CancelledCalls } from "./cancelled_calls.ts";
+import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
 import type { ClientSession } from "./session.ts";
 import type { UpstreamLink } from "./upstream_link.ts";
 
@@ -28,6 +29,15 @@ export interface RouterContext {
   readonly sessions: ReadonlySet<ClientSession>;
   /** Client→server requests in flight. */
   readonly pending: ClientToServerTable<ClientSession>;
+  /** Cancelled requests the server may still be working on (until it answers or a grace passes). */
+  readonly cancelled: CancelledCalls<ClientSession>;
+  /**
+   * Nobody waits for this request's answer any more (cancelled, timed out):
+   * if the server has it, it is told `notifications/cancelled` and the request
+   * is kept in {@link cancelled}. Call it before taking the entry out of
+   * {@link pending} (that may pass a serialize turn).
+   */
+  cancelUpstream(entry: PendingEntry<ClientSession>, reason: unknown): void;
   readonly upstream: UpstreamLink;
   /** Mux→client requests open (routed server requests and the mux's own). */
   readonly calls: MuxToClientTable<ClientSession>;

@@ -246,8 +246,9 @@ export class MrtrBridgeFeature {
       this.#decline(hold, "the client did not retry in time");
       const entry = hold.entry;
       if (entry && this.#ctx.pending.get(entry.upstreamId) === entry) {
+        // The server hears of it before the entry goes (that may pass a serialize turn).
+        this.#ctx.cancelUpstream(entry, "the client did not retry");
         this.#ctx.pending.take(entry.upstreamId);
-        if (entry.sent) this.#ctx.upstream.cancel(entry.upstreamId, "the client did not retry");
       }
     }
     return this.#handles.nextDeadline();

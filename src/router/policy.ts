@@ -5,9 +5,14 @@
  *
  * 1. A request about a task (`_meta["io.modelcontextprotocol/related-task"]`)
  *    goes to the task's owner, or to nobody.
- * 2. Otherwise, when exactly one client has requests in flight, to that
+ * 2. While a cancelled request may still be running at the server
+ *    (`cancelled_calls.ts`), the request may be that call's: nobody gets it,
+ *    unless exactly one client has requests in flight and every such
+ *    cancelled request was its own (then rule 3 applies: it is that client's
+ *    either way).
+ * 3. Otherwise, when exactly one client has requests in flight, to that
  *    client (the request almost surely belongs to one of them), or to nobody.
- * 3. When several do: the one that sent the most recent of them among those
+ * 4. When several do: the one that sent the most recent of them among those
  *    able to handle it. When none do: the most recently active client able
  *    to handle it.
  * In every case only a client whose declared capabilities and protocol
@@ -93,11 +98,14 @@ export function relatedTaskOf(params: Record<string, unknown> | undefined): stri
  * Choose the client for a server→client request.
  * `taskOwner` is the owner of the related task: `null` when the request names
  * a task nobody (still connected) owns, `undefined` when it names none.
+ * `cancelled` lists, one entry per cancelled request the server may still be
+ * working on, the client it was for (`undefined`: a client that left).
  */
 export function chooseClient<C>(
   candidates: readonly Candidate<C>[],
   requirement: Requirement,
   taskOwner?: C | null,
+  cancelled: readonly (C | undefined)[] = [],
 ): Choice<C> {
   const able = (c: Candidate<C>) => requirement.covers(c.capabilities, c.protocolVersion);
   if (taskOwner !== undefined) {
@@ -108,6 +116,27 @@ export function chooseClient<C>(
       : { client: undefined, reason: `the related task's owner cannot do ${requirement.label}` };
   }
   const busy = candidates.filter((c) => c.inFlight > 0);
+  if (cancelled.length > 0) {
+    if (busy.length === 0) {
+      return {
+        client: undefined,
+        reason: "the call that asked was cancelled (only cancelled requests are at the server)",
+      };
+    }
+    const sole = busy.length === 1 ? busy[0]!.client : undefined;
+    if (sole === undefined || cancelled.some((owner) => owner !== sole)) {
+      const whose = cancelled.includes(undefined)
+        ? " of a client that left"
+        : sole === undefined
+        ? ""
+        : " of another client";
+      return {
+        client: undefined,
+        reason: `the call that asked may have been cancelled (a cancelled request${whose} is ` +
+          "still at the server)",
+      };
+    }
+  }
   if (busy.length === 1) {
     const only = busy[0]!;
     return able(only)

@@ -55,8 +55,9 @@ import type { Logger } from "@logtape/logtape";
 import { type LineEvent, recoverId } from "../jsonrpc/framing.ts";
 import { muxLogger } from "../log/logger.ts";
 import { Admission } from "./admission.ts";
+import { CancelledCalls } from "./cancelled_calls.ts";
 import { ClientMessages, MAX_PENDING } from "./client_messages.ts";
-import { ClientToServerTable } from "./client_to_server.ts";
+import { ClientToServerTable, type PendingEntry } from "./client_to_server.ts";
 import { CLIENT_REQUEST_TIMEOUT_MS, Clients } from "./clients.ts";
 import { systemClock } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
@@ -80,6 +81,7 @@ export class Router {
   readonly #now: () => number;
   readonly #clients: Clients;
   readonly #pending: ClientToServerTable<ClientSession>;
+  readonly #cancelled: CancelledCalls<ClientSession>;
   readonly #latencies: LatencyWindow;
   readonly #upstream: UpstreamLink;
   readonly #sweeper: Sweeper;
@@ -111,6 +113,8 @@ export class Router {
     });
     this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#gate?.release(s) });
+    // While the server may still run a cancelled call, serialize mode's next turn waits.
+    const cancelled = this.#cancelled = new CancelledCalls({ onEmpty: () => this.#gate?.resume() });
     this.#upstream = new UpstreamLink(settings, {
       log,
       now,
@@ -123,7 +127,10 @@ export class Router {
         options.onUpstreamReady?.();
       },
       onRestarted: () => this.#features.onUpstreamRestarted(),
-      onGone: (reason) => this.#features.onUpstreamGone(reason),
+      onGone: (reason) => {
+        cancelled.clear();
+        this.#features.onUpstreamGone(reason);
+      },
       adaptHeld: (message) => this.#features.translate.adaptHeld(message),
     });
     this.#gate = options.serialize ? this.#turns() : undefined;
@@ -132,6 +139,8 @@ export class Router {
       now,
       arm: armSweep,
       pending: this.#pending,
+      cancelled,
+      cancelUpstream: (entry, reason) => this.#cancelUpstream(entry, reason),
       clients,
       upstream: this.#upstream,
       bridge: () => this.#features.bridge,
@@ -144,6 +153,8 @@ export class Router {
       clock,
       sessions: clients.sessions,
       pending: this.#pending,
+      cancelled,
+      cancelUpstream: (entry, reason) => this.#cancelUpstream(entry, reason),
       upstream: this.#upstream,
       calls: clients.calls,
       latencies: this.#latencies,
@@ -262,7 +273,10 @@ export class Router {
 
   #forget(session: ClientSession): void {
     if (!this.#clients.remove(session)) return;
-    // Its work is cancelled upstream before its turn (serialize) passes to another client.
+    // Its work is cancelled upstream before its turn (serialize) passes to another client;
+    // what the server has of it still counts as at the server, owned by nobody now.
+    for (const entry of this.#pending.ofClient(session)) this.#leftAtServer(entry);
+    this.#cancelled.release(session);
     this.#upstream.dropClient(session);
     this.#gate?.drop(session);
     this.#features.release(session);
@@ -324,6 +338,7 @@ export class Router {
   /** The server is down for good (restart budget spent): fail everything now and later. */
   fail(reason: string): void {
     this.#upstream.fail(reason);
+    this.#cancelled.clear();
   }
 
   /** The connected clients, in the order they connected. */
@@ -439,6 +454,7 @@ export class Router {
     this.#closed = true;
     this.#features.close();
     this.#upstream.shutDown();
+    this.#cancelled.clear();
     this.#sweeper.close();
   }
 
@@ -452,6 +468,24 @@ export class Router {
     return new SerialTurns(
       this.#pending,
       (line, entry) => this.#upstream.send(line, entry, entry.client),
+      () => this.#cancelled.size > 0,
     );
+  }
+
+  /** Nobody waits for this request any more: the server is told, and it counts as still there. */
+  #cancelUpstream(entry: PendingEntry<ClientSession>, reason: unknown): void {
+    if (!entry.sent) return;
+    this.#upstream.cancel(entry.upstreamId, reason);
+    this.#leftAtServer(entry);
+  }
+
+  /**
+   * The server may go on with a request whose answer nobody waits for (a
+   * cancel is advisory): keep it until it answers or the grace passes. A
+   * modern server asks nothing outside a call's own answer: nothing to keep.
+   */
+  #leftAtServer(entry: PendingEntry<ClientSession>): void {
+    if (!entry.sent || !this.#upstream.ready || this.#upstream.modern) return;
+    this.#sweeper.arm(this.#cancelled.add(entry.upstreamId, entry.client, this.#now()));
   }
 }

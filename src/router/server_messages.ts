@@ -96,7 +96,14 @@ export class ServerMessages {
     const numeric = typeof id === "string" && /^\d+$/.test(id) ? Number(id) : id;
     const entry = typeof numeric === "number" ? this.#ctx.pending.take(numeric) : undefined;
     if (!entry) {
-      this.#ctx.log.debug("Response for unknown or finished request {id}; dropped", { id });
+      // A cancelled request's late answer: the server is done with it (which may pass a turn).
+      const late = typeof numeric === "number" && this.#ctx.cancelled.settle(numeric);
+      this.#ctx.log.debug(
+        late
+          ? "Late answer to cancelled request {id}; dropped"
+          : "Response for unknown or finished request {id}; dropped",
+        { id },
+      );
       return;
     }
     const now = this.#ctx.now();

@@ -3,8 +3,9 @@
  * requests without an answer or progress within `--request-timeout-ms`
  * (failed with -32001 and cancelled upstream), the mux's own requests to
  * clients, the bridge's handles, the upstream link's deadlines (its
- * handshake, clients waiting for it, its own requests), and the liveness
- * probe of a server that has gone silent with work in flight.
+ * handshake, clients waiting for it, its own requests), the grace of
+ * cancelled requests (`cancelled_calls.ts`), and the liveness probe of a
+ * server that has gone silent with work in flight.
  *
  * @module
  */
@@ -12,6 +13,7 @@
 import type { Logger } from "@logtape/logtape";
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { errorResponse } from "../jsonrpc/message.ts";
+import type { CancelledCalls } from "./cancelled_calls.ts";
 import type { Clients } from "./clients.ts";
 import type { ClientToServerTable, PendingEntry } from "./client_to_server.ts";
 import { Liveness, type LivenessSettings } from "./liveness.ts";
@@ -39,6 +41,10 @@ export interface TimeoutParts {
   /** Make sure a sweep happens no later than `deadline`. */
   arm: (deadline: number) => void;
   pending: ClientToServerTable<ClientSession>;
+  /** Cancelled requests the server may still be working on: forgotten when their grace passes. */
+  cancelled: CancelledCalls<ClientSession>;
+  /** Tell the server to stop a request nobody waits for (before it leaves `pending`). */
+  cancelUpstream: (entry: PendingEntry<ClientSession>, reason: string) => void;
   clients: Clients;
   upstream: UpstreamLink;
   bridge: () => MrtrBridgeFeature;
@@ -65,13 +71,17 @@ export class Timeouts {
 
   /** Expire whatever is past its deadline; returns the next deadline. */
   sweep(now: number): number {
-    const { pending, clients, upstream } = this.#p;
+    const { pending, clients, upstream, cancelled } = this.#p;
     // Handles first: their held calls are cancelled with their questions answered.
     const handles = this.#p.bridge().sweep(now);
-    for (const entry of pending.removeWhere((e) => e.deadline <= now)) this.#expire(entry);
+    if (pending.nextDeadline() <= now) {
+      const due = [...pending.values()].filter((e) => e.deadline <= now);
+      for (const entry of due) if (pending.get(entry.upstreamId) === entry) this.#expire(entry);
+    }
     const asks = clients.expireAsks(now);
     return Math.min(
       pending.nextDeadline(),
+      cancelled.expire(now),
       asks,
       upstream.sweep(now),
       this.liveness?.check(now) ?? Infinity,
@@ -79,6 +89,7 @@ export class Timeouts {
     );
   }
 
+  /** Fail a request past its deadline; the server hears the cancel before its turn can pass. */
   #expire(entry: PendingEntry<ClientSession>): void {
     const { service, requestTimeoutMs } = this.#s;
     const seconds = requestTimeoutMs / 1000;
@@ -86,6 +97,8 @@ export class Timeouts {
       "Request {method} from {client} got no answer within {seconds} s; failed it",
       { method: entry.method, client: entry.client.label, seconds },
     );
+    this.#p.cancelUpstream(entry, "rmcp-mux request timeout");
+    this.#p.pending.take(entry.upstreamId);
     this.#p.clients.reply(
       entry,
       errorResponse(
@@ -96,7 +109,6 @@ export class Timeouts {
         { service, timeoutMs: requestTimeoutMs },
       ),
     );
-    if (entry.sent) this.#p.upstream.cancel(entry.upstreamId, "rmcp-mux request timeout");
   }
 
   #probe(settings: LivenessSettings): Liveness {

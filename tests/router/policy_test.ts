@@ -172,8 +172,9 @@ function choose(
   candidates: Candidate<string>[],
   requirement: Requirement,
   taskOwner?: string | null,
+  cancelled?: (string | undefined)[],
 ) {
-  const choice = chooseClient(candidates, requirement, taskOwner);
+  const choice = chooseClient(candidates, requirement, taskOwner, cancelled);
   assertStrictEquals(typeof choice.reason, "string");
   assert(choice.reason.length > 0, "the reason is not empty");
   return choice;
@@ -282,6 +283,33 @@ Deno.test("with no clients at all, nobody is chosen", () => {
   assertEquals(choose([], SAMPLING, "owner").client, undefined);
 });
 
+Deno.test("while a cancelled request may still run, a question reaches nobody unless it is surely one client's", () => {
+  const a = candidate("a", { inFlight: 1, lastRequest: 5 });
+  const b = candidate("b", { inFlight: 1, lastRequest: 9 });
+  const idle = candidate("idle", { lastRequest: 20 });
+  // Only cancelled requests at the server: the question is a cancelled call's.
+  const alone = choose([{ ...a, inFlight: 0 }, idle], SAMPLING, undefined, ["a"]);
+  assertStrictEquals(alone.client, undefined);
+  assert(alone.reason.includes("call that asked was cancelled"), alone.reason);
+  // Another client's, or a departed client's, cancelled request: ambiguous.
+  const other = choose([a, idle], SAMPLING, undefined, ["b"]);
+  assertStrictEquals(other.client, undefined);
+  assert(other.reason.includes("of another client"), other.reason);
+  const left = choose([a, idle], SAMPLING, undefined, ["a", undefined]);
+  assertStrictEquals(left.client, undefined);
+  assert(left.reason.includes("of a client that left"), left.reason);
+  assertStrictEquals(choose([a, b], SAMPLING, undefined, ["a"]).client, undefined);
+  // The one busy client's own cancelled request: the question is that client's either way.
+  assertStrictEquals(choose([a, idle], SAMPLING, undefined, ["a", "a"]).client, "a");
+  assertStrictEquals(
+    choose([{ ...a, capabilities: {} }, idle], SAMPLING, undefined, ["a"]).client,
+    undefined,
+    "…still only if it can",
+  );
+  // A task names its owner: unaffected.
+  assertStrictEquals(choose([a, b], SAMPLING, "b", ["a"]).client, "b");
+});
+
 Deno.test("every kind of choice has a reason", () => {
   const able = candidate("able", { inFlight: 1, lastRequest: 2 });
   const unable = candidate("unable", { capabilities: {} });
@@ -294,4 +322,8 @@ Deno.test("every kind of choice has a reason", () => {
   choose([able, { ...able, client: "other" }], SAMPLING);
   choose([{ ...able, inFlight: 0 }], SAMPLING);
   choose([unable], SAMPLING);
+  choose([{ ...able, inFlight: 0 }], SAMPLING, undefined, ["able"]);
+  choose([able], SAMPLING, undefined, ["other"]);
+  choose([able], SAMPLING, undefined, [undefined]);
+  choose([able, { ...able, client: "other" }], SAMPLING, undefined, ["able"]);
 });

@@ -1,6 +1,7 @@
 import { assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
 import { readyHarness } from "../_helpers/router_harness.ts";
 import { SerialGate } from "../../src/router/serial_gate.ts";
+import { CANCEL_GRACE_MS } from "../../src/router/cancelled_calls.ts";
 
 Deno.test("nobody is active on a fresh gate", () => {
   const gate = new SerialGate<string, number>();
@@ -142,6 +143,32 @@ Deno.test("clients are compared by identity", () => {
   assertStrictEquals(gate.active, a);
 });
 
+Deno.test("a held release gives the turn to nobody, not even the releasing client, until resume", () => {
+  const gate = new SerialGate<string, number>();
+  gate.offer("a", 1);
+  gate.offer("b", 10);
+  assertStrictEquals(gate.release("a", true), undefined);
+  assertStrictEquals(gate.active, undefined);
+  assertStrictEquals(gate.held, true);
+  assertStrictEquals(gate.offer("a", 2), false, "a waits too, behind b");
+  assertStrictEquals(gate.offer("c", 20), false);
+  assertEquals(gate.resume(), { client: "b", items: [10] });
+  assertStrictEquals(gate.held, false);
+  assertStrictEquals(gate.resume(), undefined, "nothing held: nothing to resume");
+  assertEquals(gate.release("b"), { client: "a", items: [2] });
+});
+
+Deno.test("a held drop keeps the turn from the next client; drain ends the hold", () => {
+  const gate = new SerialGate<string, number>();
+  gate.offer("a", 1);
+  gate.offer("b", 10);
+  assertEquals(gate.drop("a", true), { items: [], next: undefined });
+  assertStrictEquals(gate.held, true);
+  assertEquals(gate.drain(), [10]);
+  assertStrictEquals(gate.held, false);
+  assertStrictEquals(gate.offer("c", 20), true);
+});
+
 // ── Through the router ───────────────────────────────────────────────────
 
 Deno.test("serialize: one client's requests upstream at a time, the next in arrival order", () => {
@@ -195,18 +222,20 @@ Deno.test("serialize: a waiting client whose requests were all cancelled does no
   assertEquals(h.upstream.take().length, 1, "c's request went up: b's empty turn was skipped");
 });
 
-Deno.test("serialize: when the client whose turn it is leaves, the next one's requests go up at once", () => {
+Deno.test("serialize: when the client whose turn it is leaves, the next one's requests go up once the server is done with its call", () => {
   using h = readyHarness({ serialize: true });
   const [a, b] = [h.client(), h.client()];
   for (const x of [a, b]) h.initClient(x);
   const call = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: {} });
   h.fromClient(a, call(1));
   h.fromClient(b, call(7)); // waits behind a
-  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"]);
+  const [first] = h.upstream.take();
   h.router.disconnect(a.session);
-  const sent = h.upstream.take();
-  assertEquals(sent.map((m) => m.method).sort(), ["notifications/cancelled", "tools/call"]);
-  const next = sent.find((m) => m.method === "tools/call");
+  assertEquals(h.upstream.take().map((m) => m.method), ["notifications/cancelled"]);
+  // The server answers the cancelled call after all (it went on): b's turn.
+  h.fromServer({ jsonrpc: "2.0", id: first.id, result: {} });
+  const [next] = h.upstream.take();
+  assertEquals(next.method, "tools/call");
   h.fromServer({ jsonrpc: "2.0", id: next.id, result: {} });
   assertEquals(b.take().map((m) => m.id), [7]);
 });
@@ -234,12 +263,13 @@ Deno.test("serialize switched live: off sends what waited for its turn; on makes
   assertEquals(h.upstream.take().length, 1);
 });
 
-Deno.test("serialize: the server hears a cancel (or a departure) before the next client's request", () => {
-  for (const how of ["cancel", "disconnect"] as const) {
-    using h = readyHarness({ serialize: true });
+Deno.test("serialize: the server hears a cancel (a departure, a timeout) before the next client's request, which waits out the grace", () => {
+  for (const how of ["cancel", "disconnect", "timeout"] as const) {
+    using h = readyHarness({ serialize: true, requestTimeoutMs: 60_000 });
     const [a, b] = [h.client(), h.client()];
     for (const x of [a, b]) h.initClient(x);
     h.fromClient(a, { jsonrpc: "2.0", id: 1, method: "tools/call", params: {} });
+    h.clock.advance(30_000); // b's request times out well after a's
     h.fromClient(b, { jsonrpc: "2.0", id: 1, method: "tools/call", params: {} }); // waits for a
     const [first] = h.upstream.take();
     if (how === "cancel") {
@@ -248,13 +278,12 @@ Deno.test("serialize: the server hears a cancel (or a departure) before the next
         method: "notifications/cancelled",
         params: { requestId: 1 },
       });
-    } else h.router.disconnect(a.session);
+    } else if (how === "disconnect") h.router.disconnect(a.session);
+    else h.clock.advance(30_000);
     const after = h.upstream.take();
-    assertEquals(
-      after.map((m) => m.method),
-      ["notifications/cancelled", "tools/call"],
-      `${how}: the cancel, then b's request`,
-    );
+    assertEquals(after.map((m) => m.method), ["notifications/cancelled"], `${how}: the cancel`);
     assertEquals((after[0]!.params as { requestId: unknown }).requestId, first!.id);
+    h.clock.advance(CANCEL_GRACE_MS);
+    assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], `${how}: then b's`);
   }
 });
