@@ -26,7 +26,7 @@ import { InitializeFeature } from "./initialize_feature.ts";
 import { UpstreamInit } from "./upstream_init.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
-import { type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
+import { type CloseReason, type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
 import { MUX_CLIENT_CAPABILITIES, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
@@ -99,7 +99,8 @@ export class UpstreamLink {
   #initError: string | null = null;
   #generation = 0;
   #failed: string | null = null;
-  #closing = false;
+  /** Why the mux stops, once it does. */
+  #closing: CloseReason | null = null;
   #state: ServerState = { phase: "idle" };
   readonly #own = new MuxToServerTable();
   readonly #outbox: Outbox<ClientSession, Entry>;
@@ -196,7 +197,7 @@ export class UpstreamLink {
 
   /** True while clients may be read (the queue toward the server is not full). */
   get hasRoom(): boolean {
-    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing ||
+    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing !== null ||
       this.#failed !== null;
   }
 
@@ -265,11 +266,12 @@ export class UpstreamLink {
     this.#failures.failed(reason);
   }
 
-  shutDown(): void {
-    if (this.#closing) return;
-    this.#closing = true;
+  /** The mux stops for `reason`: everything open fails, and so will everything later. */
+  shutDown(reason: CloseReason): void {
+    if (this.#closing !== null) return;
+    this.#closing = reason;
     this.#init.stopTimer();
-    this.#failures.shuttingDown();
+    this.#failures.shuttingDown(reason);
   }
 
   // ── Traffic ─────────────────────────────────────────────────────────────
@@ -307,7 +309,7 @@ export class UpstreamLink {
    * `undefined` when not sent.
    */
   tidy(method: string, params: Record<string, unknown>): Promise<JsonRpcResponse> | undefined {
-    if (this.#closing || this.#failed !== null) return undefined;
+    if (this.#closing !== null || this.#failed !== null) return undefined;
     if (
       !this.#sendsNow && !this.#outbox.holds((m) => this.#own.methodOf(m.internalId) === method)
     ) {
@@ -370,7 +372,7 @@ export class UpstreamLink {
    */
   whenReady(deadline: number): Promise<boolean> {
     if (this.#phase === "ready") return Promise.resolve(true);
-    if (this.#failed !== null || this.#closing || deadline <= this.#o.now()) {
+    if (this.#failed !== null || this.#closing !== null || deadline <= this.#o.now()) {
       return Promise.resolve(false);
     }
     this.#o.armSweep(deadline);
@@ -394,7 +396,7 @@ export class UpstreamLink {
 
   /** True once the mux is shutting down. */
   get closing(): boolean {
-    return this.#closing;
+    return this.#closing !== null;
   }
 
   /** Send a message the server is owed (answers to its own requests). */
