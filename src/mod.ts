@@ -27,6 +27,7 @@
 export { MuxServer } from "./server/mux_server.ts";
 export type { ClientStatus, MuxStatus } from "./server/mux_status.ts";
 export type { ApplyMode } from "./server/live_settings.ts";
+export type { CloseReason } from "./router/upstream_failures.ts";
 export { MuxClient } from "./server/mux_client.ts";
 export type { ClientPort, ClientTransport } from "./router/session.ts";
 export type { LineEvent } from "./jsonrpc/framing.ts";

@@ -220,7 +220,7 @@ export class Daemon implements AsyncDisposable {
   stop(name: string): Promise<ServiceStatus> {
     return this.#serial(name, "stopping", async () => {
       const entry = this.#entry(name);
-      await entry.mux?.close();
+      await entry.mux?.close("stop");
       this.#set(name, { spec: entry.spec, mux: null, state: "stopped" });
       this.#activity.note(name, "info", "stopped by a command");
       this.#log.info("Service {service} stopped", { service: name });
@@ -283,7 +283,7 @@ export class Daemon implements AsyncDisposable {
       this.#dashboard?.close();
       await this.#busy.catch(() => {});
       await this.#http?.close();
-      await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close()));
+      await Promise.all([...this.#entries.values()].map((entry) => entry.mux?.close("shutdown")));
       this.#resolveClosed();
     })();
     return this.#closing;

@@ -81,7 +81,7 @@ export async function applyReload(host: ReloadHost, plan: ReloadPlan): Promise<R
   };
   for (const [name, entry] of host.entries) {
     if (next.has(name)) continue;
-    await entry.mux?.close();
+    await entry.mux?.close("removed");
     host.entries.delete(name);
     host.activity.forget(name);
     report.removed.push(name);
@@ -152,7 +152,7 @@ async function reloadOne(
     `settings changed by a reload: ${outcome.changed.join(", ")}`,
   );
   if (outcome.mode === "recreate") {
-    await entry.mux.close();
+    await entry.mux.close("recreated");
     const launched = await host.launch(spec);
     if (launched.error) report.errors[name] = launched.error;
     else report.recreated.push(name);

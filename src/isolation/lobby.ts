@@ -33,7 +33,7 @@ import {
 } from "../jsonrpc/message.ts";
 import { HEALTH_METHOD, HELLO_METHOD, STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import { turnAway } from "../router/admission.ts";
-import { stoppedMessage } from "../router/upstream_failures.ts";
+import { type CloseReason, stoppedMessage } from "../router/upstream_failures.ts";
 import { discoverRefusal } from "../router/translate_feature.ts";
 import { DISCOVER_METHOD } from "../router/eras.ts";
 import { type HealthOutcome, healthWaitMs } from "../router/health_feature.ts";
@@ -115,10 +115,11 @@ export class Lobby {
     this.#entries.set(session, { session, buffer: [], answered: true, binding: true });
   }
 
-  /** The mux stops: what waits here is answered "shutting down". */
-  shutDown(): void {
-    const message = stoppedMessage(this.#host.service);
-    const data = { service: this.#host.service };
+  /** The mux stops (for `reason`): what waits here is answered "shutting down", and why. */
+  shutDown(reason: CloseReason): void {
+    const service = this.#host.service;
+    const message = stoppedMessage(service, reason, "the request was not completed");
+    const data = { service, reason };
     for (const entry of this.#entries.values()) {
       const requests = entry.buffer.map((e) => (e.kind === "line" ? requestOf(e.text) : undefined));
       if (entry.init && !entry.answered) requests.push(entry.init);

@@ -34,6 +34,7 @@ import type { HealthOutcome } from "../router/health_feature.ts";
 import type { LatencyWindow } from "../router/metrics.ts";
 import type { Carried } from "../router/features.ts";
 import type { Root } from "../router/roots.ts";
+import type { CloseReason } from "../router/upstream_failures.ts";
 import { type ClientPort, ClientSession, type ClientTransport } from "../router/session.ts";
 import { wait } from "../async/wait.ts";
 import { Lobby } from "./lobby.ts";
@@ -234,16 +235,16 @@ export class Pool implements ClientSide {
     return this.#units.whenIdle();
   }
 
-  /** Stop routing: open requests get "shutting down", waiting clients too. */
-  closeRouters(): void {
-    this.#lobby.shutDown();
-    this.#units.closeRouters();
+  /** Stop routing: open requests get "shutting down" and why, waiting clients too. */
+  closeRouters(reason: CloseReason): void {
+    this.#lobby.shutDown(reason);
+    this.#units.closeRouters(reason);
   }
 
-  /** Stop every process. */
-  async close(): Promise<void> {
-    this.#lobby.shutDown();
-    await this.#units.close();
+  /** Stop every process (routing stops for `reason`, if it has not yet). */
+  async close(reason: CloseReason): Promise<void> {
+    this.#lobby.shutDown(reason);
+    await this.#units.close(reason);
   }
 
   // ── Binding ────────────────────────────────────────────────────────────

@@ -17,6 +17,7 @@ import type { HealthOutcome } from "../router/health_feature.ts";
 import { LatencyWindow } from "../router/metrics.ts";
 import type { Root } from "../router/roots.ts";
 import { describeServerState } from "../router/server_state.ts";
+import { type CloseReason, stoppedMessage } from "../router/upstream_failures.ts";
 import type { ClientSession } from "../router/session.ts";
 import {
   decideBeforeStart,
@@ -58,7 +59,8 @@ export class Units {
   #shared: ProcessUnit | undefined;
   #template: Record<string, unknown> | null = null;
   #idleNote: string | undefined;
-  #closing = false;
+  /** Why the service stops, once it does. */
+  #closing: CloseReason | undefined;
 
   constructor(host: UnitsHost) {
     this.#host = host;
@@ -142,8 +144,11 @@ export class Units {
   async health(waitMs: number): Promise<HealthOutcome> {
     const service = this.#options.serviceName;
     if (this.#closing) {
-      const message = "rmcp-mux is shutting down";
-      return { ok: false, error: [ErrorCode.ShuttingDown, message, { service }] };
+      const message = stoppedMessage(service, this.#closing, "health was not sent");
+      return {
+        ok: false,
+        error: [ErrorCode.ShuttingDown, message, { service, reason: this.#closing }],
+      };
     }
     if (this.#list.length === 0) {
       const reason = this.#idleNote ?? "lazy start";
@@ -207,15 +212,15 @@ export class Units {
     return Promise.all(this.#list.map((unit) => unit.router.whenIdle())).then(() => {});
   }
 
-  /** Stop routing: open requests get "shutting down". */
-  closeRouters(): void {
-    this.#closing = true;
-    for (const unit of this.#list) unit.router.close();
+  /** Stop routing: open requests get "shutting down", and why. */
+  closeRouters(reason: CloseReason): void {
+    this.#closing ??= reason;
+    for (const unit of this.#list) unit.router.close(this.#closing);
   }
 
   /** Stop every process. */
-  async close(): Promise<void> {
-    this.closeRouters();
+  async close(reason: CloseReason): Promise<void> {
+    this.closeRouters(reason);
     await Promise.all([...this.#list.map((unit) => unit.close()), ...this.#stopping]);
   }
 

@@ -22,6 +22,7 @@ import { RootsFeature, type RootsPolicy } from "./roots_feature.ts";
 import type { ClientSession } from "./session.ts";
 import { TasksFeature } from "./tasks_feature.ts";
 import { TranslateFeature } from "./translate_feature.ts";
+import { type CloseReason, stoppedMessage } from "./upstream_failures.ts";
 
 /** What a client takes along when it moves from one process (router) to another. */
 export interface Carried {
@@ -144,9 +145,11 @@ export class Features {
     this.listens.onUpstreamGone();
   }
 
-  /** The router stops: streams get their closing result, no timer survives. */
-  close(): void {
-    this.listens.closeAll();
+  /** The router stops (for `reason`): streams get their closing result, no timer survives. */
+  close(reason: CloseReason): void {
+    this.listens.closeAll(
+      stoppedMessage(this.#ctx.service, reason, "the subscription was not made"),
+    );
     this.shim.close();
   }
 }

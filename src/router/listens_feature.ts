@@ -255,9 +255,10 @@ export class ListensFeature {
   /**
    * The mux stops: every client stream gets its graceful closing result
    * (marked for `rmcp-mux proxy`, which keeps the host's stream open and
-   * listens again on its next connection).
+   * listens again on its next connection). The mux's own streams' waiters
+   * are told `why`.
    */
-  closeAll(): void {
+  closeAll(why: string): void {
     const serverInfo = this.#ctx.upstream.serverInfo;
     const closed = (session: ClientSession, id: JsonRpcId) => {
       const result = listenClosed(id, serverInfo);
@@ -272,7 +273,7 @@ export class ListensFeature {
     this.#ended.clear();
     for (const passed of this.#passed.values()) closed(passed.session, passed.clientId);
     this.#passed.clear();
-    this.#own.closeAll("rmcp-mux is shutting down");
+    this.#own.closeAll(why);
   }
 
   // ── Traffic from a modern server ────────────────────────────────────────

@@ -22,6 +22,7 @@ import {
   isErrorResponse,
   type JsonRpcNotification,
   type JsonRpcRequest,
+  type JsonRpcResponse,
   resultResponse,
 } from "../jsonrpc/message.ts";
 import type { RouterContext, Target } from "./context.ts";
@@ -124,10 +125,18 @@ export class LoggingFeature {
     if (upstreamLevel !== undefined) this.#apply(upstreamLevel);
   }
 
-  /** A client left: the upstream may now be quieter. */
+  /**
+   * A client left: the upstream may now be quieter. Only a process that was
+   * told the louder level is (no process is started to be told; the next
+   * one gets the remaining clients' level at its handshake).
+   */
   release(session: ClientSession): void {
     const upstreamLevel = this.#levels.remove(session);
-    if (upstreamLevel !== undefined && !this.#ctx.upstream.modern) this.#apply(upstreamLevel);
+    if (upstreamLevel === undefined || this.#ctx.upstream.modern) return;
+    this.#warnIfRefused(
+      upstreamLevel,
+      this.#ctx.upstream.tidy("logging/setLevel", { level: upstreamLevel }),
+    );
   }
 
   /** A new server process: set its level again. */
@@ -137,7 +146,11 @@ export class LoggingFeature {
   }
 
   #apply(level: McpLogLevel): void {
-    void this.#ctx.upstream.request("logging/setLevel", { level }).then((response) => {
+    this.#warnIfRefused(level, this.#ctx.upstream.request("logging/setLevel", { level }));
+  }
+
+  #warnIfRefused(level: McpLogLevel, answer: Promise<JsonRpcResponse> | undefined): void {
+    void answer?.then((response) => {
       if (isErrorResponse(response)) {
         this.#ctx.log.warn("Could not set the server's log level to {level}: {reason}", {
           level,

@@ -40,6 +40,11 @@ export class MuxToServerTable {
     return { id, deadline, answer };
   }
 
+  /** The method of an open request (`undefined` when `id` is none). */
+  methodOf(id: string | undefined): string | undefined {
+    return id === undefined ? undefined : this.#open.get(id)?.method;
+  }
+
   /** True while the request is open. */
   has(id: string): boolean {
     return this.#open.has(id);

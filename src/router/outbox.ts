@@ -69,6 +69,11 @@ export class Outbox<S extends { readonly closed: boolean }, E extends { sent: bo
     }
   }
 
+  /** True when some held message matches `predicate`. */
+  holds(predicate: (message: HeldMessage<S, E>) => boolean): boolean {
+    return this.#held.some(predicate);
+  }
+
   /** Remove and return every held message (to fail them). */
   clear(): HeldMessage<S, E>[] {
     const held = this.#held;

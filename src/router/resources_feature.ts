@@ -164,7 +164,12 @@ export class ResourcesFeature {
     });
   }
 
-  /** Tell the server: `resources/(un)subscribe`, or a stream of its own on a modern server. */
+  /**
+   * Tell the server: `resources/(un)subscribe`, or a stream of its own on a
+   * modern server. An unsubscribe only tidies up: when the process that had
+   * the subscription is gone, there is nothing to undo (and no process is
+   * started for it).
+   */
   #upstream(subscribe: boolean, uri: string): Promise<JsonRpcResponse> {
     const upstream = this.#ctx.upstream;
     if (upstream.modern) {
@@ -172,9 +177,11 @@ export class ResourcesFeature {
       this.#listens().closeUri(uri);
       return Promise.resolve(resultResponse(0, {}));
     }
-    const method = subscribe ? "resources/subscribe" : "resources/unsubscribe";
-    return upstream.request(method, { uri }).then((response) => {
-      if (!subscribe && isErrorResponse(response)) {
+    if (subscribe) return upstream.request("resources/subscribe", { uri });
+    const sent = upstream.tidy("resources/unsubscribe", { uri });
+    if (!sent) return Promise.resolve(resultResponse(0, {}));
+    return sent.then((response) => {
+      if (isErrorResponse(response)) {
         this.#ctx.log.debug("Unsubscribing {uri} upstream failed: {reason}", {
           uri,
           reason: response.error.message,

@@ -73,6 +73,7 @@ import type { ClientPort, ClientSession, ClientTransport } from "./session.ts";
 import { Sweeper } from "./sweeper.ts";
 import { Timeouts } from "./timeouts.ts";
 import { UpstreamLink, type UpstreamPort } from "./upstream_link.ts";
+import type { CloseReason } from "./upstream_failures.ts";
 
 /** Routes MCP traffic between client sessions and one upstream server. */
 export class Router {
@@ -448,12 +449,16 @@ export class Router {
     return this.#latencies.summary(this.#now(), windowMs);
   }
 
-  /** Stop routing: every open request gets a "shutting down" error. Idempotent. */
-  close(): void {
+  /**
+   * Stop routing: every open request gets a "shutting down" error (-32006)
+   * that says why (`reason`), and so does every request after. Idempotent:
+   * the first reason stays.
+   */
+  close(reason: CloseReason = "shutdown"): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#features.close();
-    this.#upstream.shutDown();
+    this.#features.close(reason);
+    this.#upstream.shutDown(reason);
     this.#cancelled.clear();
     this.#sweeper.close();
   }

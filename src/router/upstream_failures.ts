@@ -18,6 +18,7 @@ import type { InitializeFeature } from "./initialize_feature.ts";
 import type { MuxToServerTable } from "./mux_to_server.ts";
 import type { Outbox } from "./outbox.ts";
 import type { ClientSession } from "./session.ts";
+import { NAME } from "../version.ts";
 
 type Entry = PendingEntry<ClientSession>;
 
@@ -25,27 +26,56 @@ type Entry = PendingEntry<ClientSession>;
 export type Refusal = [code: number, message: string, data: Record<string, unknown>];
 
 /**
- * What a request still open when its mux stops is told: the mux cannot tell
- * a stopped service from a reload's removal or its own shutdown, so it names
- * all three, and what to do.
+ * Why a mux stops serving its clients (`MuxServer.close`): `rmcp-mux stop
+ * NAME`, the service removed from the config by a reload, recreated by a
+ * reload (its socket or settings that need a new mux changed), or the mux
+ * (or its daemon) shutting down. Clients are told which, and what to do.
  */
-export function stoppedMessage(service: string): string {
-  return `rmcp-mux stopped serving "${service}" (the service was stopped, removed by a reload, ` +
-    "or rmcp-mux is shutting down); the request was not completed: send it again once the " +
-    "service is back";
+export type CloseReason = "stop" | "removed" | "recreated" | "shutdown";
+
+/**
+ * What a client of `service` is told when its mux stops for `reason`: the
+ * cause, `what` did not happen (e.g. `tools/call was not completed`), and
+ * what to do. Always with the code -32006 (`ErrorCode.ShuttingDown`).
+ *
+ * @example
+ * ```ts
+ * import { stoppedMessage } from "./upstream_failures.ts";
+ *
+ * stoppedMessage("memory", "stop", "tools/call was not completed");
+ * // 'service "memory" was stopped by `rmcp-mux stop memory` (or the dashboard); tools/call was
+ * //  not completed: start the service again with `rmcp-mux start memory` and send it again'
+ * ```
+ */
+export function stoppedMessage(service: string, reason: CloseReason, what: string): string {
+  switch (reason) {
+    case "stop":
+      return `service "${service}" was stopped by \`${NAME} stop ${service}\` (or the dashboard); ` +
+        `${what}: start the service again with \`${NAME} start ${service}\` and send it again`;
+    case "removed":
+      return `service "${service}" was removed from the config by a reload; ${what}: ` +
+        `the service is gone until the config names it again and \`${NAME} reload\` runs`;
+    case "recreated":
+      return `service "${service}" was restarted by a reload that changed its socket or ` +
+        `settings; ${what}: connect to the service again and send it again`;
+    case "shutdown":
+      return `${NAME} is shutting down; ${what}: send it again once ${NAME} is back`;
+  }
 }
 
 /** Why no request can be forwarded to `service` right now, if none can. */
 export function refusal(
   service: string,
   method: string,
-  closing: boolean,
+  closing: CloseReason | null,
   failed: string | null,
 ): Refusal | undefined {
-  if (closing) {
-    return [ErrorCode.ShuttingDown, `rmcp-mux is shutting down; ${method} was not sent`, {
-      service,
-    }];
+  if (closing !== null) {
+    return [
+      ErrorCode.ShuttingDown,
+      stoppedMessage(service, closing, `${method} was not sent`),
+      { service, reason: closing },
+    ];
   }
   if (failed !== null) {
     return [
@@ -119,7 +149,7 @@ export class UpstreamFailures {
 
   /** The server failed for good: everything open fails. */
   failed(reason: string): void {
-    const message = refusal(this.#p.service, "the request", false, reason)![1];
+    const message = refusal(this.#p.service, "the request", null, reason)![1];
     this.#fail({
       code: ErrorCode.ServerUnavailable,
       data: { service: this.#p.service },
@@ -129,15 +159,15 @@ export class UpstreamFailures {
     });
   }
 
-  /** The mux stops: everything open fails. */
-  shuttingDown(): void {
-    const message = stoppedMessage(this.#p.service);
+  /** The mux stops (for `reason`): everything open fails. */
+  shuttingDown(reason: CloseReason): void {
+    const service = this.#p.service;
     this.#fail({
       code: ErrorCode.ShuttingDown,
-      data: { service: this.#p.service },
+      data: { service, reason },
       requests: "all",
-      message: () => message,
-      text: message,
+      message: (entry) => stoppedMessage(service, reason, `${entry.method} was not completed`),
+      text: stoppedMessage(service, reason, "the request was not completed"),
     });
   }
 

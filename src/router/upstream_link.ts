@@ -26,7 +26,7 @@ import { InitializeFeature } from "./initialize_feature.ts";
 import { UpstreamInit } from "./upstream_init.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
 import { type HeldMessage, Outbox } from "./outbox.ts";
-import { type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
+import { type CloseReason, type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
 import { MUX_CLIENT_CAPABILITIES, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
@@ -99,7 +99,8 @@ export class UpstreamLink {
   #initError: string | null = null;
   #generation = 0;
   #failed: string | null = null;
-  #closing = false;
+  /** Why the mux stops, once it does. */
+  #closing: CloseReason | null = null;
   #state: ServerState = { phase: "idle" };
   readonly #own = new MuxToServerTable();
   readonly #outbox: Outbox<ClientSession, Entry>;
@@ -196,7 +197,7 @@ export class UpstreamLink {
 
   /** True while clients may be read (the queue toward the server is not full). */
   get hasRoom(): boolean {
-    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing ||
+    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing !== null ||
       this.#failed !== null;
   }
 
@@ -265,19 +266,20 @@ export class UpstreamLink {
     this.#failures.failed(reason);
   }
 
-  shutDown(): void {
-    if (this.#closing) return;
-    this.#closing = true;
+  /** The mux stops for `reason`: everything open fails, and so will everything later. */
+  shutDown(reason: CloseReason): void {
+    if (this.#closing !== null) return;
+    this.#closing = reason;
     this.#init.stopTimer();
-    this.#failures.shuttingDown();
+    this.#failures.shuttingDown(reason);
   }
 
   // ── Traffic ─────────────────────────────────────────────────────────────
 
   /** Send now if ready, else hold until the server is initialized. */
   send(line: string, entry?: Entry, session?: ClientSession): void {
-    if (this.#phase === "ready" && this.#port && !this.#holding) {
-      this.#port.send(line);
+    if (this.#sendsNow) {
+      this.#port!.send(line);
       if (entry) entry.sent = true;
       return;
     }
@@ -293,16 +295,31 @@ export class UpstreamLink {
   > {
     const refusal = this.refusal(method);
     if (refusal) return Promise.resolve(errorResponse(null, ...refusal));
-    const { id, deadline, answer } = this.#own.add(
-      method,
-      timeoutMs ?? this.#s.requestTimeoutMs,
-      this.#o.now(),
-    );
-    const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
-    this.#o.armSweep(deadline);
-    if (this.#phase === "ready" && this.#port && !this.#holding) this.#port.send(line);
-    else this.#hold({ line, internalId: id });
-    return answer;
+    return this.#ownRequest(method, params, timeoutMs ?? this.#s.requestTimeoutMs, true);
+  }
+
+  /**
+   * Undo, on the server, what a departed client left there (the last
+   * subscription to a URI, a log level louder than the others need). Sent
+   * now if the process is ready and nothing is held; held only behind a held
+   * request of the same method (it must stay the last word); otherwise
+   * dropped: the process that had the state is gone or being replaced, and
+   * the next one is told only what the remaining clients need (re-applied at
+   * its handshake). Never starts a process nor retries a handshake.
+   * `undefined` when not sent.
+   */
+  tidy(method: string, params: Record<string, unknown>): Promise<JsonRpcResponse> | undefined {
+    if (this.#closing !== null || this.#failed !== null) return undefined;
+    if (
+      !this.#sendsNow && !this.#outbox.holds((m) => this.#own.methodOf(m.internalId) === method)
+    ) {
+      this.#o.log.debug(
+        "{method} not sent: the process that had what it undoes is gone or being replaced",
+        { method },
+      );
+      return undefined;
+    }
+    return this.#ownRequest(method, params, this.#s.requestTimeoutMs, false);
   }
 
   /** Something needs the server: start it (lazy start) or retry a failed handshake. */
@@ -355,7 +372,7 @@ export class UpstreamLink {
    */
   whenReady(deadline: number): Promise<boolean> {
     if (this.#phase === "ready") return Promise.resolve(true);
-    if (this.#failed !== null || this.#closing || deadline <= this.#o.now()) {
+    if (this.#failed !== null || this.#closing !== null || deadline <= this.#o.now()) {
       return Promise.resolve(false);
     }
     this.#o.armSweep(deadline);
@@ -379,7 +396,7 @@ export class UpstreamLink {
 
   /** True once the mux is shutting down. */
   get closing(): boolean {
-    return this.#closing;
+    return this.#closing !== null;
   }
 
   /** Send a message the server is owed (answers to its own requests). */
@@ -411,6 +428,27 @@ export class UpstreamLink {
   #hold(message: { line: string; entry?: Entry; session?: ClientSession; internalId?: string }) {
     this.#outbox.hold(message);
     this.demand();
+  }
+
+  /** True when traffic goes straight to the process (ready, and nothing is held). */
+  get #sendsNow(): boolean {
+    return this.#phase === "ready" && this.#port !== null && !this.#holding;
+  }
+
+  /** A request of the mux's own, sent now or held (`demand`: start a server for it). */
+  #ownRequest(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+    demand: boolean,
+  ): Promise<JsonRpcResponse> {
+    const { id, deadline, answer } = this.#own.add(method, timeoutMs, this.#o.now());
+    const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    this.#o.armSweep(deadline);
+    if (this.#sendsNow) this.#port!.send(line);
+    else if (demand) this.#hold({ line, internalId: id });
+    else this.#outbox.hold({ line, internalId: id });
+    return answer;
   }
 
   #beginInit(): void {

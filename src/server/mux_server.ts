@@ -13,6 +13,7 @@ import { muxLogger } from "../log/logger.ts";
 import { Pool } from "../isolation/pool.ts";
 import type { LatencySummary } from "../router/metrics.ts";
 import type { ServerPhase, ServerState } from "../router/server_state.ts";
+import type { CloseReason } from "../router/upstream_failures.ts";
 import { type MuxStatus, muxStatus } from "./mux_status.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { wait } from "../async/wait.ts";
@@ -364,10 +365,19 @@ export class MuxServer implements AsyncDisposable {
 
   /**
    * Stop: refuse new clients, let in-flight requests finish (briefly), close
-   * every connection, stop the server process, remove the socket. Idempotent.
+   * every connection, stop the server process, remove the socket. Idempotent
+   * (the first `reason` stays). What is still open gets -32006 and a message
+   * that says why: `"stop"` (`rmcp-mux stop NAME`), `"removed"` (from the
+   * config, by a reload), `"recreated"` (by a reload, on a new socket or
+   * settings) or `"shutdown"` (the default).
+   *
+   * @example
+   * ```ts ignore
+   * await mux.close("stop"); // clients read: service "tools" was stopped by `rmcp-mux stop tools`; …
+   * ```
    */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  close(reason: CloseReason = "shutdown"): Promise<void> {
+    this.#closing ??= this.#close(reason);
     return this.#closing;
   }
 
@@ -376,15 +386,15 @@ export class MuxServer implements AsyncDisposable {
     return this.close();
   }
 
-  async #close(): Promise<void> {
-    this.#log.info("Shutting down");
+  async #close(reason: CloseReason): Promise<void> {
+    this.#log.info("Shutting down ({reason})", { reason });
     await this.#accepting.close();
     await Deno.remove(this.socketPath).catch(() => {});
     await wait(this.#pool.whenIdle(), this.#options.shutdownGraceMs);
-    this.#pool.closeRouters();
+    this.#pool.closeRouters(reason);
     await Promise.all([
       ...[...this.#accepting.connections].map((c) => c.flushAndClose(500)),
-      this.#pool.close(),
+      this.#pool.close(reason),
     ]);
     // Clients of other transports (HTTP sessions): their answers are out; end them.
     for (const client of [...this.#clients]) client.shutdown("mux shutting down");

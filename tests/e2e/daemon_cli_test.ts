@@ -219,3 +219,85 @@ Deno.test("admin commands find the daemon even without the variables only its en
   assertEquals((await runCli(["shutdown", "--config", config])).code, 0);
   assertEquals((await daemon.child.status).code, 0);
 });
+
+Deno.test("a request cut short by stop, a reload or shutdown says which (-32006)", async () => {
+  await using dir = await tempDir("rmcp-mux-fleet-");
+  const config = `${dir}/mux.yaml`;
+  const file = (...services: string[]) => `servers:\n${services.join("")}`;
+  const one = (name: string, socket = name) =>
+    `  ${name}:\n    socket: ${dir}/${socket}.sock\n    cmd: ${DENO} run -A --quiet ${FIXTURE}\n`;
+  await Deno.writeTextFile(
+    config,
+    file(one("stopped"), one("dropped"), one("moved"), one("kept")),
+  );
+  await using daemon = new CliProcess(["--config", config]);
+  await daemon.waitForLine(/Daemon running 4 services/);
+  /**
+   * A client whose `sleep` call the server is working on (it reported
+   * progress); resolves to the error that call ends with.
+   */
+  const cutShort = async (name: string) => {
+    const raw = await RawConnection.open(`${dir}/${name}.sock`);
+    await raw.initialize();
+    await raw.send({
+      jsonrpc: "2.0",
+      id: "long",
+      method: "tools/call",
+      params: { name: "sleep", arguments: { ms: 60_000 }, _meta: { progressToken: "p" } },
+    });
+    while (true) {
+      const note = await raw.next();
+      if (note && !Array.isArray(note) && note.method === "notifications/progress") break;
+    }
+    // Read on while the mux stops, as a client does.
+    const answer = raw.answer("long").finally(() => raw[Symbol.asyncDispose]());
+    return {
+      error: async () =>
+        (await answer).error as { code: number; message: string; data: Record<string, unknown> },
+    };
+  };
+
+  const stopped = await cutShort("stopped");
+  assertEquals((await runCli(["stop", "stopped", "--config", config])).code, 0);
+  const stop = await stopped.error();
+  assertEquals([stop.code, stop.data], [-32006, { service: "stopped", reason: "stop" }]);
+  assertEquals(
+    stop.message,
+    'service "stopped" was stopped by `rmcp-mux stop stopped` (or the dashboard); ' +
+      "tools/call was not completed: " +
+      "start the service again with `rmcp-mux start stopped` and send it again",
+  );
+
+  // One reload: "dropped" leaves the file, "moved" gets a new socket (a new mux).
+  const dropped = await cutShort("dropped");
+  const moved = await cutShort("moved");
+  await Deno.writeTextFile(config, file(one("stopped"), one("moved", "moved2"), one("kept")));
+  assertEquals((await runCli(["reload", "--config", config])).code, 0);
+  const removed = await dropped.error();
+  assertEquals([removed.code, removed.data], [-32006, { service: "dropped", reason: "removed" }]);
+  assertEquals(
+    removed.message,
+    'service "dropped" was removed from the config by a reload; tools/call was not completed: ' +
+      "the service is gone until the config names it again and `rmcp-mux reload` runs",
+  );
+  const recreated = await moved.error();
+  assertEquals([recreated.code, recreated.data], [-32006, {
+    service: "moved",
+    reason: "recreated",
+  }]);
+  assertEquals(
+    recreated.message,
+    'service "moved" was restarted by a reload that changed its socket or settings; ' +
+      "tools/call was not completed: connect to the service again and send it again",
+  );
+
+  const kept = await cutShort("kept");
+  assertEquals((await runCli(["shutdown", "--config", config])).code, 0);
+  const shutdown = await kept.error();
+  assertEquals([shutdown.code, shutdown.data], [-32006, { service: "kept", reason: "shutdown" }]);
+  assertEquals(
+    shutdown.message,
+    "rmcp-mux is shutting down; tools/call was not completed: send it again once rmcp-mux is back",
+  );
+  assertEquals((await daemon.child.status).code, 0);
+});

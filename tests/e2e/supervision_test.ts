@@ -156,6 +156,57 @@ Deno.test("lazy start: no process until a client needs one (health probes do not
   assertEquals(m.mux.status().server.phase, "running");
 });
 
+Deno.test("idle stop: what a connection leaves behind starts no process to be undone", async () => {
+  // Health probes are not clients: the idle stop does not wait for them, even when one
+  // subscribed or set a log level. Its leaving must not start a server to say "unsubscribe"
+  // (and "quieter") to a process that never had either.
+  await using m = await startMux(everythingServer(), { lazyStart: true, idleTimeoutMs: 300 });
+  const starts: number[] = [];
+  using _watch = {
+    [Symbol.dispose]: m.mux.onChange(() => {
+      const pid = m.mux.status().server.pid;
+      if (pid && !starts.includes(pid)) starts.push(pid);
+    }),
+  };
+  const uri = "demo://resource/static/document/architecture.md";
+  await using leaving = await RawConnection.open(m.socket);
+  await using staying = await RawConnection.open(m.socket);
+  for (const probe of [leaving, staying]) {
+    await probe.send({ jsonrpc: "2.0", id: "health", method: "rmcp-mux/health" });
+    assertEquals((await probe.answer("health")).result, {
+      status: "idle",
+      service: "svc",
+      pid: null,
+      reason: "lazy start",
+    });
+  }
+  for (const [probe, level] of [[leaving, "debug"], [staying, "error"]] as const) {
+    await probe.send({
+      jsonrpc: "2.0",
+      id: "level",
+      method: "logging/setLevel",
+      params: { level },
+    });
+    assertEquals((await probe.answer("level")).result, {});
+  }
+  await leaving.send({ jsonrpc: "2.0", id: "sub", method: "resources/subscribe", params: { uri } });
+  assertEquals((await leaving.answer("sub")).result, {});
+  assertEquals(starts.length, 1, "subscribing needed the server: it started");
+  await m.mux.waitFor("idle", { timeoutMs: 30_000 });
+  // The mux forgets a client before it closes the connection: its end of stream comes after.
+  await leaving.closeWrite();
+  assertEquals(await leaving.next(), null);
+  assertEquals(m.mux.status().server.phase, "idle", "no process was started for its cleanup");
+  assertEquals(starts.length, 1);
+  // A client that needs the server still gets one.
+  await using client = await connectClient(m.socket, "after");
+  assertEquals(
+    textOf(await client.client.callTool({ name: "echo", arguments: { message: "hi" } })),
+    "Echo: hi",
+  );
+  assertEquals(starts.length, 2);
+});
+
 async function childrenOf(pid: number): Promise<number[]> {
   const out = await new Deno.Command("ps", { args: ["-o", "pid=", "--ppid", String(pid)] })
     .output();

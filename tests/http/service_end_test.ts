@@ -57,8 +57,9 @@ Deno.test("a service stopped or removed by a reload ends its HTTP sessions: an e
   assertEquals((stopped as McpError).code, ErrorCode.ShuttingDown);
   assertMatch(
     stopped.message,
-    /rmcp-mux stopped serving "b" \(the service was stopped, removed by a reload, or rmcp-mux is shutting down\); the request was not completed: send it again once the service is back/,
+    /service "b" was stopped by `rmcp-mux stop b` \(or the dashboard\); tools\/call was not completed: start the service again with `rmcp-mux start b` and send it again/,
   );
+  assertEquals((stopped as McpError).data, { service: "b", reason: "stop" });
   assertEquals(f.daemon.status().http!.sessions, 1, "b's session is gone from the listener");
 
   const next = await failure(b.client.listTools());
@@ -74,10 +75,24 @@ Deno.test("a service stopped or removed by a reload ends its HTTP sessions: an e
   assertEquals(statusOf(old), 404);
   assertMatch(old.message, /Session not found.*Start a new session with initialize/);
 
-  // a leaves the config file: a reload ends its session the same way.
+  // a leaves the config file: a reload ends its session the same way, and says so.
+  const { promise: atA, resolve: reachedA } = Promise.withResolvers<void>();
+  const cut = failure(
+    a.client.callTool({ name: "sleep", arguments: { ms: 60_000 } }, undefined, {
+      timeout: 120_000,
+      onprogress: () => reachedA(),
+    }),
+  );
+  await atA;
   file = (d) => [{ name: "b", options: { ...FAST, ...fakeServer(), socket: `${d}/b.sock` } }];
   const report = await f.daemon.reload();
   assertEquals(report.removed, ["a"]);
+  const removed = await cut;
+  assertEquals((removed as McpError).code, ErrorCode.ShuttingDown);
+  assertMatch(
+    removed.message,
+    /service "a" was removed from the config by a reload; tools\/call was not completed/,
+  );
   assertEquals(f.daemon.status().http!.sessions, 0);
   const gone = await failure(a.client.listTools());
   assertEquals(statusOf(gone), 404);

@@ -66,3 +66,30 @@ Deno.test("a client that half-closes while its request waits for the isolation d
   await conn.closeWrite();
   assertEquals(textOf((await bounded(conn.answer(7), "the call")).result), "owed");
 });
+
+Deno.test("a client still waiting for its process when the service is removed is told why (-32006)", async () => {
+  // The server never answers its handshake: the client's initialize waits in the lobby.
+  await using m = await startMux(fakeServer("--no-init"), { isolation: "roots" });
+  await using conn = await RawConnection.open(m.socket);
+  await conn.send({
+    jsonrpc: "2.0",
+    id: "init",
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "w", version: "1" },
+    },
+  });
+  await conn.send({ jsonrpc: "2.0", id: "ping", method: "ping" });
+  // Answered by the lobby at once, after it took the initialize (lines are read in order).
+  assertEquals((await conn.answer("ping")).result, {});
+  await m.mux.close("removed");
+  const init = (await conn.answer("init")).error as Record<string, unknown>;
+  assertEquals(init, {
+    code: -32006,
+    message: 'service "svc" was removed from the config by a reload; the request was not ' +
+      "completed: the service is gone until the config names it again and `rmcp-mux reload` runs",
+    data: { service: "svc", reason: "removed" },
+  });
+});

@@ -1,7 +1,7 @@
 /** Re-application after a restart (`upstream_link.ts` and the features): one row of docs/routing.md. */
 
 import { assertEquals } from "../_helpers/assert.ts";
-import { readyHarness, setLevel, subscribe } from "../_helpers/router_harness.ts";
+import { readyHarness, setLevel, subscribe, unsubscribe } from "../_helpers/router_harness.ts";
 
 Deno.test("restarts: subscriptions, the log level and roots are re-applied to the new process", async () => {
   using h = readyHarness();
@@ -38,3 +38,102 @@ function replayInitParams() {
     clientInfo: { name: "rmcp-mux", version: "0.0.0" },
   };
 }
+
+/** The lines the next process is sent after its handshake (method and params). */
+function nextProcessTraffic(h: ReturnType<typeof readyHarness>): string[] {
+  h.router.attachUpstream(h.upstream);
+  h.answerInit();
+  return h.upstream.take()
+    .filter((m) => m.method !== "initialize" && m.method !== "notifications/initialized")
+    .map((m) => `${m.method} ${JSON.stringify(m.params ?? {})}`);
+}
+
+Deno.test("cleanup: a client leaving while no process is attached starts none; the next one is not told its unsubscribe or level", async () => {
+  let demands = 0;
+  using h = readyHarness({ onDemand: () => demands++ });
+  const leaving = h.client();
+  const staying = h.client();
+  h.initClient(leaving);
+  h.initClient(staying);
+  h.fromClient(leaving, subscribe(1, "file:///x"));
+  await h.answerUpstream("resources/subscribe", { result: {} });
+  await leaving.next((m) => m.id === 1);
+  h.fromClient(leaving, setLevel(2, "debug"));
+  await h.answerUpstream("logging/setLevel", { result: {} });
+  await leaving.next((m) => m.id === 2);
+  h.fromClient(staying, setLevel(3, "error"));
+  assertEquals(staying.answer(3).result, {}, "quieter than the upstream: answered by the mux");
+  h.router.detachUpstream("killed by SIGKILL");
+  h.upstream.take();
+  h.router.disconnect(leaving.session);
+  assertEquals(demands, 0, "its cleanup must not start a process");
+  assertEquals(h.router.stats().queueDepth, 0, "nothing waits for the next process");
+  assertEquals(nextProcessTraffic(h), ['logging/setLevel {"level":"error"}']);
+});
+
+Deno.test("cleanup: an unsubscribe while no process is attached is answered by the mux and starts none", async () => {
+  let demands = 0;
+  using h = readyHarness({ onDemand: () => demands++ });
+  const a = h.client();
+  h.initClient(a);
+  h.fromClient(a, subscribe(1, "file:///x"));
+  await h.answerUpstream("resources/subscribe", { result: {} });
+  await a.next((m) => m.id === 1);
+  h.router.detachUpstream("exited with code 1");
+  h.upstream.take();
+  a.take();
+  h.fromClient(a, unsubscribe(2, "file:///x"));
+  const answer = await a.next((m) => m.id === 2);
+  assertEquals(answer.result, {}, "the subscription ended with its process");
+  assertEquals(demands, 0);
+  assertEquals(nextProcessTraffic(h), [], "nothing to restore, nothing to undo");
+});
+
+Deno.test("cleanup: while a restart drains the old process, a departed client's cleanup is dropped, not held for the new one", async () => {
+  let demands = 0;
+  using h = readyHarness({ onDemand: () => demands++ });
+  const leaving = h.client();
+  const staying = h.client();
+  h.initClient(leaving);
+  h.initClient(staying);
+  h.fromClient(staying, setLevel(1, "warning"));
+  await h.answerUpstream("logging/setLevel", { result: {} });
+  await staying.next((m) => m.id === 1);
+  h.fromClient(leaving, subscribe(2, "file:///x"));
+  await h.answerUpstream("resources/subscribe", { result: {} });
+  await leaving.next((m) => m.id === 2);
+  h.fromClient(leaving, setLevel(3, "debug"));
+  await h.answerUpstream("logging/setLevel", { result: {} });
+  await leaving.next((m) => m.id === 3);
+  h.router.holdTraffic();
+  h.router.disconnect(leaving.session);
+  assertEquals(h.router.stats().queueDepth, 0);
+  h.router.detachUpstream("restart requested");
+  h.upstream.take();
+  assertEquals(nextProcessTraffic(h), ['logging/setLevel {"level":"warning"}']);
+  assertEquals(demands, 0);
+});
+
+Deno.test("cleanup: a level restore follows a level change still held for the next process", async () => {
+  let demands = 0;
+  using h = readyHarness({ onDemand: () => demands++ });
+  const staying = h.client();
+  const leaving = h.client();
+  h.initClient(staying);
+  h.initClient(leaving);
+  h.fromClient(staying, setLevel(1, "error"));
+  await h.answerUpstream("logging/setLevel", { result: {} });
+  await staying.next((m) => m.id === 1);
+  h.router.detachUpstream("exited with code 1");
+  h.upstream.take();
+  h.fromClient(leaving, setLevel(2, "debug")); // held for the next process: it asked for it
+  assertEquals(demands, 1);
+  h.router.disconnect(leaving.session);
+  assertEquals(demands, 1, "the restore asks for nothing more");
+  // Re-applied, then the held change, then its undoing: the server ends at "error".
+  assertEquals(nextProcessTraffic(h), [
+    'logging/setLevel {"level":"error"}',
+    'logging/setLevel {"level":"debug"}',
+    'logging/setLevel {"level":"error"}',
+  ]);
+});
