@@ -174,7 +174,13 @@ export class ProcessUnit {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
-      if (!this.#closed && this.router.clientCount === 0) this.#o.onIdle(this);
+      if (this.#closed || this.router.clientCount > 0) return;
+      // A process starting (for a probe's request, say) or a request still open is let
+      // finish first: stopping now would fail it with "server exited". Look again later.
+      if (this.router.openRequests > 0 || this.supervisor.state.phase === "starting") {
+        return this.#armIdle();
+      }
+      this.#o.onIdle(this);
     }, this.#idleTimeoutMs);
   }
 }

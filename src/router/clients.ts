@@ -204,6 +204,11 @@ export class Clients {
     }
   }
 
+  /** Client requests open now (probes' included). */
+  get openRequests(): number {
+    return this.#openRequests();
+  }
+
   /** Resolves when no client request is open (answered, cancelled or abandoned). */
   whenIdle(): Promise<void> {
     if (this.#openRequests() === 0) return Promise.resolve();

@@ -463,6 +463,11 @@ export class Router {
     this.#sweeper.close();
   }
 
+  /** Client requests open now, probes' included (the idle stop waits for them). */
+  get openRequests(): number {
+    return this.#clients.openRequests;
+  }
+
   /** Resolves when no client request is open (answered, cancelled or abandoned). */
   whenIdle(): Promise<void> {
     return this.#clients.whenIdle();

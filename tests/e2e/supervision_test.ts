@@ -187,7 +187,8 @@ Deno.test("idle stop: what a connection leaves behind starts no process to be un
       method: "logging/setLevel",
       params: { level },
     });
-    assertEquals((await probe.answer("level")).result, {});
+    const answer = await probe.answer("level");
+    assertEquals(answer.result, {}, JSON.stringify(answer));
   }
   await leaving.send({ jsonrpc: "2.0", id: "sub", method: "resources/subscribe", params: { uri } });
   assertEquals((await leaving.answer("sub")).result, {});
@@ -205,6 +206,30 @@ Deno.test("idle stop: what a connection leaves behind starts no process to be un
     "Echo: hi",
   );
   assertEquals(starts.length, 2);
+});
+
+Deno.test("idle stop: a process started for a probe's request is not stopped while it starts", async () => {
+  // The idle timer runs from the mux's start; a server slower to initialize than the
+  // idle timeout was stopped mid-start, failing the request that started it.
+  await using m = await startMux(fakeServer("--slow-init", "600"), {
+    lazyStart: true,
+    idleTimeoutMs: 100,
+  });
+  const parked = (s: { phase: string; reason?: string }) =>
+    s.phase === "idle" && /without clients/.test(s.reason ?? "");
+  await using probe = await RawConnection.open(m.socket);
+  await probe.send({ jsonrpc: "2.0", id: "tools", method: "tools/list" });
+  // Bounded: without the fix the request waited for a process nobody started again.
+  const answer = await Promise.race([
+    probe.answer("tools"),
+    m.mux.waitFor(parked, { timeoutMs: 30_000 }).then((): Record<string, unknown> => ({
+      parked: "while starting",
+    })),
+  ]);
+  assert(answer.result !== undefined, JSON.stringify(answer));
+  await probe.closeWrite();
+  assertEquals(await probe.next(), null);
+  await m.mux.waitFor(parked, { timeoutMs: 30_000 }); // …and stopped once it is not needed
 });
 
 async function childrenOf(pid: number): Promise<number[]> {
