@@ -5,7 +5,9 @@
  * @module
  */
 
-import { translateRustArgs } from "./src/cli/rust_compat.ts";
+// One generated module (see src/cli/lean_start.ts): all a host's `proxy` loads.
+// @ts-types="./src/cli/lean_start.ts"
+import { proxyMain, runProxyCommand, translateRustArgs } from "./src/cli/lean_start.bundle.js";
 
 /**
  * Load a command's module only when it runs. Deno puts every *literal*
@@ -20,6 +22,8 @@ import { translateRustArgs } from "./src/cli/rust_compat.ts";
 const load = <T>(path: string): Promise<T> => import(path);
 
 type Args = typeof import("./src/cli/args.ts");
+type Stderr = typeof import("./src/cli/stderr.ts");
+type Version = typeof import("./src/version.ts");
 type Help = typeof import("./src/cli/help.ts");
 type Commands = typeof import("./src/cli/commands.ts");
 type Http = typeof import("./src/cli/http_command.ts");
@@ -55,11 +59,11 @@ async function main(given: string[]): Promise<number> {
     given[0] === "proxy" ? "rmcp-mux" : programName(),
   );
   if (args[0] === "proxy" && notices.length === 0) {
-    return await (await import("./src/cli/proxy_command.ts")).proxyMain(args.slice(1));
+    return await proxyMain(args.slice(1));
   }
   const { CliError, parseCommandLine } = await load<Args>("./src/cli/args.ts");
-  const { writeStderr } = await import("./src/cli/stderr.ts");
-  const { NAME, VERSION } = await import("./src/version.ts");
+  const { writeStderr } = await load<Stderr>("./src/cli/stderr.ts");
+  const { NAME, VERSION } = await load<Version>("./src/version.ts");
   for (const notice of notices) writeStderr(`${NAME}: ${notice}\n`);
   let command;
   try {
@@ -93,7 +97,7 @@ async function main(given: string[]): Promise<number> {
         command.tokenFile,
       );
     case "proxy":
-      return await (await import("./src/cli/proxy_command.ts")).runProxyCommand(command);
+      return await runProxyCommand(command);
     case "health":
       return await (await load<Health>("./src/cli/health_command.ts")).runHealthCommand(
         command.socket,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConnectError, runProxy } from "../proxy/proxy.ts";
+import { runProxy } from "../proxy/proxy.ts";
 import { connectUnix } from "../transport/unix_client.ts";
 import { NAME } from "../version.ts";
 import { parseProxyArgs, type ProxyCommand, ProxyUsageError } from "./proxy_args.ts";
@@ -65,7 +65,9 @@ export async function runProxyCommand(command: ProxyCommand): Promise<number> {
     if (end === "mux-closed") notice(`the mux at ${target.label} closed the connection`);
     return end === "mux-closed" || end === "unreachable" ? 1 : 0;
   } catch (error) {
-    if (!(error instanceof ConnectError)) throw error;
+    // By name, not class: this module runs from the start-up bundle while the daemon
+    // starter is loaded from the sources, so each has its own copy of ConnectError.
+    if (!(error instanceof Error && error.name === "ConnectError")) throw error;
     notice(error.message);
     return 1;
   }

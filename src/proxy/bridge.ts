@@ -45,8 +45,12 @@ export const HELLO_LINE = JSON.stringify({
 type State = "connected" | "confirming" | "replaying" | "reconnecting" | "ended";
 
 const NEWLINE = 0x0a;
-/** Bytes of one read from the mux. */
-const READ_BYTES = 64 * 1024;
+/**
+ * Bytes of one read from the mux. Small on purpose: the buffer is zeroed
+ * (touched) when allocated, and most messages are far shorter; a long one
+ * takes a few more reads.
+ */
+const READ_BYTES = 16 * 1024;
 const HELLO_BYTES = encodeLines([HELLO_LINE]);
 
 /**

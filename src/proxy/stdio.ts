@@ -26,8 +26,8 @@ export interface Output {
   release(): void;
 }
 
-/** Bytes of one chunk the process's stdin is read in. */
-const CHUNK_BYTES = 64 * 1024;
+/** Bytes of one chunk the process's stdin is read in (small, like the bridge's READ_BYTES). */
+const CHUNK_BYTES = 16 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** This process's stdin, read into one reused buffer. Its pending read cannot be cancelled. */

@@ -1,11 +1,13 @@
 /**
  * The proxy stays lean: what `deno run main.ts proxy` loads at start-up
  * (the code graph Deno builds: static imports and literal dynamic imports)
- * holds no router, no config parser, no logging library, no npm package and
- * no Node module; and every module the CLI loads lazily is embedded by
- * `deno task compile`.
+ * is `main.ts` and one generated module, made from sources that hold no
+ * router, no config parser, no logging library, no npm package and no Node
+ * module; that module is what `deno task bundle` makes of them today; and
+ * every module the CLI loads lazily is embedded by `deno task compile`.
  */
 
+import { leanStartBundle } from "../../src/cli/write_lean_start.ts";
 import { assert, assertEquals } from "../_helpers/assert.ts";
 import { ROOT } from "../_helpers/mux.ts";
 
@@ -37,10 +39,22 @@ async function startupGraph(entry: string): Promise<string[]> {
   return [...seen].map((s) => s.replace(`file://${ROOT}`, "")).sort();
 }
 
-Deno.test("the proxy's start-up graph: its own few modules, no router, config parser, logger, npm or node", async () => {
-  const graph = await startupGraph("main.ts");
+Deno.test("the proxy's start-up graph: main.ts and the generated start-up module", async () => {
+  assertEquals(await startupGraph("main.ts"), ["main.ts", "src/cli/lean_start.bundle.js"]);
+});
+
+Deno.test("the start-up module is what `deno task bundle` makes of its sources today", async () => {
+  const committed = await Deno.readTextFile(`${ROOT}src/cli/lean_start.bundle.js`);
+  assert(
+    committed === await leanStartBundle(),
+    "src/cli/lean_start.bundle.js is stale: run `deno task bundle` and commit the result",
+  );
+});
+
+Deno.test("the start-up module's sources: the proxy's own few modules, no router, config parser, logger, npm or node", async () => {
+  const graph = await startupGraph("src/cli/lean_start.ts");
   assertEquals(graph, [
-    "main.ts",
+    "src/cli/lean_start.ts",
     "src/cli/proxy_args.ts",
     "src/cli/proxy_command.ts",
     "src/cli/rust_compat.ts",
