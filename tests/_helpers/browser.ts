@@ -26,26 +26,28 @@ export function chromiumPath(): string {
   );
 }
 
-/** Launch attempts before a test fails on the browser itself. */
-const LAUNCH_ATTEMPTS = 5;
+/** How long launches are retried before a test fails on the browser itself. */
+const LAUNCH_WINDOW_MS = 60_000;
 
 /**
  * Launch headless chromium; close it with `await using`. A launch that dies
- * before the browser is up (SIGTRAP, seen a few times while the whole suite
- * runs in parallel on 2 cores; never alone, nor under CPU load alone) is
- * tried again after a growing pause (the condition lasts a moment): that is
- * the environment, not the dashboard. Each failed attempt is said on stderr.
+ * before the browser is up (SIGTRAP, seen while the whole suite runs in
+ * parallel on 2 cores — for several seconds at a time, never alone, nor under
+ * CPU load alone) is tried again after a growing pause, for up to
+ * {@link LAUNCH_WINDOW_MS}: that is the environment, not the dashboard. Each
+ * failed attempt is said on stderr.
  */
 export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
+  const started = Date.now();
   let browser: Browser | undefined;
   for (let attempt = 1; !browser; attempt++) {
     try {
       browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
     } catch (error) {
-      if (attempt === LAUNCH_ATTEMPTS) throw error;
+      if (Date.now() - started > LAUNCH_WINDOW_MS) throw error;
       const why = String(error).split("\n").find((l) => /signal=|exitCode=/.test(l)) ?? "";
-      console.error(`chromium launch ${attempt}/${LAUNCH_ATTEMPTS} failed ${why.trim()}; again`);
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      console.error(`chromium launch ${attempt} failed ${why.trim()}; again`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5_000)));
     }
   }
   const launched = browser;
