@@ -250,12 +250,19 @@ export class Bridge {
     this.#lost(conn, reason);
   }
 
-  /** The complete lines `data[begin, end)` from the mux: bookkeeping; what goes to the host. */
+  /**
+   * The complete lines `data[begin, end)` from the mux: bookkeeping; what goes
+   * to the host. Empty lines never do: the mux probes a half-closed proxy with
+   * them (is it still there?), and a host would take one for a broken message.
+   */
   #fromMux(conn: Deno.Conn, data: Uint8Array, begin: number, end: number): Uint8Array | null {
     let kept: Uint8Array[] | null = null; // only once a line is kept from the host
     for (let start = begin, nl = 0; start < end; start = nl + 1) {
       nl = data.indexOf(NEWLINE, start);
-      if (nl === start) continue;
+      if (nl === start) {
+        kept ??= nonEmptyLines(data, begin, start);
+        continue;
+      }
       const verdict: MuxVerdict = this.#mirror.muxLine(data, start, nl);
       if (kept === null && !verdict.forward) kept = nonEmptyLines(data, begin, start);
       else if (kept !== null && verdict.forward) kept.push(data.subarray(start, nl + 1));

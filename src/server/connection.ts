@@ -10,13 +10,23 @@ import type { Logger } from "@logtape/logtape";
 import { LineDecoder, type LineEvent } from "../jsonrpc/framing.ts";
 import type { ClientPort, ClientTransport } from "../router/session.ts";
 import { connSink, LineWriter } from "../transport/line_writer.ts";
-import { wait } from "../async/wait.ts";
+import { delay, wait } from "../async/wait.ts";
 import type { MuxClient } from "./mux_client.ts";
 
 /** Each connection starts reading in small chunks (idle clients stay cheap)… */
 const MIN_READ_BYTES = 4 * 1024;
 /** …and a busy one grows its buffer, doubling whenever a read fills it, up to this. */
 const MAX_READ_BYTES = 64 * 1024;
+
+/**
+ * How often a half-closed `rmcp-mux proxy` connection that is still owed
+ * answers is probed with an empty line. A write to a socket whose peer is
+ * gone fails at once, and reads cannot tell a half-close from a process that
+ * died: the probe is how the mux learns that the proxy was killed (a host
+ * closes its stdin, then kills it at shutdown) while the server works on a
+ * call in silence, and cancels that call instead of running it for nobody.
+ */
+export const GONE_PROBE_MS = 1_000;
 
 /** What a connection needs from its mux. */
 export interface ConnectionContext {
@@ -35,6 +45,8 @@ export class ClientConnection {
   readonly #client: MuxClient;
   readonly #gone = new AbortController();
   #connClosed = false;
+  /** Set once it was probed ({@link GONE_PROBE_MS}): a failed write then means exactly that. */
+  #probed = false;
   /** Resolves when the connection is fully closed and forgotten. */
   readonly done: Promise<void>;
 
@@ -42,7 +54,16 @@ export class ClientConnection {
     this.#conn = conn;
     this.#ctx = ctx;
     this.#writer = new LineWriter(connSink(conn), {
-      onError: () => this.close("write failed: the client went away"),
+      onError: () => {
+        if (this.#probed) {
+          ctx.log.info(
+            "{client} is gone: its proxy half-closed, then stopped taking writes; " +
+              "cancelling its {count} open requests",
+            { client: this.#client.label, count: this.#client.openRequests },
+          );
+        }
+        this.close("write failed: the client went away");
+      },
     });
     this.#client = ctx.open({
       send: (line) => this.#send(line),
@@ -114,11 +135,30 @@ export class ClientConnection {
     }
     // A client that half-closed still gets the answers to what it asked.
     if (eof && client.admitted && client.openRequests > 0 && !this.#connClosed) {
+      const owed = new AbortController();
+      // Only `rmcp-mux proxy` is known to pass over empty lines: other clients are not probed.
+      const probing = client.transport === "proxy" ? this.#probe(owed.signal) : undefined;
       await Promise.race([client.settled(), gone]);
+      owed.abort();
+      await probing;
       await wait(this.#writer.idle(), 1_000);
     }
     client.close();
     this.close(eof ? "client closed the connection" : "connection ended");
     await this.#writer.close(false);
+  }
+
+  /**
+   * Write an empty line every {@link GONE_PROBE_MS} until `stop`: the first
+   * that fails closes the connection (the writer's `onError`), which ends
+   * the wait for answers and cancels what the client had at the server.
+   */
+  async #probe(stop: AbortSignal): Promise<void> {
+    while (await delay(GONE_PROBE_MS, stop)) {
+      // Something queued already tells as much.
+      if (this.#writer.backlog > 0) continue;
+      this.#probed = true;
+      this.#writer.write("");
+    }
   }
 }

@@ -65,6 +65,11 @@ export class MuxClient {
     return this.#session.protocolVersion;
   }
 
+  /** How it is connected (`proxy` once `rmcp-mux proxy` said so in its first line). */
+  get transport(): ClientTransport {
+    return this.#session.transport;
+  }
+
   /** True once it has a slot (`--max-active-clients`). */
   get admitted(): boolean {
     return this.#session.admitted;
@@ -76,9 +81,12 @@ export class MuxClient {
   }
 
   /** Resolves once none of its requests is open (answered, cancelled or failed). */
-  settled(): Promise<void> {
-    if (this.openRequests === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#session.onSettled = resolve);
+  async settled(): Promise<void> {
+    // Checked again on each wake: the count may touch zero and rise again before this
+    // resumes (an `initialize` answered at once while the lines behind it are replayed).
+    while (this.openRequests > 0) {
+      await new Promise<void>((resolve) => this.#session.onSettled = resolve);
+    }
   }
 
   /** Tell its transport to end it (the mux stops): `port.close(reason)`. */

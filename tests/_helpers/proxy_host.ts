@@ -217,17 +217,57 @@ export class RawProxy implements AsyncDisposable {
     return (await this.child.status).code;
   }
 
+  /** Close stdin (the host is done, or shutting down) without waiting for the exit. */
+  async closeStdin(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+  }
+
+  /** Kill the proxy with `signal` and wait for it to be gone. */
+  async kill(signal: Deno.Signal = "SIGKILL"): Promise<Deno.CommandStatus> {
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Exited.
+    }
+    return await this.child.status;
+  }
+
   async answer(id: unknown): Promise<Record<string, unknown>> {
+    return await this.message((message) => message.id === id, `an answer to ${id}`);
+  }
+
+  /** The next message matching `predicate` (those before it are read and passed over). */
+  async message(
+    predicate: (message: Record<string, unknown>) => boolean,
+    what = "the message awaited",
+  ): Promise<Record<string, unknown>> {
+    while (true) {
+      const line = await this.#line();
+      if (line === null) throw new Error(`stdout ended before ${what}`);
+      const message = JSON.parse(line); // a blank line fails here, as it would in a host
+      if (predicate(message)) return message;
+    }
+  }
+
+  /** Read stdout to its end: the lines not read yet, as they came (blank ones too). */
+  async rest(): Promise<string[]> {
+    const lines: string[] = [];
+    for (let line = await this.#line(); line !== null; line = await this.#line()) {
+      lines.push(line);
+    }
+    return lines;
+  }
+
+  async #line(): Promise<string | null> {
     while (true) {
       const nl = this.#buffered.indexOf("\n");
       if (nl !== -1) {
-        const message = JSON.parse(this.#buffered.slice(0, nl));
+        const line = this.#buffered.slice(0, nl);
         this.#buffered = this.#buffered.slice(nl + 1);
-        if (message.id === id) return message;
-        continue;
+        return line;
       }
       const { value, done } = await this.#reader.read();
-      if (done) throw new Error(`stdout ended before an answer to ${id}`);
+      if (done) return null;
       this.#buffered += value;
     }
   }
