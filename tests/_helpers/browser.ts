@@ -39,10 +39,21 @@ const LAUNCH_WINDOW_MS = 60_000;
  */
 export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
   const started = Date.now();
+  // Its own home: test modules run in parallel threads of one process, so the
+  // environment the browser would inherit (XDG_RUNTIME_DIR and the like) is
+  // whatever other tests set it to.
+  const home = Deno.makeTempDirSync({ prefix: "rmcp-mux-chromium-" });
+  const env = {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    HOME: home,
+    XDG_CONFIG_HOME: `${home}/.config`,
+    XDG_CACHE_HOME: `${home}/.cache`,
+    XDG_RUNTIME_DIR: home,
+  };
   let browser: Browser | undefined;
   for (let attempt = 1; !browser; attempt++) {
     try {
-      browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+      browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, env });
     } catch (error) {
       if (Date.now() - started > LAUNCH_WINDOW_MS) throw error;
       const why = String(error).split("\n").find((l) => /signal=|exitCode=/.test(l)) ?? "";
@@ -51,5 +62,10 @@ export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
     }
   }
   const launched = browser;
-  return Object.assign(launched, { [Symbol.asyncDispose]: () => launched.close() });
+  return Object.assign(launched, {
+    [Symbol.asyncDispose]: async () => {
+      await launched.close();
+      await Deno.remove(home, { recursive: true }).catch(() => {});
+    },
+  });
 }
