@@ -39,6 +39,20 @@ function replayInitParams() {
   };
 }
 
+type Harness = ReturnType<typeof readyHarness>;
+type Client = ReturnType<Harness["client"]>;
+
+/** `message` from `client` goes upstream as `method`, the server says `{}`, the client hears it. */
+async function through(
+  h: Harness,
+  client: Client,
+  message: { id: number; method: string },
+): Promise<void> {
+  h.fromClient(client, message);
+  await h.answerUpstream(message.method, { result: {} });
+  await client.next((m) => m.id === message.id);
+}
+
 /** The lines the next process is sent after its handshake (method and params). */
 function nextProcessTraffic(h: ReturnType<typeof readyHarness>): string[] {
   h.router.attachUpstream(h.upstream);
@@ -55,12 +69,8 @@ Deno.test("cleanup: a client leaving while no process is attached starts none; t
   const staying = h.client();
   h.initClient(leaving);
   h.initClient(staying);
-  h.fromClient(leaving, subscribe(1, "file:///x"));
-  await h.answerUpstream("resources/subscribe", { result: {} });
-  await leaving.next((m) => m.id === 1);
-  h.fromClient(leaving, setLevel(2, "debug"));
-  await h.answerUpstream("logging/setLevel", { result: {} });
-  await leaving.next((m) => m.id === 2);
+  await through(h, leaving, subscribe(1, "file:///x"));
+  await through(h, leaving, setLevel(2, "debug"));
   h.fromClient(staying, setLevel(3, "error"));
   assertEquals(staying.answer(3).result, {}, "quieter than the upstream: answered by the mux");
   h.router.detachUpstream("killed by SIGKILL");
@@ -76,9 +86,7 @@ Deno.test("cleanup: an unsubscribe while no process is attached is answered by t
   using h = readyHarness({ onDemand: () => demands++ });
   const a = h.client();
   h.initClient(a);
-  h.fromClient(a, subscribe(1, "file:///x"));
-  await h.answerUpstream("resources/subscribe", { result: {} });
-  await a.next((m) => m.id === 1);
+  await through(h, a, subscribe(1, "file:///x"));
   h.router.detachUpstream("exited with code 1");
   h.upstream.take();
   a.take();
@@ -96,15 +104,9 @@ Deno.test("cleanup: while a restart drains the old process, a departed client's 
   const staying = h.client();
   h.initClient(leaving);
   h.initClient(staying);
-  h.fromClient(staying, setLevel(1, "warning"));
-  await h.answerUpstream("logging/setLevel", { result: {} });
-  await staying.next((m) => m.id === 1);
-  h.fromClient(leaving, subscribe(2, "file:///x"));
-  await h.answerUpstream("resources/subscribe", { result: {} });
-  await leaving.next((m) => m.id === 2);
-  h.fromClient(leaving, setLevel(3, "debug"));
-  await h.answerUpstream("logging/setLevel", { result: {} });
-  await leaving.next((m) => m.id === 3);
+  await through(h, staying, setLevel(1, "warning"));
+  await through(h, leaving, subscribe(2, "file:///x"));
+  await through(h, leaving, setLevel(3, "debug"));
   h.router.holdTraffic();
   h.router.disconnect(leaving.session);
   assertEquals(h.router.stats().queueDepth, 0);
@@ -121,9 +123,7 @@ Deno.test("cleanup: a level restore follows a level change still held for the ne
   const leaving = h.client();
   h.initClient(staying);
   h.initClient(leaving);
-  h.fromClient(staying, setLevel(1, "error"));
-  await h.answerUpstream("logging/setLevel", { result: {} });
-  await staying.next((m) => m.id === 1);
+  await through(h, staying, setLevel(1, "error"));
   h.router.detachUpstream("exited with code 1");
   h.upstream.take();
   h.fromClient(leaving, setLevel(2, "debug")); // held for the next process: it asked for it
