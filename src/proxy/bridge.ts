@@ -34,7 +34,8 @@ export const MAX_LINE_BYTES = 128 * 1024 * 1024;
 export const HELLO_LINE = JSON.stringify({
   jsonrpc: "2.0",
   method: HELLO_METHOD,
-  params: { transport: "proxy" },
+  // emptyLines: the mux may probe a half-closed proxy with an empty line; this one drops them.
+  params: { transport: "proxy", emptyLines: "dropped" },
 });
 
 /**

@@ -113,7 +113,12 @@ export class ClientSession {
    */
   introduce(params: Record<string, unknown> | undefined): void {
     if (params?.transport === "proxy" && this.transport === "socket") this.transport = "proxy";
+    // A proxy that says so drops empty lines (older ones pass them to their host).
+    this.dropsEmptyLines = this.transport === "proxy" && params?.emptyLines === "dropped";
   }
+
+  /** Its hello said it drops empty lines: the mux may probe it with one (see server/connection.ts). */
+  dropsEmptyLines = false;
 
   /** True for a connection counted as a client (everything but an uninitialized probe). */
   get counted(): boolean {

@@ -136,8 +136,9 @@ export class ClientConnection {
     // A client that half-closed still gets the answers to what it asked.
     if (eof && client.admitted && client.openRequests > 0 && !this.#connClosed) {
       const owed = new AbortController();
-      // Only `rmcp-mux proxy` is known to pass over empty lines: other clients are not probed.
-      const probing = client.transport === "proxy" ? this.#probe(owed.signal) : undefined;
+      // Only a proxy that said it drops empty lines is probed: other clients (an older
+      // proxy included, which would pass them to its host) are not.
+      const probing = client.dropsEmptyLines ? this.#probe(owed.signal) : undefined;
       await Promise.race([client.settled(), gone]);
       owed.abort();
       await probing;

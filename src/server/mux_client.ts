@@ -70,6 +70,11 @@ export class MuxClient {
     return this.#session.transport;
   }
 
+  /** Its hello said it drops empty lines (an `rmcp-mux proxy` of this version or later). */
+  get dropsEmptyLines(): boolean {
+    return this.#session.dropsEmptyLines;
+  }
+
   /** True once it has a slot (`--max-active-clients`). */
   get admitted(): boolean {
     return this.#session.admitted;

@@ -75,6 +75,23 @@ Deno.test("a half-closed proxy connection owed an answer is probed with empty li
   assertEquals(got.cancels.length, 1, "the server got the cancel");
 });
 
+Deno.test("a proxy whose hello does not say it drops empty lines (an older one) is never probed", async () => {
+  await using m = await startMux(fakeServer());
+  using older = await open(m.socket);
+  const ms = 3 * GONE_PROBE_MS; // silent for a few probe periods
+  const hello = { jsonrpc: "2.0", method: "rmcp-mux/hello", params: { transport: "proxy" } };
+  await older.send(hello, initialize, initialized, {
+    jsonrpc: "2.0",
+    id: "sleep",
+    method: "tools/call",
+    params: { name: "sleep", arguments: { ms } },
+  });
+  await older.conn.closeWrite();
+  const lines = await linesToEnd(older.lines);
+  assertEquals(lines.length, 2, `the two answers, no empty line: ${JSON.stringify(lines)}`);
+  assertEquals(textOf(JSON.parse(lines[1]!).result), `slept ${ms}`);
+});
+
 Deno.test("a raw client that pipelines initialize and a call, then half-closes at once, gets both answers and no probe", async () => {
   await using m = await startMux(fakeServer());
   using raw = await open(m.socket);
