@@ -80,7 +80,11 @@ export {
 } from "./config/options.ts";
 export { MAX_PENDING } from "./router/client_messages.ts";
 export { MAX_QUEUE } from "./router/upstream_link.ts";
-export { CANCEL_GRACE_MS, MAX_CANCELLED_CALLS } from "./router/cancelled_calls.ts";
+export {
+  CANCEL_GRACE_MS,
+  MAX_CANCEL_GRACE_MS,
+  MAX_CANCELLED_CALLS,
+} from "./router/cancelled_calls.ts";
 export { HEALTH_METHOD, STATUS_METHOD } from "./jsonrpc/mux_methods.ts";
 export type { ServerPhase, ServerState } from "./router/server_state.ts";
 export { SocketPathError } from "./server/socket_path.ts";

@@ -96,6 +96,25 @@ export class MuxConfig {
     return this.#with({ requestTimeoutMs: ms });
   }
 
+  /**
+   * How long a cancelled, timed-out or abandoned request still counts as at
+   * the server (its questions reach no client; with serialize the next turn
+   * waits); 0 = no grace. 0 to `MAX_CANCEL_GRACE_MS`, default 5 s.
+   *
+   * @example
+   * ```ts
+   * import { MuxConfig } from "@rmcp-mux/mux";
+   *
+   * const config = new MuxConfig("/tmp/rmcp-mux-example/memory.sock", "npx")
+   *   .withSerialize()
+   *   .withCancelGrace(1_000); // the next turn waits at most 1 s after a cancel
+   * console.log(config.options.cancelGraceMs); // 1000
+   * ```
+   */
+  withCancelGrace(ms: number): MuxConfig {
+    return this.#with({ cancelGraceMs: ms });
+  }
+
   /** First and largest restart delay, ms. */
   withRestartBackoff(initialMs: number, maxMs: number): MuxConfig {
     return this.#with({ restartBackoffMs: initialMs, restartBackoffMaxMs: maxMs });

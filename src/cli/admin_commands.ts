@@ -10,7 +10,7 @@ import { ConfigError } from "../config/errors.ts";
 import { contextFrom, expandValue } from "../config/expand.ts";
 import { readSource } from "../config/formats.ts";
 import { loadConfig } from "../config/load.ts";
-import { idleTimeoutFor, type ResolvedMuxOptions } from "../config/options.ts";
+import { DEFAULTS, idleTimeoutFor, type ResolvedMuxOptions } from "../config/options.ts";
 import { decideBeforeStart, describeSpan, ISOLATION_CAPABILITY } from "../isolation/mode.ts";
 import { redact } from "../log/redact.ts";
 import { selectServices } from "../config/select.ts";
@@ -224,6 +224,9 @@ export async function runConfigCheck(file: string | undefined): Promise<number> 
           `timeout ${o.requestTimeoutMs} ms, ${o.maxRestarts} restarts (backoff ` +
           `${o.restartBackoffMs}–${o.restartBackoffMaxMs} ms)` +
           (o.lazyStart ? ", lazy start" : "") + (o.serialize ? ", serialize" : "") +
+          (o.cancelGraceMs !== DEFAULTS.cancelGraceMs
+            ? `, cancel grace ${o.cancelGraceMs} ms`
+            : "") +
           (o.upstreamEra !== "auto" ? `, upstream era ${o.upstreamEra}` : ""),
         `  log:     ${s.logLevel}` + (s.statusFile ? `, status file ${s.statusFile}` : ""),
         `  isolation: ${describeIsolation(o)}`,

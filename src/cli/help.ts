@@ -5,6 +5,7 @@
  */
 
 import { DEFAULTS } from "../config/options.ts";
+import { MAX_CANCEL_GRACE_MS } from "../router/cancelled_calls.ts";
 import { HTTP_DEFAULTS } from "../http/options.ts";
 import { NAME, VERSION } from "../version.ts";
 
@@ -60,7 +61,12 @@ Run options:
                                 client, and a server that is not safe under concurrent
                                 calls (one that loses writes) gets one at a time; after a
                                 cancel the next turn waits until the server answers the
-                                cancelled call, at most 5 s
+                                cancelled call, at most --cancel-grace-ms
+  --cancel-grace-ms MS          how long a cancelled, timed-out or abandoned call still
+                                counts as at the server: a question that may be its own
+                                reaches no client, and with --serialize the next turn waits;
+                                0 = no grace (such a question may reach another client);
+                                at most ${MAX_CANCEL_GRACE_MS} (default ${DEFAULTS.cancelGraceMs})
   --isolation MODE              shared (one process for every client), roots (one per
                                 distinct set of client roots), client (one per client).
                                 Default: known servers' table, else the server's wish,

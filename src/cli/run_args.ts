@@ -13,6 +13,7 @@ import { LOG_LEVELS, type LogFormat, type LogLevel } from "../config/log_setting
 import type { ServiceFilter } from "../config/select.ts";
 import { expandHome, splitCommandLine } from "../config/command_line.ts";
 import { UPSTREAM_ERA_SETTINGS } from "../router/eras.ts";
+import { MAX_CANCEL_GRACE_MS } from "../router/cancelled_calls.ts";
 import { CliError, normalizeBooleans, oneOf, parse, wholeNumber } from "./args_common.ts";
 
 /** Logging settings from the command line. */
@@ -74,6 +75,7 @@ const runFlags = {
   "max-request-bytes": { type: "string" },
   "max-response-bytes": { type: "string" },
   "request-timeout-ms": { type: "string" },
+  "cancel-grace-ms": { type: "string" },
   "restart-backoff-ms": { type: "string" },
   "restart-backoff-max-ms": { type: "string" },
   "max-restarts": { type: "string" },
@@ -144,6 +146,14 @@ export function parseRun(
   for (const [flag, [key, min]] of Object.entries(numericFlags)) {
     const raw = values[flag as keyof typeof numericFlags];
     if (raw !== undefined) options[key] = wholeNumber(`--${flag}`, raw, min);
+  }
+  if (values["cancel-grace-ms"] !== undefined) {
+    options.cancelGraceMs = wholeNumberUpTo(
+      "--cancel-grace-ms",
+      values["cancel-grace-ms"],
+      0,
+      MAX_CANCEL_GRACE_MS,
+    );
   }
   const given: Partial<LogSettings> = {};
   if (values["log-level"] !== undefined) {
@@ -255,6 +265,15 @@ function commandOf(
     }
   }
   return { cmd: expandHome(cmd, env.HOME), args };
+}
+
+/** A whole number from `min` to `max`, else a one-line error naming the flag and the range. */
+function wholeNumberUpTo(flag: string, raw: string, min: number, max: number): number {
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CliError(`${flag}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
 }
 
 function list(flag: string, raw: string): string[] {

@@ -7,6 +7,7 @@
 
 import type { IsolationMode } from "../isolation/known_servers.ts";
 import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
+import { CANCEL_GRACE_MS, MAX_CANCEL_GRACE_MS } from "../router/cancelled_calls.ts";
 
 export type { IsolationMode };
 
@@ -37,6 +38,16 @@ export interface MuxOptions {
    * Others wait their turn. Default false.
    */
   serialize?: boolean;
+  /**
+   * How long a request nobody waits for any more (its client cancelled it,
+   * it timed out, or its client left) still counts as at the server when
+   * the server does not answer it: meanwhile a sampling or elicitation
+   * request that may be its own reaches no client, and with `serialize` the
+   * next client's turn waits. 0 = no grace: such a question may reach
+   * another client, and the next turn starts at once. At most
+   * `MAX_CANCEL_GRACE_MS` (60 s). Default `CANCEL_GRACE_MS` (5 s).
+   */
+  cancelGraceMs?: number;
   /**
    * Which MCP protocol era to speak to the server: `legacy` (`initialize`,
    * up to 2025-11-25), `modern` (2026-07-28, `server/discover`) or `auto`:
@@ -139,6 +150,7 @@ export const DEFAULTS = {
   clientWaitMs: 10_000,
   lazyStart: false,
   serialize: false,
+  cancelGraceMs: CANCEL_GRACE_MS,
   upstreamEra: "auto" as UpstreamEraSetting,
   maxRequestBytes: 1024 * 1024,
   maxResponseBytes: 64 * 1024 * 1024,
@@ -203,6 +215,11 @@ const minimums: Partial<Record<keyof typeof DEFAULTS, number>> = {
   maxProcesses: 1,
 };
 
+/** Settings with a largest value too, and the constant that names it (said when exceeded). */
+const maximums: Partial<Record<keyof typeof DEFAULTS, [max: number, name: string]>> = {
+  cancelGraceMs: [MAX_CANCEL_GRACE_MS, "MAX_CANCEL_GRACE_MS"],
+};
+
 /**
  * Fill in defaults and check every value; throws {@link OptionError} naming the setting.
  *
@@ -262,9 +279,13 @@ export function resolveOptions(options: MuxOptions): ResolvedMuxOptions {
       continue;
     }
     const min = minimums[key] ?? 0;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    const [max, maxName] = maximums[key] ?? [Number.MAX_SAFE_INTEGER, ""];
+    if (
+      typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max
+    ) {
+      const range = maxName ? `from ${min} to ${max} (${maxName})` : `≥ ${min}`;
       throw new OptionError(
-        `${key}: expected a whole number ≥ ${min}, got ${
+        `${key}: expected a whole number ${range}, got ${
           typeof value === "number" ? String(value) : JSON.stringify(value)
         }`,
       );

@@ -18,6 +18,7 @@ import {
   type MuxOptions,
 } from "./options.ts";
 import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
+import { MAX_CANCEL_GRACE_MS } from "../router/cancelled_calls.ts";
 
 /** What a service name (a key under `servers:`, or `service_name`) may hold. */
 export const SERVICE_NAME_PATTERN: RegExp = /^[\w.@-]+$/;
@@ -60,6 +61,7 @@ export const OPTION_KEYS: Readonly<Record<string, keyof MuxOptions>> = {
   max_request_bytes: "maxRequestBytes",
   max_response_bytes: "maxResponseBytes",
   request_timeout_ms: "requestTimeoutMs",
+  cancel_grace_ms: "cancelGraceMs",
   restart_backoff_ms: "restartBackoffMs",
   restart_backoff_max_ms: "restartBackoffMaxMs",
   max_restarts: "maxRestarts",
@@ -99,6 +101,8 @@ function ignored(key: string): z.ZodType<unknown> {
     `${IGNORED_RUST_KEYS[key]}.`;
   return z.unknown().optional().meta({ deprecated: true, description });
 }
+
+const CANCEL_GRACE_RANGE = `expected a whole number from 0 to ${MAX_CANCEL_GRACE_MS}`;
 
 /** Keys allowed both in a server entry and under `defaults:`. */
 const sharedKeys = {
@@ -156,6 +160,17 @@ const sharedKeys = {
       "CLI: --request-timeout-ms.",
     DEFAULTS.requestTimeoutMs,
   ).optional(),
+  cancel_grace_ms: z.int({ error: CANCEL_GRACE_RANGE })
+    .min(0, { error: CANCEL_GRACE_RANGE })
+    .max(MAX_CANCEL_GRACE_MS, { error: CANCEL_GRACE_RANGE })
+    .meta({
+      description: "How long a request nobody waits for any more (cancelled, timed out, or its " +
+        "client left) still counts as at the server when the server does not answer it: " +
+        "meanwhile a sampling or elicitation request that may be its own reaches no client, " +
+        "and with serialize the next client's turn waits. 0 = no grace: such a question may " +
+        `reach another client. At most ${MAX_CANCEL_GRACE_MS}. CLI: --cancel-grace-ms.`,
+      default: DEFAULTS.cancelGraceMs,
+    }).optional(),
   restart_backoff_ms: wholeNumber(
     1,
     "First restart delay; doubles per consecutive crash. CLI: --restart-backoff-ms.",
@@ -345,6 +360,7 @@ export interface SharedData {
   max_request_bytes?: number | undefined;
   max_response_bytes?: number | undefined;
   request_timeout_ms?: number | undefined;
+  cancel_grace_ms?: number | undefined;
   restart_backoff_ms?: number | undefined;
   restart_backoff_max_ms?: number | undefined;
   max_restarts?: number | undefined;

@@ -5,38 +5,49 @@
  * (`notifications/cancelled`), but a cancel is advisory: a server that goes
  * on may still ask a question (sampling, elicitation) for such a call, and
  * on stdio nothing in that question says which call asks. Each is kept here
- * until the server answers it (the late answer itself is dropped) or
- * {@link CANCEL_GRACE_MS} passes; meanwhile the callback policy
- * (`policy.ts`) shows no client a question that may be one of theirs, and
- * serialize mode (`serial_gate.ts`) keeps the next client's turn waiting.
- * Pure: time comes from the caller, expiry from the router's sweeper.
+ * until the server answers it (the late answer itself is dropped) or its
+ * grace ({@link CANCEL_GRACE_MS} unless set: `--cancel-grace-ms`) passes;
+ * meanwhile the callback policy (`policy.ts`) shows no client a question
+ * that may be one of theirs, and serialize mode (`serial_gate.ts`) keeps the
+ * next client's turn waiting. A grace of 0 keeps none: that privacy and
+ * that wait are given up. Pure: time comes from the caller, expiry from the router's sweeper.
  *
  * @module
  */
 
 /**
  * How long a cancelled request counts as still at the server when the
- * server does not answer it (spec-following servers never do: a cancelled
+ * server does not answer it, unless set (`--cancel-grace-ms`) (spec-following servers never do: a cancelled
  * request gets no response). Long enough for a server that ignores the cancel
  * to finish a quick step and ask; short enough that, under `--serialize`,
  * the next client's turn waits no longer than this after a cancel.
  */
 export const CANCEL_GRACE_MS = 5_000;
 
+/**
+ * The longest grace a user may set (`--cancel-grace-ms`, `cancel_grace_ms`):
+ * under `--serialize` every cancel, timeout or departure may hold the next
+ * client's turn this long.
+ */
+export const MAX_CANCEL_GRACE_MS = 60_000;
+
 /** Cancelled requests remembered at once; past it the oldest (nearest its grace) is forgotten. */
 export const MAX_CANCELLED_CALLS = 4_096;
 
 /** Cancelled requests the server may still be working on, by upstream id. */
 export class CancelledCalls<C> {
-  /** In insertion order, which is expiry order (one grace for all). */
-  readonly #calls = new Map<number, { owner: C | undefined; until: number }>();
-  readonly #graceMs: number;
+  /**
+   * When each was left at the server, in insertion order — which is expiry
+   * order, since one grace (whatever it is now) counts from each.
+   */
+  readonly #calls = new Map<number, { owner: C | undefined; since: number }>();
+  #graceMs: number;
   readonly #limit: number;
   readonly #onEmpty: (() => void) | undefined;
 
   /**
    * @param options.onEmpty called when the last one goes (answered, expired or cleared)
-   * @param options.graceMs override {@link CANCEL_GRACE_MS}
+   * @param options.graceMs override {@link CANCEL_GRACE_MS}; 0: none is kept
    * @param options.limit override {@link MAX_CANCELLED_CALLS}
    */
   constructor(options: { onEmpty?: () => void; graceMs?: number; limit?: number } = {}) {
@@ -50,18 +61,34 @@ export class CancelledCalls<C> {
     return this.#calls.size;
   }
 
+  /** How long each counts as at the server after it was left there (0: not at all). */
+  get graceMs(): number {
+    return this.#graceMs;
+  }
+
+  /**
+   * A new grace, for those kept now too (counted from when each was left):
+   * those it ends are forgotten at once. Returns the next deadline, as
+   * {@link expire} does.
+   */
+  setGrace(ms: number, now: number): number {
+    this.#graceMs = ms;
+    return this.expire(now);
+  }
+
   /**
    * The server has `upstreamId` and nobody waits for its answer now;
-   * `owner` is the client whose call it was. Returns when it is forgotten.
+   * `owner` is the client whose call it was. Returns when it is forgotten
+   * (`Infinity` with no grace: it is not kept at all).
    */
   add(upstreamId: number, owner: C | undefined, now: number): number {
-    const until = now + this.#graceMs;
-    this.#calls.set(upstreamId, { owner, until });
+    if (this.#graceMs <= 0) return Infinity;
+    this.#calls.set(upstreamId, { owner, since: now });
     if (this.#calls.size > this.#limit) {
       const oldest = this.#calls.keys().next().value;
       if (oldest !== undefined) this.#calls.delete(oldest);
     }
-    return until;
+    return now + this.#graceMs;
   }
 
   /** The server answered `upstreamId`: true when it was one of these (its answer goes nowhere). */
@@ -75,7 +102,8 @@ export class CancelledCalls<C> {
   expire(now: number): number {
     if (this.#calls.size === 0) return Infinity;
     for (const [id, call] of this.#calls) {
-      if (call.until > now) return call.until;
+      const until = call.since + this.#graceMs;
+      if (until > now) return until;
       this.#calls.delete(id);
     }
     this.#onEmpty?.();

@@ -115,7 +115,10 @@ export class Router {
     this.#latencies = options.latencies ?? new LatencyWindow();
     this.#pending = new ClientToServerTable({ onClientIdle: (s) => this.#gate?.release(s) });
     // While the server may still run a cancelled call, serialize mode's next turn waits.
-    const cancelled = this.#cancelled = new CancelledCalls({ onEmpty: () => this.#gate?.resume() });
+    const cancelled = this.#cancelled = new CancelledCalls({
+      onEmpty: () => this.#gate?.resume(),
+      graceMs: options.cancelGraceMs,
+    });
     this.#upstream = new UpstreamLink(settings, {
       log,
       now,
@@ -397,16 +400,26 @@ export class Router {
   /**
    * New settings, live: timeouts apply to requests from now on; `serialize`
    * turns the one-client-at-a-time gate on (for requests from now on) or off
-   * (what it held is sent at once).
+   * (what it held is sent at once); `cancelGraceMs` applies to the cancelled
+   * requests kept now too, counted from their cancel (a grace that has passed
+   * under the new value ends at once, and a turn held for them passes on).
    */
   configure(
-    changes: { requestTimeoutMs?: number; initTimeoutMs?: number; serialize?: boolean },
+    changes: {
+      requestTimeoutMs?: number;
+      initTimeoutMs?: number;
+      serialize?: boolean;
+      cancelGraceMs?: number;
+    },
   ): void {
     // One settings object: the link and the timeouts read it at each use.
     if (changes.requestTimeoutMs !== undefined) {
       this.#options.requestTimeoutMs = changes.requestTimeoutMs;
     }
     if (changes.initTimeoutMs !== undefined) this.#options.initTimeoutMs = changes.initTimeoutMs;
+    if (changes.cancelGraceMs !== undefined && changes.cancelGraceMs !== this.#cancelled.graceMs) {
+      this.#sweeper.arm(this.#cancelled.setGrace(changes.cancelGraceMs, this.#now()));
+    }
     if (changes.serialize === undefined || changes.serialize === (this.#gate !== undefined)) return;
     this.#options.serialize = changes.serialize;
     const gate = this.#gate;

@@ -13,7 +13,10 @@ import type { LivenessSettings } from "./liveness.ts";
 import type { LatencySummary, LatencyWindow } from "./metrics.ts";
 import type { RootsPolicy } from "./roots_feature.ts";
 
-/** Settings of a router (`router.ts`); timeouts and `serialize` may change live (`configure`). */
+/**
+ * Settings of a router (`router.ts`); timeouts, `serialize` and `cancelGraceMs`
+ * may change live (`configure`).
+ */
 export interface RouterOptions {
   /** Service name, for logs and error messages. */
   service: string;
@@ -25,6 +28,12 @@ export interface RouterOptions {
   clientInfo: { name: string; version: string };
   /** Only one client's requests upstream at a time (exact callback attribution). */
   serialize?: boolean;
+  /**
+   * How long a request nobody waits for any more (cancelled, timed out, its
+   * client gone) counts as still at the server; 0 = not at all. Default
+   * `CANCEL_GRACE_MS` (`cancelled_calls.ts`).
+   */
+  cancelGraceMs?: number;
   /** Which protocol era to speak to the server (default `auto`). */
   upstreamEra?: UpstreamEraSetting;
   /** Unguessable ids (URL elicitation ids, MRTR handles); default `crypto.randomUUID`. */

@@ -108,6 +108,7 @@ Deno.test("run: every numeric flag maps to its MuxOptions key", () => {
     ["--max-request-bytes", "maxRequestBytes", 4096],
     ["--max-response-bytes", "maxResponseBytes", 8192],
     ["--request-timeout-ms", "requestTimeoutMs", 0],
+    ["--cancel-grace-ms", "cancelGraceMs", 1000],
     ["--restart-backoff-ms", "restartBackoffMs", 250],
     ["--restart-backoff-max-ms", "restartBackoffMaxMs", 9000],
     ["--max-restarts", "maxRestarts", 3],
@@ -160,6 +161,31 @@ Deno.test("run: bad numbers give a CliError naming the flag, the minimum and the
     [...BASE, "--max-restarts", "99999999999999999999"],
     /^--max-restarts: expected a whole number/,
   );
+});
+
+Deno.test("run: --cancel-grace-ms from 0 (no grace) to 60000; beyond, or not a number, a CliError naming the range", () => {
+  for (const [raw, value] of [["0", 0], ["250", 250], ["60000", 60_000], [" 7 ", 7]] as const) {
+    assertStrictEquals(run([...BASE, "--cancel-grace-ms", raw]).options.cancelGraceMs, value, raw);
+  }
+  assertStrictEquals(run([...BASE, "--cancel-grace-ms=0"]).options.cancelGraceMs, 0);
+  refuses(
+    [...BASE, "--cancel-grace-ms", "60001"],
+    '--cancel-grace-ms: expected a whole number from 0 to 60000, got "60001"',
+  );
+  refuses(
+    [...BASE, "--cancel-grace-ms=-1"],
+    '--cancel-grace-ms: expected a whole number from 0 to 60000, got "-1"',
+  );
+  for (const raw of ["5s", "1.5", "1e3", "", "99999999999999999999"]) {
+    refuses(
+      [...BASE, "--cancel-grace-ms", raw],
+      /^--cancel-grace-ms: expected a whole number from 0 to 60000, got "/,
+    );
+  }
+  refuses([...BASE, "--cancel-grace-ms"], /^--cancel-grace-ms needs a value/);
+  // A daemon override, like every run option.
+  const daemon = parseCommandLine(["--config", "/c.yaml", "--cancel-grace-ms", "0"], ENV);
+  assertEquals((daemon as { overrides: unknown }).overrides, { cancelGraceMs: 0 });
 });
 
 Deno.test("run: --max-active-clients 0 is refused", () => {

@@ -196,7 +196,7 @@ Deno.test("TOML: syntax errors carry line and column; validation errors the key 
       'c.toml servers.a.colour: unknown key "colour": expected one of socket, cmd, args, ' +
       "service_name, status_file, cwd, env, max_active_clients, client_wait_ms, lazy_start, " +
       "serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
-      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
+      "cancel_grace_ms, restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
       "heartbeat_timeout_ms, heartbeat_max_failures, heartbeat_restart, isolation, " +
       "max_processes, idle_timeout_ms",
     ],

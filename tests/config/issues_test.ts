@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStrictEquals } from "../_helpers/assert.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { parseConfig } from "../../src/config/parse.ts";
-import { configError, parseYaml, problems, text, yamlProblems } from "./_support.ts";
+import { configError, ENV, parseYaml, problems, text, yamlProblems } from "./_support.ts";
 
 const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
 
@@ -42,6 +42,36 @@ Deno.test("validation: negative, fractional and too-small numbers use resolveOpt
   ]);
   assertEquals(yamlProblems(["defaults:", "  restart_backoff_ms: 0", ...GITHUB]), [
     "config.yaml:2:23 defaults.restart_backoff_ms: expected a whole number ≥ 1, got 0",
+  ]);
+});
+
+Deno.test("validation: cancel_grace_ms from 0 to 60000, else file:line:col names the range (YAML, JSON; TOML the key path)", () => {
+  const range = "expected a whole number from 0 to 60000";
+  assertEquals(yamlProblems([...GITHUB, "    cancel_grace_ms: 60001"]), [
+    `config.yaml:5:22 servers.github.cancel_grace_ms: ${range}, got 60001`,
+  ]);
+  assertEquals(yamlProblems([...GITHUB, "    cancel_grace_ms: -1"]), [
+    `config.yaml:5:22 servers.github.cancel_grace_ms: ${range}, got -1`,
+  ]);
+  assertEquals(yamlProblems(["defaults:", "  cancel_grace_ms: 5s", ...GITHUB]), [
+    `config.yaml:2:20 defaults.cancel_grace_ms: ${range}, got "5s"`,
+  ]);
+  assertEquals(yamlProblems([...GITHUB, "    cancel_grace_ms: 0.5"]), [
+    `config.yaml:5:22 servers.github.cancel_grace_ms: ${range}, got 0.5`,
+  ]);
+  const json = text(
+    "{",
+    '  "servers": {',
+    '    "github": { "socket": "/gh.sock", "cmd": "gh", "cancel_grace_ms": 90000 }',
+    "  }",
+    "}",
+  );
+  assertEquals(problems(() => parseConfig(json, "mux.json", { env: ENV })), [
+    `mux.json:3:71 servers.github.cancel_grace_ms: ${range}, got 90000`,
+  ]);
+  const toml = text("[servers.a]", 'socket = "/a"', 'cmd = "a"', "cancel_grace_ms = 60001");
+  assertEquals(problems(() => parseConfig(toml, "mux.toml", { env: ENV })), [
+    `mux.toml servers.a.cancel_grace_ms: ${range}, got 60001`,
   ]);
 });
 
@@ -134,7 +164,7 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
       'config.yaml:9:5 servers.b.colour: unknown key "colour": expected one of socket, cmd, ' +
       "args, service_name, status_file, cwd, env, max_active_clients, client_wait_ms, " +
       "lazy_start, serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +
-      "restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
+      "cancel_grace_ms, restart_backoff_ms, restart_backoff_max_ms, max_restarts, log_level, heartbeat_enabled, " +
       "heartbeat_timeout_ms, heartbeat_max_failures, heartbeat_restart, isolation, " +
       "max_processes, idle_timeout_ms",
       'config.yaml:10:3 servers["bad name"]: "bad name" is not a service name: letters, digits, ' +

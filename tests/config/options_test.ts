@@ -6,6 +6,7 @@ import {
   resolveOptions,
   serviceNameFromSocket,
 } from "../../src/config/options.ts";
+import { CANCEL_GRACE_MS, MAX_CANCEL_GRACE_MS } from "../../src/mod.ts";
 
 const BASE: MuxOptions = { socket: "/run/mux/github.sock", cmd: "server" };
 
@@ -112,6 +113,21 @@ Deno.test("resolveOptions: a bad number names the key, the minimum and the value
   refuses({ ...BASE, shutdownGraceMs: -5 }, /^shutdownGraceMs:/);
   refuses({ ...BASE, healthyUptimeMs: -1 }, /^healthyUptimeMs:/);
   refuses({ ...BASE, restartWindowMs: 0.1 }, /^restartWindowMs:/);
+});
+
+Deno.test("resolveOptions: cancelGraceMs is 5 s unless set, from 0 (no grace) to MAX_CANCEL_GRACE_MS", () => {
+  assertStrictEquals(resolveOptions(BASE).cancelGraceMs, CANCEL_GRACE_MS);
+  assertStrictEquals(CANCEL_GRACE_MS, 5_000);
+  assertStrictEquals(MAX_CANCEL_GRACE_MS, 60_000);
+  for (const ms of [0, 1, 1_000, MAX_CANCEL_GRACE_MS]) {
+    assertStrictEquals(resolveOptions({ ...BASE, cancelGraceMs: ms }).cancelGraceMs, ms);
+  }
+  refuses(
+    { ...BASE, cancelGraceMs: 60_001 },
+    "cancelGraceMs: expected a whole number from 0 to 60000 (MAX_CANCEL_GRACE_MS), got 60001",
+  );
+  refuses({ ...BASE, cancelGraceMs: -1 }, /^cancelGraceMs: expected a whole number from 0 to/);
+  refuses({ ...BASE, cancelGraceMs: 2.5 }, /^cancelGraceMs: .* got 2\.5$/);
 });
 
 Deno.test("resolveOptions: lazyStart must be a boolean", () => {

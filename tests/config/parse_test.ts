@@ -1,5 +1,6 @@
 import { assertEquals, assertStrictEquals } from "../_helpers/assert.ts";
-import { parseYaml } from "./_support.ts";
+import { parseConfig } from "../../src/config/parse.ts";
+import { ENV, parseYaml } from "./_support.ts";
 
 const GITHUB = ["servers:", "  github:", "    socket: /run/gh.sock", "    cmd: gh-server"];
 
@@ -60,6 +61,30 @@ Deno.test("parseConfig: every server key maps to its MuxOptions field", () => {
     logLevel: "warn",
     statusFile: "/run/gh.json",
   });
+});
+
+Deno.test("parseConfig: cancel_grace_ms, under defaults or a server's own, in YAML, JSON and TOML", () => {
+  const yaml = parseYaml([
+    "defaults:",
+    "  cancel_grace_ms: 1000",
+    "servers:",
+    "  a: { socket: /a.sock, cmd: a }",
+    "  b: { socket: /b.sock, cmd: b, cancel_grace_ms: 0 }",
+  ]);
+  const graces = yaml.services.map((s) => `${s.name} ${s.options.cancelGraceMs}`);
+  assertEquals(graces, ["a 1000", "b 0"], "the defaults' value, and b's own 0");
+  const json = parseConfig(
+    '{"servers": {"a": {"socket": "/a.sock", "cmd": "a", "cancel_grace_ms": 60000}}}',
+    "mux.json",
+    { env: ENV },
+  );
+  assertStrictEquals(json.services[0]!.options.cancelGraceMs, 60_000);
+  const toml = parseConfig(
+    '[servers.a]\nsocket = "/a.sock"\ncmd = "a"\ncancel_grace_ms = 250\n',
+    "mux.toml",
+    { env: ENV },
+  );
+  assertStrictEquals(toml.services[0]!.options.cancelGraceMs, 250);
 });
 
 Deno.test("parseConfig: daemon settings", () => {

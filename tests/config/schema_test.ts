@@ -9,6 +9,7 @@ import {
   OPTION_KEYS,
 } from "../../src/config/schema.ts";
 import { parseYaml, yamlProblems } from "./_support.ts";
+import { MAX_CANCEL_GRACE_MS } from "../../src/router/cancelled_calls.ts";
 
 interface JsonSchema {
   type?: string;
@@ -16,6 +17,7 @@ interface JsonSchema {
   additionalProperties?: boolean | JsonSchema;
   required?: string[];
   minimum?: number;
+  maximum?: number;
   deprecated?: boolean;
 }
 
@@ -55,6 +57,7 @@ Deno.test("whole-number keys have resolveOptions' minimums", () => {
     "max_request_bytes",
     "max_response_bytes",
     "request_timeout_ms",
+    "cancel_grace_ms",
     "restart_backoff_ms",
     "restart_backoff_max_ms",
     "max_restarts",
@@ -76,6 +79,20 @@ Deno.test("whole-number keys have resolveOptions' minimums", () => {
     assertStrictEquals(yamlProblems(["servers:", entry(minimum - 1)]).length, 1, key);
     parseYaml(["servers:", entry(minimum)]);
   }
+});
+
+Deno.test("cancel_grace_ms has resolveOptions' maximum, MAX_CANCEL_GRACE_MS", () => {
+  const { maximum } = serverSchema.properties!.cancel_grace_ms!;
+  assertStrictEquals(maximum, MAX_CANCEL_GRACE_MS);
+  const base = { socket: "/x.sock", cmd: "x" };
+  resolveOptions({ ...base, cancelGraceMs: maximum });
+  assertThrows(() => resolveOptions({ ...base, cancelGraceMs: maximum + 1 }), OptionError);
+  const entry = (value: number) => `  x: { socket: /x.sock, cmd: x, cancel_grace_ms: ${value} }`;
+  parseYaml(["servers:", entry(maximum)]);
+  assertEquals(yamlProblems(["servers:", entry(maximum + 1)]), [
+    "config.yaml:2:50 servers.x.cancel_grace_ms: expected a whole number from 0 to 60000, " +
+    "got 60001",
+  ]);
 });
 
 Deno.test("config.example.yaml documents every key, each with a comment", async () => {

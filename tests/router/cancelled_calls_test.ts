@@ -252,3 +252,102 @@ Deno.test("serialize: after a cancel the next turn waits for the server's late a
   h.clock.advance(1);
   assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "a's turn at last");
 });
+
+// ── The grace as a setting (--cancel-grace-ms) ─────────────────────────────
+
+Deno.test("cancelled calls: a grace of 0 keeps none; a new grace applies to those kept, counted from each one's cancel", () => {
+  let emptied = 0;
+  const none = new CancelledCalls<string>({ graceMs: 0, onEmpty: () => emptied++ });
+  assertStrictEquals(none.add(1, "a", 0), Infinity, "nothing to forget later");
+  assertStrictEquals(none.size, 0);
+  assertStrictEquals(none.settle(1), false, "its late answer is just an unknown one");
+  const calls = new CancelledCalls<string>({ onEmpty: () => emptied++ });
+  calls.add(1, "a", 0);
+  calls.add(2, "b", 3_000);
+  assertStrictEquals(calls.setGrace(4_000, 3_500), 4_000, "longer: 1 is kept until 0 + 4000");
+  assertStrictEquals(calls.setGrace(1_000, 3_500), 4_000, "shorter: 1 is gone, 2 ends at 4000");
+  assertEquals(calls.owners(), ["b"]);
+  assertStrictEquals(emptied, 0);
+  assertStrictEquals(calls.add(3, "c", 3_600), 4_600);
+  assertStrictEquals(calls.setGrace(0, 3_700), Infinity, "none: all gone at once");
+  assertStrictEquals(calls.size, 0);
+  assertStrictEquals(emptied, 1);
+});
+
+Deno.test("cancel grace: a shorter one ends sooner — under --serialize the next turn starts after 1 s, and questions reach their client again", () => {
+  using h = readyHarness({ serialize: true, cancelGraceMs: 1_000 });
+  const a = able(h);
+  const b = able(h);
+  calls(h, a, 1);
+  h.fromClient(b, call(1)); // waits for a's turn
+  cancels(h, a, 1);
+  assertEquals(h.upstream.take().map((m) => m.method), ["notifications/cancelled"]);
+  h.fromServer(sampling(70));
+  assertEquals(asked(b), [], "within the grace: nobody");
+  assertEquals(answered(h, 70)?.error.code, -32603);
+  h.clock.advance(999);
+  assertEquals(h.upstream.take(), [], "b's turn still waits");
+  h.clock.advance(1);
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "b's turn after 1 s");
+  h.fromServer(sampling(71));
+  assertEquals(asked(b).map((m) => m.method), ["sampling/createMessage"], "b's own question");
+});
+
+Deno.test("cancel grace 0: nothing is held — the next turn starts with the cancel, and a question the cancelled call asks may reach another client", () => {
+  for (const serialize of [true, false]) {
+    using h = readyHarness({ serialize, cancelGraceMs: 0 });
+    const a = able(h);
+    const b = able(h);
+    const first = calls(h, a, 1);
+    h.fromClient(b, call(1));
+    cancels(h, a, 1);
+    assertEquals(
+      h.upstream.take().map((m) => m.method),
+      serialize
+        ? ["notifications/cancelled", "tools/call"]
+        : ["tools/call", "notifications/cancelled"],
+      `serialize ${serialize}: b's call is at the server at once`,
+    );
+    h.fromServer(sampling(72)); // a's cancelled call goes on and asks: nothing says so
+    assertEquals(
+      asked(b).map((m) => m.method),
+      ["sampling/createMessage"],
+      `serialize ${serialize}: what 0 gives up — b, the one busy client, is asked`,
+    );
+    assertEquals(asked(a), []);
+    h.fromServer({ jsonrpc: "2.0", id: first.id, result: {} });
+    assertEquals(a.take(), [], "a late answer is still dropped");
+  }
+});
+
+Deno.test("cancel grace: configure (a reload) applies to the next cancel, and to a turn held now", () => {
+  using h = readyHarness({ serialize: true });
+  const a = able(h);
+  const b = able(h);
+  h.router.configure({ cancelGraceMs: 2_000 });
+  calls(h, a, 1);
+  h.fromClient(b, call(1));
+  cancels(h, a, 1);
+  assertEquals(h.upstream.take().map((m) => m.method), ["notifications/cancelled"]);
+  h.clock.advance(1_999);
+  assertEquals(h.upstream.take(), [], "the new grace holds the turn");
+  h.clock.advance(1);
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "b's turn after 2 s");
+  // b cancels too, with a waiting: shortening the grace while the turn is held ends it sooner.
+  h.fromClient(a, call(2));
+  cancels(h, b, 1);
+  assertEquals(h.upstream.take().map((m) => m.method), ["notifications/cancelled"]);
+  h.clock.advance(500);
+  h.router.configure({ cancelGraceMs: 800 });
+  h.clock.advance(299);
+  assertEquals(h.upstream.take(), [], "800 ms after b's cancel: not yet");
+  h.clock.advance(1);
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "a's turn at 800 ms");
+  // And 0 ends a hold at once.
+  h.fromClient(b, call(3));
+  h.router.configure({ cancelGraceMs: 5_000 });
+  cancels(h, a, 2);
+  assertEquals(h.upstream.take().map((m) => m.method), ["notifications/cancelled"]);
+  h.router.configure({ cancelGraceMs: 0 });
+  assertEquals(h.upstream.take().map((m) => m.method), ["tools/call"], "b's turn at once");
+});

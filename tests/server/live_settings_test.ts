@@ -4,7 +4,7 @@ import { applyModeOf, changedSettings } from "../../src/server/live_settings.ts"
 
 const base = resolveOptions({ socket: "/run/x/svc.sock", cmd: "server", args: ["a"] });
 
-Deno.test("limits, timeouts, client counts and the status file apply live", () => {
+Deno.test("limits, timeouts, the cancel grace, client counts and the status file apply live", () => {
   const next = resolveOptions({
     ...base,
     maxActiveClients: 3,
@@ -13,9 +13,11 @@ Deno.test("limits, timeouts, client counts and the status file apply live", () =
     statusFile: "/tmp/s.json",
     serialize: true,
     lazyStart: true,
+    cancelGraceMs: 0,
   });
   const changed = changedSettings(base, next);
   assertEquals(changed, [
+    "cancelGraceMs",
     "clientWaitMs",
     "lazyStart",
     "maxActiveClients",
