@@ -59,6 +59,7 @@ export class ProcessUnit {
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
       serialize: options.serialize,
+      cancelGraceMs: options.cancelGraceMs,
       upstreamEra: options.upstreamEra,
       clientInfo: { name: NAME, version: VERSION },
       nextSessionId: unit.nextSessionId,
@@ -128,6 +129,7 @@ export class ProcessUnit {
       requestTimeoutMs: options.requestTimeoutMs,
       initTimeoutMs: options.initTimeoutMs,
       serialize: options.serialize,
+      cancelGraceMs: options.cancelGraceMs,
     });
     this.supervisor.configure({
       spec: specOf(options),
