@@ -228,6 +228,19 @@ export class Lobby {
     }
   }
 
+  /**
+   * True while a client here waits for the service's first handshake: for
+   * the mode (anything it sent), or for the template (`roots`: its `initialize`).
+   */
+  get waitsForServer(): boolean {
+    const undecided = this.#host.mode() === undefined;
+    for (const entry of this.#entries.values()) {
+      if (!entry.session.admitted || entry.session.closed || entry.binding) continue;
+      if ((entry.init && !entry.answered) || (undecided && entry.buffer.length > 0)) return true;
+    }
+    return false;
+  }
+
   /** Room for more from this client (a bounded buffer while it waits here). */
   hasRoom(session: ClientSession): boolean {
     const entry = this.#entries.get(session);

@@ -101,6 +101,7 @@ export class Pool implements ClientSide {
       status: o.status,
       rootsChanged: (unit, session, roots) => this.#rootsChanged(unit, session, roots),
       busy: (unit) => this.#hasAway(unit),
+      waitsForServer: () => this.#lobby.waitsForServer,
       decided: () => this.#lobby.decided(),
       handshake: (template) => this.#lobby.handshake(template),
       handshakeFailed: (message) => this.#lobby.failHandshake(message, "failed"),

@@ -92,7 +92,14 @@ export class ProcessUnit {
       maxLineBytes: options.maxResponseBytes,
       stopTiming: { graceMs: options.stopGraceMs, termMs: options.stopTermMs },
       handler: this.router,
-      onState: () => unit.onChange(),
+      onState: (state) => {
+        // A process started with no client (for a probe's request, say, or traffic that
+        // waited through an idle stop) is stopped again like any other.
+        if (state.phase === "starting" && this.#idleTimer === undefined && this.clients === 0) {
+          this.#armIdle();
+        }
+        unit.onChange();
+      },
     });
     this.#armIdle();
   }
@@ -106,6 +113,7 @@ export class ProcessUnit {
     if (ms === this.#idleTimeoutMs) return;
     this.#idleTimeoutMs = ms;
     clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     if (this.router.clientCount === 0) this.#armIdle();
   }
 
@@ -151,6 +159,21 @@ export class ProcessUnit {
     }
     try {
       await this.supervisor.restart(reason);
+    } finally {
+      this.router.resumeTraffic();
+    }
+  }
+
+  /**
+   * Stop the process for idling; the unit stays and starts again on demand.
+   * Traffic that arrives meanwhile waits for the next process instead of
+   * going to the one being stopped, and starts it once that one is gone (so
+   * does traffic that waited for this one to initialize).
+   */
+  async park(reason: string): Promise<void> {
+    this.router.holdTraffic();
+    try {
+      await this.supervisor.park(reason);
     } finally {
       this.router.resumeTraffic();
     }

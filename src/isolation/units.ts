@@ -40,6 +40,8 @@ export interface UnitsHost {
   rootsChanged: (unit: ProcessUnit, session: ClientSession, roots: Root[]) => void;
   /** True while clients are on their way into `unit` (it must not be stopped). */
   busy: (unit: ProcessUnit) => boolean;
+  /** True while clients wait (in the lobby) for the service's first handshake. */
+  waitsForServer: () => boolean;
   /** The mode is known now. */
   decided: () => void;
   /** The service's handshake is known (a unit initialized). */
@@ -269,13 +271,23 @@ export class Units {
       // The one process: stopped, started again when a client needs it.
       const phase = unit.state.phase;
       if (phase !== "idle" && phase !== "failed" && phase !== "stopped") {
-        void unit.supervisor.park(note);
+        void unit.park(note).then(() => this.#stillNeeded());
       }
       return;
     }
     if (this.#host.busy(unit)) return;
     this.#host.log.info("Stopping the process for {key}: {note}", { key: unit.key ?? "-", note });
     this.#remove(unit, note);
+    this.#stillNeeded();
+  }
+
+  /**
+   * A process was stopped for idling before the service's first handshake
+   * (it was restarting, say) while clients wait for that handshake: nothing
+   * else would start the next one.
+   */
+  #stillNeeded(): void {
+    if (this.#closing === undefined && this.#host.waitsForServer()) this.needServer();
   }
 
   #onReady(unit: ProcessUnit): void {

@@ -72,7 +72,8 @@ export function serverHealth(
     return { ok: false, error: [code, message, data as Record<string, unknown>] };
   }
   const state = upstream.state;
-  if (state.phase === "idle" && !upstream.ready) {
+  // Idle: not started, stopped for idling, or being stopped (held traffic waits for the next).
+  if (state.phase === "idle" && (!upstream.ready || upstream.holding)) {
     return {
       ok: true,
       result: {

@@ -50,6 +50,11 @@ export class InitializeFeature {
     this.#waiters.push({ session, request, deadline });
   }
 
+  /** True while some client's `initialize` waits (health checks do not count: they start nothing). */
+  get waiting(): boolean {
+    return this.#waiters.some((waiter) => !waiter.session.closed);
+  }
+
   /** Resolves true when the server's handshake is done, false when it fails or at `deadline`. */
   whenReady(deadline: number): Promise<boolean> {
     return new Promise((resolve) => this.#readyWaiters.push({ resolve, deadline }));

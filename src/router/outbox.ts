@@ -56,17 +56,15 @@ export class Outbox<S extends { readonly closed: boolean }, E extends { sent: bo
     const held = this.#held;
     this.#held = [];
     for (const message of held) {
-      if (message.entry) {
-        // Cancelled, timed out or abandoned while held: nobody wants the answer.
-        if (!this.#live.entry(message.entry)) continue;
-        message.entry.sent = true;
-      } else if (message.session?.closed) {
-        continue;
-      } else if (message.internalId !== undefined && !this.#live.own(message.internalId)) {
-        continue;
-      }
+      if (!this.#matters(message)) continue;
+      if (message.entry) message.entry.sent = true;
       send(message);
     }
+  }
+
+  /** True when some held message still matters ({@link flush} would send it). */
+  get wanted(): boolean {
+    return this.#held.some((message) => this.#matters(message));
   }
 
   /** True when some held message matches `predicate`. */
@@ -89,6 +87,14 @@ export class Outbox<S extends { readonly closed: boolean }, E extends { sent: bo
   /** Resolves at the next {@link wakeReaders}. */
   waitForRoom(): Promise<void> {
     return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** False for what stopped mattering while held (see {@link flush}). */
+  #matters(message: HeldMessage<S, E>): boolean {
+    // Cancelled, timed out or abandoned while held: nobody wants the answer.
+    if (message.entry) return this.#live.entry(message.entry);
+    if (message.session?.closed) return false;
+    return message.internalId === undefined || this.#live.own(message.internalId);
   }
 
   /** Wake every reader waiting for room. */

@@ -436,7 +436,10 @@ export class Router {
     this.#upstream.hold();
   }
 
-  /** Release traffic held by {@link holdTraffic}. */
+  /**
+   * Release traffic held by {@link holdTraffic}; when no process is attached
+   * any more (it was stopped meanwhile) and traffic waits, start the next one.
+   */
   resumeTraffic(): void {
     this.#upstream.resume();
   }

@@ -21,7 +21,8 @@ export interface ServerState {
   phase: ServerPhase;
   /**
    * Process id while a process exists. In `idle`, `reason` says why nothing
-   * runs: never started (lazy start), or stopped after a time without clients.
+   * runs: never started (lazy start), or stopped after a time without clients
+   * (`idle` from the moment that stop begins: the process only finishes exiting).
    */
   pid?: number;
   /** Why the last process ended, or why the service failed. */

@@ -233,11 +233,22 @@ export class UpstreamLink {
     this.#holding = true;
   }
 
-  /** Stop holding: send what was queued if the server is ready. */
+  /** True while traffic is held (see {@link hold}). */
+  get holding(): boolean {
+    return this.#holding;
+  }
+
+  /**
+   * Stop holding: send what was queued if the server is ready. If the
+   * process went away meanwhile (an idle stop) and something still waits for
+   * a server, start the next one: nothing else would, the traffic having
+   * asked while a process was attached.
+   */
   resume(): void {
-    if (!this.#holding) return;
     this.#holding = false;
+    if (this.#closing !== null || this.#failed !== null) return;
     if (this.#phase === "ready" && this.#port) this.#flushHeld(this.#port);
+    else if (this.#outbox.wanted || this.#clients.waiting) this.demand();
   }
 
   /** The process is gone: what it was handling fails; held traffic waits for the next one. */
@@ -472,7 +483,8 @@ export class UpstreamLink {
     this.#o.onReady(restarted);
     // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
-    this.#flushHeld(this.#port!);
+    // Held traffic waits for the process after this one (it is being stopped).
+    if (!this.#holding) this.#flushHeld(this.#port!);
     if (restarted) this.#o.onRestarted();
   }
 

@@ -151,7 +151,10 @@ export class Supervisor {
 
   /** The process finished initializing (or answers again after being unresponsive). */
   markRunning(): void {
-    if (this.#child) this.#setState({ phase: "running", pid: this.#child.pid });
+    // A process being parked stays idle: it answers its last, it serves nothing new.
+    if (this.#child && this.#parking === undefined) {
+      this.#setState({ phase: "running", pid: this.#child.pid });
+    }
   }
 
   /**
@@ -160,7 +163,9 @@ export class Supervisor {
    * or is restarted.
    */
   markUnresponsive(reason: string): void {
-    if (!this.#child || this.#state.phase === "unresponsive") return;
+    if (!this.#child || this.#state.phase === "unresponsive" || this.#parking !== undefined) {
+      return;
+    }
     this.#setState({ phase: "unresponsive", pid: this.#child.pid, reason });
   }
 
@@ -187,6 +192,8 @@ export class Supervisor {
     if (this.#abort.signal.aborted) return;
     this.#log.info("Restart requested: {reason}", { reason });
     this.#policy.reset();
+    // Being parked: let that finish (its loop ends), then start afresh below.
+    if (this.#parking !== undefined) await this.#loop;
     const child = this.#child;
     if (child) {
       this.#manual = true;
@@ -209,13 +216,16 @@ export class Supervisor {
 
   /**
    * Stop the process and the loop, but stay usable: the state becomes `idle`
-   * with `reason` (e.g. "stopped after 10 min without clients"), and
-   * {@link start} spawns again. Resolves once the process is gone.
+   * with `reason` (e.g. "stopped after 10 min without clients") at once —
+   * the process only finishes exiting — and {@link start} spawns again once
+   * it is gone. Resolves then.
    */
   async park(reason: string): Promise<void> {
     if (this.#abort.signal.aborted || !this.#loop) return;
+    if (this.#parking !== undefined) return await this.#loop;
     this.#log.info("Stopping server: {reason}", { reason });
     this.#parking = reason;
+    this.#setState({ phase: "idle", reason });
     this.#loopAbort.abort();
     const child = this.#child;
     if (child) await child.stop(this.#o.stopTiming ?? DEFAULT_STOP_TIMING);

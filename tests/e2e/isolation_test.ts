@@ -16,6 +16,7 @@ import {
   connectClient,
   fakeServer,
   filesystemServer,
+  RawConnection,
   startMux,
   type TestClient,
   textOf,
@@ -330,4 +331,27 @@ Deno.test("roots isolation: a process that served one project never serves a new
   const strangers = m.mux.status().processes.find((p) => p.clients.includes(2))!;
   assert(strangers.pid !== served, "the stranger got the process that served b");
   await Deno.remove(b, { recursive: true });
+});
+
+Deno.test("idle stop: a client waiting for the service's first handshake gets a new process when the one restarting is stopped", async () => {
+  // `roots`: a client's initialize waits for the service's handshake. The first process crashed
+  // before giving it and waits out a long backoff; the idle stop removes it then, and nothing
+  // started another: the initialize waited forever.
+  const dir = await Deno.makeTempDir({ prefix: "rmcp-mux-idle-" });
+  const broken = `${dir}/broken`;
+  await Deno.writeTextFile(broken, "");
+  await using m = await startMux(fakeServer("--crash-if-exists", broken), {
+    isolation: "roots",
+    lazyStart: true,
+    idleTimeoutMs: 100,
+    restartBackoffMs: 60_000,
+    restartBackoffMaxMs: 60_000,
+  });
+  await using raw = await RawConnection.open(m.socket);
+  const answered = raw.initialize();
+  answered.catch(() => {}); // awaited below (a failure before then is the waitFor's)
+  await m.mux.waitFor("restarting", { timeoutMs: 10_000 });
+  await Deno.remove(dir, { recursive: true }); // fixed: the next process starts
+  await m.mux.waitFor("running", { timeoutMs: 30_000 });
+  assertEquals(((await answered).serverInfo as { name: string }).name, "fake-server");
 });

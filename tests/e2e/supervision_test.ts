@@ -6,6 +6,7 @@
 
 import { ErrorCode } from "../../src/jsonrpc/codes.ts";
 import { checkHealth } from "../../src/health/check.ts";
+import type { MuxStatus } from "../../src/mod.ts";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import {
   connectClient,
@@ -230,6 +231,85 @@ Deno.test("idle stop: a process started for a probe's request is not stopped whi
   await probe.closeWrite();
   assertEquals(await probe.next(), null);
   await m.mux.waitFor(parked, { timeoutMs: 30_000 }); // …and stopped once it is not needed
+});
+
+Deno.test("idle stop: a request that arrives while the process is being stopped is answered by a new one", async () => {
+  // A server that ignores stdin EOF lingers until its SIGTERM: this stop lasts until the test
+  // ends it. A request arriving meanwhile went to the process on its way out and failed with
+  // "exited (exit code 0)"; it must wait for the next process instead.
+  await using m = await startMux(fakeServer("--ignore-stdin-eof"), {
+    idleTimeoutMs: 100,
+    stopGraceMs: 60_000,
+  });
+  const first = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  const idle = await m.mux.waitFor("idle", { timeoutMs: 30_000 }); // the stop has begun
+  assertEquals(idle.reason, "stopped after 100 ms without clients");
+  assert(processAlive(first), "still on its way out");
+  await using probe = await RawConnection.open(m.socket);
+  await probe.send({
+    jsonrpc: "2.0",
+    id: "stats",
+    method: "tools/call",
+    params: { name: "stats", arguments: {} },
+  });
+  // A connection's lines are handled in order: once this is answered, "stats" is in the mux.
+  await probe.send({ jsonrpc: "2.0", id: "status", method: "rmcp-mux/status" });
+  const status = (await probe.answer("status")).result as MuxStatus;
+  assertEquals([status.server.phase, status.queueDepth], ["idle", 1], "held for the next process");
+  // A health check meanwhile pings nobody: the service is idle.
+  await probe.send({ jsonrpc: "2.0", id: "health", method: "rmcp-mux/health" });
+  const health = await probe.answer("health");
+  assertEquals(health.result, { status: "idle", service: "svc", pid: null, reason: idle.reason });
+  assert(processAlive(first), "the stop was still under way");
+  Deno.kill(first, "SIGTERM"); // the stop completes
+  const answer = await probe.answer("stats");
+  const stats = JSON.parse(textOf(answer.result));
+  assert(stats.pid !== first, "answered by a new process");
+  assertEquals([stats.initializeCount, stats.calls], [1, { stats: 1 }]);
+  assertEquals(m.mux.status().server, { phase: "running", pid: stats.pid });
+  // The new one lingers too: stop it without the long grace.
+  await m.mux.apply({ ...m.mux.options, stopGraceMs: 100 });
+});
+
+Deno.test("idle stop: a restart asked for while the process is being stopped starts a new one once it is gone", async () => {
+  // It used to end idle, the restart lost, and took the next crash for the restart asked for.
+  await using m = await startMux(fakeServer("--ignore-stdin-eof"), {
+    idleTimeoutMs: 100,
+    stopGraceMs: 60_000,
+  });
+  const first = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  await m.mux.waitFor("idle", { timeoutMs: 30_000 });
+  const restarted = m.mux.restartServer("asked during the idle stop");
+  Deno.kill(first, "SIGTERM");
+  await restarted;
+  const second = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  assert(second !== first);
+  // Its crash is a crash: counted, and reported as itself.
+  Deno.kill(second, "SIGKILL");
+  await m.mux.waitFor((s) => s.phase === "running" && s.pid !== second, { timeoutMs: 10_000 });
+  const status = m.mux.status();
+  assertEquals([status.lastExit, status.restarts.total], ["killed by SIGKILL", 1]);
+  await m.mux.apply({ ...m.mux.options, stopGraceMs: 100 }); // the last one lingers too
+});
+
+Deno.test("idle stop: a process started for a probe after an idle stop is stopped again", async () => {
+  // The idle timer ran once, from the start; a process a probe started after the first stop
+  // kept running for good.
+  await using m = await startMux(fakeServer(), { idleTimeoutMs: 100 });
+  const first = (await m.mux.waitFor("running", { timeoutMs: 10_000 })).pid!;
+  await m.mux.waitFor((s) => s.phase === "idle" && s.pid === undefined, { timeoutMs: 30_000 });
+  // A probe (its first words: health), not a client: its leaving would re-arm the timer.
+  await using probe = await RawConnection.open(m.socket);
+  await probe.send({ jsonrpc: "2.0", id: "health", method: "rmcp-mux/health" });
+  assertEquals(((await probe.answer("health")).result as { status: string }).status, "idle");
+  await probe.send({ jsonrpc: "2.0", id: "tools", method: "tools/list" });
+  assert((await probe.answer("tools")).result !== undefined);
+  assertEquals(m.mux.status().clients.connected, 0);
+  const second = m.mux.status().server;
+  assertEquals(second.phase, "running");
+  assert(second.pid !== first);
+  const again = await m.mux.waitFor("idle", { timeoutMs: 30_000 });
+  assertEquals(again.reason, "stopped after 100 ms without clients");
 });
 
 async function childrenOf(pid: number): Promise<number[]> {

@@ -1,7 +1,17 @@
-/** Re-application after a restart (`upstream_link.ts` and the features): one row of docs/routing.md. */
+/**
+ * Re-application after a restart (`upstream_link.ts` and the features): one row of
+ * docs/routing.md. Traffic across an idle stop (held while the process is being stopped).
+ */
 
 import { assertEquals } from "../_helpers/assert.ts";
-import { readyHarness, setLevel, subscribe, unsubscribe } from "../_helpers/router_harness.ts";
+import {
+  call,
+  harness,
+  readyHarness,
+  setLevel,
+  subscribe,
+  unsubscribe,
+} from "../_helpers/router_harness.ts";
 
 Deno.test("restarts: subscriptions, the log level and roots are re-applied to the new process", async () => {
   using h = readyHarness();
@@ -136,4 +146,84 @@ Deno.test("cleanup: a level restore follows a level change still held for the ne
     'logging/setLevel {"level":"debug"}',
     'logging/setLevel {"level":"error"}',
   ]);
+});
+
+// An idle stop (`ProcessUnit.park`): traffic is held while the process is stopped; when the hold
+// ends with no process attached, whatever still waits starts the next one (nothing else would:
+// it asked while a process was there).
+
+Deno.test("idle stop: a request that waited for a process stopped before it initialized starts the next one", () => {
+  let demands = 0;
+  using h = harness({ onDemand: () => demands++ }); // attached; its initialize unanswered
+  const probe = h.client();
+  h.fromClient(probe, call(1, "stats"));
+  h.router.holdTraffic(); // the idle stop begins
+  h.router.detachUpstream("exit code 0");
+  h.upstream.take();
+  assertEquals(demands, 0, "a process was attached when it asked");
+  h.router.resumeTraffic(); // the process is gone
+  assertEquals(demands, 1, "the waiting request starts the next process");
+  assertEquals(nextProcessTraffic(h), ['tools/call {"name":"stats","arguments":{}}']);
+});
+
+Deno.test("idle stop: a client's initialize that waited for a process stopped before it initialized starts the next one", () => {
+  let demands = 0;
+  using h = harness({ onDemand: () => demands++ });
+  const a = h.client();
+  h.fromClient(a, {
+    jsonrpc: "2.0",
+    id: "init",
+    method: "initialize",
+    params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "a" } },
+  });
+  h.router.holdTraffic();
+  h.router.detachUpstream("exit code 0");
+  h.router.resumeTraffic();
+  assertEquals(demands, 1);
+  h.router.attachUpstream(h.upstream);
+  h.answerInit();
+  assertEquals(a.answer("init").result.serverInfo, { name: "upstream", version: "9.9.9" });
+});
+
+Deno.test("idle stop: a request that arrives while the process is being stopped waits for the next one", async () => {
+  let demands = 0;
+  using h = readyHarness({ onDemand: () => demands++ });
+  const a = h.initialized();
+  h.router.holdTraffic();
+  h.fromClient(a, call(1, "stats"));
+  assertEquals(h.upstream.take(), [], "nothing new for the process being stopped");
+  h.router.detachUpstream("exit code 0");
+  assertEquals(a.take(), [], "nothing failed: it was never sent");
+  h.router.resumeTraffic();
+  assertEquals(demands, 1);
+  h.router.attachUpstream(h.upstream);
+  h.answerInit();
+  await h.answerUpstream("tools/call", { result: { content: [] } });
+  assertEquals((await a.next((m) => m.id === 1)).result, { content: [] });
+});
+
+Deno.test("idle stop: a process that finishes its handshake while being stopped is sent nothing held", () => {
+  using h = harness(); // attached; its initialize unanswered (a slow start)
+  const probe = h.client();
+  h.fromClient(probe, call(1, "stats"));
+  h.router.holdTraffic();
+  h.answerInit(); // it answers on its way out
+  const sent = h.upstream.take().map((m) => m.method);
+  assertEquals(sent.includes("tools/call"), false, JSON.stringify(sent));
+});
+
+Deno.test("idle stop: with nothing left waiting (a request cancelled while held), the end of the hold starts nothing", () => {
+  let demands = 0;
+  using h = readyHarness({ onDemand: () => demands++ });
+  const a = h.initialized();
+  h.router.holdTraffic();
+  h.fromClient(a, call(1, "stats"));
+  h.fromClient(a, {
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: 1, reason: "changed my mind" },
+  });
+  h.router.detachUpstream("exit code 0");
+  h.router.resumeTraffic();
+  assertEquals(demands, 0, "the idle stop stays stopped");
 });
