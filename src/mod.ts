@@ -79,7 +79,7 @@ export {
   serviceNameFromSocket,
 } from "./config/options.ts";
 export { MAX_PENDING } from "./router/client_messages.ts";
-export { MAX_QUEUE } from "./router/upstream_link.ts";
+export { MAX_QUEUE } from "./router/upstream_options.ts";
 export {
   CANCEL_GRACE_MS,
   MAX_CANCEL_GRACE_MS,

@@ -40,7 +40,7 @@ export interface RouterOptions {
   newId?: () => string;
   /** Override `MAX_PENDING` (`client_messages.ts`). */
   maxPending?: number;
-  /** Override `MAX_QUEUE` (`upstream_link.ts`). */
+  /** Override `MAX_QUEUE` (`upstream_options.ts`). */
   maxQueue?: number;
   /** Called when the upstream must be restarted (e.g. it never answered `initialize`). */
   onUpstreamBroken?: (reason: string) => void;

@@ -13,7 +13,7 @@ import type { Logger } from "@logtape/logtape";
 import type { JsonRpcResponse } from "../jsonrpc/message.ts";
 import type { MuxToServerTable } from "./mux_to_server.ts";
 import type { HandshakeStep, UpstreamHandshake } from "./upstream_handshake.ts";
-import type { UpstreamPort, UpstreamSettings } from "./upstream_link.ts";
+import type { UpstreamPort, UpstreamSettings } from "./upstream_options.ts";
 
 /** What the handshake in flight needs from the link, and what it tells it. */
 export interface UpstreamInitOptions {

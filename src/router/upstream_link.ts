@@ -1,87 +1,42 @@
 /**
  * The router's side of the one upstream connection: the phase machine of
  * the current process (down → initializing → ready, or init failed), the
- * mux's own handshake (once per process, single-flight: the request in flight
- * and its deadline are `upstream_init.ts`'s, what each answer means
- * `upstream_handshake.ts`'s),
- * the mux's own requests, and when open work fails: the process goes away,
- * fails for good or the mux stops (what each is told, and the fan-out, are
- * `upstream_failures.ts`'s). Held traffic lives in `outbox.ts`; clients'
- * `initialize` and health checks waiting for the server in
- * `initialize_feature.ts`.
+ * mux's own handshake (once per process, single-flight: the request in
+ * flight and its deadline are `upstream_init.ts`'s, what each answer means
+ * `upstream_handshake.ts`'s), holding and releasing traffic, and when open
+ * work fails: the process goes away, fails for good or the mux stops (what
+ * each is told, and the fan-out, are `upstream_failures.ts`'s). Held
+ * traffic lives in `outbox.ts`, the mux's own requests in `own_requests.ts`,
+ * clients' `initialize` and health checks waiting for the server in
+ * `initialize_feature.ts`; the port, settings and options in
+ * `upstream_options.ts`.
  *
  * @module
  */
 
-import type { Logger } from "@logtape/logtape";
 import {
   errorResponse,
   type JsonRpcId,
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
-import type { ClientToServerTable, PendingEntry, ReplyTarget } from "./client_to_server.ts";
-import type { Era, UpstreamEraSetting } from "./eras.ts";
+import type { PendingEntry } from "./client_to_server.ts";
+import type { Era } from "./eras.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { UpstreamInit } from "./upstream_init.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
-import { type HeldMessage, Outbox } from "./outbox.ts";
+import { Outbox } from "./outbox.ts";
+import { OwnRequests } from "./own_requests.ts";
 import { type CloseReason, type Refusal, refusal, UpstreamFailures } from "./upstream_failures.ts";
 import { MUX_CLIENT_CAPABILITIES, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
-
-/** How the router writes to the current server process. */
-export interface UpstreamPort {
-  /** Queue one serialized message (no newline) to the server's stdin. */
-  send(line: string): void;
-  /** Messages queued toward the server and not yet written. */
-  readonly pending: number;
-}
-
-/** Messages queued toward the server; beyond it the mux stops reading from clients. */
-export const MAX_QUEUE = 1024;
-
-/** The router's settings the link reads (live: a reload changes timeouts in place). */
-export interface UpstreamSettings {
-  readonly service: string;
-  /** Name and version the mux introduces itself with upstream. */
-  readonly clientInfo: { name: string; version: string };
-  /** Which era to speak to the server (default `auto`). */
-  readonly upstreamEra?: UpstreamEraSetting;
-  /** How long the server may take to answer each request of the mux's handshake. */
-  readonly initTimeoutMs: number;
-  /** Timeout of the mux's own requests (0 = none). */
-  readonly requestTimeoutMs: number;
-  /** Override {@link MAX_QUEUE}. */
-  readonly maxQueue?: number;
-  /** The server must be restarted (it never answered, or refused, the handshake). */
-  readonly onUpstreamBroken?: (reason: string) => void;
-  /** Traffic needs a server and none is attached (lazy start). */
-  readonly onDemand?: () => void;
-}
-
-/** Dependencies the link shares with the router. */
-export interface UpstreamLinkOptions {
-  log: Logger;
-  now: () => number;
-  deadline: () => number;
-  pending: ClientToServerTable<ClientSession>;
-  reply: (target: ReplyTarget<ClientSession>, message: JsonRpcResponse) => void;
-  armSweep: (deadline: number) => void;
-  /** The new process is initialized; re-apply what it must know (before queued traffic). */
-  onReady: (restarted: boolean) => void;
-  /** A restarted server serves again (what was held for it is sent). */
-  onRestarted: () => void;
-  /** The process is gone; forget what only it knew. */
-  onGone: (reason: string) => void;
-  /**
-   * A held message's line as the server's era needs it (held requests were
-   * written in their client's era, before the server's was known);
-   * `undefined`: not to be sent after all.
-   */
-  adaptHeld?: (message: HeldMessage<ClientSession, Entry>) => string | undefined;
-}
+import {
+  MAX_QUEUE,
+  type UpstreamLinkOptions,
+  type UpstreamPort,
+  type UpstreamSettings,
+} from "./upstream_options.ts";
 
 type Phase = "down" | "initializing" | "ready" | "init_failed";
 type Entry = PendingEntry<ClientSession>;
@@ -106,6 +61,7 @@ export class UpstreamLink {
   readonly #outbox: Outbox<ClientSession, Entry>;
   readonly #clients: InitializeFeature;
   readonly #failures: UpstreamFailures;
+  readonly #requests: OwnRequests;
   /** Traffic is held even while ready (a restart is draining the old process). */
   #holding = false;
 
@@ -125,6 +81,17 @@ export class UpstreamLink {
       own: this.#own,
       reply: options.reply,
       notifyRoom: () => this.notifyRoom(),
+    });
+    this.#requests = new OwnRequests({
+      settings,
+      own: this.#own,
+      outbox: this.#outbox,
+      log: options.log,
+      now: options.now,
+      armSweep: options.armSweep,
+      direct: () => this.#sendsNow ? this.#port : null,
+      refusal: (method) => this.refusal(method),
+      demand: () => this.demand(),
     });
     this.#handshake = new UpstreamHandshake(
       settings.upstreamEra ?? "auto",
@@ -297,40 +264,18 @@ export class UpstreamLink {
     this.#hold({ line, entry, session });
   }
 
-  /**
-   * A request of the mux's own. Never rejects: failures (server gone,
-   * timeout, shutdown) resolve to an error response.
-   */
-  request(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<
-    JsonRpcResponse
-  > {
-    const refusal = this.refusal(method);
-    if (refusal) return Promise.resolve(errorResponse(null, ...refusal));
-    return this.#ownRequest(method, params, timeoutMs ?? this.#s.requestTimeoutMs, true);
+  /** A request of the mux's own; never rejects (see {@link OwnRequests.request}). */
+  request(
+    method: string,
+    params?: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<JsonRpcResponse> {
+    return this.#requests.request(method, params, timeoutMs);
   }
 
-  /**
-   * Undo, on the server, what a departed client left there (the last
-   * subscription to a URI, a log level louder than the others need). Sent
-   * now if the process is ready and nothing is held; held only behind a held
-   * request of the same method (it must stay the last word); otherwise
-   * dropped: the process that had the state is gone or being replaced, and
-   * the next one is told only what the remaining clients need (re-applied at
-   * its handshake). Never starts a process nor retries a handshake.
-   * `undefined` when not sent.
-   */
+  /** Undo what a departed client left on the server, if that process still serves (see {@link OwnRequests.tidy}). */
   tidy(method: string, params: Record<string, unknown>): Promise<JsonRpcResponse> | undefined {
-    if (this.#closing !== null || this.#failed !== null) return undefined;
-    if (
-      !this.#sendsNow && !this.#outbox.holds((m) => this.#own.methodOf(m.internalId) === method)
-    ) {
-      this.#o.log.debug(
-        "{method} not sent: the process that had what it undoes is gone or being replaced",
-        { method },
-      );
-      return undefined;
-    }
-    return this.#ownRequest(method, params, this.#s.requestTimeoutMs, false);
+    return this.#requests.tidy(method, params);
   }
 
   /** Something needs the server: start it (lazy start) or retry a failed handshake. */
@@ -444,22 +389,6 @@ export class UpstreamLink {
   /** True when traffic goes straight to the process (ready, and nothing is held). */
   get #sendsNow(): boolean {
     return this.#phase === "ready" && this.#port !== null && !this.#holding;
-  }
-
-  /** A request of the mux's own, sent now or held (`demand`: start a server for it). */
-  #ownRequest(
-    method: string,
-    params: Record<string, unknown> | undefined,
-    timeoutMs: number,
-    demand: boolean,
-  ): Promise<JsonRpcResponse> {
-    const { id, deadline, answer } = this.#own.add(method, timeoutMs, this.#o.now());
-    const line = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
-    this.#o.armSweep(deadline);
-    if (this.#sendsNow) this.#port!.send(line);
-    else if (demand) this.#hold({ line, internalId: id });
-    else this.#outbox.hold({ line, internalId: id });
-    return answer;
   }
 
   #beginInit(): void {

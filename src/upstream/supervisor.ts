@@ -11,7 +11,7 @@ import type { LineEvent } from "../jsonrpc/framing.ts";
 import { redact } from "../log/redact.ts";
 import { muxLogger } from "../log/logger.ts";
 import type { ServerState } from "../router/server_state.ts";
-import type { UpstreamPort } from "../router/upstream_link.ts";
+import type { UpstreamPort } from "../router/upstream_options.ts";
 import {
   ChildProcess,
   DEFAULT_STOP_TIMING,

@@ -7,7 +7,7 @@ import type { LineEvent } from "../../src/jsonrpc/framing.ts";
 import { Router } from "../../src/router/router.ts";
 import type { RouterOptions } from "../../src/router/router_options.ts";
 import type { ClientPort, ClientSession } from "../../src/router/session.ts";
-import type { UpstreamPort } from "../../src/router/upstream_link.ts";
+import type { UpstreamPort } from "../../src/router/upstream_options.ts";
 import { FakeClock } from "./fake_clock.ts";
 
 // deno-lint-ignore no-explicit-any
