@@ -30,7 +30,10 @@ import { UpstreamLink } from "./upstream_link.ts";
 
 /** Every unit of one router, and the serialize gate (on or off, live). */
 export class RouterParts {
-  /** A copy of the options: `configure` changes timeouts here, where the link and the timeouts read them. */
+  /**
+   * A copy of the options: `configure` changes timeouts here, where the
+   * link and the timeouts read them.
+   */
   readonly settings: RouterOptions;
   readonly log: Logger;
   readonly now: () => number;

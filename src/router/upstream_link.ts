@@ -273,7 +273,7 @@ export class UpstreamLink {
     return this.#requests.request(method, params, timeoutMs);
   }
 
-  /** Undo what a departed client left on the server, if that process still serves (see {@link OwnRequests.tidy}). */
+  /** Undo what a departed client left on the server, if still there ({@link OwnRequests.tidy}). */
   tidy(method: string, params: Record<string, unknown>): Promise<JsonRpcResponse> | undefined {
     return this.#requests.tidy(method, params);
   }
