@@ -26,6 +26,23 @@ export function chromiumPath(): string {
   );
 }
 
+/**
+ * Test modules run as threads of one process, and binding a private socket
+ * narrows the process umask to 0177 for an instant. Two binds overlapping in
+ * two threads can leave it there for good (the second saves the first's
+ * narrowed mask and restores it last), and chromium started under it cannot
+ * use the directories it makes: it dies with SIGTRAP at every launch. A
+ * browser gets the usual 022 (the mux never runs two binds at once: its
+ * event loop is one thread).
+ */
+function saneUmask(): void {
+  const mask = Deno.umask();
+  if ((mask & 0o700) !== 0) {
+    console.error(`chromium launch: the test process umask is ${mask.toString(8)}; using 022`);
+    Deno.umask(0o022);
+  }
+}
+
 /** How long launches are retried before a test fails on the browser itself. */
 const LAUNCH_WINDOW_MS = 60_000;
 
@@ -52,6 +69,7 @@ export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
   };
   let browser: Browser | undefined;
   for (let attempt = 1; !browser; attempt++) {
+    saneUmask();
     try {
       browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, env });
     } catch (error) {
