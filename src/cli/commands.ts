@@ -140,12 +140,18 @@ async function serveUntilSignal(
   // The listener first: no new HTTP session while the mux winds down.
   signals.onStop(() => void (listener?.close() ?? Promise.resolve()).then(() => server.close()));
   // A command that cannot be found will not appear by retrying: a one-off mux says so and exits.
+  // A plain change listener: a status waiter would build the whole status (every client's
+  // entry) at each change — O(clients) garbage per connect, which the mux's heap keeps as size.
   let unstartable: string | undefined;
-  server.waitForStatus(() => server.spawnFailure !== undefined).then(() => {
+  const watchSpawn = () => {
+    if (unstartable !== undefined || server.spawnFailure === undefined) return;
     unstartable = server.spawnFailure;
     void (listener?.close() ?? Promise.resolve()).then(() => server.close());
-  }, () => {});
+  };
+  const stopWatching = server.onChange(watchSpawn);
+  watchSpawn();
   await signals.until(server.closed);
+  stopWatching();
   await listener?.close();
   if (unstartable !== undefined) {
     writeStderr(`${NAME}: cannot start the server: ${unstartable}; check --cmd\n`);
