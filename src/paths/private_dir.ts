@@ -24,9 +24,9 @@ export function dirOf(path: string): string {
  *
  * Missing directories are created one at a time, each set to `0700` before the
  * next is made inside it: `mkdir`'s mode is filtered by the process umask,
- * which a socket bind in this process narrows for an instant (see
- * `listenPrivately`), so a directory made in that instant would otherwise
- * lack its search bit.
+ * which may be narrow (an embedding application's, or the rare socket bind
+ * that still narrows it for an instant, see `listenPrivately`), and a
+ * directory made under 0177 would lack its search bit.
  */
 export async function ensurePrivateDir(dir: string, purpose: string): Promise<void> {
   const missing: string[] = [];

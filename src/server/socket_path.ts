@@ -20,7 +20,7 @@ export class SocketPathError extends Error {
 
 /** Prepare `path` for listening: create its directory (0700) and clear a stale socket. */
 export async function prepareSocketPath(path: string): Promise<{ removedStale: boolean }> {
-  const bytes = new TextEncoder().encode(path).length;
+  const bytes = byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     throw new SocketPathError(
       `Socket path "${path}" is ${bytes} bytes; Unix sockets allow at most ` +
@@ -67,32 +67,144 @@ async function isLive(path: string): Promise<boolean> {
   }
 }
 
+/** A listening Unix socket. */
+type UnixListener = Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
+
 /**
  * Listen on a Unix socket that nobody else can connect to, from its first
- * instant: Deno creates the file with the umask's mode, so the umask is
- * narrowed around the bind (and the mode set again after, to be sure).
+ * instant, without touching the process umask: Worker threads share it, and
+ * narrowing it around binds that overlap in two threads could leave it narrowed
+ * for good. The socket is bound inside a fresh `0700` directory beside `path`,
+ * set `0600` there, then hard-linked to `path` and its temporary name removed.
+ * A link, like a bind, fails if `path` exists: of two binds racing for one path
+ * exactly one wins (the daemon's election relies on it); a rename would not.
+ *
+ * The listener's `addr` names the temporary path; use `path`, which the caller
+ * removes at close.
  */
-export function listenPrivately(path: string): Deno.Listener<Deno.UnixConn, Deno.UnixAddr> {
-  const previous = Deno.umask(0o177);
-  let listener: Deno.Listener<Deno.UnixConn, Deno.UnixAddr>;
+export function listenPrivately(path: string): UnixListener {
+  const dir = dirOf(path);
+  if (byteLength(dir) + STAGING_BYTES <= MAX_SOCKET_PATH_BYTES) {
+    const listener = bindAndLink(path, dir);
+    if (listener) return listener;
+  }
+  // The remaining narrow cases: the temporary path would be too long (`path`
+  // itself fits), the file system has no hard links, or Deno's permissions
+  // cover `path` but not its directory. A private directory already keeps
+  // everyone else out; otherwise the umask is narrowed around the bind (not
+  // safe if another thread binds at the same instant, see above).
+  return bindInPlace(path, !isPrivateDir(dir));
+}
+
+/** The temporary directory's name prefix; a crash can leave one behind, safe to delete. */
+const STAGING_PREFIX = ".rmcp-";
+/** Random characters after the prefix (36^6 names; a taken one is retried). */
+const STAGING_RANDOM = 6;
+/** Bytes the temporary socket path adds to its directory's: `/.rmcp-xxxxxx/s`. */
+const STAGING_BYTES = 1 + STAGING_PREFIX.length + STAGING_RANDOM + 2;
+
+/**
+ * Bind in a fresh private directory and link to `path`; the directory is gone
+ * when it returns. `null` if this way cannot work here (the caller falls back).
+ */
+function bindAndLink(path: string, dir: string): UnixListener | null {
+  let staging: string;
+  try {
+    staging = makeStagingDir(dir);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return null;
+    throw unusable(path, error);
+  }
+  const temporary = `${staging}/s`;
+  let listener: UnixListener | undefined;
+  try {
+    listener = Deno.listen({ transport: "unix", path: temporary });
+    Deno.chmodSync(temporary, 0o600);
+  } catch (error) {
+    listener?.close();
+    removeQuietly(staging);
+    throw unusable(path, error);
+  }
+  try {
+    Deno.linkSync(temporary, path);
+  } catch (error) {
+    listener.close();
+    if (error instanceof Deno.errors.AlreadyExists) throw unusable(path, error);
+    return null; // No hard links on this file system.
+  } finally {
+    removeQuietly(staging);
+  }
+  return listener;
+}
+
+/** A new directory in `dir` that only its owner can enter, whatever the umask. */
+function makeStagingDir(dir: string): string {
+  const letters = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (let attempt = 0;; attempt++) {
+    const random = crypto.getRandomValues(new Uint8Array(STAGING_RANDOM));
+    const name = `${dir}/${STAGING_PREFIX}${[...random].map((b) => letters[b % 36]).join("")}`;
+    try {
+      // The umask can only narrow 0700 (never widen it); chmod restores the search bit.
+      Deno.mkdirSync(name, { mode: 0o700 });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists && attempt < 8) continue;
+      throw error;
+    }
+    try {
+      Deno.chmodSync(name, 0o700);
+    } catch (error) {
+      removeQuietly(name);
+      throw error;
+    }
+    return name;
+  }
+}
+
+/** Bind at `path` itself, narrowing the umask around the bind if asked. */
+function bindInPlace(path: string, narrowUmask: boolean): UnixListener {
+  const previous = narrowUmask ? Deno.umask(0o177) : undefined;
+  let listener: UnixListener;
   try {
     listener = Deno.listen({ transport: "unix", path });
   } catch (error) {
     throw unusable(path, error);
   } finally {
-    Deno.umask(previous);
+    if (previous !== undefined) Deno.umask(previous);
   }
   try {
     Deno.chmodSync(path, 0o600);
   } catch (error) {
-    listener.close();
+    listener.close(); // Deno unlinks the path it bound.
     throw unusable(path, error);
   }
   return listener;
 }
 
+/** True if `dir` is ours and nobody else may enter it. */
+function isPrivateDir(dir: string): boolean {
+  try {
+    const info = Deno.statSync(dir);
+    return info.uid !== null && info.uid === Deno.uid() && (info.mode! & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove a temporary directory and the socket in it; ignore failure. */
+function removeQuietly(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch {
+    // Already gone, or nothing more can be done.
+  }
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
 function unusable(path: string, error: unknown): SocketPathError {
-  if (error instanceof Deno.errors.AddrInUse) {
+  if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AlreadyExists) {
     return new SocketPathError(
       `"${path}" is in use by another process; stop it or choose another --socket path`,
     );

@@ -27,13 +27,13 @@ export function chromiumPath(): string {
 }
 
 /**
- * Test modules run as threads of one process, and binding a private socket
- * narrows the process umask to 0177 for an instant. Two binds overlapping in
- * two threads can leave it there for good (the second saves the first's
- * narrowed mask and restores it last), and chromium started under it cannot
- * use the directories it makes: it dies with SIGTRAP at every launch. A
- * browser gets the usual 022 (the mux never runs two binds at once: its
- * event loop is one thread).
+ * Test modules run as threads of one process, sharing one umask. Binding a
+ * private socket used to narrow it to 0177 for an instant, and two binds
+ * overlapping in two threads could leave it there for good (the second saved
+ * the first's narrowed mask and restored it last); chromium started under it
+ * cannot use the directories it makes: it dies with SIGTRAP at every launch.
+ * Binds no longer touch the umask (but for one rare case, see
+ * `listenPrivately`); this guard stays: a browser gets the usual 022.
  */
 function saneUmask(): void {
   const mask = Deno.umask();
