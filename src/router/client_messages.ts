@@ -292,7 +292,7 @@ export class ClientMessages {
     );
     // Ids and progress tokens are rewritten to the upstream id: unique across clients.
     // Across eras the envelope is added or stripped too (never between two legacy peers).
-    const translated = session.era === "modern" || ctx.upstream.modern
+    const translated = session.era === "modern" || ctx.upstream.handshake.modern
       ? this.#f.translate.requestParams(
         session,
         request.method,
@@ -317,7 +317,7 @@ export class ClientMessages {
     request.id = entry.upstreamId;
     session.lastRequest = ++this.#requestSeq;
     if (!this.#gate || this.#gate.offer(session, line, entry)) {
-      ctx.upstream.send(line, entry, session);
+      ctx.upstream.traffic.send(line, entry, session);
     }
     ctx.armSweep(entry.deadline);
     ctx.watchUpstream();
@@ -325,7 +325,7 @@ export class ClientMessages {
 
   #cursorRefusal(request: JsonRpcRequest): [number, string] | undefined {
     if (!PAGINATED_METHODS.has(request.method) || request.params?.cursor === undefined) return;
-    const unwrapped = unwrapCursor(this.#ctx.upstream.generation, request.params.cursor);
+    const unwrapped = unwrapCursor(this.#ctx.upstream.handshake.generation, request.params.cursor);
     if (!unwrapped.ok) return [ErrorCode.InvalidParams, `Invalid cursor: ${unwrapped.reason}`];
     request.params.cursor = unwrapped.cursor;
     return undefined;
@@ -346,7 +346,7 @@ export class ClientMessages {
       case HELLO_METHOD:
         return session.introduce(note.params);
       default:
-        this.#ctx.upstream.send(JSON.stringify(note), undefined, session);
+        this.#ctx.upstream.traffic.send(JSON.stringify(note), undefined, session);
     }
   }
 

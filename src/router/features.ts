@@ -119,7 +119,7 @@ export class Features {
       // level first, so nothing below it is logged while the rest is restored.
       // (A modern server has neither: levels travel per request, streams are re-opened below.)
       this.logging.reapply();
-      if (!this.#ctx.upstream.modern) this.resources.reapply();
+      if (!this.#ctx.upstream.handshake.modern) this.resources.reapply();
       this.roots.reapply();
     }
     this.listens.onUpstreamReady(restarted);
@@ -130,7 +130,7 @@ export class Features {
    * list different things: initialized clients are told to refresh.
    */
   onUpstreamRestarted(): void {
-    for (const method of listChangedMethods(this.#ctx.upstream.serverCapabilities)) {
+    for (const method of listChangedMethods(this.#ctx.upstream.handshake.capabilities)) {
       const line = JSON.stringify({ jsonrpc: "2.0", method });
       for (const session of this.#ctx.sessions) {
         if (session.initialized && !session.closed) session.port.send(line);

@@ -73,7 +73,7 @@ export function serverHealth(
   }
   const state = upstream.state;
   // Idle: not started, stopped for idling, or being stopped (held traffic waits for the next).
-  if (state.phase === "idle" && (!upstream.ready || upstream.holding)) {
+  if (state.phase === "idle" && (!upstream.ready || upstream.traffic.holding)) {
     return {
       ok: true,
       result: {
@@ -105,8 +105,10 @@ async function pingThrough(ctx: RouterContext, waitMs: number): Promise<HealthOu
   if (!upstream.ready) await upstream.whenReady(deadline);
   if (!upstream.ready) return down(ctx, ErrorCode.ServerUnavailable, upstream.notReadyReason());
   const started = ctx.now();
-  const method = upstream.modern ? DISCOVER_METHOD : "ping";
-  const params = upstream.modern ? { _meta: upstream.ownEnvelope() } : undefined;
+  const method = upstream.handshake.modern ? DISCOVER_METHOD : "ping";
+  const params = upstream.handshake.modern
+    ? { _meta: upstream.handshake.ownEnvelope() }
+    : undefined;
   const pong = await upstream.request(method, params, Math.max(1, deadline - started));
   if (isErrorResponse(pong)) {
     const code = pong.error.code === ErrorCode.RequestTimeout
@@ -125,8 +127,8 @@ async function pingThrough(ctx: RouterContext, waitMs: number): Promise<HealthOu
       service: ctx.service,
       pid: upstream.state.pid ?? null,
       latencyMs: ctx.now() - started,
-      serverInfo: upstream.serverInfo,
-      era: upstream.era,
+      serverInfo: upstream.handshake.serverInfo,
+      era: upstream.handshake.era,
     },
   };
 }

@@ -129,7 +129,7 @@ export class ListensFeature {
     envelope: RequestEnvelope,
   ): void {
     const upstream = this.#ctx.upstream;
-    if (upstream.ready && upstream.era === "legacy") {
+    if (upstream.ready && upstream.handshake.era === "legacy") {
       return this.terminate(session, request, target);
     }
     if (!filterOf(request.params)) return this.#badFilter(request, target);
@@ -166,11 +166,14 @@ export class ListensFeature {
   terminate(session: ClientSession, request: JsonRpcRequest, target: Target): void {
     const requested = filterOf(request.params);
     if (!requested) return this.#badFilter(request, target);
-    const honored = honoredFilter(requested, this.#ctx.upstream.serverCapabilities);
+    const honored = honoredFilter(requested, this.#ctx.upstream.handshake.capabilities);
     this.#ctx.notify(session, listenAck(request.id, honored));
     this.#uncount(session);
     if (isEmptyFilter(honored)) {
-      return this.#ctx.notify(session, listenClosed(request.id, this.#ctx.upstream.serverInfo));
+      return this.#ctx.notify(
+        session,
+        listenClosed(request.id, this.#ctx.upstream.handshake.serverInfo),
+      );
     }
     const listen: TerminatedListen = { session, id: request.id, filter: honored };
     let listens = this.#ended.get(session);
@@ -223,13 +226,13 @@ export class ListensFeature {
   onUpstreamReady(restarted: boolean): void {
     const upstream = this.#ctx.upstream;
     this.#own.onUpstreamReady();
-    if (upstream.modern) {
+    if (upstream.handshake.modern) {
       for (const passed of this.#passed.values()) if (!passed.sent) this.#send(passed);
       return;
     }
     if (restarted) {
       // The new process may list different things: streams ended here that asked are told.
-      for (const method of listChangedMethods(upstream.serverCapabilities)) {
+      for (const method of listChangedMethods(upstream.handshake.capabilities)) {
         this.onLegacyListChanged({ jsonrpc: "2.0", method });
       }
     }
@@ -259,7 +262,7 @@ export class ListensFeature {
    * are told `why`.
    */
   closeAll(why: string): void {
-    const serverInfo = this.#ctx.upstream.serverInfo;
+    const serverInfo = this.#ctx.upstream.handshake.serverInfo;
     const closed = (session: ClientSession, id: JsonRpcId) => {
       const result = listenClosed(id, serverInfo);
       if (session.transport === "proxy") {

@@ -64,7 +64,9 @@ export class LoggingFeature {
     const previous = this.#levels.get(session);
     const upstreamLevel = this.#levels.set(session, level);
     // A modern server has no session level: the level travels in each request's envelope.
-    if (this.#ctx.upstream.modern) return this.#ctx.reply(target, resultResponse(request.id, {}));
+    if (this.#ctx.upstream.handshake.modern) {
+      return this.#ctx.reply(target, resultResponse(request.id, {}));
+    }
     if (upstreamLevel === undefined) return this.#ctx.reply(target, resultResponse(request.id, {}));
     void this.#ctx.upstream.request("logging/setLevel", { level: upstreamLevel }).then(
       (response) => {
@@ -81,7 +83,7 @@ export class LoggingFeature {
    */
   onMessage(note: JsonRpcNotification, line: string): void {
     const level = note.params?.level;
-    if (this.#ctx.upstream.modern) return this.#byRequest(level, line, false);
+    if (this.#ctx.upstream.handshake.modern) return this.#byRequest(level, line, false);
     // Logs stay with their cause: one client busy, only that client hears the server.
     const busy = this.#ctx.pending.soleClient();
     if (busy?.era === "modern") return this.#byRequest(level, line, true);
@@ -132,7 +134,7 @@ export class LoggingFeature {
    */
   release(session: ClientSession): void {
     const upstreamLevel = this.#levels.remove(session);
-    if (upstreamLevel === undefined || this.#ctx.upstream.modern) return;
+    if (upstreamLevel === undefined || this.#ctx.upstream.handshake.modern) return;
     this.#warnIfRefused(
       upstreamLevel,
       this.#ctx.upstream.tidy("logging/setLevel", { level: upstreamLevel }),
@@ -142,7 +144,7 @@ export class LoggingFeature {
   /** A new server process: set its level again. */
   reapply(): void {
     const level = this.#levels.effective();
-    if (level !== undefined && !this.#ctx.upstream.modern) this.#apply(level);
+    if (level !== undefined && !this.#ctx.upstream.handshake.modern) this.#apply(level);
   }
 
   #apply(level: McpLogLevel): void {

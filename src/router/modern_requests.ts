@@ -131,7 +131,8 @@ export class ModernRequests {
     }
     const state = request.params?.requestState;
     if (
-      typeof state === "string" && (ctx.upstream.era === "legacy" || this.#f.bridge.has(state))
+      typeof state === "string" &&
+      (ctx.upstream.handshake.era === "legacy" || this.#f.bridge.has(state))
     ) {
       // A retry after the mux's own input_required (a legacy server asked for input).
       const again = this.#f.bridge.retry(session, request, target);

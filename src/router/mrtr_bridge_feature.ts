@@ -193,7 +193,7 @@ export class MrtrBridgeFeature {
       entry,
       resultResponse(
         entry.clientId,
-        inputRequiredResult(asked, hold.handle, this.#ctx.upstream.serverInfo),
+        inputRequiredResult(asked, hold.handle, this.#ctx.upstream.handshake.serverInfo),
       ),
     );
     return true;
@@ -270,7 +270,7 @@ export class MrtrBridgeFeature {
       entry.client.target,
       resultResponse(
         entry.clientId,
-        inputRequiredResult(asked, hold.handle, this.#ctx.upstream.serverInfo),
+        inputRequiredResult(asked, hold.handle, this.#ctx.upstream.handshake.serverInfo),
       ),
     );
   }

@@ -178,7 +178,7 @@ export class LegacyShimFeature {
       old.startedAt,
     );
     const envelope = legacyClientEnvelope(
-      ctx.upstream.modernVersion,
+      ctx.upstream.handshake.modernVersion,
       session.hello,
       this.#logging.levelOf(session),
     );
@@ -196,7 +196,7 @@ export class LegacyShimFeature {
       method: entry.method,
       params,
     });
-    ctx.upstream.send(line, entry, session);
+    ctx.upstream.traffic.send(line, entry, session);
     ctx.armSweep(entry.deadline);
   }
 

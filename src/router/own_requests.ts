@@ -3,8 +3,8 @@
  * log-level bookkeeping, re-application after a restart, undoing what a
  * departed client left there): sent at once when the process takes
  * traffic, else held in the outbox behind clients' traffic. Answers and
- * expiry go through `mux_to_server.ts`; when the process is ready and what
- * holds traffic is the upstream link's (`upstream_link.ts`).
+ * expiry go through `mux_to_server.ts`; when the process takes traffic is
+ * `upstream_traffic.ts`'s (the upstream link's phase, and what it holds).
  *
  * @module
  */

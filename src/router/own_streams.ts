@@ -101,12 +101,12 @@ export class OwnStreams {
   /** A server process is ready: on a modern one, open every stream (again). */
   onUpstreamReady(): void {
     const upstream = this.#ctx.upstream;
-    if (!upstream.modern) return this.closeAll("the server is not modern");
+    if (!upstream.handshake.modern) return this.closeAll("the server is not modern");
     const lists = honoredFilter({
       toolsListChanged: true,
       promptsListChanged: true,
       resourcesListChanged: true,
-    }, upstream.serverCapabilities);
+    }, upstream.handshake.capabilities);
     if (!isEmptyFilter(lists) && !this.#byPurpose.has(LISTS)) this.#stream(LISTS, lists);
     for (const stream of this.#byPurpose.values()) {
       stream.closes = 0;
@@ -201,7 +201,7 @@ export class OwnStreams {
 
   #open(stream: OwnStream): void {
     const upstream = this.#ctx.upstream;
-    if (!upstream.ready || !upstream.modern) return; // opened when a modern server is ready
+    if (!upstream.ready || !upstream.handshake.modern) return; // opened when a modern server is ready
     if (stream.id !== undefined) this.#byId.delete(stream.id);
     stream.id = this.#newId();
     stream.acked = false;
@@ -210,7 +210,7 @@ export class OwnStreams {
       jsonrpc: "2.0",
       id: stream.id,
       method: LISTEN_METHOD,
-      params: { notifications: stream.filter, _meta: upstream.ownEnvelope() },
+      params: { notifications: stream.filter, _meta: upstream.handshake.ownEnvelope() },
     });
   }
 

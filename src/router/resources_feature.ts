@@ -172,7 +172,7 @@ export class ResourcesFeature {
    */
   #upstream(subscribe: boolean, uri: string): Promise<JsonRpcResponse> {
     const upstream = this.#ctx.upstream;
-    if (upstream.modern) {
+    if (upstream.handshake.modern) {
       if (subscribe) return this.#listens().openUri(uri);
       this.#listens().closeUri(uri);
       return Promise.resolve(resultResponse(0, {}));

@@ -84,7 +84,7 @@ export class RootsFeature {
   async refresh(session: ClientSession, announce = true): Promise<void> {
     if (session.hello?.capabilities.roots === undefined) return;
     // A modern server asks for roots inside the call that needs them (the legacy shim asks the client).
-    if (this.#ctx.upstream.modern) return;
+    if (this.#ctx.upstream.handshake.modern) return;
     const ask = (this.#asked.get(session) ?? 0) + 1;
     this.#asked.set(session, ask);
     const response = await this.#ctx.requestClient(session, "roots/list");
@@ -194,7 +194,7 @@ export class RootsFeature {
 
   #announce(): void {
     if (!this.#ctx.upstream.ready) return; // a process that starts later asks by itself
-    if (this.#ctx.upstream.modern) return; // no roots/list_changed in the modern era
+    if (this.#ctx.upstream.handshake.modern) return; // no roots/list_changed in the modern era
     this.#ctx.upstream.answerServer({ jsonrpc: "2.0", method: "notifications/roots/list_changed" });
   }
 }

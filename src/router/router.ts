@@ -18,9 +18,9 @@
  *    `client_to_server.ts` under a fresh upstream id and splices that id
  *    into the client's own text (`jsonrpc/splice.ts`). With `--serialize`,
  *    `serial_gate.ts` holds it until its client's turn.
- * 3. `upstream_link.ts` writes it to the current process, or holds it in
- *    `outbox.ts` until the process has answered the mux's handshake
- *    (`upstream_handshake.ts`).
+ * 3. `upstream_traffic.ts` (the upstream link's traffic, `upstream_link.ts`)
+ *    writes it to the current process, or holds it in `outbox.ts` until the
+ *    process has answered the mux's handshake (`upstream_handshake.ts`).
  * 4. `upstream/child_process.ts` queues the line on the server's stdin
  *    (`transport/line_writer.ts`, one write per burst).
  * 5. The answer comes back on stdout through `readLines` and the
@@ -168,17 +168,17 @@ export class Router {
 
   /** True while the queue toward the server has room: clients may be read. */
   get hasRoom(): boolean {
-    return this.#p.upstream.hasRoom;
+    return this.#p.upstream.traffic.hasRoom;
   }
 
   /** {@link hasRoom}: one queue toward the server for every client. */
   hasRoomFor(_session: ClientSession): boolean {
-    return this.#p.upstream.hasRoom;
+    return this.#p.upstream.traffic.hasRoom;
   }
 
   /** Resolves when the queue toward the server has room again. */
   waitForRoom(_session?: ClientSession): Promise<void> {
-    return this.#p.upstream.waitForRoom();
+    return this.#p.upstream.traffic.waitForRoom();
   }
 
   // ── Upstream side (driven by the supervisor) ────────────────────────────
@@ -204,7 +204,7 @@ export class Router {
 
   /** The upstream wrote some of its queue: readers may resume. */
   upstreamProgress(): void {
-    this.#p.upstream.notifyRoom();
+    this.#p.upstream.traffic.notifyRoom();
   }
 
   /** The server process is gone: fail what it was handling; hold the rest for the next one. */
@@ -231,7 +231,7 @@ export class Router {
 
   /** The server's `initialize` result, once this process is initialized. */
   get handshake(): Record<string, unknown> | null {
-    return this.#p.upstream.initResult;
+    return this.#p.upstream.handshake.initResult;
   }
 
   /** True once the current process has answered the mux's `initialize`. */
@@ -266,11 +266,11 @@ export class Router {
       connectedClients: clients.connected,
       activeClients: clients.active,
       pendingRequests: this.#p.pending.size,
-      queueDepth: this.#p.upstream.queueDepth,
+      queueDepth: this.#p.upstream.traffic.queueDepth,
       upstreamReady: this.#p.upstream.ready,
       subscriptions: this.#p.features.resources.activeUris.length,
       requestsTotal: this.#p.latencies.total,
-      upstreamEra: this.#p.upstream.era,
+      upstreamEra: this.#p.upstream.handshake.era,
       clientEras: clients.eras,
       latency: this.#p.latencies.summary(this.#p.now()),
     };
@@ -306,7 +306,7 @@ export class Router {
    * until the process is replaced or {@link resumeTraffic} is called.
    */
   holdTraffic(): void {
-    this.#p.upstream.hold();
+    this.#p.upstream.traffic.hold();
   }
 
   /**
@@ -314,7 +314,7 @@ export class Router {
    * any more (it was stopped meanwhile) and traffic waits, start the next one.
    */
   resumeTraffic(): void {
-    this.#p.upstream.resume();
+    this.#p.upstream.traffic.resume();
   }
 
   /** Resolves when no request is being handled by the server (queued ones do not count). */

@@ -176,7 +176,7 @@ export class RouterParts {
   #turns(): SerialTurns {
     return new SerialTurns(
       this.pending,
-      (line, entry) => this.upstream.send(line, entry, entry.client),
+      (line, entry) => this.upstream.traffic.send(line, entry, entry.client),
       () => this.cancelled.size > 0,
     );
   }

@@ -109,7 +109,7 @@ export class ServerMessages {
     const now = this.#ctx.now();
     this.#ctx.latencies.record(now, now - entry.startedAt);
     // Across eras the answer may change shape, or be handled on the way (never between legacy peers).
-    const translated = entry.client.era === "modern" || this.#ctx.upstream.modern
+    const translated = entry.client.era === "modern" || this.#ctx.upstream.handshake.modern
       ? this.#f.translate.onResponse(entry, response)
       : "unchanged";
     if (translated === "handled") return;
@@ -126,7 +126,7 @@ export class ServerMessages {
   #adaptResult(entry: PendingEntry<ClientSession>, result: Record<string, unknown>): void {
     if (!PAGINATED_METHODS.has(entry.method)) return;
     if (typeof result.nextCursor === "string") {
-      result.nextCursor = wrapCursor(this.#ctx.upstream.generation, result.nextCursor);
+      result.nextCursor = wrapCursor(this.#ctx.upstream.handshake.generation, result.nextCursor);
     }
     if (entry.method === "tools/list") {
       Object.assign(result, toolsListFor(entry.client.protocolVersion ?? "", result));
@@ -134,7 +134,7 @@ export class ServerMessages {
   }
 
   #notification(note: JsonRpcNotification, text: string): void {
-    if (this.#ctx.upstream.modern) {
+    if (this.#ctx.upstream.handshake.modern) {
       // A modern server's change notifications come on streams: the stream decides who hears them.
       const stream = subscriptionIdOf(note.params);
       if (stream !== undefined) return this.#f.listens.onStream(note, stream);
@@ -169,7 +169,7 @@ export class ServerMessages {
 
   #listChanged(note: JsonRpcNotification, text: string): void {
     const method = note.method;
-    if (!declaresListChanged(this.#ctx.upstream.serverCapabilities, method.split("/")[1]!)) {
+    if (!declaresListChanged(this.#ctx.upstream.handshake.capabilities, method.split("/")[1]!)) {
       this.#ctx.log.debug("{method} from a server that did not declare listChanged; dropped", {
         method,
       });

@@ -80,7 +80,7 @@ export class TranslateFeature {
     envelope: RequestEnvelope | undefined,
   ): Record<string, unknown> | undefined {
     const upstream = this.#ctx.upstream;
-    const era = upstream.ready ? upstream.era : null;
+    const era = upstream.ready ? upstream.handshake.era : null;
     if (session.era === "modern") {
       if (envelope) entry.era = { ...entry.era, envelope };
       if (MRTR_METHODS.has(method)) entry.era = { ...entry.era, subject: subjectOf(params) };
@@ -106,7 +106,7 @@ export class TranslateFeature {
   adaptHeld(message: HeldMessage<ClientSession, Entry>): string | undefined {
     const { entry, session } = message;
     if (!entry || !session) return message.line;
-    const modern = this.#ctx.upstream.modern;
+    const modern = this.#ctx.upstream.handshake.modern;
     if ((session.era === "modern") === modern) return message.line;
     const value = JSON.parse(message.line) as { params?: Record<string, unknown> };
     if (session.era === "modern") {
@@ -125,7 +125,7 @@ export class TranslateFeature {
    */
   onResponse(entry: Entry, response: JsonRpcResponse): Translated {
     const upstream = this.#ctx.upstream;
-    if (upstream.modern) {
+    if (upstream.handshake.modern) {
       if (entry.client.era === "modern" || isErrorResponse(response)) return "unchanged";
       if (response.result.resultType === "input_required") {
         this.#p.shim.onInputRequired(entry, response.result);
@@ -147,7 +147,7 @@ export class TranslateFeature {
       (response as { error: unknown }).error = error;
       return "changed";
     }
-    response.result = toModernResult(entry.method, response.result, upstream.serverInfo);
+    response.result = toModernResult(entry.method, response.result, upstream.handshake.serverInfo);
     return "changed";
   }
 
@@ -160,7 +160,7 @@ export class TranslateFeature {
   discover(session: ClientSession, request: JsonRpcRequest): JsonRpcResponse {
     const requested = envelopeVersion(request.params);
     const upstream = this.#ctx.upstream;
-    const answer = session.era === "legacy" ? undefined : upstream.discoverAnswer();
+    const answer = session.era === "legacy" ? undefined : upstream.handshake.discoverAnswer();
     if (!answer) return discoverRefusal(request.id);
     if (requested !== undefined && !MODERN_PROTOCOL_VERSIONS.includes(requested)) {
       const supported = servedVersions();
@@ -178,7 +178,7 @@ export class TranslateFeature {
   /** The envelope for a legacy client's request to a modern server, recorded on its entry. */
   #legacyEnvelope(session: ClientSession, entry: Entry): RequestEnvelope {
     const envelope = legacyClientEnvelope(
-      this.#ctx.upstream.modernVersion,
+      this.#ctx.upstream.handshake.modernVersion,
       session.hello,
       this.#p.logging.levelOf(session),
     );

@@ -63,7 +63,7 @@ export class UpstreamCancels {
    */
   #leftAtServer(entry: Entry): void {
     const { upstream } = this.#p;
-    if (!entry.sent || !upstream.ready || upstream.modern) return;
+    if (!entry.sent || !upstream.ready || upstream.handshake.modern) return;
     this.#p.armSweep(this.#p.calls.add(entry.upstreamId, entry.client, this.#p.now()));
   }
 }

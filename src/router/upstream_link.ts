@@ -3,12 +3,15 @@
  * the current process (down → initializing → ready, or init failed), the
  * mux's own handshake (once per process, single-flight: the request in
  * flight and its deadline are `upstream_init.ts`'s, what each answer means
- * `upstream_handshake.ts`'s), holding and releasing traffic, and when open
- * work fails: the process goes away, fails for good or the mux stops (what
- * each is told, and the fan-out, are `upstream_failures.ts`'s). Held
- * traffic lives in `outbox.ts`, the mux's own requests in `own_requests.ts`,
- * clients' `initialize` and health checks waiting for the server in
- * `initialize_feature.ts`; the port, settings and options in
+ * `upstream_handshake.ts`'s), and when open work fails: the process goes
+ * away, fails for good or the mux stops (what each is told, and the
+ * fan-out, are `upstream_failures.ts`'s). Its face is narrow: what the
+ * server said at the handshake is {@link UpstreamLink.handshake}
+ * (`handshake_view.ts`), sending, holding and releasing traffic and the
+ * queue's room are {@link UpstreamLink.traffic} (`upstream_traffic.ts`,
+ * held messages in `outbox.ts`). The mux's own requests live in
+ * `own_requests.ts`, clients' `initialize` and health checks waiting for
+ * the server in `initialize_feature.ts`; the port, settings and options in
  * `upstream_options.ts`.
  *
  * @module
@@ -21,7 +24,7 @@ import {
   type JsonRpcResponse,
 } from "../jsonrpc/message.ts";
 import type { PendingEntry } from "./client_to_server.ts";
-import type { Era } from "./eras.ts";
+import { HandshakeView } from "./handshake_view.ts";
 import { InitializeFeature } from "./initialize_feature.ts";
 import { UpstreamInit } from "./upstream_init.ts";
 import { MuxToServerTable } from "./mux_to_server.ts";
@@ -31,12 +34,8 @@ import { type CloseReason, type Refusal, refusal, UpstreamFailures } from "./ups
 import { MUX_CLIENT_CAPABILITIES, UpstreamHandshake } from "./upstream_handshake.ts";
 import type { ClientSession } from "./session.ts";
 import { describeServerState, type ServerState } from "./server_state.ts";
-import {
-  MAX_QUEUE,
-  type UpstreamLinkOptions,
-  type UpstreamPort,
-  type UpstreamSettings,
-} from "./upstream_options.ts";
+import type { UpstreamLinkOptions, UpstreamPort, UpstreamSettings } from "./upstream_options.ts";
+import { UpstreamTraffic } from "./upstream_traffic.ts";
 
 type Phase = "down" | "initializing" | "ready" | "init_failed";
 type Entry = PendingEntry<ClientSession>;
@@ -47,12 +46,8 @@ export class UpstreamLink {
   readonly #o: UpstreamLinkOptions;
   #port: UpstreamPort | null = null;
   #phase: Phase = "down";
-  /** The handshake's answer in the initialize era's shape (converted from discover if modern). */
-  #initResult: Record<string, unknown> | null = null;
-  readonly #handshake: UpstreamHandshake;
   readonly #init: UpstreamInit;
   #initError: string | null = null;
-  #generation = 0;
   #failed: string | null = null;
   /** Why the mux stops, once it does. */
   #closing: CloseReason | null = null;
@@ -62,8 +57,10 @@ export class UpstreamLink {
   readonly #clients: InitializeFeature;
   readonly #failures: UpstreamFailures;
   readonly #requests: OwnRequests;
-  /** Traffic is held even while ready (a restart is draining the old process). */
-  #holding = false;
+  /** What the server said at its handshake (era, `initialize` result, capabilities…). */
+  readonly handshake: HandshakeView;
+  /** Traffic toward the server: sent, held or released; and the queue's room. */
+  readonly traffic: UpstreamTraffic;
 
   constructor(settings: UpstreamSettings, options: UpstreamLinkOptions) {
     this.#s = settings;
@@ -73,6 +70,16 @@ export class UpstreamLink {
       own: (id) => this.#own.has(id),
     });
     this.#clients = new InitializeFeature({ log: options.log, reply: options.reply });
+    this.traffic = new UpstreamTraffic({
+      settings,
+      outbox: this.#outbox,
+      port: () => this.#port,
+      ready: () => this.ready,
+      ended: () => this.#closing !== null || this.#failed !== null,
+      demand: () => this.demand(),
+      waiting: () => this.#clients.waiting,
+      adaptHeld: options.adaptHeld,
+    });
     this.#failures = new UpstreamFailures({
       service: settings.service,
       pending: options.pending,
@@ -80,7 +87,7 @@ export class UpstreamLink {
       waiting: this.#clients,
       own: this.#own,
       reply: options.reply,
-      notifyRoom: () => this.notifyRoom(),
+      notifyRoom: () => this.traffic.notifyRoom(),
     });
     this.#requests = new OwnRequests({
       settings,
@@ -89,18 +96,19 @@ export class UpstreamLink {
       log: options.log,
       now: options.now,
       armSweep: options.armSweep,
-      direct: () => this.#sendsNow ? this.#port : null,
+      direct: () => this.traffic.direct,
       refusal: (method) => this.refusal(method),
       demand: () => this.demand(),
     });
-    this.#handshake = new UpstreamHandshake(
+    const handshake = new UpstreamHandshake(
       settings.upstreamEra ?? "auto",
       settings.clientInfo,
       MUX_CLIENT_CAPABILITIES,
     );
+    this.handshake = new HandshakeView(handshake, () => this.ready);
     this.#init = new UpstreamInit({
       settings,
-      handshake: this.#handshake,
+      handshake,
       own: this.#own,
       log: options.log,
       now: options.now,
@@ -113,69 +121,6 @@ export class UpstreamLink {
   /** True once the current process has answered the mux's `initialize`. */
   get ready(): boolean {
     return this.#phase === "ready";
-  }
-
-  /**
-   * The era the server speaks: `null` until its first handshake, then the
-   * last known one (also while a restart is in progress).
-   */
-  get era(): Era | null {
-    return this.#handshake.era;
-  }
-
-  /** True when the server speaks (or last spoke, during a restart) the modern era. */
-  get modern(): boolean {
-    return this.#handshake.era === "modern";
-  }
-
-  /** The modern revision spoken with the server (meaningful when {@link modern}). */
-  get modernVersion(): string {
-    return this.#handshake.modernVersion;
-  }
-
-  /**
-   * What a modern client's `server/discover` is answered with: the server's
-   * own (narrowed) when it is modern, synthesized from its `initialize`
-   * answer when it is legacy; `undefined` until the server is ready.
-   */
-  discoverAnswer(): Record<string, unknown> | undefined {
-    return this.#phase === "ready" ? this.#handshake.discoverAnswer(this.#initResult!) : undefined;
-  }
-
-  /** The `_meta` envelope of the mux's own modern requests (handshake, health, streams). */
-  ownEnvelope(): Record<string, unknown> {
-    return this.#handshake.ownEnvelope();
-  }
-
-  /** Which process this is: 1 for the first one initialized, +1 per restart. */
-  get generation(): number {
-    return this.#generation;
-  }
-
-  /** The server's capabilities (from its initialize result), once known. */
-  get serverCapabilities(): Record<string, unknown> {
-    return (this.#initResult?.capabilities ?? {}) as Record<string, unknown>;
-  }
-
-  /** Messages held or queued toward the server. */
-  get queueDepth(): number {
-    return this.#outbox.size + (this.#port?.pending ?? 0);
-  }
-
-  /** True while clients may be read (the queue toward the server is not full). */
-  get hasRoom(): boolean {
-    return this.queueDepth < (this.#s.maxQueue ?? MAX_QUEUE) || this.#closing !== null ||
-      this.#failed !== null;
-  }
-
-  /** Resolves when {@link hasRoom} becomes true. */
-  waitForRoom(): Promise<void> {
-    return this.hasRoom ? Promise.resolve() : this.#outbox.waitForRoom();
-  }
-
-  /** Wake paused readers if there is room now. */
-  notifyRoom(): void {
-    if (this.hasRoom) this.#outbox.wakeReaders();
   }
 
   /** Why a request cannot be forwarded at all right now, if it cannot. */
@@ -195,35 +140,12 @@ export class UpstreamLink {
     this.#beginInit();
   }
 
-  /** Queue traffic even while ready, until {@link resume} or the process goes away. */
-  hold(): void {
-    this.#holding = true;
-  }
-
-  /** True while traffic is held (see {@link hold}). */
-  get holding(): boolean {
-    return this.#holding;
-  }
-
-  /**
-   * Stop holding: send what was queued if the server is ready. If the
-   * process went away meanwhile (an idle stop) and something still waits for
-   * a server, start the next one: nothing else would, the traffic having
-   * asked while a process was attached.
-   */
-  resume(): void {
-    this.#holding = false;
-    if (this.#closing !== null || this.#failed !== null) return;
-    if (this.#phase === "ready" && this.#port) this.#flushHeld(this.#port);
-    else if (this.#outbox.wanted || this.#clients.waiting) this.demand();
-  }
-
   /** The process is gone: what it was handling fails; held traffic waits for the next one. */
   detach(reason: string): void {
-    this.#holding = false; // what was held goes to the next process, once it is initialized
+    this.traffic.detached();
     this.#port = null;
     this.#phase = "down";
-    this.#initResult = null;
+    this.handshake.detached();
     this.#init.reset();
     const lost = this.#failures.exited(reason);
     if (lost > 0) {
@@ -252,17 +174,7 @@ export class UpstreamLink {
     this.#failures.shuttingDown(reason);
   }
 
-  // ── Traffic ─────────────────────────────────────────────────────────────
-
-  /** Send now if ready, else hold until the server is initialized. */
-  send(line: string, entry?: Entry, session?: ClientSession): void {
-    if (this.#sendsNow) {
-      this.#port!.send(line);
-      if (entry) entry.sent = true;
-      return;
-    }
-    this.#hold({ line, entry, session });
-  }
+  // ── Requests and clients ────────────────────────────────────────────────
 
   /** A request of the mux's own; never rejects (see {@link OwnRequests.request}). */
   request(
@@ -301,14 +213,16 @@ export class UpstreamLink {
     this.#o.pending.removeClient(session);
     this.#clients.dropClient(session);
     this.#outbox.dropClient(session);
-    this.notifyRoom();
+    this.traffic.notifyRoom();
   }
 
   /** A client's `initialize`: answered from the cached upstream result. */
   initializeClient(session: ClientSession, request: JsonRpcRequest): void {
     const refusal = this.refusal("initialize");
     if (refusal) return this.#o.reply(session.target, errorResponse(request.id, ...refusal));
-    if (this.#phase === "ready") return this.#clients.answer(session, request, this.#initResult!);
+    if (this.#phase === "ready") {
+      return this.#clients.answer(session, request, this.handshake.initResult!);
+    }
     const deadline = this.#o.deadline();
     this.#clients.wait(session, request, deadline);
     this.#o.armSweep(deadline);
@@ -338,16 +252,6 @@ export class UpstreamLink {
   /** The supervisor's latest view of the process. */
   get state(): ServerState {
     return this.#state;
-  }
-
-  /** The server's `initialize` result, once initialized. */
-  get initResult(): Record<string, unknown> | null {
-    return this.#phase === "ready" ? this.#initResult : null;
-  }
-
-  /** The server's `serverInfo`, once initialized. */
-  get serverInfo(): unknown {
-    return this.#initResult?.serverInfo ?? null;
   }
 
   /** True once the mux is shutting down. */
@@ -381,16 +285,6 @@ export class UpstreamLink {
 
   // ── Internals ───────────────────────────────────────────────────────────
 
-  #hold(message: { line: string; entry?: Entry; session?: ClientSession; internalId?: string }) {
-    this.#outbox.hold(message);
-    this.demand();
-  }
-
-  /** True when traffic goes straight to the process (ready, and nothing is held). */
-  get #sendsNow(): boolean {
-    return this.#phase === "ready" && this.#port !== null && !this.#holding;
-  }
-
   #beginInit(): void {
     if (!this.#port || this.#phase === "initializing") return;
     this.#phase = "initializing";
@@ -399,32 +293,20 @@ export class UpstreamLink {
   }
 
   #becomeReady(result: Record<string, unknown>, protocol: string): void {
-    this.#initResult = result;
     this.#phase = "ready";
-    this.#generation++;
+    this.handshake.initialized(result);
     const info = result.serverInfo as { name?: string; version?: string } | undefined;
     this.#o.log.info("Server initialized: {name} {version}, protocol {protocol}", {
       name: info?.name ?? "?",
       version: info?.version ?? "?",
       protocol,
     });
-    const restarted = this.#generation > 1;
+    const restarted = this.handshake.generation > 1;
     this.#o.onReady(restarted);
     // Waiting clients first: a held request may need what its client said in initialize.
     this.#clients.answerAll(result);
-    // Held traffic waits for the process after this one (it is being stopped).
-    if (!this.#holding) this.#flushHeld(this.#port!);
+    this.traffic.initialized(this.#port!);
     if (restarted) this.#o.onRestarted();
-  }
-
-  /** Send what was held, in order. */
-  #flushHeld(port: UpstreamPort): void {
-    const adapt = this.#o.adaptHeld;
-    this.#outbox.flush((message) => {
-      const line = adapt ? adapt(message) : message.line;
-      if (line !== undefined) port.send(line);
-    });
-    this.notifyRoom();
   }
 
   #initFailed(why: string): void {
