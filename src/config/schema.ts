@@ -9,7 +9,8 @@
 
 import { z } from "zod";
 import { HTTP_DEFAULTS } from "../http/options.ts";
-import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log_settings.ts";
+import type { FileData } from "./file_data.ts";
+import { LOG_LEVELS } from "./log_settings.ts";
 import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULTS,
@@ -17,8 +18,10 @@ import {
   type IsolationMode,
   type MuxOptions,
 } from "./options.ts";
-import { UPSTREAM_ERA_SETTINGS, type UpstreamEraSetting } from "../router/eras.ts";
+import { UPSTREAM_ERA_SETTINGS } from "../router/eras.ts";
 import { MAX_CANCEL_GRACE_MS } from "../router/cancelled_calls.ts";
+
+export type { DaemonData, FileData, HttpData, ServerData, SharedData } from "./file_data.ts";
 
 /** What a service name (a key under `servers:`, or `service_name`) may hold. */
 export const SERVICE_NAME_PATTERN: RegExp = /^[\w.@-]+$/;
@@ -348,75 +351,9 @@ const fileObject = z.strictObject({
   description: "Services the rmcp-mux daemon runs: one shared MCP server per Unix socket.",
 });
 
-/** Settings shared by a server entry and `defaults:`, as validated (before expansion). */
-export interface SharedData {
-  cwd?: string | undefined;
-  env?: Record<string, string> | undefined;
-  max_active_clients?: number | undefined;
-  client_wait_ms?: number | undefined;
-  lazy_start?: boolean | undefined;
-  serialize?: boolean | undefined;
-  upstream_era?: UpstreamEraSetting | undefined;
-  max_request_bytes?: number | undefined;
-  max_response_bytes?: number | undefined;
-  request_timeout_ms?: number | undefined;
-  cancel_grace_ms?: number | undefined;
-  restart_backoff_ms?: number | undefined;
-  restart_backoff_max_ms?: number | undefined;
-  max_restarts?: number | undefined;
-  log_level?: LogLevel | undefined;
-  heartbeat_enabled?: boolean | undefined;
-  heartbeat_timeout_ms?: number | undefined;
-  heartbeat_max_failures?: number | undefined;
-  heartbeat_restart?: boolean | undefined;
-  isolation?: IsolationMode | undefined;
-  max_processes?: number | undefined;
-  idle_timeout_ms?: number | undefined;
-  tray?: unknown;
-  heartbeat_interval_ms?: unknown;
-}
-
-/** One entry under `servers:`, as validated (before expansion). */
-export interface ServerData extends SharedData {
-  socket: string;
-  cmd: string;
-  args?: string[] | undefined;
-  service_name?: string | undefined;
-  status_file?: string | undefined;
-}
-
-/** `daemon.http:`, as validated (before expansion). */
-export interface HttpData {
-  listen: string;
-  auth?: "token" | "none" | undefined;
-  allow_remote?: boolean | undefined;
-  session_idle_ms?: number | undefined;
-  max_sessions?: number | undefined;
-  max_requests?: number | undefined;
-  token_file?: string | undefined;
-}
-
-/** `daemon:`, as validated (before expansion). */
-export interface DaemonData {
-  control?: string | undefined;
-  http?: HttpData | undefined;
-  log_format?: LogFormat | undefined;
-  log_level?: LogLevel | undefined;
-  status_file?: string | undefined;
-}
-
-/** The whole file, as validated (before expansion). */
-export interface FileData {
-  $schema?: string | undefined;
-  version?: unknown;
-  daemon?: DaemonData | undefined;
-  defaults?: SharedData | undefined;
-  servers: Record<string, ServerData>;
-}
-
 /**
  * The whole file. TypeScript checks that it yields {@link FileData}, so the
- * interfaces above cannot drift from the schema.
+ * interfaces in `file_data.ts` cannot drift from the schema.
  */
 export const fileSchema: z.ZodType<FileData> = fileObject;
 
