@@ -45,7 +45,12 @@ export function inPackageCache(path: string): boolean {
   return PACKAGE_CACHE.test(path);
 }
 
-/** The first executable `name` in `path` (a `PATH` value), as an absolute path. */
+/**
+ * The first executable `name` in `path` (a `PATH` value), as an absolute
+ * path. Entries inside a package cache are passed over: `npx` puts its
+ * cache's `.bin` first in `PATH`, and the `deno` there must not hide the one
+ * installed after it.
+ */
 export function findInPath(
   name: string,
   path: string,
@@ -54,7 +59,7 @@ export function findInPath(
   for (const dir of path.split(":")) {
     if (!dir.startsWith("/")) continue; // a relative PATH entry depends on the cwd
     const file = `${dir.replace(/\/+$/, "")}/${name}`;
-    if (isExecutable(file)) return file;
+    if (!inPackageCache(file) && isExecutable(file)) return file;
   }
   return undefined;
 }
@@ -92,7 +97,7 @@ export function selfCommand(context: SelfContext = {}): SelfCommand {
     : mainUrl;
   const run = ["run", "-A", main];
   const deno = findInPath("deno", path, isExecutable);
-  if (deno && !inPackageCache(deno)) return { command: deno, args: run };
+  if (deno) return { command: deno, args: run };
   const npx = findInPath("npx", path, isExecutable);
   if (npx) return { command: npx, args: ["-y", `deno@${PINNED_DENO}`, ...run] };
   return {

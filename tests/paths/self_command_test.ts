@@ -32,6 +32,24 @@ Deno.test("from the npx cache: the deno on PATH runs main.ts, never the cached b
   });
 });
 
+Deno.test("under npx -y deno@… (its cache's .bin first in PATH): the deno installed after it", () => {
+  // What `npx -y deno@2.9.6 task start` sees: npx's own bin dir, then the user's PATH.
+  const self = selfCommand({
+    path: "/home/me/.npm/_npx/6a1b2c/node_modules/.bin:/usr/local/bin:/usr/bin",
+    execPath: NPX_DENO,
+    mainUrl: MAIN,
+    isExecutable: only(
+      "/home/me/.npm/_npx/6a1b2c/node_modules/.bin/deno",
+      "/usr/local/bin/deno",
+      "/usr/bin/npx",
+    ),
+  });
+  assertEquals(self, {
+    command: "/usr/local/bin/deno",
+    args: ["run", "-A", "/home/me/src/rmcp-mux/main.ts"],
+  });
+});
+
 Deno.test("no deno on PATH: npx with the pinned Deno; a compiled binary runs itself", () => {
   const viaNpx = selfCommand({
     path: "/usr/bin",
