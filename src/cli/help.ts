@@ -205,7 +205,9 @@ install    write a systemd user unit (Linux; logs: journalctl --user -u rmcp-mux
            or a launchd agent (macOS; logs in $XDG_STATE_HOME/rmcp-mux) that
            runs the daemon of FILE (default: the default config file) and
            restarts it on failure; enable and start it. A daemon of FILE
-           already running is replaced (proxies reconnect).
+           already running is replaced (proxies reconnect). FILE is checked
+           first, with the service's environment (not your shell's): a
+           missing file or \${VAR} is one line, nothing written.
 uninstall  stop and disable it, and remove the unit
 status     installed? enabled? running? (exit 0 only when it runs)
 --dry-run  print the unit and the commands; change nothing
