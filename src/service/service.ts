@@ -187,8 +187,9 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
   const problem = await configProblem(plan, options);
   if (problem) return { ok: false, message: `not installed: ${problem}`, plan };
   try {
-    await ensurePrivateDir(dirOf(plan.file), "service");
+    await ensurePrivateDir(dirOf(plan.files.startLock), "runtime");
     await ensurePrivateDir(dirOf(plan.files.log), "state");
+    await ensurePrivateDir(dirOf(plan.file), "service");
     await Deno.writeTextFile(plan.file, plan.text, { mode: 0o644 });
   } catch (error) {
     const why = error instanceof Error && error.name === "PathError"
@@ -196,7 +197,6 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
       : `cannot write ${plan.file}: ${describeFsError(error)}`;
     return { ok: false, message: why, plan };
   }
-  await ensurePrivateDir(dirOf(plan.files.startLock), "runtime");
   // Proxies start a daemon only while holding this lock: hold it across the switch.
   let lock: FileLock | undefined;
   for (let i = 0; i < 100 && !lock; i++) {
