@@ -112,6 +112,38 @@ export function selfCommand(context: SelfContext = {}): SelfCommand {
   };
 }
 
+/**
+ * How a person types this rmcp-mux in a shell, for hints such as "Next:
+ * rmcp-mux rewire …": `rmcp-mux` when the installed one on PATH is what
+ * runs, else the whole {@link selfCommand}, quoted for a shell — a bare
+ * `rmcp-mux` that is not installed would be "command not found".
+ *
+ * @example
+ * ```ts
+ * import { typedCommand } from "./self_command.ts";
+ *
+ * const typed = typedCommand({
+ *   path: "/usr/bin",
+ *   execPath: "/usr/bin/deno",
+ *   mainUrl: "file:///src/rmcp-mux/main.ts",
+ *   isExecutable: (file) => file === "/usr/bin/deno",
+ * });
+ * console.log(typed); // /usr/bin/deno run -A /src/rmcp-mux/main.ts
+ * ```
+ */
+export function typedCommand(context: SelfContext = {}): string {
+  const self = selfCommand(context);
+  const path = context.path ?? Deno.env.get("PATH") ?? "";
+  const installed = findInPath("rmcp-mux", path, context.isExecutable ?? executableFile);
+  if (self.args.length === 0 && self.command === installed) return "rmcp-mux";
+  return [self.command, ...self.args].map(shellWord).join(" ");
+}
+
+/** One word for a POSIX shell: as it is when plain, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 function executableFile(file: string): boolean {
   try {
     const info = Deno.statSync(file);
