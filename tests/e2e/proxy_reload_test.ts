@@ -2,7 +2,8 @@
  * Reload that disconnects no one, through the real CLI with hosts attached
  * the way hosts attach (`rmcp-mux proxy`): a new command is a new server
  * behind the same connection, a new socket is followed by a `--service`
- * proxy, daemon settings say whether they applied, and after a daemon
+ * proxy, `restart NAME` drains a call in flight, daemon settings say
+ * whether they applied, and after a daemon
  * killed with SIGKILL the new mux asks the host for its roots again.
  */
 
@@ -64,6 +65,34 @@ Deno.test("reload with a proxy attached: a new command is a new server on the sa
   assertEquals(await call(proxy, "e", "echo", { text: "moved" }), "moved");
   assertEquals(await exists(first), false, "the old socket is gone");
   assertEquals(await exists(moved), true);
+  assertEquals(await proxy.end(), 0);
+  assertEquals((await runCli(["shutdown", "--config", config], { env: box.env })).code, 0);
+  assertEquals((await daemon.child.status).code, 0);
+});
+
+Deno.test("restart NAME through the CLI drains a call in flight through a proxy: it is answered, not failed", async () => {
+  await using box = await sandbox("rmcp-mux-reload-");
+  const config = `${box.dir}/mux.yaml`;
+  await Deno.writeTextFile(config, fixture(`${box.dir}/svc.sock`));
+  await using daemon = new CliProcess(["--config", config], box.env);
+  await daemon.waitForLine(/Daemon running 1 services/);
+  await using proxy = new RawProxy(["proxy", "--service", "svc", "--config", config], box.env);
+  await proxy.initialize();
+  const before = await serverPid(proxy, "p1");
+  await proxy.send({
+    jsonrpc: "2.0",
+    id: "slow",
+    method: "tools/call",
+    params: { name: "sleep", arguments: { ms: 1000 }, _meta: { progressToken: "t" } },
+  });
+  // Its first progress notification: the old process is working on it.
+  await proxy.message((m) => m.method === "notifications/progress");
+  const restart = await runCli(["restart", "svc", "--config", config], { env: box.env });
+  assertEquals(restart.code, 0, restart.stderr);
+  assertMatch(restart.stdout, /^restarted svc: running \(pid \d+\)/);
+  assertEquals(textOf((await proxy.answer("slow")).result), "slept 1000", "drained, not cut");
+  assert((await serverPid(proxy, "p2")) !== before, "then a new server process");
+  assertEquals(proxy.stderrLines, [], "the proxy never lost the mux");
   assertEquals(await proxy.end(), 0);
   assertEquals((await runCli(["shutdown", "--config", config], { env: box.env })).code, 0);
   assertEquals((await daemon.child.status).code, 0);
