@@ -139,6 +139,12 @@ Deno.test("after a daemon kill -9 the new mux asks the host for its roots again,
       `    args: [run, -A, --quiet, "npm:@modelcontextprotocol/server-everything@2026.8.31", stdio]\n` +
       `    cwd: ${ROOT}\n`,
   );
+  // Shut down last, once the host is gone: the proxy would start the daemon again before that.
+  await using _daemon = {
+    [Symbol.asyncDispose]: async () => {
+      await runCli(["shutdown", "--config", config], { env: box.env });
+    },
+  };
   // The proxy starts the daemon, and starts it again after the kill.
   await using host = await ProxyHost.start(
     ["proxy", "--service", "everything", "--config", config],
@@ -152,32 +158,28 @@ Deno.test("after a daemon kill -9 the new mux asks the host for its roots again,
         ),
     },
   );
-  try {
-    const roots = async () =>
-      textOf(await host.client.callTool({ name: "get-roots-list", arguments: {} }));
-    // The server logs each roots list it receives (it may get an empty one first, while the mux
-    // is still asking the host).
-    const rootsReceived = (from: number) =>
-      host.transport.next(
-        (m) =>
-          (m as Note).method === "notifications/message" &&
-          /Roots updated: 1 root/.test(String((m as Note).params?.data)),
-        from,
-      );
-    await rootsReceived(0);
-    assertMatch(await roots(), /file:\/\/\/my-project/);
+  const roots = async () =>
+    textOf(await host.client.callTool({ name: "get-roots-list", arguments: {} }));
+  // The server logs each roots list it receives (it may get an empty one first, while the mux
+  // is still asking the host).
+  const rootsReceived = (from: number) =>
+    host.transport.next(
+      (m) =>
+        (m as Note).method === "notifications/message" &&
+        /Roots updated: 1 root/.test(String((m as Note).params?.data)),
+      from,
+    );
+  await rootsReceived(0);
+  assertMatch(await roots(), /file:\/\/\/my-project/);
 
-    const since = host.transport.received.length;
-    const first = await daemonPid(config, box.env);
-    Deno.kill(first, "SIGKILL");
-    await host.waitForStderr(/reconnected to the mux/);
-    assert((await daemonPid(config, box.env)) !== first, "a new daemon");
-    // A new server process, which never heard of the host: its roots come from the host again.
-    await rootsReceived(since);
-    assertMatch(await roots(), /file:\/\/\/my-project/);
-  } finally {
-    await runCli(["shutdown", "--config", config], { env: box.env });
-  }
+  const since = host.transport.received.length;
+  const first = await daemonPid(config, box.env);
+  Deno.kill(first, "SIGKILL");
+  await host.waitForStderr(/reconnected to the mux/);
+  assert((await daemonPid(config, box.env)) !== first, "a new daemon");
+  // A new server process, which never heard of the host: its roots come from the host again.
+  await rootsReceived(since);
+  assertMatch(await roots(), /file:\/\/\/my-project/);
 });
 
 async function daemonPid(config: string, env: Record<string, string>): Promise<number> {
