@@ -15,7 +15,7 @@ import { reportError, SignalScope } from "./lifecycle.ts";
 import { dirsEnv } from "../daemon/daemon_files.ts";
 import { runtimeDir } from "../paths/dirs.ts";
 import { PathError } from "../paths/private_dir.ts";
-import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
+import { type SelfCommand, selfCommand, shellWord } from "../paths/self_command.ts";
 import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
@@ -162,8 +162,4 @@ async function serveUntilSignal(
 
 function absolute(path: string): string {
   return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-}
-
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -125,7 +125,7 @@ service is failed, unresponsive or could not start), 2 bad command line.
 `;
 
 const TOPICS: Record<string, string> = {
-  proxy: `Usage: ${NAME} proxy --socket PATH [--reconnect-timeout-ms N]
+  proxy: `Usage: ${NAME} proxy --socket PATH [--config FILE] [--reconnect-timeout-ms N]
        ${NAME} proxy --service NAME [--config FILE] [--socket PATH] [--reconnect-timeout-ms N]
 
 Bridges stdin/stdout to the mux, for MCP hosts that launch stdio servers: put
@@ -143,7 +143,9 @@ config's daemon for the service's socket, and starts the daemon when none
 answers (detached; logs in $XDG_STATE_HOME/rmcp-mux). With --socket too, the
 socket is tried first. A daemon it had to find (or start) is given time for the
 service's server to come up before the host's first line is relayed, so a
-host pinned to MCP 2026-07-28 finds it ready.
+host pinned to MCP 2026-07-28 finds it ready. --socket PATH --config FILE
+(no service named) starts that daemon too when nobody answers on PATH; a PATH
+none of its services listens on is one line at once.
 
 Exits 0 when stdin ends; 1 when the mux cannot be reached at the start or does
 not come back in time (one line on stderr says why); 2 for a bad command line.
@@ -205,7 +207,9 @@ install    write a systemd user unit (Linux; logs: journalctl --user -u rmcp-mux
            or a launchd agent (macOS; logs in $XDG_STATE_HOME/rmcp-mux) that
            runs the daemon of FILE (default: the default config file) and
            restarts it on failure; enable and start it. A daemon of FILE
-           already running is replaced (proxies reconnect).
+           already running is replaced (proxies reconnect). FILE is checked
+           first, with the service's environment (not your shell's): a
+           missing file or \${VAR} is one line, nothing written.
 uninstall  stop and disable it, and remove the unit
 status     installed? enabled? running? (exit 0 only when it runs)
 --dry-run  print the unit and the commands; change nothing

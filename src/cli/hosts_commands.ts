@@ -36,6 +36,7 @@ import {
   TOKEN_ENV,
   type TokenRef,
 } from "../hosts/types.ts";
+import { typedCommand } from "../paths/self_command.ts";
 import { NAME } from "../version.ts";
 import type { HostsCommand } from "./hosts_args.ts";
 import { configPathOf } from "./daemon_command.ts";
@@ -172,11 +173,12 @@ export async function runScan(command: Of<"scan">): Promise<number> {
         await writeMuxConfig(ctx, text);
         console.log(
           `\nWrote ${fresh.length} service${fresh.length === 1 ? "" : "s"} to ${where} (0600). ` +
-            `Next: ${NAME} --config ${where}, then ${NAME} rewire --host all`,
+            `Next: ${typedCommand()} --config ${where}, then ${typedCommand()} rewire --host all`,
         );
       }
     } else if (!command.json && plan.services.length > 0) {
-      console.log(`\nNext: ${NAME} rewire --host all --dry-run  (or ${NAME} wizard)`);
+      const typed = typedCommand();
+      console.log(`\nNext: ${typed} rewire --host all --dry-run  (or ${typed} wizard)`);
     }
     return 0;
   } catch (error) {
@@ -258,7 +260,8 @@ export async function reloadDaemon(ctx: HostsContext): Promise<string> {
     }
   }
   return "no daemon runs this config yet: the rewired entries start it when a host first " +
-    `needs it (to run it from login: ${NAME} service install --config ${tilde(config, ctx.home)})`;
+    `needs it (to run it from login: ${typedCommand()} service install --config ` +
+    `${tilde(config, ctx.home)})`;
 }
 
 /** `rmcp-mux rewire`. A host that writes its file meanwhile (Claude Code does) makes it start over, at most 3 times. */

@@ -79,7 +79,14 @@ export async function findOrStartDaemon(
     }
     const control = await starter.ensure(deadline);
     const socket = await socketOf(control);
-    const conn = await connectUnix(socket);
+    let conn: Deno.Conn;
+    try {
+      conn = await connectUnix(socket);
+    } catch (error) {
+      // A socket no service of the daemon has will never answer: say so now, not in 30 s.
+      if (command.service === undefined) await refuseUnknownSocket(control, socket, config);
+      throw error;
+    }
     found = { control, socket };
     return conn;
   };
@@ -274,6 +281,36 @@ async function serviceSocket(control: string, service: string, config: string): 
     throw new DaemonStartError(`service "${service}" could not start: ${found.error}`);
   }
   return found.socket;
+}
+
+/**
+ * Throw {@link DaemonStartError} if no service of the daemon at `control`
+ * listens on `socket` (compared with symlinks in the directories resolved).
+ * Returns quietly when the status cannot be had: the caller waits as before.
+ */
+async function refuseUnknownSocket(control: string, socket: string, config: string) {
+  const answer = await controlRequest(control, "status");
+  const services = (answer?.result as { services?: ServiceInfo[] } | undefined)?.services;
+  if (!services) return;
+  const wanted = await resolvedSocket(socket);
+  for (const service of services) {
+    if (service.socket === socket || await resolvedSocket(service.socket) === wanted) return;
+  }
+  throw new DaemonStartError(
+    `no service of ${config} listens on ${socket}; its services: ${
+      services.map((s) => `${s.name} (${s.socket})`).join(", ") || "none"
+    }; fix the host's --socket or the config, or name the service (--service NAME)`,
+  );
+}
+
+/** `path` with its directory's symlinks resolved (as it is when that fails). */
+async function resolvedSocket(path: string): Promise<string> {
+  const slash = path.lastIndexOf("/");
+  try {
+    return `${await Deno.realPath(path.slice(0, slash) || "/")}${path.slice(slash)}`;
+  } catch {
+    return path;
+  }
 }
 
 /** Until the service (by name, else by socket) is past "starting", or `deadline`. */

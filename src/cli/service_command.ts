@@ -7,6 +7,7 @@
  */
 
 import {
+  configProblem,
   installService,
   planService,
   serviceStatus,
@@ -33,6 +34,8 @@ export async function runServiceCommand(command: ServiceCommand): Promise<number
       : [`# would remove ${plan.file}`];
     lines.push(`# then: ${steps.map((c) => c.join(" ")).join(" && ")}`);
     if (plan.warning) lines.push(`# warning: ${plan.warning}`);
+    const problem = command.action === "install" ? await configProblem(plan) : undefined;
+    if (problem) lines.push(`# warning: the daemon would not start: ${problem}`);
     console.log(lines.join("\n"));
     return 0;
   }

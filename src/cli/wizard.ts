@@ -20,6 +20,7 @@ import { planServices } from "../hosts/services.ts";
 import { loadRecords } from "../hosts/state.ts";
 import { verifyEntry } from "../hosts/verify.ts";
 import { entryRegion } from "../hosts/entry.ts";
+import { typedCommand } from "../paths/self_command.ts";
 import { NAME } from "../version.ts";
 import type { HostsCommand } from "./hosts_args.ts";
 import {
@@ -38,8 +39,8 @@ type WizardCommand = Extract<HostsCommand, { kind: "wizard" }>;
 export async function runWizard(command: WizardCommand): Promise<number> {
   if (!Deno.stdin.isTerminal() || !Deno.stdout.isTerminal()) {
     writeStderr(
-      `${NAME}: the wizard needs a terminal; use \`${NAME} scan\` then ` +
-        `\`${NAME} rewire --host H\` instead\n`,
+      `${NAME}: the wizard needs a terminal; use \`${typedCommand()} scan\` then ` +
+        `\`${typedCommand()} rewire --host H\` instead\n`,
     );
     return 2;
   }
@@ -180,7 +181,7 @@ export async function runWizard(command: WizardCommand): Promise<number> {
       const adapter = adapterOf(host);
       if (adapter) console.log(`  ${adapter.label}: ${adapter.restart}`);
     }
-    console.log(`\nUndo any time: ${NAME} unwire --host all`);
+    console.log(`\nUndo any time: ${typedCommand()} unwire --host all`);
     return failures > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof Error && error.name === "ExitPromptError") return 130;
@@ -228,7 +229,8 @@ export async function startDaemonService(
     lines.push(
       started
         ? `Started the daemon in the background (log: ${log}). The rewired entries start it ` +
-          `again whenever it is not running; to run it from login, use ${NAME} service install` +
+          `again whenever it is not running; to run it from login, use ` +
+          `${typedCommand()} service install` +
           ` --config ${tilde(config, ctx.home)}.`
         : "The daemon is running.",
     );

@@ -29,9 +29,9 @@ export interface LauncherContext {
   isExecutable(path: string): boolean;
 }
 
+/** `name` on PATH, passing over package caches (npx puts its own `.bin` first). */
 function which(name: string, ctx: LauncherContext): string | undefined {
-  const path = findInPath(name, ctx.PATH, ctx.isExecutable);
-  return path !== undefined && !inPackageCache(path) ? path : undefined;
+  return findInPath(name, ctx.PATH, ctx.isExecutable);
 }
 
 /** The failure when no launcher can be found; says what to install. */

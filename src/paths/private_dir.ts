@@ -101,9 +101,15 @@ export function describeFsError(error: unknown): string {
   return message.replace(/\s*\(os error \d+\)/, "").replace(/: \w+ '.*'$/, "");
 }
 
+/** What to do about a directory that cannot be made: the runtime and state ones come from XDG. */
+const REMEDY: Readonly<Record<string, string>> = {
+  runtime: "set XDG_RUNTIME_DIR to a directory you own (unset, ~/.rmcp-mux/run is used)",
+  state: "set XDG_STATE_HOME to a directory you own (unset, ~/.local/state is used)",
+};
+
 function pathError(dir: string, purpose: string, error: unknown): PathError {
   return new PathError(
     `cannot create the ${purpose} directory "${dir}": ${describeFsError(error)}; ` +
-      "choose a path in a directory you own",
+      (REMEDY[purpose] ?? "choose a path in a directory you own"),
   );
 }

@@ -45,7 +45,12 @@ export function inPackageCache(path: string): boolean {
   return PACKAGE_CACHE.test(path);
 }
 
-/** The first executable `name` in `path` (a `PATH` value), as an absolute path. */
+/**
+ * The first executable `name` in `path` (a `PATH` value), as an absolute
+ * path. Entries inside a package cache are passed over: `npx` puts its
+ * cache's `.bin` first in `PATH`, and the `deno` there must not hide the one
+ * installed after it.
+ */
 export function findInPath(
   name: string,
   path: string,
@@ -54,7 +59,7 @@ export function findInPath(
   for (const dir of path.split(":")) {
     if (!dir.startsWith("/")) continue; // a relative PATH entry depends on the cwd
     const file = `${dir.replace(/\/+$/, "")}/${name}`;
-    if (isExecutable(file)) return file;
+    if (!inPackageCache(file) && isExecutable(file)) return file;
   }
   return undefined;
 }
@@ -92,7 +97,7 @@ export function selfCommand(context: SelfContext = {}): SelfCommand {
     : mainUrl;
   const run = ["run", "-A", main];
   const deno = findInPath("deno", path, isExecutable);
-  if (deno && !inPackageCache(deno)) return { command: deno, args: run };
+  if (deno) return { command: deno, args: run };
   const npx = findInPath("npx", path, isExecutable);
   if (npx) return { command: npx, args: ["-y", `deno@${PINNED_DENO}`, ...run] };
   return {
@@ -105,6 +110,38 @@ export function selfCommand(context: SelfContext = {}): SelfCommand {
       }
       : {}),
   };
+}
+
+/**
+ * How a person types this rmcp-mux in a shell, for hints such as "Next:
+ * rmcp-mux rewire …": `rmcp-mux` when the installed one on PATH is what
+ * runs, else the whole {@link selfCommand}, quoted for a shell — a bare
+ * `rmcp-mux` that is not installed would be "command not found".
+ *
+ * @example
+ * ```ts
+ * import { typedCommand } from "./self_command.ts";
+ *
+ * const typed = typedCommand({
+ *   path: "/usr/bin",
+ *   execPath: "/usr/bin/deno",
+ *   mainUrl: "file:///src/rmcp-mux/main.ts",
+ *   isExecutable: (file) => file === "/usr/bin/deno",
+ * });
+ * console.log(typed); // /usr/bin/deno run -A /src/rmcp-mux/main.ts
+ * ```
+ */
+export function typedCommand(context: SelfContext = {}): string {
+  const self = selfCommand(context);
+  const path = context.path ?? Deno.env.get("PATH") ?? "";
+  const installed = findInPath("rmcp-mux", path, context.isExecutable ?? executableFile);
+  if (self.args.length === 0 && self.command === installed) return "rmcp-mux";
+  return [self.command, ...self.args].map(shellWord).join(" ");
+}
+
+/** One word for a POSIX shell: as it is when plain, else single-quoted. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function executableFile(file: string): boolean {

@@ -8,6 +8,8 @@
  */
 
 import { defaultConfigPath } from "../config/default_path.ts";
+import { ConfigError, formatIssue } from "../config/errors.ts";
+import { loadConfig } from "../config/load.ts";
 import {
   canonicalConfigPath,
   type DaemonFiles,
@@ -74,6 +76,9 @@ export interface ServicePlan {
   warning?: string;
 }
 
+/** The unit's PATH when the installing process has none. */
+const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
 /** The outcome of a service command: `ok`, and one line (or a few) for a person. */
 export interface ServiceResult {
   ok: boolean;
@@ -119,7 +124,7 @@ export function planService(options: ServiceOptions = {}): ServicePlan {
     command: [self.command, ...self.args, "--config", config],
     config,
     workingDirectory: home || "/",
-    path: env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    path: env.PATH ?? DEFAULT_PATH,
     logFile: files.log,
   };
   const warning = self.warning ? { warning: self.warning } : {};
@@ -179,9 +184,12 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
   const plan = planService(options);
   const run = options.run ?? runCommand;
   if (plan.warning) return { ok: false, message: `not installed: ${plan.warning}`, plan };
+  const problem = await configProblem(plan, options);
+  if (problem) return { ok: false, message: `not installed: ${problem}`, plan };
   try {
-    await ensurePrivateDir(dirOf(plan.file), "service");
+    await ensurePrivateDir(dirOf(plan.files.startLock), "runtime");
     await ensurePrivateDir(dirOf(plan.files.log), "state");
+    await ensurePrivateDir(dirOf(plan.file), "service");
     await Deno.writeTextFile(plan.file, plan.text, { mode: 0o644 });
   } catch (error) {
     const why = error instanceof Error && error.name === "PathError"
@@ -189,7 +197,6 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
       : `cannot write ${plan.file}: ${describeFsError(error)}`;
     return { ok: false, message: why, plan };
   }
-  await ensurePrivateDir(dirOf(plan.files.startLock), "runtime");
   // Proxies start a daemon only while holding this lock: hold it across the switch.
   let lock: FileLock | undefined;
   for (let i = 0; i < 100 && !lock; i++) {
@@ -198,6 +205,7 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
   }
   try {
     const previous = await stopUnmanaged(plan, run);
+    if (plan.manager === "launchd") await unloadAgent(plan, options.uid, run);
     for (const command of plan.enable) {
       const out = await run(command[0]!, command.slice(1));
       if (out.code !== 0) {
@@ -308,6 +316,95 @@ export async function serviceStatus(options: ServiceOptions = {}): Promise<Servi
     message: `${plan.file}: ${state}${daemon}; logs: ${plan.logs}`,
     plan,
   };
+}
+
+/**
+ * Why the service's daemon would not start, if it would not: the config file
+ * is missing or invalid, or names a `${VAR}` the service's environment lacks
+ * (a service does not see the variables of the shell that installed it).
+ * Checked before anything is written, so a failure is one line now rather
+ * than a crash loop in the service manager's log.
+ */
+export async function configProblem(
+  plan: ServicePlan,
+  context: ServiceContext = {},
+): Promise<string | undefined> {
+  const env = await serviceEnvironment(
+    plan,
+    context.env ?? Deno.env.toObject(),
+    context.run ?? runCommand,
+  );
+  try {
+    await loadConfig(plan.config, { env });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    if (error.cause instanceof Deno.errors.NotFound) {
+      return `${plan.config} does not exist; write it first ` +
+        `("rmcp-mux scan --write-config ${plan.config}", or see config.example.yaml)`;
+    }
+    const [first, ...more] = error.issues;
+    let line = first ? formatIssue(first) : error.message;
+    if (more.length > 0) {
+      line += ` (and ${more.length} more: rmcp-mux config check ${plan.config})`;
+    }
+    const unset = error.issues.map((i) => /environment variable (\S+) is not set/.exec(i.message))
+      .find((m) => m !== null)?.[1];
+    if (unset !== undefined) {
+      line += `; the service does not see your shell's variables: write the value into ` +
+        `${plan.config} (keep it private: chmod 600)` +
+        (plan.manager === "systemd"
+          ? `, or put ${unset}=… in ~/.config/environment.d/rmcp-mux.conf ` +
+            "(read when your systemd user manager starts)"
+          : "");
+    }
+    return line;
+  }
+}
+
+/**
+ * The environment the service's daemon will have: the user manager's
+ * (`systemctl --user show-environment`; launchd gives agents little), the
+ * account's HOME, USER, LOGNAME and SHELL, and the unit's PATH. When the
+ * manager cannot be asked, the installing process's own.
+ */
+async function serviceEnvironment(
+  plan: ServicePlan,
+  env: Readonly<Record<string, string | undefined>>,
+  run: Runner,
+): Promise<Record<string, string | undefined>> {
+  const out: Record<string, string | undefined> = {};
+  if (plan.manager === "systemd") {
+    const shown = await run("systemctl", ["--user", "show-environment"]);
+    if (shown.code !== 0) return { ...env };
+    for (const line of shown.stdout.split("\n")) {
+      const eq = line.indexOf("=");
+      if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+    }
+  } else if (env.TMPDIR !== undefined) {
+    out.TMPDIR = env.TMPDIR;
+  }
+  for (const key of ["HOME", "USER", "LOGNAME", "SHELL"]) {
+    if (env[key] !== undefined) out[key] = env[key];
+  }
+  out.PATH = env.PATH ?? DEFAULT_PATH;
+  return out;
+}
+
+/**
+ * A launchd agent already loaded (an earlier install): unload it first, as
+ * `launchctl bootstrap` refuses a loaded label ("5: Input/output error").
+ * `bootout` returns before launchd is done, so wait (bounded) until the label
+ * is gone.
+ */
+async function unloadAgent(plan: ServicePlan, uid: number | undefined, run: Runner) {
+  const target = `gui/${uid ?? Deno.uid() ?? 0}/${launchdLabel(plan.name)}`;
+  if ((await run("launchctl", ["print", target])).code !== 0) return;
+  await run("launchctl", ["bootout", target]);
+  for (let i = 0; i < STOP_TIMEOUT_S * 10; i++) {
+    if ((await run("launchctl", ["print", target])).code !== 0) return;
+    await delay(100);
+  }
 }
 
 /** A daemon of this config not started by the service: shut it down. Returns its pid. */

@@ -84,8 +84,13 @@ export class ProxyHost implements AsyncDisposable {
   /** Launch `rmcp-mux <args>` (a proxy) and initialize an SDK client through it. */
   static async start(
     args: string[],
-    options: { env?: Record<string, string>; name?: string; capabilities?: ClientCapabilities } =
-      {},
+    options: {
+      env?: Record<string, string>;
+      name?: string;
+      capabilities?: ClientCapabilities;
+      /** Runs before the client connects (request handlers: roots, sampling…). */
+      setup?: (client: Client) => void;
+    } = {},
   ): Promise<ProxyHost> {
     const stdio = new StdioClientTransport({
       command: Deno.execPath(),
@@ -98,6 +103,7 @@ export class ProxyHost implements AsyncDisposable {
       { name: options.name ?? "proxy-host", version: "1.0.0" },
       { capabilities: options.capabilities ?? {} },
     );
+    options.setup?.(client);
     const host = new ProxyHost(stdio, client);
     host.#readStderr();
     await client.connect(host.transport);

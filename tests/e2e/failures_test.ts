@@ -10,7 +10,10 @@ import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { CliProcess, runCli } from "../_helpers/cli.ts";
 import { processAlive as processExists } from "../_helpers/process.ts";
 import { tempDir } from "../_helpers/temp.ts";
-import { fakeArgs } from "../_helpers/mux.ts";
+import { fakeArgs, ROOT } from "../_helpers/mux.ts";
+
+const DENO = Deno.execPath();
+const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
 
 /** The last line of stderr (logs come before the one line that matters). */
 function lastLine(stderr: string): string {
@@ -152,4 +155,47 @@ Deno.test("a second Ctrl+C during a slow stop exits 130 at once, still removing 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert(!processExists(server), "the server's group was killed");
+});
+
+Deno.test("a runtime or state directory that cannot be created: one line naming it and the variable to set, exit 1", async () => {
+  await using dir = await tempDir("rmcp-mux-fail-");
+  const config = `${dir}/mux.yaml`;
+  await Deno.writeTextFile(
+    config,
+    `servers:\n  a:\n    socket: ${dir}/a.sock\n    cmd: ${DENO} run -A --quiet ${FIXTURE}\n`,
+  );
+  // systemctl that answers (no user bus in tests): the install gets as far as its directories.
+  await Deno.mkdir(`${dir}/bin`);
+  await Deno.writeTextFile(`${dir}/bin/systemctl`, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const env = {
+    PATH: `${dir}/bin:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    XDG_CONFIG_HOME: `${dir}/config`,
+    XDG_RUNTIME_DIR: "/sys/rmcp-mux-test-run",
+    XDG_STATE_HOME: `${dir}/state`,
+  };
+  const runtime =
+    /^rmcp-mux( proxy)?: (service install: )?cannot create the runtime directory "\/sys\/rmcp-mux-test-run\/rmcp-mux": permission denied; set XDG_RUNTIME_DIR to a directory you own \(unset, ~\/\.rmcp-mux\/run is used\)\n$/;
+  for (
+    const args of [
+      ["--config", config],
+      ["service", "install", "--config", config],
+      ["proxy", "--service", "a", "--config", config],
+    ]
+  ) {
+    const run = await runCli(args, { env, stdin: "" });
+    assertEquals(run.code, 1, `${args.join(" ")}: ${run.stderr}`);
+    assertEquals(run.stderr.trim().split("\n").length, 1, run.stderr);
+    assertMatch(run.stderr, runtime);
+  }
+  assertEquals(await exists(`${dir}/config/systemd`), false, "no unit written");
+
+  const state = await runCli(["proxy", "--service", "a", "--config", config], {
+    env: { ...env, XDG_RUNTIME_DIR: `${dir}/run`, XDG_STATE_HOME: "/sys/rmcp-mux-test-state" },
+    stdin: "",
+  });
+  assertEquals(state.code, 1, state.stderr);
+  assertMatch(
+    state.stderr,
+    /^rmcp-mux proxy: cannot create the state directory "\/sys\/rmcp-mux-test-state\/rmcp-mux": permission denied; set XDG_STATE_HOME to a directory you own/,
+  );
 });

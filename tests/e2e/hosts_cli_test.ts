@@ -62,6 +62,30 @@ Deno.test("scan lists every host file, merges identical servers, reports conflic
   assert(!j.stdout.includes("ghp_"));
 });
 
+Deno.test("scan's next step is a command that runs: rmcp-mux when installed, else the Deno on PATH with this main.ts", async () => {
+  await using h = await hostsHome(["claude.json"]);
+  const installed = await runCli(["scan"], { env: h.env });
+  assertEquals(installed.code, 0, installed.stderr);
+  assertMatch(
+    installed.stdout,
+    /\nNext: rmcp-mux rewire --host all --dry-run {2}\(or rmcp-mux wizard\)\n$/,
+  );
+  // Not installed: only a Deno on PATH (npx's cache bin first, as under `npx -y deno@…`).
+  await Deno.remove(`${h.home}/bin/rmcp-mux`);
+  const cache = `${h.home}/.npm/_npx/0a1b/node_modules/.bin`;
+  await Deno.mkdir(cache, { recursive: true });
+  await Deno.symlink(Deno.execPath(), `${cache}/deno`);
+  await Deno.symlink(Deno.execPath(), `${h.home}/bin/deno`);
+  const bare = await runCli(["scan"], { env: { ...h.env, PATH: `${cache}:${h.env.PATH}` } });
+  assertEquals(bare.code, 0, bare.stderr);
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const typed = `${h.home}/bin/deno run -A ${main}`;
+  assertEquals(
+    bare.stdout.trimEnd().split("\n").at(-1),
+    `Next: ${typed} rewire --host all --dry-run  (or ${typed} wizard)`,
+  );
+});
+
 Deno.test("scan --write-config writes one service per unique server, env carried over, 0600", async () => {
   await using h = await hostsHome();
   const config = `${h.home}/.config/rmcp-mux/config.yaml`;

@@ -163,6 +163,30 @@ Deno.test("the form rewired host entries use (--socket S --config F --service N)
   assertEquals(await proxy.end(), 0);
 });
 
+Deno.test("--socket S --config F (no service named) starts the daemon; a socket no service has is one line at once", async () => {
+  await using box = await sandbox();
+  await using proxy = new RawProxy(
+    ["proxy", "--socket", `${box.dir}/svc.sock`, "--config", box.config],
+    box.env,
+  );
+  await proxy.initialize();
+  assertEquals(await echo(proxy, "a", "by socket"), "by socket");
+  assertEquals(await proxy.end(), 0);
+  assertMatch(proxy.stderrLines.join("\n"), /started the daemon/);
+
+  // A typo in the host's --socket: the daemon runs, and no service of it will ever listen there.
+  const typo = await runCli(
+    ["proxy", "--socket", `${box.dir}/svc-typo.sock`, "--config", box.config],
+    { env: box.env, stdin: "" },
+  );
+  assertEquals(typo.code, 1);
+  assertEquals(typo.stderr.trim().split("\n").length, 1, typo.stderr);
+  assertMatch(
+    typo.stderr,
+    /^rmcp-mux proxy: no service of .*mux\.yaml listens on .*svc-typo\.sock; its services: svc \(.*\/svc\.sock\); fix the host's --socket or the config, or name the service \(--service NAME\)\n$/,
+  );
+});
+
 Deno.test("a host pinned to 2026-07-28 is served through a proxy that starts the daemon: the proxy bridges once the server is up", async () => {
   await using box = await sandbox();
   // A server slower to start than the daemon is to answer: the host's probe must not reach the

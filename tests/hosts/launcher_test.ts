@@ -35,6 +35,15 @@ Deno.test("launcher: the installed rmcp-mux, else Deno outside a cache, never an
       }),
     NoLauncher,
   );
+  // Run under `npx -y deno@…`: npx's cache .bin comes first in PATH; the deno after it is used.
+  assertEquals(
+    findLauncher({
+      ...base,
+      PATH: "/home/u/.npm/_npx/1/node_modules/.bin:/usr/local/bin",
+      isExecutable: exe(["/home/u/.npm/_npx/1/node_modules/.bin/deno", "/usr/local/bin/deno"]),
+    }),
+    { command: "/usr/local/bin/deno", prefix: ["run", "-A", "--quiet", "/src/rmcp-mux/main.ts"] },
+  );
   // A compiled binary is its own launcher.
   assertEquals(
     findLauncher({

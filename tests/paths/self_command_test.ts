@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { demoText } from "../../src/cli/commands.ts";
-import { inPackageCache, selfCommand } from "../../src/paths/self_command.ts";
+import { inPackageCache, selfCommand, typedCommand } from "../../src/paths/self_command.ts";
 
 const NPX_DENO = "/home/me/.npm/_npx/6a1b2c/node_modules/deno/deno";
 const MAIN = "file:///home/me/src/rmcp-mux/main.ts";
@@ -25,6 +25,24 @@ Deno.test("from the npx cache: the deno on PATH runs main.ts, never the cached b
     execPath: NPX_DENO,
     mainUrl: MAIN,
     isExecutable: only("/usr/local/bin/deno", "relative/bin/rmcp-mux"),
+  });
+  assertEquals(self, {
+    command: "/usr/local/bin/deno",
+    args: ["run", "-A", "/home/me/src/rmcp-mux/main.ts"],
+  });
+});
+
+Deno.test("under npx -y deno@… (its cache's .bin first in PATH): the deno installed after it", () => {
+  // What `npx -y deno@2.9.6 task start` sees: npx's own bin dir, then the user's PATH.
+  const self = selfCommand({
+    path: "/home/me/.npm/_npx/6a1b2c/node_modules/.bin:/usr/local/bin:/usr/bin",
+    execPath: NPX_DENO,
+    mainUrl: MAIN,
+    isExecutable: only(
+      "/home/me/.npm/_npx/6a1b2c/node_modules/.bin/deno",
+      "/usr/local/bin/deno",
+      "/usr/bin/npx",
+    ),
   });
   assertEquals(self, {
     command: "/usr/local/bin/deno",
@@ -71,4 +89,21 @@ Deno.test("demo prints the host command from selfCommand, quoted for a shell", (
     /"command": "\/usr\/bin\/deno", "args": \["run","-A","\/src\/main\.ts","proxy"/,
   );
   assertEquals(text.includes("_npx"), false);
+});
+
+Deno.test("hints name rmcp-mux only when the installed one is what runs; else the whole command", () => {
+  const installed = typedCommand({
+    path: "/home/me/.deno/bin:/usr/bin",
+    execPath: NPX_DENO,
+    mainUrl: MAIN,
+    isExecutable: only("/home/me/.deno/bin/rmcp-mux", "/usr/bin/deno"),
+  });
+  assertEquals(installed, "rmcp-mux");
+  const fromClone = typedCommand({
+    path: "/usr/bin",
+    execPath: "/usr/bin/deno",
+    mainUrl: "file:///home/me/my%20src/rmcp-mux/main.ts",
+    isExecutable: only("/usr/bin/deno"),
+  });
+  assertEquals(fromClone, "/usr/bin/deno run -A '/home/me/my src/rmcp-mux/main.ts'");
 });
