@@ -21,6 +21,7 @@ import { DEFAULTS, type MuxOptions, OptionError, resolveOptions } from "./option
 import type { LogFormat, LogLevel } from "./log_settings.ts";
 import { OPTION_KEYS, SERVICE_NAME_PATTERN, SERVICE_NAME_RULE } from "./schema.ts";
 import type { DaemonSettings, ServiceEntry } from "./types.ts";
+import { runtimeDir } from "../paths/dirs.ts";
 
 /** The result of {@link buildConfig}; only meaningful when `issues` is empty. */
 export interface Built {
@@ -33,6 +34,26 @@ export interface Built {
 const PLAIN_KEYS = Object.entries(OPTION_KEYS).filter(([key]) =>
   !["socket", "cmd", "args", "cwd", "env", "service_name", "status_file"].includes(key)
 );
+
+/** Why a server without `socket:` has no socket. */
+const NO_RUNTIME_DIR = "no socket: set, and no runtime directory for its default " +
+  "(HOME and XDG_RUNTIME_DIR are unset or not absolute): set socket: or HOME";
+
+/**
+ * A server's socket when the file names none: `<runtime dir>/<key>.sock`, the
+ * runtime directory every command agrees on (`paths/dirs.ts`; the control
+ * socket's default lives there too). The key is unique and a safe file name.
+ */
+function defaultSocket(name: string, ctx: ExpandContext, fail: () => void): string {
+  try {
+    return `${
+      runtimeDir({ XDG_RUNTIME_DIR: ctx.lookup("XDG_RUNTIME_DIR"), HOME: ctx.home })
+    }/${name}.sock`;
+  } catch {
+    fail();
+    return "";
+  }
+}
 
 /**
  * Build the daemon settings and services from `raw` (the parsed file).
@@ -125,7 +146,9 @@ export function buildConfig(
     const command = commandOf(entry, at, expanderFor(recording), issue);
     const env = expandEnv(entry.env, [...at, "env"]);
     const options: MuxOptions = {
-      socket: expand(entry.socket, [...at, "socket"]) ?? "",
+      socket: entry.socket === undefined
+        ? defaultSocket(name, ctx, () => issue(at, NO_RUNTIME_DIR, "key"))
+        : expand(entry.socket, [...at, "socket"]) ?? "",
       cmd: command?.cmd ?? "",
       args: command?.args ?? [],
       serviceName: typeof entry.service_name === "string" ? entry.service_name : name,

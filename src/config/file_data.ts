@@ -40,7 +40,8 @@ export interface SharedData {
 
 /** One entry under `servers:`, as validated (before expansion). */
 export interface ServerData extends SharedData {
-  socket: string;
+  /** Absent: `<runtime dir>/<key>.sock` (see `build.ts`). */
+  socket?: string | undefined;
   cmd: string;
   args?: string[] | undefined;
   service_name?: string | undefined;

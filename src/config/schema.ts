@@ -243,7 +243,11 @@ const sharedKeys = {
 };
 
 const serverSchema = z.strictObject({
-  socket: path("Unix socket the mux listens on (its directory is created 0700). CLI: --socket."),
+  socket: path(
+    "Unix socket the mux listens on (its directory is created 0700). Default: " +
+      "$XDG_RUNTIME_DIR/rmcp-mux/NAME.sock (else ~/.rmcp-mux/run/NAME.sock), NAME being " +
+      "the key under servers:. CLI: --socket.",
+  ).optional(),
   cmd: z.string({ error: "expected the server command (a string)" })
     .regex(/\S/, { error: "expected the server command, not an empty string" })
     .meta({

@@ -218,3 +218,39 @@ Deno.test("parseConfig: without env, variables come from Deno.env", () => {
     Deno.env.delete(name);
   }
 });
+
+Deno.test("parseConfig: a server without socket: gets <runtime dir>/<key>.sock, as the control socket does", () => {
+  const parse = (env: Record<string, string>, ...lines: string[]) =>
+    parseConfig(text("servers:", ...lines), "c.yaml", { env }).services.map((s) => [
+      s.name,
+      s.options.socket,
+    ]);
+  assertEquals(
+    parse(
+      { XDG_RUNTIME_DIR: "/run/user/1000", HOME: "/h" },
+      "  memory: { cmd: m }",
+      "  gh: { cmd: g, service_name: github }",
+    ),
+    [["gh", "/run/user/1000/rmcp-mux/gh.sock"], ["memory", "/run/user/1000/rmcp-mux/memory.sock"]],
+  );
+  // No (absolute) XDG_RUNTIME_DIR: under HOME, like every socket nobody named.
+  assertEquals(parse({ XDG_RUNTIME_DIR: "run", HOME: "/h" }, "  memory: { cmd: m }"), [
+    ["memory", "/h/.rmcp-mux/run/memory.sock"],
+  ]);
+  // A socket: that names another server's default is the same socket twice.
+  assertEquals(
+    yamlProblems([
+      "servers:",
+      "  a: { cmd: a }",
+      "  b: { socket: /h/.rmcp-mux/run/a.sock, cmd: b }",
+    ], {
+      HOME: "/h",
+    }).length,
+    1,
+  );
+  // Neither variable: one line saying what to set.
+  assertEquals(yamlProblems(["servers:", "  a: { cmd: a }"], {}), [
+    "config.yaml:2:3 servers.a: no socket: set, and no runtime directory for its default " +
+    "(HOME and XDG_RUNTIME_DIR are unset or not absolute): set socket: or HOME",
+  ]);
+});

@@ -113,7 +113,6 @@ Deno.test("JSON: validation errors carry line and column", () => {
   );
   assertEquals(problems(() => parseConfig(json, "mcp.json", { env: ENV })), [
     'mcp.json:3:68 servers.github.max_restarts: expected a whole number ≥ 0, got "five"',
-    'mcp.json:4:5 servers.x: missing "socket" (the Unix socket path the mux listens on)',
     'mcp.json:4:24 servers.x.lazy_strat: unknown key "lazy_strat" (did you mean "lazy_start"?)',
   ]);
 });

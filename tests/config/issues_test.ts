@@ -75,9 +75,8 @@ Deno.test("validation: cancel_grace_ms from 0 to 60000, else file:line:col names
   ]);
 });
 
-Deno.test("validation: a missing socket or cmd points at the server", () => {
+Deno.test("validation: a missing cmd points at the server (socket: has a default)", () => {
   assertEquals(yamlProblems(["servers:", "  github:", "    args: []"]), [
-    'config.yaml:2:3 servers.github: missing "socket" (the Unix socket path the mux listens on)',
     'config.yaml:2:3 servers.github: missing "cmd" (the MCP server command)',
   ]);
   assertEquals(yamlProblems(["servers:", "  github: { socket: /gh.sock, cmd: '  ' }"]), [
@@ -156,11 +155,10 @@ Deno.test("validation: every problem is reported at once, in file order", () => 
   assertStrictEquals(
     error.message,
     [
-      "6 problems in config.yaml:",
+      "5 problems in config.yaml:",
       "config.yaml:3:13 servers.a.socket: environment variable NOPE is not set " +
       "(write ${NOPE:-default} for a fallback)",
       'config.yaml:5:19 servers.a.max_restarts: expected a whole number ≥ 0, got "five"',
-      'config.yaml:6:3 servers.b: missing "socket" (the Unix socket path the mux listens on)',
       'config.yaml:9:5 servers.b.colour: unknown key "colour": expected one of socket, cmd, ' +
       "args, service_name, status_file, cwd, env, max_active_clients, client_wait_ms, " +
       "lazy_start, serialize, upstream_era, max_request_bytes, max_response_bytes, request_timeout_ms, " +

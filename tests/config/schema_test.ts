@@ -39,7 +39,7 @@ Deno.test("JSON Schema: strict objects, required keys, Rust keys deprecated", ()
   assertStrictEquals(schema.additionalProperties, false);
   assertEquals(schema.required, ["servers"]);
   assertStrictEquals(serverSchema.additionalProperties, false);
-  assertEquals(serverSchema.required, ["socket", "cmd"]);
+  assertEquals(serverSchema.required, ["cmd"]);
   for (const key of Object.keys(IGNORED_RUST_KEYS)) {
     assertStrictEquals(serverSchema.properties![key]?.deprecated, true, key);
   }

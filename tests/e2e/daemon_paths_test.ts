@@ -61,6 +61,38 @@ Deno.test("the control socket lives in the runtime directory (0700), never besid
   await Deno.chmod(confDir, 0o700);
 });
 
+Deno.test("a server without socket: listens at <runtime dir>/<name>.sock (0600 in a 0700 dir), and proxy --service finds it", async () => {
+  await using box = await sandbox();
+  const config = `${box.dir}/mux.yaml`;
+  await Deno.writeTextFile(config, `servers:\n  a:\n    cmd: ${DENO} run -A --quiet ${FIXTURE}\n`);
+  await using daemon = new CliProcess(["--config", config], box.env);
+  await daemon.waitForLine(/Daemon running 1 services/);
+  const socket = `${box.run}/rmcp-mux/a.sock`;
+  assertEquals(Deno.statSync(`${box.run}/rmcp-mux`).mode! & 0o777, 0o700);
+  assertEquals(Deno.statSync(socket).mode! & 0o777, 0o600);
+  await using client = await RawConnection.open(socket);
+  await client.initialize();
+  // A host's entry names only the service: the proxy asks the daemon where it is.
+  const init = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-11-25",
+      capabilities: {},
+      clientInfo: { name: "h", version: "1" },
+    },
+  });
+  const proxy = await runCli(["proxy", "--service", "a", "--config", config], {
+    env: box.env,
+    stdin: `${init}\n`,
+  });
+  assertEquals(proxy.code, 0, proxy.stderr);
+  assertEquals(JSON.parse(proxy.stdout.split("\n")[0]!).id, 1);
+  assertEquals((await runCli(["shutdown", "--config", config], { env: box.env })).code, 0);
+  assertEquals((await daemon.child.status).code, 0);
+});
+
 Deno.test("admin commands follow the running daemon after daemon.control changes in the file", async () => {
   await using box = await sandbox();
   const config = `${box.dir}/mux.yaml`;
