@@ -28,6 +28,7 @@ import {
   dirsEnv,
   readDaemonRecord,
 } from "../daemon/daemon_files.ts";
+import { configFlag, serviceUnit, startCommandOf } from "../service/manager.ts";
 import { ConnectError } from "../transport/unix_client.ts";
 import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
@@ -158,8 +159,10 @@ export async function runControlCommand(command: ControlCommandLine): Promise<nu
       );
     }
     const params = command.service ? { service: command.service } : undefined;
+    // Before it stops: once gone, its record is too.
+    const note = command.command === "shutdown" ? await serviceNote(where) : undefined;
     const result = await call(where, command.command, params, 60_000);
-    const outcome = describeOutcome(command, result);
+    const outcome = describeOutcome(command, result) + (note ? `\n${note}` : "");
     // Exit 0 only when the command achieved what it was for.
     if (failedOutcome(command, result)) {
       writeStderr(`${NAME}: ${outcome}\n`);
@@ -170,6 +173,28 @@ export async function runControlCommand(command: ControlCommandLine): Promise<nu
   } catch (error) {
     return reportError(error);
   }
+}
+
+/**
+ * For the daemon of a user service: it stays stopped until a proxy needs it
+ * (the service manager restarts only a failed daemon), and how to restart it
+ * instead — a daemon started beside the service would make the service's own
+ * fail. `undefined` for a daemon started by hand or by a proxy.
+ */
+async function serviceNote(where: { path: string; config?: string }): Promise<string | undefined> {
+  let config = where.config === undefined ? undefined : canonicalConfigPath(where.config);
+  if (config === undefined) {
+    const status = await callControl(where.path, "status", undefined, 5_000).catch(() => undefined);
+    config = typeof status?.config === "string" ? canonicalConfigPath(status.config) : undefined;
+  }
+  if (config === undefined) return undefined;
+  const record = await readDaemonRecord(daemonFiles(config, dirsEnv()).record);
+  if (!record?.managedBy || record.control !== where.path) return undefined;
+  const unit = serviceUnit(config);
+  const flag = unit ? configFlag(unit) : ` --config ${config}`;
+  return `it is the daemon of the user service ${record.managedBy}: it stays stopped until a ` +
+    `proxy needs it or "${startCommandOf(record.managedBy)}"; to restart it (an upgrade, say), ` +
+    `use "${NAME} service restart${flag}" instead`;
 }
 
 function failedOutcome(command: ControlCommandLine, result: Record<string, unknown>): boolean {

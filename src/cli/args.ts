@@ -62,10 +62,10 @@ export type Command =
   | HostsCommand
   | ServiceCommand;
 
-/** `rmcp-mux service install|uninstall|status [--config FILE] [--dry-run]`. */
+/** `rmcp-mux service install|uninstall|status|restart [--config FILE] [--dry-run]`. */
 export interface ServiceCommand {
   kind: "service";
-  action: "install" | "uninstall" | "status";
+  action: "install" | "uninstall" | "status" | "restart";
   /** The daemon's config file (default: the default config file). */
   config?: string;
   /** Print what would be written and run; change nothing. */
@@ -256,11 +256,14 @@ function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Co
 function parseService(args: readonly string[], env: { HOME?: string }): Command {
   const [action, ...rest] = args;
   if (action === "-h" || action === "--help") return { kind: "help", topic: "service" };
-  if (action !== "install" && action !== "uninstall" && action !== "status") {
+  if (
+    action !== "install" && action !== "uninstall" && action !== "status" &&
+    action !== "restart"
+  ) {
     throw new CliError(
       `service: unknown subcommand "${
         action ?? ""
-      }"; try: rmcp-mux service install|uninstall|status`,
+      }"; try: rmcp-mux service install|uninstall|status|restart`,
     );
   }
   const { values, positionals } = parse(rest, {
@@ -272,8 +275,8 @@ function parseService(args: readonly string[], env: { HOME?: string }): Command 
   if (positionals.length > 0) {
     throw new CliError(`service ${action}: unexpected argument "${positionals[0]}"`);
   }
-  if (values["dry-run"] && action === "status") {
-    throw new CliError("service status: --dry-run is for install and uninstall");
+  if (values["dry-run"] && (action === "status" || action === "restart")) {
+    throw new CliError(`service ${action}: --dry-run is for install and uninstall`);
   }
   return {
     kind: "service",

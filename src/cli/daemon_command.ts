@@ -26,7 +26,11 @@ import {
 } from "../daemon/daemon_files.ts";
 import { Daemon, type DaemonService } from "../daemon/daemon.ts";
 import { muxLogger } from "../log/logger.ts";
+import { callControl } from "../control/client.ts";
+import { delay } from "../async/wait.ts";
 import { FileLock } from "../paths/file_lock.ts";
+import { configFlag, installedService, restartCommandOf } from "../service/manager.ts";
+import { SERVICE_ENV, STOP_TIMEOUT_S } from "../service/unit.ts";
 import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { stableJson } from "../server/live_settings.ts";
 import { prepareStatusFile, StatusFileWriter } from "../server/status_file.ts";
@@ -56,6 +60,9 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
   // Installed first: a signal during start-up must not leave sockets behind.
   using signals = new SignalScope("reload");
   if (!useLogFile(command.log.file)) return 1;
+  // Set by the user service's unit: this daemon is the service's. Not for its servers.
+  const managedBy = Deno.env.get(SERVICE_ENV) || undefined;
+  Deno.env.delete(SERVICE_ENV);
   const path = configPathOf(command.config);
   const overrides: CliOverrides = { ...command.overrides };
   if (command.log.level) overrides.logLevel = command.log.level;
@@ -78,13 +85,29 @@ export async function runDaemonCommand(command: DaemonCommand): Promise<number> 
   } catch (error) {
     return fail(error);
   }
+  if (!lock && managedBy) {
+    const taken = await takeOver(path, files, managedBy);
+    if (typeof taken === "number") return taken;
+    lock = taken;
+  }
   if (!lock) return await alreadyRunning(path, files);
+  if (!managedBy) await noteInstalledService(path);
   signals.atForcedExit(() => {
     removeDaemonRecordSync(files.record);
     lock.release(true);
   });
   try {
-    return await serve(command, path, config, services, levels, files, overrides, signals);
+    return await serve(
+      command,
+      path,
+      config,
+      services,
+      levels,
+      files,
+      overrides,
+      signals,
+      managedBy,
+    );
   } finally {
     removeDaemonRecordSync(files.record);
     lock.release(true);
@@ -100,6 +123,7 @@ async function serve(
   files: DaemonFiles,
   overrides: CliOverrides,
   signals: SignalScope,
+  managedBy: string | undefined,
 ): Promise<number> {
   const log: LogSettings = {
     level: command.log.level ?? config.daemon.logLevel ?? "info",
@@ -175,7 +199,12 @@ async function serve(
             : undefined;
         }
         daemonSettings = { ...wanted, http: daemonSettings.http };
-        return { services: selected.services, needsRestart, daemonApplied };
+        return {
+          services: selected.services,
+          needsRestart,
+          daemonApplied,
+          ...(managedBy ? { restartWith: restartCommandOf(managedBy) } : {}),
+        };
       },
     });
   } catch (error) {
@@ -205,6 +234,7 @@ async function serve(
       control: control.path,
       startedAt: Date.now(),
       version: VERSION,
+      ...(managedBy ? { managedBy } : {}),
     });
   } catch (error) {
     await daemon.close();
@@ -233,12 +263,72 @@ async function serve(
 /** Another daemon holds this config's lock: say which, and how to reach it. */
 async function alreadyRunning(path: string, files: DaemonFiles): Promise<number> {
   const record = await readDaemonRecord(files.record);
+  if (record?.managedBy) {
+    writeStderr(
+      `${NAME}: a daemon for ${path} is already running as the user service ` +
+        `${record.managedBy} (pid ${record.pid}, control socket ${record.control}); see it with ` +
+        `"${NAME} status --config ${path}", restart it with "${NAME} service restart --config ${path}"\n`,
+    );
+    return 1;
+  }
   const which = record ? ` (pid ${record.pid}, control socket ${record.control})` : "";
   writeStderr(
     `${NAME}: a daemon for ${path} is already running${which}; see it with ` +
       `"${NAME} status --config ${path}" or stop it with "${NAME} shutdown --config ${path}"\n`,
   );
   return 1;
+}
+
+/**
+ * The service's daemon, started while a daemon of its config runs outside the
+ * service (by hand, or by a proxy that could not reach the service manager):
+ * the service owns the config, so that one is asked to shut down (its clients
+ * reconnect) and this one takes its place — holding the start lock, so no
+ * proxy starts another in between. Returns the daemon lock, `undefined` when
+ * the holder is a service's daemon itself, or an exit code after one line.
+ */
+async function takeOver(
+  path: string,
+  files: DaemonFiles,
+  managedBy: string,
+): Promise<FileLock | number | undefined> {
+  const record = await readDaemonRecord(files.record);
+  if (!record || record.managedBy !== undefined) return undefined;
+  writeStderr(
+    `${NAME}: the daemon for ${path} started outside the service ${managedBy} (pid ` +
+      `${record.pid}) is asked to stop: the service runs it from now on; its clients reconnect\n`,
+  );
+  let startLock: FileLock | undefined;
+  for (let i = 0; i < 100 && !startLock; i++) {
+    startLock = await FileLock.tryAcquire(files.startLock).catch(() => undefined);
+    if (!startLock) await delay(50);
+  }
+  try {
+    await callControl(record.control, "shutdown", undefined, 5_000).catch(() => undefined);
+    for (let i = 0; i < STOP_TIMEOUT_S * 10; i++) {
+      const lock = await FileLock.tryAcquire(files.lock);
+      if (lock) return lock;
+      await delay(100);
+    }
+  } finally {
+    startLock?.release();
+  }
+  writeStderr(
+    `${NAME}: the daemon for ${path} started outside the service ${managedBy} (pid ` +
+      `${record.pid}) did not stop when asked; stop it ("kill ${record.pid}"), then run ` +
+      `"${restartCommandOf(managedBy)}"\n`,
+  );
+  return 1;
+}
+
+/** A daemon started by hand (or a proxy) while a user service is installed for its config: say so. */
+async function noteInstalledService(path: string): Promise<void> {
+  const unit = await installedService(canonicalConfigPath(path)).catch(() => undefined);
+  if (!unit) return;
+  writeStderr(
+    `${NAME}: note: ${path} is installed as the user service ${unit.unit}, and this daemon runs ` +
+      `outside it; "${NAME} service restart${configFlag(unit)}" hands it to the service\n`,
+  );
 }
 
 function select(

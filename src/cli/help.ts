@@ -32,7 +32,7 @@ Usage:
   ${NAME} unwire --host H|all [--server A,B] [--dry-run]      put hosts' entries back exactly
   ${NAME} status --host H|all [--json]                        is each host's server shared?
   ${NAME} wizard                                              all of the above, interactively
-  ${NAME} service install|uninstall|status [--config FILE] [--dry-run]
+  ${NAME} service install|uninstall|status|restart [--config FILE] [--dry-run]
                                                         the daemon as a user service
   ${NAME} help [proxy|health|status|control|config|demo|http|scan|rewire|unwire|wizard|dashboard|service]
 
@@ -140,7 +140,10 @@ the mux answers on the new connection: the host keeps its session.
 
 --service NAME [--config FILE] (default: the default config file) asks that
 config's daemon for the service's socket, and starts the daemon when none
-answers (detached; logs in $XDG_STATE_HOME/rmcp-mux). With --socket too, the
+answers: through its user service when "${NAME} service install" installed
+one (systemctl --user start / launchctl kickstart), else detached (logs in
+$XDG_STATE_HOME/rmcp-mux); a service manager that cannot be reached means a
+detached start and one line saying why. With --socket too, the
 socket is tried first. A daemon it had to find (or start) is given time for the
 service's server to come up before the host's first line is relayed, so a
 host pinned to MCP 2026-07-28 finds it ready. --socket PATH --config FILE
@@ -198,10 +201,11 @@ reload   re-read the config file: added services start, removed ones stop,
          connected), only a changed socket recreates it. Daemon settings that
          need a restart are reported. An invalid file is refused and the
          running configuration stays (same as SIGHUP)
-shutdown stop the daemon
+shutdown stop the daemon (run by the user service: it stays stopped until a
+         proxy needs it; restart it with "${NAME} service restart")
 Exit code 0 only on success; otherwise one line on stderr says why.
 `,
-  service: `Usage: ${NAME} service install|uninstall|status [--config FILE] [--dry-run]
+  service: `Usage: ${NAME} service install|uninstall|status|restart [--config FILE] [--dry-run]
 
 install    write a systemd user unit (Linux; logs: journalctl --user -u rmcp-mux)
            or a launchd agent (macOS; logs in $XDG_STATE_HOME/rmcp-mux) that
@@ -212,7 +216,19 @@ install    write a systemd user unit (Linux; logs: journalctl --user -u rmcp-mux
            missing file or \${VAR} is one line, nothing written.
 uninstall  stop and disable it, and remove the unit
 status     installed? enabled? running? (exit 0 only when it runs)
+restart    restart its daemon through the service manager (after an upgrade,
+           or for a daemon setting a reload cannot apply); proxies reconnect.
+           FILE is checked first: a broken one leaves the daemon running.
+           Same as systemctl --user restart rmcp-mux (launchctl kickstart -k
+           gui/$UID/dev.rmcp-mux.daemon), but waits for the new daemon and
+           says why if it does not start
 --dry-run  print the unit and the commands; change nothing
+
+Once installed, the service owns the daemon: proxies start it through
+systemctl/launchctl (directly only where the service manager cannot be
+reached, saying why), and the service's daemon takes over from one started
+outside it. "${NAME} shutdown" stops it until a proxy needs it again; to
+restart or upgrade it, use "${NAME} service restart".
 
 For servers that must run without you logged in (Linux):
   loginctl enable-linger $USER

@@ -1,10 +1,12 @@
 /**
  * `rmcp-mux proxy --service NAME [--config FILE]` (and `--socket S --config
- * FILE`): find the config's daemon, or start it — detached, in its own
- * session, logging to a file in the state directory — and connect to the
- * service's socket. Ten proxies starting at once start exactly one daemon:
- * a `flock` on the config's start lock picks the one that spawns it, and the
- * daemon's own lock refuses any second one.
+ * FILE`): find the config's daemon, or start it — through its user service
+ * when one is installed for that config (`systemctl --user start`,
+ * `launchctl kickstart`), else detached, in its own session, logging to a
+ * file in the state directory — and connect to the service's socket. Ten
+ * proxies starting at once start exactly one daemon: a `flock` on the
+ * config's start lock picks the one that starts it, and the daemon's own
+ * lock refuses any second one (daemon_starter.ts).
  *
  * Lean like the proxy: no config parser (the daemon reads the file), no
  * logger, no option library.
@@ -20,21 +22,18 @@ import {
   dirsEnv,
   readDaemonRecord,
 } from "../daemon/daemon_files.ts";
-import { FileLock } from "../paths/file_lock.ts";
-import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { connectUnix } from "../transport/unix_client.ts";
 import { NAME } from "../version.ts";
+import {
+  controlRequest,
+  DAEMON_START_TIMEOUT_MS,
+  DaemonStarter,
+  DaemonStartError,
+  sleep,
+} from "./daemon_starter.ts";
 import type { ProxyCommand } from "./proxy_args.ts";
 
-/** How long a proxy waits for a daemon (its own start, or another proxy's) to answer. */
-export const DAEMON_START_TIMEOUT_MS = 30_000;
-/** How long one control request may take before the daemon counts as not answering. */
-const CONTROL_TIMEOUT_MS = 2_000;
-
-/** The daemon could not be found or started, or the service is not there; one line says why. */
-export class DaemonStartError extends Error {
-  override name = "DaemonStartError";
-}
+export { DAEMON_START_TIMEOUT_MS, DaemonStartError } from "./daemon_starter.ts";
 
 /** What the proxy connects to: a label for messages and a connector (used again to reconnect). */
 export interface DaemonTarget {
@@ -157,109 +156,6 @@ export async function runningDaemon(config: string): Promise<string | undefined>
   return answer?.result ? record.control : undefined;
 }
 
-/** Starts the config's daemon when none answers, one proxy at a time. */
-class DaemonStarter {
-  readonly #config: string;
-  readonly #files: DaemonFiles;
-  readonly #notice: (line: string) => void;
-
-  constructor(config: string, files: DaemonFiles, notice: (line: string) => void) {
-    this.#config = config;
-    this.#files = files;
-    this.#notice = notice;
-  }
-
-  /** The control socket of a daemon that answers, starting one if needed. */
-  async ensure(deadline: number): Promise<string> {
-    for (let wait = 25;; wait = Math.min(wait * 2, 500)) {
-      const control = await this.#answering();
-      if (control) return control;
-      const lock = await this.#tryLock();
-      if (lock) {
-        try {
-          // Another proxy may have started it while we took the lock.
-          return await this.#answering() ?? await this.#spawn(deadline);
-        } finally {
-          lock.release(true);
-        }
-      }
-      if (Date.now() >= deadline) {
-        throw new DaemonStartError(
-          `no daemon for ${this.#config} answered within ${DAEMON_START_TIMEOUT_MS / 1000} s; ` +
-            `see ${this.#files.log}`,
-        );
-      }
-      await sleep(wait); // another proxy is starting it
-    }
-  }
-
-  /** The control socket of the recorded daemon, if it answers. */
-  async #answering(): Promise<string | undefined> {
-    const record = await readDaemonRecord(this.#files.record);
-    if (!record) return undefined;
-    const answer = await controlRequest(record.control, "status").catch(() => undefined);
-    return answer?.result ? record.control : undefined;
-  }
-
-  async #tryLock(): Promise<FileLock | undefined> {
-    try {
-      await ensurePrivateDir(dirOf(this.#files.startLock), "runtime");
-      return await FileLock.tryAcquire(this.#files.startLock);
-    } catch (error) {
-      throw new DaemonStartError((error as Error).message);
-    }
-  }
-
-  async #spawn(deadline: number): Promise<string> {
-    try {
-      await Deno.stat(this.#config);
-    } catch {
-      throw new DaemonStartError(
-        `no daemon for ${this.#config} is running and the file does not exist; ` +
-          `create it (see ${NAME} config check) or give --config FILE`,
-      );
-    }
-    try {
-      await ensurePrivateDir(dirOf(this.#files.log), "state");
-    } catch (error) {
-      throw new DaemonStartError((error as Error).message);
-    }
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [...selfArgs(), "--config", this.#config, "--log-file", this.#files.log],
-      cwd: Deno.env.get("HOME") || "/",
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-      detached: true, // its own session: it outlives this proxy and its host
-    }).spawn();
-    child.unref();
-    let exited: Deno.CommandStatus | undefined;
-    child.status.then((status) => exited = status, () => {});
-    this.#notice(
-      `started the daemon for ${this.#config} (pid ${child.pid}; log ${this.#files.log})`,
-    );
-    for (let wait = 25;; wait = Math.min(wait * 2, 250)) {
-      const control = await this.#answering();
-      if (control) return control;
-      if (exited) {
-        // Lost a race with a daemon started by someone else? Then it answers soon.
-        const tail = await lastLogLine(this.#files.log);
-        if (/already running/.test(tail)) return await this.ensure(deadline);
-        throw new DaemonStartError(
-          `the daemon for ${this.#config} exited at start (exit code ${exited.code}): ${tail}`,
-        );
-      }
-      if (Date.now() >= deadline) {
-        throw new DaemonStartError(
-          `the daemon for ${this.#config} (pid ${child.pid}) did not answer within ` +
-            `${DAEMON_START_TIMEOUT_MS / 1000} s; see ${this.#files.log}`,
-        );
-      }
-      await sleep(wait);
-    }
-  }
-}
-
 /** The socket of `service`, from the daemon's status. */
 async function serviceSocket(control: string, service: string, config: string): Promise<string> {
   const answer = await controlRequest(control, "status");
@@ -336,62 +232,4 @@ interface ServiceInfo {
   socket: string;
   state: string;
   error?: string;
-}
-
-/** The command that runs this rmcp-mux: the compiled binary, or Deno with this `main.ts`. */
-function selfArgs(): string[] {
-  const exec = Deno.execPath();
-  if (!/^deno(\.exe)?$/.test(exec.slice(exec.lastIndexOf("/") + 1))) return [];
-  const main = new URL("../../main.ts", import.meta.url);
-  return ["run", "-A", main.protocol === "file:" ? decodeURIComponent(main.pathname) : main.href];
-}
-
-/** One JSON-RPC request on a control socket; `undefined` if no answer in time. */
-async function controlRequest(
-  path: string,
-  method: string,
-): Promise<Record<string, unknown> | undefined> {
-  const conn = await connectUnix(path);
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch {
-      // Closed already.
-    }
-  }, CONTROL_TIMEOUT_MS);
-  try {
-    await conn.write(new TextEncoder().encode(`{"jsonrpc":"2.0","id":1,"method":"${method}"}\n`));
-    const decoder = new TextDecoder();
-    const buffer = new Uint8Array(64 * 1024);
-    let text = "";
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) return undefined;
-      text += decoder.decode(buffer.subarray(0, n), { stream: true });
-      const nl = text.indexOf("\n");
-      if (nl !== -1) return JSON.parse(text.slice(0, nl));
-    }
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch {
-      // Closed by the timer.
-    }
-  }
-}
-
-async function lastLogLine(path: string): Promise<string> {
-  try {
-    const text = await Deno.readTextFile(path);
-    return text.trimEnd().split("\n").pop()?.replace(/^rmcp-mux: /, "") ?? "";
-  } catch {
-    return `(no log at ${path})`;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

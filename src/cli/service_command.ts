@@ -1,5 +1,5 @@
 /**
- * `rmcp-mux service install|uninstall|status [--config FILE] [--dry-run]`:
+ * `rmcp-mux service install|uninstall|status|restart [--config FILE] [--dry-run]`:
  * the daemon as a user service (systemd / launchd). One line per outcome;
  * `--dry-run` prints the unit and the commands, and changes nothing.
  *
@@ -10,6 +10,7 @@ import {
   configProblem,
   installService,
   planService,
+  restartService,
   serviceStatus,
   uninstallService,
 } from "../service/service.ts";
@@ -43,6 +44,8 @@ export async function runServiceCommand(command: ServiceCommand): Promise<number
     ? await installService(options)
     : command.action === "uninstall"
     ? await uninstallService(options)
+    : command.action === "restart"
+    ? await restartService(options)
     : await serviceStatus(options);
   if (result.ok) console.log(result.message);
   else writeStderr(`${NAME}: service ${command.action}: ${result.message}\n`);

@@ -40,6 +40,12 @@ export interface DaemonRecord {
   startedAt: number;
   /** rmcp-mux version of the daemon. */
   version: string;
+  /**
+   * The user service that runs it (`rmcp-mux.service`, a launchd label), when
+   * its service manager started it; absent for a daemon started by hand or by
+   * a proxy.
+   */
+  managedBy?: string;
 }
 
 /** 32-bit FNV-1a of `text`, as 8 hex digits: short, stable, enough to tell configs apart. */
@@ -68,10 +74,7 @@ export function shortHash(text: string): string {
  * ```
  */
 export function daemonFiles(configPath: string, env: DirsEnv): DaemonFiles {
-  const file = configPath.slice(configPath.lastIndexOf("/") + 1);
-  const stem = (file.includes(".") ? file.slice(0, file.lastIndexOf(".")) : file)
-    .replace(/[^\w.@-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24) || "config";
-  const key = `${stem}-${shortHash(configPath)}`;
+  const key = daemonKey(configPath);
   let run: string;
   let state: string;
   try {
@@ -88,6 +91,14 @@ export function daemonFiles(configPath: string, env: DirsEnv): DaemonFiles {
     startLock: `${run}/${key}.start.lock`,
     log: `${state}/${key}.log`,
   };
+}
+
+/** `<config stem>-<hash of its path>`: the name of a config's files (and of its user service). */
+export function daemonKey(configPath: string): string {
+  const file = configPath.slice(configPath.lastIndexOf("/") + 1);
+  const stem = (file.includes(".") ? file.slice(0, file.lastIndexOf(".")) : file)
+    .replace(/[^\w.@-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24) || "config";
+  return `${stem}-${shortHash(configPath)}`;
 }
 
 /** `path` made absolute, with symlinks resolved when it exists: one key per file. */

@@ -36,6 +36,8 @@ export interface ReloadReport {
   settings: Record<string, string[]>;
   /** Daemon settings that changed in the file but apply only after a daemon restart. */
   needsRestart: string[];
+  /** The command that restarts this daemon, when it is not "shutdown, then start it again" (a user service's). */
+  restartWith?: string;
   /** Daemon settings that changed in the file and were applied at once (`daemon.log_level`…). */
   daemonApplied: string[];
   /** Services whose mux could not start or take the new settings, with the reason. */
@@ -48,6 +50,8 @@ export interface ReloadPlan {
   services: readonly DaemonService[];
   /** Daemon-level settings that changed but need a daemon restart, in words. */
   needsRestart?: readonly string[];
+  /** The command that restarts this daemon (a user service's), for the report. */
+  restartWith?: string;
   /** Daemon-level settings that changed and were applied, by their config names. */
   daemonApplied?: readonly string[];
 }
@@ -76,6 +80,7 @@ export async function applyReload(host: ReloadHost, plan: ReloadPlan): Promise<R
     unchanged: [],
     settings: {},
     needsRestart: [...(plan.needsRestart ?? [])],
+    ...(plan.restartWith !== undefined ? { restartWith: plan.restartWith } : {}),
     daemonApplied: [...(plan.daemonApplied ?? [])],
     errors: {},
   };
@@ -207,7 +212,8 @@ export function describeReload(r: ReloadReport, program = "rmcp-mux"): string {
     lines.push(`  daemon: ${r.daemonApplied.join(", ")} applied in place`);
   }
   for (const what of r.needsRestart ?? []) {
-    lines.push(`  needs a daemon restart: ${what} (${program} shutdown, then start it again)`);
+    const how = r.restartWith ?? `${program} shutdown, then start it again`;
+    lines.push(`  needs a daemon restart: ${what} (${how})`);
   }
   for (const [name, e] of Object.entries(r.errors)) lines.push(`  ${name} failed: ${e}`);
   return lines.join("\n");

@@ -8,8 +8,6 @@
  */
 
 import { defaultConfigPath } from "../config/default_path.ts";
-import { ConfigError, formatIssue } from "../config/errors.ts";
-import { loadConfig } from "../config/load.ts";
 import {
   canonicalConfigPath,
   type DaemonFiles,
@@ -17,12 +15,29 @@ import {
   dirsEnv,
   readDaemonRecord,
 } from "../daemon/daemon_files.ts";
-import { FileLock } from "../paths/file_lock.ts";
 import { describeFsError, dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
-import { callControl } from "../control/client.ts";
 import { delay } from "../async/wait.ts";
 import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
+import { NAME } from "../version.ts";
 import {
+  holdStartLock,
+  type ServiceAnswer,
+  stopUnmanaged,
+  waitForServiceDaemon,
+} from "./handover.ts";
+import {
+  configFlag,
+  firstLine,
+  runCommand,
+  type Runner,
+  type ServiceManager,
+  type ServiceUnit,
+  serviceUnit,
+  startThroughManager,
+} from "./manager.ts";
+import { configProblem } from "./preflight.ts";
+import {
+  DEFAULT_PATH,
   launchdLabel,
   renderLaunchdPlist,
   renderSystemdUnit,
@@ -30,14 +45,8 @@ import {
   type UnitSpec,
 } from "./unit.ts";
 
-/** The service managers rmcp-mux installs into. */
-export type ServiceManager = "systemd" | "launchd";
-
-/** A command the install runs (`systemctl --user …`, `launchctl …`). */
-export type Runner = (
-  command: string,
-  args: readonly string[],
-) => Promise<{ code: number; stdout: string; stderr: string }>;
+export { configProblem } from "./preflight.ts";
+export type { Runner, ServiceManager } from "./manager.ts";
 
 /** Where and how: everything has the running process's value by default. */
 export interface ServiceContext {
@@ -58,6 +67,8 @@ export interface ServicePlan {
   manager: ServiceManager;
   /** Unit name (`rmcp-mux` for the default config file). */
   name: string;
+  /** The service as its manager knows it (unit name or label, domain). */
+  unit: ServiceUnit;
   /** The unit or agent file. */
   file: string;
   /** Its content. */
@@ -75,9 +86,6 @@ export interface ServicePlan {
   /** Why the command is not a lasting one, if it is not (a package cache). */
   warning?: string;
 }
-
-/** The unit's PATH when the installing process has none. */
-const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 /** The outcome of a service command: `ok`, and one line (or a few) for a person. */
 export interface ServiceResult {
@@ -114,10 +122,20 @@ export function planService(options: ServiceOptions = {}): ServicePlan {
   const env = options.env ?? Deno.env.toObject();
   const home = (env.HOME ?? "").replace(/\/+$/, "");
   const os = options.os ?? Deno.build.os;
-  const defaultConfig = defaultConfigPath(env, home);
-  const config = canonicalConfigPath(options.config ?? defaultConfig);
+  const config = canonicalConfigPath(options.config ?? defaultConfigPath(env, home));
   const files = daemonFiles(config, options.env ? pick(env) : dirsEnv());
-  const name = config === canonicalConfigPath(defaultConfig) ? "rmcp-mux" : `rmcp-mux-${files.key}`;
+  const unit = serviceUnit(config, {
+    os,
+    env,
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+  });
+  if (!unit) {
+    throw new Error(
+      `service: no supported service manager on ${os} (systemd on Linux, launchd on macOS); ` +
+        `run "rmcp-mux --config ${config}" from your own startup instead`,
+    );
+  }
+  const { name, file } = unit;
   const self = options.self ?? selfCommand({ path: env.PATH ?? "" });
   const spec: UnitSpec = {
     name,
@@ -128,50 +146,41 @@ export function planService(options: ServiceOptions = {}): ServicePlan {
     logFile: files.log,
   };
   const warning = self.warning ? { warning: self.warning } : {};
-  if (os === "linux") {
-    const base = env.XDG_CONFIG_HOME?.startsWith("/") ? env.XDG_CONFIG_HOME : `${home}/.config`;
-    const unit = `${name}.service`;
+  if (unit.manager === "systemd") {
     return {
       manager: "systemd",
       name,
-      file: `${base.replace(/\/+$/, "")}/systemd/user/${unit}`,
+      unit,
+      file,
       text: renderSystemdUnit(spec),
       config,
       enable: [
         ["systemctl", "--user", "daemon-reload"],
-        ["systemctl", "--user", "enable", unit],
-        ["systemctl", "--user", "restart", unit],
+        ["systemctl", "--user", "enable", unit.unit],
+        ["systemctl", "--user", "restart", unit.unit],
       ],
       disable: [
-        ["systemctl", "--user", "disable", "--now", unit],
+        ["systemctl", "--user", "disable", "--now", unit.unit],
         ["systemctl", "--user", "daemon-reload"],
       ],
-      logs: `journalctl --user -u ${unit}`,
+      logs: `journalctl --user -u ${unit.unit}`,
       files,
       ...warning,
     };
   }
-  if (os === "darwin") {
-    const label = launchdLabel(name);
-    const file = `${home}/Library/LaunchAgents/${label}.plist`;
-    const domain = `gui/${options.uid ?? Deno.uid() ?? 0}`;
-    return {
-      manager: "launchd",
-      name,
-      file,
-      text: renderLaunchdPlist(spec),
-      config,
-      enable: [["launchctl", "bootstrap", domain, file]],
-      disable: [["launchctl", "bootout", `${domain}/${label}`]],
-      logs: files.log,
-      files,
-      ...warning,
-    };
-  }
-  throw new Error(
-    `service: no supported service manager on ${os} (systemd on Linux, launchd on macOS); ` +
-      `run "rmcp-mux --config ${config}" from your own startup instead`,
-  );
+  return {
+    manager: "launchd",
+    name,
+    unit,
+    file,
+    text: renderLaunchdPlist(spec),
+    config,
+    enable: [["launchctl", "bootstrap", unit.domain, file]],
+    disable: [["launchctl", "bootout", `${unit.domain}/${unit.unit}`]],
+    logs: files.log,
+    files,
+    ...warning,
+  };
 }
 
 /**
@@ -198,13 +207,9 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
     return { ok: false, message: why, plan };
   }
   // Proxies start a daemon only while holding this lock: hold it across the switch.
-  let lock: FileLock | undefined;
-  for (let i = 0; i < 100 && !lock; i++) {
-    lock = await FileLock.tryAcquire(plan.files.startLock);
-    if (!lock) await delay(50);
-  }
+  const lock = await holdStartLock(plan.files).catch(() => undefined);
   try {
-    const previous = await stopUnmanaged(plan, run);
+    const previous = await stopUnmanaged(plan.files, plan.unit, run);
     if (plan.manager === "launchd") await unloadAgent(plan, options.uid, run);
     for (const command of plan.enable) {
       const out = await run(command[0]!, command.slice(1));
@@ -217,19 +222,71 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
         };
       }
     }
-    const pid = await waitForDaemon(plan.files, previous);
+    const answer = await waitForServiceDaemon(plan.files, plan.unit, previous, run);
     const how = plan.manager === "systemd" ? "systemd user unit" : "launchd agent";
     return {
-      ok: pid !== undefined,
-      message: pid !== undefined
-        ? `installed ${plan.file} (${how}); the daemon runs (pid ${pid}); logs: ${plan.logs}`
-        : `installed ${plan.file} (${how}), but its daemon did not answer within 30 s; ` +
-          `see ${plan.logs}`,
+      ok: "pid" in answer,
+      message: "pid" in answer
+        ? `installed ${plan.file} (${how}); the daemon runs (pid ${answer.pid}); logs: ${plan.logs}`
+        : `installed ${plan.file} (${how}), but ${notAnswering(answer, plan)}`,
       plan,
     };
   } finally {
     lock?.release();
   }
+}
+
+/**
+ * Restart the service's daemon through its manager — after an upgrade, or
+ * for a daemon setting a reload cannot apply. The config file is checked
+ * first (a broken one leaves the running daemon alone); a daemon of the same
+ * config running outside the service is replaced; proxies reconnect.
+ * Resolves when the new daemon answers, or with the reason it did not.
+ */
+export async function restartService(options: ServiceOptions = {}): Promise<ServiceResult> {
+  const plan = planService(options);
+  const run = options.run ?? runCommand;
+  try {
+    await Deno.lstat(plan.file);
+  } catch {
+    return { ok: false, message: notInstalled(plan), plan };
+  }
+  const problem = await configProblem(plan, options);
+  if (problem) {
+    return { ok: false, message: `not restarted (the running daemon stays): ${problem}`, plan };
+  }
+  const lock = await holdStartLock(plan.files).catch(() => undefined);
+  try {
+    const before = (await readDaemonRecord(plan.files.record))?.pid;
+    await stopUnmanaged(plan.files, plan.unit, run);
+    const failed = await startThroughManager(plan.unit, run, true);
+    if (failed) return { ok: false, message: failed, plan };
+    const answer = await waitForServiceDaemon(plan.files, plan.unit, before, run);
+    return {
+      ok: "pid" in answer,
+      message: "pid" in answer
+        ? `restarted ${plan.unit.unit}; the daemon runs (pid ${answer.pid}` +
+          (before !== undefined ? `, was ${before}` : "") + `); logs: ${plan.logs}`
+        : `restarted ${plan.unit.unit}, but ${notAnswering(answer, plan)}`,
+      plan,
+    };
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Why the service's daemon did not answer, in one clause. */
+function notAnswering(answer: Exclude<ServiceAnswer, { pid: number }>, plan: ServicePlan): string {
+  if ("exited" in answer) {
+    return `its daemon exited at start${answer.exited ? `: ${answer.exited}` : ""}; ` +
+      `see ${plan.logs}`;
+  }
+  return `its daemon did not answer within 30 s; see ${plan.logs}`;
+}
+
+function notInstalled(plan: ServicePlan): string {
+  return `not installed (no ${plan.file}); install it with "${NAME} service install` +
+    `${configFlag(plan.unit)}"`;
 }
 
 /**
@@ -288,12 +345,7 @@ export async function serviceStatus(options: ServiceOptions = {}): Promise<Servi
   try {
     await Deno.lstat(plan.file);
   } catch {
-    return {
-      ok: false,
-      message: `not installed (no ${plan.file}); install it with "rmcp-mux service install` +
-        `${options.config ? ` --config ${plan.config}` : ""}"`,
-      plan,
-    };
+    return { ok: false, message: notInstalled(plan), plan };
   }
   let state: string;
   let running: boolean;
@@ -310,85 +362,18 @@ export async function serviceStatus(options: ServiceOptions = {}): Promise<Servi
     state = out.code !== 0 ? "not loaded" : running ? "running" : "loaded, not running";
   }
   const record = await readDaemonRecord(plan.files.record);
-  const daemon = record ? `; daemon pid ${record.pid}, control socket ${record.control}` : "";
+  const outside = record && record.managedBy === undefined
+    ? ` (started outside the service: "${NAME} service restart${configFlag(plan.unit)}" ` +
+      "hands it to the service)"
+    : "";
+  const daemon = record
+    ? `; daemon pid ${record.pid}${outside}, control socket ${record.control}`
+    : "";
   return {
     ok: running,
     message: `${plan.file}: ${state}${daemon}; logs: ${plan.logs}`,
     plan,
   };
-}
-
-/**
- * Why the service's daemon would not start, if it would not: the config file
- * is missing or invalid, or names a `${VAR}` the service's environment lacks
- * (a service does not see the variables of the shell that installed it).
- * Checked before anything is written, so a failure is one line now rather
- * than a crash loop in the service manager's log.
- */
-export async function configProblem(
-  plan: ServicePlan,
-  context: ServiceContext = {},
-): Promise<string | undefined> {
-  const env = await serviceEnvironment(
-    plan,
-    context.env ?? Deno.env.toObject(),
-    context.run ?? runCommand,
-  );
-  try {
-    await loadConfig(plan.config, { env });
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    if (error.cause instanceof Deno.errors.NotFound) {
-      return `${plan.config} does not exist; write it first ` +
-        `("rmcp-mux scan --write-config ${plan.config}", or see config.example.yaml)`;
-    }
-    const [first, ...more] = error.issues;
-    let line = first ? formatIssue(first) : error.message;
-    if (more.length > 0) {
-      line += ` (and ${more.length} more: rmcp-mux config check ${plan.config})`;
-    }
-    const unset = error.issues.map((i) => /environment variable (\S+) is not set/.exec(i.message))
-      .find((m) => m !== null)?.[1];
-    if (unset !== undefined) {
-      line += `; the service does not see your shell's variables: write the value into ` +
-        `${plan.config} (keep it private: chmod 600)` +
-        (plan.manager === "systemd"
-          ? `, or put ${unset}=… in ~/.config/environment.d/rmcp-mux.conf ` +
-            "(read when your systemd user manager starts)"
-          : "");
-    }
-    return line;
-  }
-}
-
-/**
- * The environment the service's daemon will have: the user manager's
- * (`systemctl --user show-environment`; launchd gives agents little), the
- * account's HOME, USER, LOGNAME and SHELL, and the unit's PATH. When the
- * manager cannot be asked, the installing process's own.
- */
-async function serviceEnvironment(
-  plan: ServicePlan,
-  env: Readonly<Record<string, string | undefined>>,
-  run: Runner,
-): Promise<Record<string, string | undefined>> {
-  const out: Record<string, string | undefined> = {};
-  if (plan.manager === "systemd") {
-    const shown = await run("systemctl", ["--user", "show-environment"]);
-    if (shown.code !== 0) return { ...env };
-    for (const line of shown.stdout.split("\n")) {
-      const eq = line.indexOf("=");
-      if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-    }
-  } else if (env.TMPDIR !== undefined) {
-    out.TMPDIR = env.TMPDIR;
-  }
-  for (const key of ["HOME", "USER", "LOGNAME", "SHELL"]) {
-    if (env[key] !== undefined) out[key] = env[key];
-  }
-  out.PATH = env.PATH ?? DEFAULT_PATH;
-  return out;
 }
 
 /**
@@ -405,74 +390,6 @@ async function unloadAgent(plan: ServicePlan, uid: number | undefined, run: Runn
     if ((await run("launchctl", ["print", target])).code !== 0) return;
     await delay(100);
   }
-}
-
-/** A daemon of this config not started by the service: shut it down. Returns its pid. */
-async function stopUnmanaged(plan: ServicePlan, run: Runner): Promise<number | undefined> {
-  const record = await readDaemonRecord(plan.files.record);
-  if (!record) return undefined;
-  if (plan.manager === "systemd") {
-    const out = await run("systemctl", [
-      "--user",
-      "show",
-      "-p",
-      "MainPID",
-      "--value",
-      `${plan.name}.service`,
-    ]);
-    if (out.code === 0 && Number(out.stdout.trim()) === record.pid) return record.pid; // its own
-  }
-  await callControl(record.control, "shutdown", undefined, 5_000).catch(() => undefined);
-  // Wait for it to be gone (its lock released) before the service starts its own.
-  for (let i = 0; i < STOP_TIMEOUT_S * 10; i++) {
-    const still = await FileLock.tryAcquire(plan.files.lock);
-    if (still) {
-      still.release();
-      break;
-    }
-    await delay(100);
-  }
-  return record.pid;
-}
-
-/** The pid of the daemon that answers on the recorded control socket (not `previous`). */
-async function waitForDaemon(
-  files: DaemonFiles,
-  previous: number | undefined,
-): Promise<number | undefined> {
-  for (let i = 0; i < 300; i++) {
-    const record = await readDaemonRecord(files.record);
-    if (record && record.pid !== previous) {
-      const status = await callControl(record.control, "status", undefined, 2_000).catch(() =>
-        undefined
-      );
-      if (status) return record.pid;
-    }
-    await delay(100);
-  }
-  return undefined;
-}
-
-async function runCommand(
-  command: string,
-  args: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const out = await new Deno.Command(command, {
-      args: [...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-    return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-  } catch (error) {
-    return { code: 127, stdout: "", stderr: `${command}: ${describeFsError(error)}` };
-  }
-}
-
-function firstLine(out: { stdout: string; stderr: string }): string {
-  return (out.stderr.trim() || out.stdout.trim()).split("\n")[0] ?? "";
 }
 
 function pick(env: Readonly<Record<string, string | undefined>>) {

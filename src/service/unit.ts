@@ -22,6 +22,16 @@ export interface UnitSpec {
   logFile: string;
 }
 
+/**
+ * Set by the unit for the daemon it runs, to the unit's name (systemd) or
+ * label (launchd): the daemon records it, so commands know the service owns
+ * it, and takes over from a daemon of its config started outside the service.
+ */
+export const SERVICE_ENV = "RMCP_MUX_SERVICE";
+
+/** The unit's PATH when the installing process has none. */
+export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
 /** Seconds a stop may take before the service manager kills what is left. */
 export const STOP_TIMEOUT_S = 15;
 
@@ -62,6 +72,7 @@ KillMode=mixed
 TimeoutStopSec=${STOP_TIMEOUT_S}
 WorkingDirectory=${systemdWord(spec.workingDirectory)}
 Environment=${systemdWord(`PATH=${spec.path}`)}
+Environment=${systemdWord(`${SERVICE_ENV}=${spec.name}.service`)}
 
 [Install]
 WantedBy=default.target
@@ -121,6 +132,8 @@ export function renderLaunchdPlist(spec: UnitSpec): string {
   <dict>
     <key>PATH</key>
     <string>${xml(spec.path)}</string>
+    <key>${SERVICE_ENV}</key>
+    <string>${xml(launchdLabel(spec.name))}</string>
   </dict>
   <key>StandardOutPath</key>
   <string>${xml(spec.logFile)}</string>
@@ -151,7 +164,8 @@ function systemdText(text: string): string {
   return text.replaceAll("%", "%%").replaceAll("\n", " ");
 }
 
-function xml(text: string): string {
+/** `text` escaped for a plist (XML) string. */
+export function xml(text: string): string {
   return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;");
 }

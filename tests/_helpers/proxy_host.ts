@@ -187,10 +187,10 @@ export class RawProxy implements AsyncDisposable {
     })().catch(() => {});
   }
 
-  /** Wait for a stderr line matching `pattern`; returns it. */
-  async waitForStderr(pattern: RegExp): Promise<string> {
+  /** Wait for a stderr line matching `pattern` (the `nth` such line, 1 by default); returns it. */
+  async waitForStderr(pattern: RegExp, nth = 1): Promise<string> {
     while (true) {
-      const found = this.stderrLines.find((line) => pattern.test(line));
+      const found = this.stderrLines.filter((line) => pattern.test(line))[nth - 1];
       if (found) return found;
       await new Promise<void>((resolve) => this.#stderrWaiters.push(resolve));
     }

@@ -508,3 +508,14 @@ Deno.test("service: install|uninstall|status, --config, --dry-run", () => {
   refuses(["service", "start"], /^service: unknown subcommand "start"; try: rmcp-mux service/);
   refuses(["service", "status", "--dry-run"], /--dry-run is for install and uninstall/);
 });
+
+Deno.test("service restart: --config; no --dry-run", () => {
+  assertEquals(parseCommandLine(["service", "restart", "--config", "~/m.yaml"], ENV), {
+    kind: "service",
+    action: "restart",
+    config: "/home/ann/m.yaml",
+    dryRun: false,
+  });
+  refuses(["service", "restart", "--dry-run"], /^service restart: --dry-run is for install/);
+  refuses(["service", "reboot"], /try: rmcp-mux service install\|uninstall\|status\|restart$/);
+});

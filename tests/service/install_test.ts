@@ -35,7 +35,7 @@ class FakeSystemd {
       await this.stop();
       this.daemon = new Deno.Command(this.#command[0]!, {
         args: this.#command.slice(1),
-        env: this.#env,
+        env: { ...this.#env, RMCP_MUX_SERVICE: args[2]! }, // as the unit's Environment= says
         stdin: "null",
         stdout: "null",
         stderr: "null",

@@ -63,6 +63,11 @@ Deno.test("the systemd user unit passes systemd-analyze verify without a warning
       /^ExecStart=\S+deno run -A "\/src\/rmcp mux\/main\.ts" --config ".*\/my 100%% config\.yaml"$/m,
     );
     assertMatch(plan.text, /^Restart=on-failure$/m);
+    // The daemon knows the service runs it (commands say so; it takes over from one outside).
+    assertMatch(
+      plan.text,
+      /^Environment=RMCP_MUX_SERVICE=rmcp-mux-my-100-config-[0-9a-f]{8}\.service$/m,
+    );
     assertMatch(plan.text, /^KillMode=mixed$/m);
     assertMatch(plan.text, /^WantedBy=default\.target$/m);
     assertEquals(plan.enable.at(-1), ["systemctl", "--user", "restart", `${plan.name}.service`]);
@@ -110,6 +115,10 @@ Deno.test("the launchd agent: label, arguments escaped, kept alive, logs in the 
     /<key>StandardErrorPath<\/key>\n {2}<string>\/Users\/ada\/\.local\/state\/rmcp-mux\/a-b-x-[0-9a-f]{8}\.log<\/string>/,
   );
   assertEquals(plan.enable, [["launchctl", "bootstrap", "gui/501", plan.file]]);
+  assertMatch(
+    plan.text,
+    /<key>RMCP_MUX_SERVICE<\/key>\n {4}<string>dev\.rmcp-mux\.a-b-x-[0-9a-f]{8}<\/string>/,
+  );
   // Well formed: every element closed.
   for (const tag of ["dict", "array", "plist"]) {
     assertEquals(plan.text.split(`<${tag}`).length, plan.text.split(`</${tag}>`).length, tag);
