@@ -23,7 +23,7 @@ import {
 import { FileLock } from "../paths/file_lock.ts";
 import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { connectUnix } from "../transport/unix_client.ts";
-import { NAME } from "../version.ts";
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 import type { ProxyCommand } from "./proxy_args.ts";
 
 /** How long a proxy waits for a daemon (its own start, or another proxy's) to answer. */
@@ -103,7 +103,8 @@ export async function findOrStartDaemon(
       lastError = (error as Error).message;
       if (Date.now() >= deadline) {
         throw new DaemonStartError(
-          `the daemon for ${config} runs, but ${lastError}; see ${NAME} status --config ${config}`,
+          `the daemon for ${config} runs, but ${lastError}; see ` +
+            `${hintCommand()} status --config ${shellWord(config)}`,
         );
       }
       await sleep(wait);
@@ -216,7 +217,8 @@ class DaemonStarter {
     } catch {
       throw new DaemonStartError(
         `no daemon for ${this.#config} is running and the file does not exist; ` +
-          `create it (see ${NAME} config check) or give --config FILE`,
+          `create it (\`${hintCommand()} scan --write-config ${shellWord(this.#config)}\` ` +
+          "writes one from your MCP hosts' servers; see config.example.yaml) or give --config FILE",
       );
     }
     try {
@@ -274,7 +276,8 @@ async function serviceSocket(control: string, service: string, config: string): 
   }
   if (found.state === "stopped") {
     throw new DaemonStartError(
-      `service "${service}" is stopped; start it with "${NAME} start ${service} --config ${config}"`,
+      `service "${service}" is stopped; start it with ` +
+        `"${hintCommand()} start ${shellWord(service)} --config ${shellWord(config)}"`,
     );
   }
   if (found.state === "error") {

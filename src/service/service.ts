@@ -21,7 +21,7 @@ import { FileLock } from "../paths/file_lock.ts";
 import { describeFsError, dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { callControl } from "../control/client.ts";
 import { delay } from "../async/wait.ts";
-import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
+import { hintCommand, type SelfCommand, selfCommand, shellWord } from "../paths/self_command.ts";
 import {
   launchdLabel,
   renderLaunchdPlist,
@@ -170,7 +170,7 @@ export function planService(options: ServiceOptions = {}): ServicePlan {
   }
   throw new Error(
     `service: no supported service manager on ${os} (systemd on Linux, launchd on macOS); ` +
-      `run "rmcp-mux --config ${config}" from your own startup instead`,
+      `run "${hintCommand()} --config ${shellWord(config)}" from your own startup instead`,
   );
 }
 
@@ -290,8 +290,8 @@ export async function serviceStatus(options: ServiceOptions = {}): Promise<Servi
   } catch {
     return {
       ok: false,
-      message: `not installed (no ${plan.file}); install it with "rmcp-mux service install` +
-        `${options.config ? ` --config ${plan.config}` : ""}"`,
+      message: `not installed (no ${plan.file}); install it with "${hintCommand()} service ` +
+        `install${options.config ? ` --config ${shellWord(plan.config)}` : ""}"`,
       plan,
     };
   }
@@ -341,12 +341,13 @@ export async function configProblem(
     if (!(error instanceof ConfigError)) throw error;
     if (error.cause instanceof Deno.errors.NotFound) {
       return `${plan.config} does not exist; write it first ` +
-        `("rmcp-mux scan --write-config ${plan.config}", or see config.example.yaml)`;
+        `("${hintCommand()} scan --write-config ${shellWord(plan.config)}", or see ` +
+        "config.example.yaml)";
     }
     const [first, ...more] = error.issues;
     let line = first ? formatIssue(first) : error.message;
     if (more.length > 0) {
-      line += ` (and ${more.length} more: rmcp-mux config check ${plan.config})`;
+      line += ` (and ${more.length} more: ${hintCommand()} config check ${shellWord(plan.config)})`;
     }
     const unset = error.issues.map((i) => /environment variable (\S+) is not set/.exec(i.message))
       .find((m) => m !== null)?.[1];
