@@ -34,6 +34,7 @@ type Dashboard = typeof import("./src/cli/dashboard_command.ts");
 type Hosts = typeof import("./src/cli/hosts_commands.ts");
 type Wizard = typeof import("./src/cli/wizard.ts");
 type Service = typeof import("./src/cli/service_command.ts");
+type Fatal = typeof import("./src/cli/fatal.ts");
 
 /**
  * The name this program was started as. `Deno.execPath()` resolves symlinks,
@@ -61,7 +62,7 @@ async function main(given: string[]): Promise<number> {
   if (args[0] === "proxy" && notices.length === 0) {
     return await proxyMain(args.slice(1));
   }
-  const { CliError, parseCommandLine } = await load<Args>("./src/cli/args.ts");
+  const { CliError, hintCommand, parseCommandLine } = await load<Args>("./src/cli/args.ts");
   const { writeStderr } = await load<Stderr>("./src/cli/stderr.ts");
   const { NAME, VERSION } = await load<Version>("./src/version.ts");
   for (const notice of notices) writeStderr(`${NAME}: ${notice}\n`);
@@ -70,7 +71,7 @@ async function main(given: string[]): Promise<number> {
     command = parseCommandLine(args, { HOME: Deno.env.get("HOME") });
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
-    writeStderr(`${NAME}: ${error.message}\nRun "${NAME} --help" for usage.\n`);
+    writeStderr(`${NAME}: ${error.message}\nRun "${hintCommand()} --help" for usage.\n`);
     return 2;
   }
   switch (command.kind) {
@@ -135,6 +136,43 @@ async function main(given: string[]): Promise<number> {
   }
 }
 
+let dying: Promise<never> | undefined;
+
+/**
+ * An error nothing handled: one line (src/cli/fatal.ts, loaded only now),
+ * never Deno's stack trace, and exit 1 — for a daemon too, whose service
+ * manager then restarts it. Errors after the first wait for it.
+ */
+function die(error: unknown): Promise<never> {
+  dying ??= (async () => {
+    try {
+      (await load<Fatal>("./src/cli/fatal.ts")).reportFatal(error);
+    } catch {
+      // Even that cannot load (Deno may not read this checkout): its own message says what to do.
+      const text = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
+      const all = /--allow-/.test(text)
+        ? "; rmcp-mux needs all of Deno's permissions: run it with -A"
+        : "";
+      try {
+        Deno.stderr.writeSync(new TextEncoder().encode(`rmcp-mux: ${text}${all}\n`));
+      } catch {
+        // No stderr: the exit code is all that is left.
+      }
+    }
+    Deno.exit(1);
+  })();
+  return dying;
+}
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // A timer's or a forgotten promise's error must not end in a stack trace either.
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    void die(event.error);
+  });
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    void die(event.reason);
+  });
+  Deno.exit(await main(Deno.args).catch(die));
 }

@@ -20,6 +20,7 @@ import type { DaemonStatus, ServiceStatus } from "../daemon/daemon.ts";
 import { describeReload, type ReloadReport } from "../daemon/reload.ts";
 import { STATUS_METHOD } from "../jsonrpc/mux_methods.ts";
 import type { MuxStatus } from "../server/mux_status.ts";
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 import { NAME } from "../version.ts";
 import type { Command, ControlTarget } from "./args.ts";
 import {
@@ -34,6 +35,7 @@ import { configPathOf, controlPathOf } from "./daemon_command.ts";
 import { writeStderr } from "./logging.ts";
 import { failingServices, formatStatus, serviceOf } from "./status_view.ts";
 import { watchStatus } from "./watch_command.ts";
+import { writeStdout } from "./stdout.ts";
 
 type StatusCommand = Extract<Command, { kind: "status" }>;
 type ControlCommandLine = Extract<Command, { kind: "control" }>;
@@ -73,11 +75,17 @@ async function call(
     if (where.config && error instanceof ControlError && error.cause instanceof ConnectError) {
       throw new ControlError(
         `no daemon is running for ${where.config} (${error.cause.path}: ${error.cause.reason}); ` +
-          `start it with "${NAME} --config ${where.config}" or "${NAME} service install"`,
+          `start it with "${hintCommand()} --config ${shellWord(where.config)}" or ` +
+          `"${hintCommand()} service install${configFlagOf(where.config)}"`,
       );
     }
     throw error;
   }
+}
+
+/** ` --config FILE` for a config other than the default one (which needs no flag). */
+function configFlagOf(config: string): string {
+  return config === configPathOf(undefined) ? "" : ` --config ${shellWord(config)}`;
 }
 
 /** Fetch the status, as a daemon status (a single mux becomes a one-service daemon). */
@@ -118,9 +126,7 @@ export async function runStatusCommand(command: StatusCommand): Promise<number> 
     try {
       const status = selected(await fetchStatus(command.target), command.services);
       if (command.json) console.log(JSON.stringify(status, null, 2));
-      else {Deno.stdout.writeSync(
-          new TextEncoder().encode(formatStatus(status, Date.now(), command.verbose)),
-        );}
+      else writeStdout(formatStatus(status, Date.now(), command.verbose));
       return failingServices(status.services).length > 0 ? 1 : 0;
     } catch (error) {
       return reportError(error);
@@ -191,10 +197,10 @@ async function serviceNote(where: { path: string; config?: string }): Promise<st
   const record = await readDaemonRecord(daemonFiles(config, dirsEnv()).record);
   if (!record?.managedBy || record.control !== where.path) return undefined;
   const unit = serviceUnit(config);
-  const flag = unit ? configFlag(unit) : ` --config ${config}`;
+  const flag = unit ? configFlag(unit) : ` --config ${shellWord(config)}`;
   return `it is the daemon of the user service ${record.managedBy}: it stays stopped until a ` +
     `proxy needs it or "${startCommandOf(record.managedBy)}"; to restart it (an upgrade, say), ` +
-    `use "${NAME} service restart${flag}" instead`;
+    `use "${hintCommand()} service restart${flag}" instead`;
 }
 
 function failedOutcome(command: ControlCommandLine, result: Record<string, unknown>): boolean {
@@ -212,7 +218,13 @@ function failedOutcome(command: ControlCommandLine, result: Record<string, unkno
 function describeOutcome(command: ControlCommandLine, result: Record<string, unknown>): string {
   switch (command.command) {
     case "reload": {
-      return describeReload(result as unknown as ReloadReport, NAME);
+      const { config, control } = command.target;
+      const flags = control !== undefined
+        ? ` --control ${shellWord(control)}`
+        : config !== undefined
+        ? ` --config ${shellWord(config)}`
+        : "";
+      return describeReload(result as unknown as ReloadReport, `${hintCommand()} shutdown${flags}`);
     }
     case "shutdown":
       return "daemon shutting down";

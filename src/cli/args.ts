@@ -11,6 +11,10 @@
 
 import { CliError, parse, wholeNumber } from "./args_common.ts";
 import { expandHome } from "../config/command_line.ts";
+import { hintCommand } from "../paths/self_command.ts";
+
+// main.ts names rmcp-mux in its usage line as this machine types it, without loading more.
+export { hintCommand };
 import { parseProxyArgs, type ProxyCommand, ProxyUsageError } from "./proxy_args.ts";
 import { type LogSettings, parseRun, type RunCommand } from "./run_args.ts";
 import {
@@ -125,7 +129,9 @@ function parseHttpCommand(args: readonly string[], env: { HOME?: string }): Comm
   const [sub, ...rest] = args;
   if (sub === "-h" || sub === "--help") return { kind: "help", topic: "http" };
   if (sub !== "token") {
-    throw new CliError(`http: unknown subcommand "${sub ?? ""}"; try: rmcp-mux http token`);
+    throw new CliError(
+      `http: unknown subcommand "${sub ?? ""}"; try: ${hintCommand()} http token`,
+    );
   }
   const { values, positionals } = parse(rest, {
     "token-file": { type: "string" },
@@ -219,7 +225,7 @@ function parseControl(
   if (values.help) return { kind: "help", topic: "control" };
   const needsName = command === "restart" || command === "stop" || command === "start";
   if (needsName && positionals.length !== 1) {
-    throw new CliError(`${command}: name one service, e.g. rmcp-mux ${command} github`);
+    throw new CliError(`${command}: name one service, e.g. ${hintCommand()} ${command} github`);
   }
   if (!needsName && positionals.length > 0) {
     throw new CliError(`${command}: unexpected argument "${positionals[0]}"`);
@@ -241,7 +247,7 @@ function parseConfigCommand(args: readonly string[], env: { HOME?: string }): Co
   const [sub, ...rest] = args;
   if (sub !== "check") {
     throw new CliError(
-      `config: unknown subcommand "${sub ?? ""}"; try: rmcp-mux config check FILE`,
+      `config: unknown subcommand "${sub ?? ""}"; try: ${hintCommand()} config check FILE`,
     );
   }
   const { values, positionals } = parse(rest, { help: { type: "boolean", short: "h" } });
@@ -263,7 +269,7 @@ function parseService(args: readonly string[], env: { HOME?: string }): Command 
     throw new CliError(
       `service: unknown subcommand "${
         action ?? ""
-      }"; try: rmcp-mux service install|uninstall|status|restart`,
+      }"; try: ${hintCommand()} service install|uninstall|status|restart`,
     );
   }
   const { values, positionals } = parse(rest, {

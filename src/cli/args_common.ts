@@ -19,7 +19,7 @@ export function parse<T extends FlagSpec>(args: readonly string[], options: T): 
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...args],
+      args: negativesAsValues(args, options),
       options,
       allowPositionals: true,
       strict: true,
@@ -38,6 +38,37 @@ export function parse<T extends FlagSpec>(args: readonly string[], options: T): 
     (token.index > cut ? tail : positionals).push(token.value);
   }
   return { values: parsed.values, positionals, tail };
+}
+
+/**
+ * `--max-restarts -1` → `--max-restarts=-1`: a negative number after an
+ * option that takes a value is that (wrong) value, which the option's check
+ * then names ("expected a whole number ≥ 0"), not a missing one. No option is
+ * spelled with a digit, so nothing else changes; nothing after `--` either.
+ */
+function negativesAsValues(args: readonly string[], options: FlagSpec): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, spec] of Object.entries(options)) {
+    if (spec.type !== "string") continue;
+    takesValue.add(`--${name}`);
+    if (spec.short) takesValue.add(`-${spec.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 function cleanParseError(message: string): string {

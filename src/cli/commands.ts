@@ -15,7 +15,7 @@ import { reportError, SignalScope } from "./lifecycle.ts";
 import { dirsEnv } from "../daemon/daemon_files.ts";
 import { runtimeDir } from "../paths/dirs.ts";
 import { PathError } from "../paths/private_dir.ts";
-import { type SelfCommand, selfCommand, shellWord } from "../paths/self_command.ts";
+import { hintCommand, type SelfCommand, selfCommand, shellWord } from "../paths/self_command.ts";
 import { setupLogging, useLogFile, writeStderr } from "./logging.ts";
 
 /** The reference server `demo` runs (pinned like every dependency). */
@@ -69,7 +69,7 @@ async function serveHttp(
   mux.httpUrl = listener.urlFor(mux.service);
   writeStderr(
     `${NAME}: serving ${mux.service} over HTTP at ${listener.url}/mcp` +
-      (listener.tokenFile ? ` (token: ${NAME} http token)\n` : "\n"),
+      (listener.tokenFile ? ` (token: ${hintCommand()} http token)\n` : "\n"),
   );
   return listener;
 }

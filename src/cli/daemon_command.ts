@@ -33,7 +33,9 @@ import { configFlag, installedService, restartCommandOf } from "../service/manag
 import { SERVICE_ENV, STOP_TIMEOUT_S } from "../service/unit.ts";
 import { dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { stableJson } from "../server/live_settings.ts";
+import { SocketPathError } from "../server/socket_path.ts";
 import { prepareStatusFile, StatusFileWriter } from "../server/status_file.ts";
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 import { NAME, VERSION } from "../version.ts";
 import type { Command, LogSettings } from "./args.ts";
 import { reportError, SignalScope } from "./lifecycle.ts";
@@ -239,7 +241,11 @@ async function serve(
   } catch (error) {
     await daemon.close();
     await statusFile?.close();
-    return fail(error);
+    if (!(error instanceof SocketPathError)) return fail(error);
+    // Say where the control socket's path was set (--control, daemon.control or its default).
+    return fail(
+      new SocketPathError(error.from(command.control ? "--control" : `daemon.control in ${path}`)),
+    );
   }
   signals.atForcedExit(() => control.terminateNow());
   logger.info("Daemon running {count} services; control socket {path}", {
@@ -267,14 +273,18 @@ async function alreadyRunning(path: string, files: DaemonFiles): Promise<number>
     writeStderr(
       `${NAME}: a daemon for ${path} is already running as the user service ` +
         `${record.managedBy} (pid ${record.pid}, control socket ${record.control}); see it with ` +
-        `"${NAME} status --config ${path}", restart it with "${NAME} service restart --config ${path}"\n`,
+        `"${hintCommand()} status --config ${
+          shellWord(path)
+        }", restart it with "${hintCommand()} service restart --config ${shellWord(path)}"\n`,
     );
     return 1;
   }
   const which = record ? ` (pid ${record.pid}, control socket ${record.control})` : "";
+  const self = hintCommand();
+  const config = shellWord(path);
   writeStderr(
     `${NAME}: a daemon for ${path} is already running${which}; see it with ` +
-      `"${NAME} status --config ${path}" or stop it with "${NAME} shutdown --config ${path}"\n`,
+      `"${self} status --config ${config}" or stop it with "${self} shutdown --config ${config}"\n`,
   );
   return 1;
 }
@@ -327,7 +337,7 @@ async function noteInstalledService(path: string): Promise<void> {
   if (!unit) return;
   writeStderr(
     `${NAME}: note: ${path} is installed as the user service ${unit.unit}, and this daemon runs ` +
-      `outside it; "${NAME} service restart${configFlag(unit)}" hands it to the service\n`,
+      `outside it; "${hintCommand()} service restart${configFlag(unit)}" hands it to the service\n`,
   );
 }
 
@@ -341,6 +351,10 @@ function select(
     services: selected.map((s) => ({
       name: s.name,
       options: { ...s.options, ...(s.statusFile ? { statusFile: s.statusFile } : {}) },
+      // An error about the socket names where to change it: --socket overrides the file's.
+      ...(overrides.socket === undefined
+        ? { socketFrom: `socket: in ${config.path} (service ${s.name})` }
+        : {}),
     })),
     levels: Object.fromEntries(selected.map((s) => [s.name, s.logLevel])),
   };
@@ -351,7 +365,7 @@ function fail(error: unknown, defaultPath?: string): number {
   if (missing && defaultPath) {
     writeStderr(
       `${NAME}: nothing to run: give --socket PATH --cmd PROGRAM for one server, or --config FILE ` +
-        `(the default ${defaultPath} does not exist). Run "${NAME} --help" for usage.\n`,
+        `(the default ${defaultPath} does not exist). Run "${hintCommand()} --help" for usage.\n`,
     );
     return 2;
   }

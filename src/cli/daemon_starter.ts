@@ -25,7 +25,7 @@ import {
   startThroughManager,
 } from "../service/manager.ts";
 import { connectUnix } from "../transport/unix_client.ts";
-import { NAME } from "../version.ts";
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 
 /** How long a proxy waits for a daemon (its own start, or another proxy's) to answer. */
 export const DAEMON_START_TIMEOUT_MS = 30_000;
@@ -154,7 +154,8 @@ export class DaemonStarter {
     } catch {
       throw new DaemonStartError(
         `no daemon for ${this.#config} is running and the file does not exist; ` +
-          `create it (see ${NAME} config check) or give --config FILE`,
+          `create it (\`${hintCommand()} scan --write-config ${shellWord(this.#config)}\` ` +
+          "writes one from your MCP hosts' servers; see config.example.yaml) or give --config FILE",
       );
     }
     try {

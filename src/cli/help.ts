@@ -122,6 +122,8 @@ Examples:
 
 Exit codes: 0 success, 1 failure (health: not healthy; status: a selected
 service is failed, unresponsive or could not start), 2 bad command line.
+Every failure is one line on stderr; "internal error: …" is a bug to report
+(RMCP_MUX_DEBUG=1 prints its stack trace too).
 `;
 
 const TOPICS: Record<string, string> = {

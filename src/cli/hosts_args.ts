@@ -8,6 +8,7 @@
 
 import { CliError, oneOf, parse } from "./args_common.ts";
 import { expandHome } from "../config/command_line.ts";
+import { hintCommand } from "../paths/self_command.ts";
 import { CUSTOM_FORMATS, type CustomFormat } from "../hosts/adapters/custom.ts";
 import type { Via } from "../hosts/rewire.ts";
 
@@ -118,7 +119,8 @@ export function parseScan(
   noPositionals("scan", positionals);
   if (values.snippet !== undefined || values["snippet-format"] !== undefined) {
     throw new CliError(
-      "scan --snippet is gone: `rmcp-mux rewire --host H --dry-run` shows the exact change to each host's file",
+      `scan --snippet is gone: \`${hintCommand()} rewire --host H --dry-run\` shows the exact ` +
+        "change to each host's file",
     );
   }
   const target = values["write-config"] ?? values.manifest;

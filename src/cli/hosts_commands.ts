@@ -40,6 +40,7 @@ import { typedCommand } from "../paths/self_command.ts";
 import { NAME } from "../version.ts";
 import type { HostsCommand } from "./hosts_args.ts";
 import { configPathOf } from "./daemon_command.ts";
+import { writeStdout } from "./stdout.ts";
 import { formatRewire, formatScan, formatUnwire, scanJson, tilde } from "./hosts_view.ts";
 import { writeStderr } from "./stderr.ts";
 
@@ -157,7 +158,7 @@ export async function runScan(command: Of<"scan">): Promise<number> {
     }
     const plan = planServices(discovery.entries, ctx.config.services, ctx.socketDir);
     if (command.json) console.log(JSON.stringify(scanJson(discovery, plan), null, 2));
-    else Deno.stdout.writeSync(new TextEncoder().encode(formatScan(discovery, plan, ctx.home)));
+    else writeStdout(formatScan(discovery, plan, ctx.home));
     if (command.writeConfig) {
       // Servers that need a process per client (browsers, shells) are added too: the daemon gives
       // them that isolation from the same table scan shows.
@@ -284,7 +285,7 @@ async function rewireOnce(command: Of<"rewire">): Promise<number> {
     for (const b of plan.broken) {
       writeStderr(`${NAME}: ${tilde(b.file, ctx.home)} ${b.error}; not touched\n`);
     }
-    Deno.stdout.writeSync(new TextEncoder().encode(formatRewire(plan.outcomes, command.dryRun)));
+    writeStdout(formatRewire(plan.outcomes, command.dryRun));
     if (plan.files.length === 0 && plan.newServices.length === 0) {
       console.log(plan.outcomes.length === 0 ? "nothing to rewire" : "nothing to change");
       return plan.broken.length > 0 ? 1 : 0;
@@ -341,7 +342,7 @@ export async function runUnwire(command: Of<"unwire">): Promise<number> {
       }
     }
     const { outcomes, files } = planUnwire(selected, texts);
-    Deno.stdout.writeSync(new TextEncoder().encode(formatUnwire(outcomes, command.dryRun)));
+    writeStdout(formatUnwire(outcomes, command.dryRun));
     if (command.dryRun) {
       for (const f of files) {
         console.log(unifiedDiff(f.file, f.before, f.after, [], f.restored[0]?.format));

@@ -50,7 +50,9 @@ export function parseProxyArgs(
     if (!flag.startsWith("-")) throw new ProxyUsageError(`proxy: unexpected argument "${arg}"`);
     if (!VALUE_FLAGS.has(flag)) throw new ProxyUsageError(`unknown option ${flag}`);
     let value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-    if (value === undefined || (eq === -1 && value.startsWith("-") && value !== "-")) {
+    // A negative number is a (wrong) value, said so below, not a missing one.
+    const number = flag === "--reconnect-timeout-ms" && /^-[\d.]/.test(value ?? "");
+    if (value === undefined || (eq === -1 && value.startsWith("-") && value !== "-" && !number)) {
       throw new ProxyUsageError(`${flag} needs a value`);
     }
     if (flag !== "--service" && flag !== "--reconnect-timeout-ms") value = expandHome(value, home);

@@ -23,7 +23,7 @@ import {
   readDaemonRecord,
 } from "../daemon/daemon_files.ts";
 import { connectUnix } from "../transport/unix_client.ts";
-import { NAME } from "../version.ts";
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 import {
   controlRequest,
   DAEMON_START_TIMEOUT_MS,
@@ -102,7 +102,8 @@ export async function findOrStartDaemon(
       lastError = (error as Error).message;
       if (Date.now() >= deadline) {
         throw new DaemonStartError(
-          `the daemon for ${config} runs, but ${lastError}; see ${NAME} status --config ${config}`,
+          `the daemon for ${config} runs, but ${lastError}; see ` +
+            `${hintCommand()} status --config ${shellWord(config)}`,
         );
       }
       await sleep(wait);
@@ -170,7 +171,8 @@ async function serviceSocket(control: string, service: string, config: string): 
   }
   if (found.state === "stopped") {
     throw new DaemonStartError(
-      `service "${service}" is stopped; start it with "${NAME} start ${service} --config ${config}"`,
+      `service "${service}" is stopped; start it with ` +
+        `"${hintCommand()} start ${shellWord(service)} --config ${shellWord(config)}"`,
     );
   }
   if (found.state === "error") {

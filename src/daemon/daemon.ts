@@ -12,6 +12,7 @@ import { HttpListener } from "../http/listener.ts";
 import type { HttpOptions } from "../http/options.ts";
 import { muxLogger } from "../log/logger.ts";
 import { MuxServer } from "../server/mux_server.ts";
+import { SocketPathError } from "../server/socket_path.ts";
 import { HISTORY_STEP_MS, type ServiceHistory } from "./history.ts";
 import { DaemonActivity } from "./activity.ts";
 import {
@@ -21,7 +22,7 @@ import {
   type ReloadReport,
   sortByName,
 } from "./reload.ts";
-import { loopbackOrigin, NO_HTTP_LISTENER } from "../dashboard/control.ts";
+import { loopbackOrigin, noHttpListener } from "../dashboard/control.ts";
 import { createDashboard, type Dashboard, type DashboardLogin } from "../dashboard/dashboard.ts";
 import {
   type DaemonService,
@@ -180,7 +181,7 @@ export class Daemon implements AsyncDisposable {
    * ```
    */
   dashboardLogin(): DashboardLogin {
-    if (!this.#http || !this.#dashboard) throw new DaemonError(NO_HTTP_LISTENER);
+    if (!this.#http || !this.#dashboard) throw new DaemonError(noHttpListener());
     let origin: string;
     try {
       origin = loopbackOrigin(this.#http.url);
@@ -306,7 +307,11 @@ export class Daemon implements AsyncDisposable {
       mux.onChange(() => this.#changed(spec.name, mux));
       return { spec, mux, state: "running" };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = error instanceof SocketPathError && spec.socketFrom
+        ? error.from(spec.socketFrom)
+        : error instanceof Error
+        ? error.message
+        : String(error);
       this.#log.error("Cannot start service {service}: {error}", {
         service: spec.name,
         error: message,

@@ -19,6 +19,11 @@ export interface DaemonService {
   name: string;
   /** Settings of its mux (`serviceName` is set to `name`). */
   options: MuxOptions;
+  /**
+   * Where its socket path was set, named by an error about that path (e.g.
+   * `socket: in /etc/mux.yaml (service github)`); default: `--socket`.
+   */
+  socketFrom?: string;
 }
 
 /**

@@ -13,6 +13,7 @@
 import type { Logger } from "@logtape/logtape";
 import type { MuxOptions } from "../config/options.ts";
 import { stableJson } from "../server/live_settings.ts";
+import { hintCommand } from "../paths/self_command.ts";
 import type { DaemonActivity } from "./activity.ts";
 import type { DaemonService, ServiceEntry } from "./daemon_status.ts";
 
@@ -196,8 +197,13 @@ export function muxOptionsOf(spec: DaemonService): MuxOptions {
  * A reload report in words, as `rmcp-mux reload` prints it and the dashboard
  * shows it: one summary line, then one line per changed service's settings,
  * daemon setting applied or needing a restart, and service that failed.
+ * `shutdown` is the command that stops this daemon, as the user types it
+ * (with the `--config FILE` or `--control PATH` that names it).
  */
-export function describeReload(r: ReloadReport, program = "rmcp-mux"): string {
+export function describeReload(
+  r: ReloadReport,
+  shutdown: string = `${hintCommand()} shutdown`,
+): string {
   const part = (label: string, names: readonly string[] | undefined) =>
     `${label}: ${names?.length ? names.join(", ") : "none"}`;
   const lines = [
@@ -212,7 +218,7 @@ export function describeReload(r: ReloadReport, program = "rmcp-mux"): string {
     lines.push(`  daemon: ${r.daemonApplied.join(", ")} applied in place`);
   }
   for (const what of r.needsRestart ?? []) {
-    const how = r.restartWith ?? `${program} shutdown, then start it again`;
+    const how = r.restartWith ?? `${shutdown}, then start it again`;
     lines.push(`  needs a daemon restart: ${what} (${how})`);
   }
   for (const [name, e] of Object.entries(r.errors)) lines.push(`  ${name} failed: ${e}`);

@@ -8,14 +8,17 @@
 
 import type { ControlHandler } from "../control/server.ts";
 import type { DashboardLogin } from "./dashboard.ts";
+import { hintCommand } from "../paths/self_command.ts";
 
 /** The control method that mints a login link. */
 export const DASHBOARD_LOGIN_METHOD = "dashboard/login";
 
 /** Why a daemon without an HTTP listener has no dashboard, and what to do. */
-export const NO_HTTP_LISTENER =
-  "this daemon has no HTTP listener, so no dashboard: start it with --http 127.0.0.1:PORT " +
-  "(or set daemon.http.listen in its config file), then run rmcp-mux dashboard again";
+export function noHttpListener(): string {
+  return "this daemon has no HTTP listener, so no dashboard: start it with --http " +
+    "127.0.0.1:PORT (or set daemon.http.listen in its config file), then run " +
+    `${hintCommand()} dashboard again`;
+}
 
 /**
  * The control methods of a daemon's dashboard, for `ControlServer.start`:

@@ -19,6 +19,7 @@ import type { ServiceHistory } from "../daemon/history.ts";
 import { ASSETS, INDEX_HTML } from "./assets.ts";
 import { cookieName, cookieOf, Logins, refusal, SESSION_TTL_MS } from "./auth.ts";
 import { EventFeed } from "./events.ts";
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 
 /** What the dashboard shows and acts on: a {@link Daemon} fits. */
 export interface DashboardDaemon {
@@ -103,16 +104,36 @@ function notice(status: number, title: string, text: string): Response {
   return respond(status, page, "text/html; charset=utf-8");
 }
 
-const NOT_SIGNED_IN = [
-  "Not signed in",
-  "Run <code>rmcp-mux dashboard</code> (or <code>rmcp-mux dashboard --open</code>) for a " +
-  "one-time login link.",
-] as const;
+/** `rmcp-mux dashboard`, as this machine types it (see `hintCommand`), for a page. */
+function dashboardCommandHtml(): string {
+  return `<code>${html(`${hintCommand()} dashboard`)}</code>`;
+}
+
+function html(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;");
+}
+
+/** How to stop this daemon, for a reload that needs a restart. */
+function shutdownCommand(config: string | null | undefined): string {
+  return `${hintCommand()} shutdown` + (config ? ` --config ${shellWord(config)}` : "");
+}
+
+function notSignedInPage(): Response {
+  const command = dashboardCommandHtml();
+  return notice(
+    401,
+    "Not signed in",
+    `Run ${command} (or ${
+      command.replace("</code>", " --open</code>")
+    }) for a one-time login link.`,
+  );
+}
 
 function notSignedIn(): Response {
   return json(401, {
     ok: false,
-    text: "not signed in: run `rmcp-mux dashboard` for a one-time login link",
+    text: `not signed in: run \`${hintCommand()} dashboard\` for a one-time login link`,
   }, { "www-authenticate": 'Bearer realm="rmcp-mux"' });
 }
 
@@ -199,9 +220,7 @@ export class Dashboard implements AsyncDisposable {
     const session = this.#session(request);
     if (path === "/") {
       if (method !== "GET") return this.#wrongMethod("GET");
-      return session
-        ? respond(200, INDEX_HTML.body, INDEX_HTML.type)
-        : notice(401, ...NOT_SIGNED_IN);
+      return session ? respond(200, INDEX_HTML.body, INDEX_HTML.type) : notSignedInPage();
     }
     if (path === "/logout") {
       if (method !== "POST") return this.#wrongMethod("POST");
@@ -218,8 +237,8 @@ export class Dashboard implements AsyncDisposable {
       if (!key) {
         return json(409, {
           ok: false,
-          text: "this sign-in is in use by another page already: run `rmcp-mux dashboard` " +
-            "for a new login link",
+          text: "this sign-in is in use by another page already: run " +
+            `\`${hintCommand()} dashboard\` for a new login link`,
         });
       }
       return json(200, { ok: true, key });
@@ -272,7 +291,7 @@ export class Dashboard implements AsyncDisposable {
       return notice(
         401,
         "This login link was already used or has expired",
-        "Links work once, for two minutes. Run <code>rmcp-mux dashboard</code> for a new one.",
+        `Links work once, for two minutes. Run ${dashboardCommandHtml()} for a new one.`,
       );
     }
     // The code leaves the address bar at once; the session lives in a cookie scripts cannot read.
@@ -326,7 +345,7 @@ export class Dashboard implements AsyncDisposable {
     }
     return json(200, {
       ok: Object.keys(report.errors).length === 0,
-      text: describeReload(report),
+      text: describeReload(report, shutdownCommand(this.#daemon.status().config)),
       report,
     });
   }

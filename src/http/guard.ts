@@ -8,6 +8,7 @@
 
 import { ErrorCode } from "../jsonrpc/codes.ts";
 import { hostPort, isLoopback } from "./options.ts";
+import { hintCommand } from "../paths/self_command.ts";
 
 /** An HTTP refusal: status, JSON-RPC error code and message, extra headers. */
 export interface Refusal {
@@ -107,12 +108,12 @@ export class RequestGuard {
     if (!match) {
       return unauthorized(
         "Unauthorized: send the header Authorization: Bearer <token> (print the token with " +
-          '"rmcp-mux http token")',
+          `"${hintCommand()} http token")`,
       );
     }
     if (!sameBytes(new TextEncoder().encode(match[1]!), this.#token)) {
       return unauthorized(
-        'Unauthorized: wrong bearer token (print the current one with "rmcp-mux http token")',
+        `Unauthorized: wrong bearer token (print the current one with "${hintCommand()} http token")`,
       );
     }
     return undefined;

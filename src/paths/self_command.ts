@@ -139,6 +139,36 @@ export function typedCommand(context: SelfContext = {}): string {
   return [self.command, ...self.args].map(shellWord).join(" ");
 }
 
+let hint: string | undefined;
+
+/**
+ * {@link typedCommand} of this process, found once (PATH does not change
+ * under a running program): what every hint and error line says to type,
+ * e.g. "start it with `rmcp-mux start memory`". Plain `rmcp-mux` when this
+ * process may not look (a library embedding the mux without `--allow-env`
+ * or `--allow-read`): a hint must never fail, nor make Deno prompt.
+ *
+ * @example
+ * ```ts
+ * import { hintCommand } from "./self_command.ts";
+ *
+ * console.log(`see ${hintCommand()} status`); // e.g. "see rmcp-mux status"
+ * ```
+ */
+export function hintCommand(): string {
+  hint ??= mayLook() ? typedCommand() : "rmcp-mux";
+  return hint;
+}
+
+function mayLook(): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "env", variable: "PATH" }).state === "granted" &&
+      Deno.permissions.querySync({ name: "read" }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
 /** One word for a POSIX shell: as it is when plain, else single-quoted. */
 export function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;

@@ -18,6 +18,7 @@ import type { InitializeFeature } from "./initialize_feature.ts";
 import type { MuxToServerTable } from "./mux_to_server.ts";
 import type { Outbox } from "./outbox.ts";
 import type { ClientSession } from "./session.ts";
+import { hintCommand } from "../paths/self_command.ts";
 import { NAME } from "../version.ts";
 
 type Entry = PendingEntry<ClientSession>;
@@ -51,10 +52,11 @@ export function stoppedMessage(service: string, reason: CloseReason, what: strin
   switch (reason) {
     case "stop":
       return `service "${service}" was stopped by \`${NAME} stop ${service}\` (or the dashboard); ` +
-        `${what}: start the service again with \`${NAME} start ${service}\` and send it again`;
+        `${what}: start the service again with \`${hintCommand()} start ${service}\` and send ` +
+        "it again";
     case "removed":
       return `service "${service}" was removed from the config by a reload; ${what}: ` +
-        `the service is gone until the config names it again and \`${NAME} reload\` runs`;
+        `the service is gone until the config names it again and \`${hintCommand()} reload\` runs`;
     case "recreated":
       return `service "${service}" was restarted by a reload that changed its socket or ` +
         `settings; ${what}: connect to the service again and send it again`;

@@ -12,19 +12,50 @@ import { describeFsError, dirOf, ensurePrivateDir, PathError } from "../paths/pr
 /** Longest Unix socket path the OS accepts (Linux 107 bytes, macOS 103). */
 export const MAX_SOCKET_PATH_BYTES = Deno.build.os === "darwin" ? 103 : 107;
 
-/** The socket path cannot be used; the message says why and what to do. */
+/**
+ * The socket path cannot be used; the message says why and what to do, for
+ * a path given as `--socket` ({@link SocketPathError.from} names another
+ * place it was set, such as a config file's `socket:`).
+ */
 export class SocketPathError extends Error {
   /** Always `"SocketPathError"`. */
   override name = "SocketPathError";
+  readonly #problem?: string;
+  readonly #fix?: (setting: string) => string;
+
+  /**
+   * `problem` and `fix`: what failed, and what to do given where the path
+   * was set, for {@link from}; `message` says it for `--socket`.
+   */
+  constructor(message: string, problem?: string, fix?: (setting: string) => string) {
+    super(message);
+    if (problem !== undefined && fix) {
+      this.#problem = problem;
+      this.#fix = fix;
+    }
+  }
+
+  /**
+   * The message for a path that `setting` set (e.g. `socket: in FILE
+   * (service NAME)`): it names that setting instead of `--socket`.
+   */
+  from(setting: string): string {
+    return this.#problem !== undefined && this.#fix
+      ? `${this.#problem}; ${this.#fix(setting)}`
+      : this.message;
+  }
 }
 
 /** Prepare `path` for listening: create its directory (0700) and clear a stale socket. */
 export async function prepareSocketPath(path: string): Promise<{ removedStale: boolean }> {
   const bytes = byteLength(path);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
+    const problem = `Socket path "${path}" is ${bytes} bytes; Unix sockets allow at most ` +
+      `${MAX_SOCKET_PATH_BYTES}`;
     throw new SocketPathError(
-      `Socket path "${path}" is ${bytes} bytes; Unix sockets allow at most ` +
-        `${MAX_SOCKET_PATH_BYTES}. Use a shorter path`,
+      `${problem}. Use a shorter path`,
+      problem,
+      (setting) => `set ${setting} to a shorter path`,
     );
   }
   try {
@@ -41,13 +72,19 @@ export async function prepareSocketPath(path: string): Promise<{ removedStale: b
     throw unusable(path, error);
   }
   if (!info.isSocket) {
+    const problem = `"${path}" exists and is not a socket; refusing to replace it`;
     throw new SocketPathError(
-      `"${path}" exists and is not a socket; refusing to replace it. Choose another --socket path`,
+      `${problem}. Choose another --socket path`,
+      problem,
+      (setting) => `set ${setting} to another path`,
     );
   }
   if (await isLive(path)) {
+    const problem = `Another rmcp-mux is already listening on "${path}"`;
     throw new SocketPathError(
-      `Another rmcp-mux is already listening on "${path}"; stop it first or choose another --socket path`,
+      `${problem}; stop it first or choose another --socket path`,
+      problem,
+      (setting) => `stop it first, or set ${setting} to another path`,
     );
   }
   await Deno.remove(path).catch((error) => {
@@ -205,12 +242,18 @@ function byteLength(text: string): number {
 
 function unusable(path: string, error: unknown): SocketPathError {
   if (error instanceof Deno.errors.AddrInUse || error instanceof Deno.errors.AlreadyExists) {
+    const problem = `"${path}" is in use by another process`;
     return new SocketPathError(
-      `"${path}" is in use by another process; stop it or choose another --socket path`,
+      `${problem}; stop it or choose another --socket path`,
+      problem,
+      (setting) => `stop it, or set ${setting} to another path`,
     );
   }
+  const problem = `cannot create the socket "${path}": ${describeFsError(error)} in ` +
+    `"${dirOf(path)}"`;
   return new SocketPathError(
-    `cannot create the socket "${path}": ${describeFsError(error)} in "${dirOf(path)}"; ` +
-      "choose a --socket path in a directory you can write",
+    `${problem}; choose a --socket path in a directory you can write`,
+    problem,
+    (setting) => `set ${setting} to a path in a directory you can write`,
   );
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { hintCommand, shellWord } from "../paths/self_command.ts";
 import { ConfigError, formatIssue } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import { runCommand, type Runner } from "./manager.ts";
@@ -35,12 +36,13 @@ export async function configProblem(
     if (!(error instanceof ConfigError)) throw error;
     if (error.cause instanceof Deno.errors.NotFound) {
       return `${plan.config} does not exist; write it first ` +
-        `("rmcp-mux scan --write-config ${plan.config}", or see config.example.yaml)`;
+        `("${hintCommand()} scan --write-config ${shellWord(plan.config)}", or see ` +
+        "config.example.yaml)";
     }
     const [first, ...more] = error.issues;
     let line = first ? formatIssue(first) : error.message;
     if (more.length > 0) {
-      line += ` (and ${more.length} more: rmcp-mux config check ${plan.config})`;
+      line += ` (and ${more.length} more: ${hintCommand()} config check ${shellWord(plan.config)})`;
     }
     const unset = error.issues.map((i) => /environment variable (\S+) is not set/.exec(i.message))
       .find((m) => m !== null)?.[1];

@@ -17,8 +17,7 @@ import {
 } from "../daemon/daemon_files.ts";
 import { describeFsError, dirOf, ensurePrivateDir } from "../paths/private_dir.ts";
 import { delay } from "../async/wait.ts";
-import { type SelfCommand, selfCommand } from "../paths/self_command.ts";
-import { NAME } from "../version.ts";
+import { hintCommand, type SelfCommand, selfCommand, shellWord } from "../paths/self_command.ts";
 import {
   holdStartLock,
   type ServiceAnswer,
@@ -132,7 +131,7 @@ export function planService(options: ServiceOptions = {}): ServicePlan {
   if (!unit) {
     throw new Error(
       `service: no supported service manager on ${os} (systemd on Linux, launchd on macOS); ` +
-        `run "rmcp-mux --config ${config}" from your own startup instead`,
+        `run "${hintCommand()} --config ${shellWord(config)}" from your own startup instead`,
     );
   }
   const { name, file } = unit;
@@ -285,7 +284,7 @@ function notAnswering(answer: Exclude<ServiceAnswer, { pid: number }>, plan: Ser
 }
 
 function notInstalled(plan: ServicePlan): string {
-  return `not installed (no ${plan.file}); install it with "${NAME} service install` +
+  return `not installed (no ${plan.file}); install it with "${hintCommand()} service install` +
     `${configFlag(plan.unit)}"`;
 }
 
@@ -363,7 +362,7 @@ export async function serviceStatus(options: ServiceOptions = {}): Promise<Servi
   }
   const record = await readDaemonRecord(plan.files.record);
   const outside = record && record.managedBy === undefined
-    ? ` (started outside the service: "${NAME} service restart${configFlag(plan.unit)}" ` +
+    ? ` (started outside the service: "${hintCommand()} service restart${configFlag(plan.unit)}" ` +
       "hands it to the service)"
     : "";
   const daemon = record

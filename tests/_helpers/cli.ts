@@ -4,8 +4,21 @@
 
 import { ROOT } from "./mux.ts";
 import { LineReader } from "./ndjson.ts";
+import { hintCommand } from "../../src/paths/self_command.ts";
 
 export const MAIN = `${ROOT}main.ts`;
+
+/**
+ * How hints name rmcp-mux in the tests' own environment (the PATH, Deno and
+ * main.ts every CLI process and daemon of the tests share): `rmcp-mux` only
+ * when it is installed on PATH, else e.g. `/usr/local/bin/deno run -A …/main.ts`.
+ */
+export const TYPED: string = hintCommand();
+
+/** `text` as a regular expression source that matches it literally. */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 
 /**
  * The runtime directory of every process the tests start (and of the tests

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStrictEquals, assertThrows } from "../_helpers/assert.ts";
 import { CliError, type Command, parseCommandLine } from "../../src/cli/args.ts";
 import type { MuxOptions } from "../../src/config/options.ts";
+import { hintCommand } from "../../src/paths/self_command.ts";
 
 const ENV = { HOME: "/home/ann" };
 
@@ -138,11 +139,19 @@ Deno.test("run: bad numbers give a CliError naming the flag, the minimum and the
     '--max-restarts: expected a whole number ≥ 0, got "five"',
   );
   refuses([...BASE, "--max-restarts=-1"], '--max-restarts: expected a whole number ≥ 0, got "-1"');
-  // parseArgs will not take "-1" as a value: say what to do instead of "ambiguous"
+  // A negative number is the (wrong) value, not a missing one (parseArgs alone says "ambiguous").
   refuses(
     [...BASE, "--max-restarts", "-1"],
+    '--max-restarts: expected a whole number ≥ 0, got "-1"',
+  );
+  refuses([...BASE, "--client-wait-ms", "-0.5"], /^--client-wait-ms: expected .* got "-0\.5"$/);
+  // An option after a value-taking one still means its value is missing.
+  refuses(
+    [...BASE, "--max-restarts", "--lazy-start"],
     '--max-restarts needs a value (write --max-restarts=VALUE for one starting with "-")',
   );
+  // After `--`, "-1" is the server's argument.
+  assertEquals(run([...BASE, "--max-restarts", "2", "--", "-1"]).options.args, ["-1"]);
   refuses(
     [...BASE, "--client-wait-ms", "1.5"],
     '--client-wait-ms: expected a whole number ≥ 0, got "1.5"',
@@ -339,6 +348,12 @@ Deno.test("proxy: needs --socket or --service, expands ~, refuses extras", () =>
   refuses(["proxy", "--socket", "/s", "--cmd", "x"], "unknown option --cmd");
   refuses(["proxy", "--socket"], "--socket needs a value");
   refuses(["proxy", "--socket", "/s", "--reconnect-timeout-ms", "soon"], /expected a whole number/);
+  // A negative number is a wrong value, not a missing one.
+  refuses(
+    ["proxy", "--socket", "/s", "--reconnect-timeout-ms", "-1"],
+    '--reconnect-timeout-ms: expected a whole number ≥ 0, got "-1"',
+  );
+  refuses(["proxy", "--socket", "/s", "--reconnect-timeout-ms", "--config"], /needs a value$/);
 });
 
 Deno.test("health: --socket, --timeout-ms and --json", () => {
@@ -459,7 +474,7 @@ Deno.test("control commands: restart/stop/start need one name; reload/shutdown n
     service: undefined,
     target: {},
   });
-  refuses(["stop"], "stop: name one service, e.g. rmcp-mux stop github");
+  refuses(["stop"], `stop: name one service, e.g. ${hintCommand()} stop github`);
   refuses(["reload", "x"], 'reload: unexpected argument "x"');
 });
 
@@ -505,7 +520,10 @@ Deno.test("service: install|uninstall|status, --config, --dry-run", () => {
     dryRun: false,
   });
   assertEquals(parseCommandLine(["service", "--help"], ENV), { kind: "help", topic: "service" });
-  refuses(["service", "start"], /^service: unknown subcommand "start"; try: rmcp-mux service/);
+  refuses(
+    ["service", "start"],
+    `service: unknown subcommand "start"; try: ${hintCommand()} service install|uninstall|status|restart`,
+  );
   refuses(["service", "status", "--dry-run"], /--dry-run is for install and uninstall/);
 });
 
@@ -517,5 +535,8 @@ Deno.test("service restart: --config; no --dry-run", () => {
     dryRun: false,
   });
   refuses(["service", "restart", "--dry-run"], /^service restart: --dry-run is for install/);
-  refuses(["service", "reboot"], /try: rmcp-mux service install\|uninstall\|status\|restart$/);
+  refuses(
+    ["service", "reboot"],
+    `service: unknown subcommand "reboot"; try: ${hintCommand()} service install|uninstall|status|restart`,
+  );
 });

@@ -8,6 +8,10 @@ import { Daemon, type DaemonStatus } from "../../src/daemon/daemon.ts";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { signIn, signInAsPage, startDashboardDaemon } from "../_helpers/dashboard.ts";
 import { fakeServer, FAST } from "../_helpers/mux.ts";
+import { literal, TYPED } from "../_helpers/cli.ts";
+
+/** How the pages say to get a login link: with rmcp-mux as this machine types it. */
+const DASHBOARD_COMMAND = new RegExp(`${literal(TYPED)} dashboard`);
 
 async function fleet() {
   const f = await startDashboardDaemon((dir) => [
@@ -62,7 +66,7 @@ Deno.test("no cookie, a wrong cookie or a signed-out one: 401 for the page and t
     for (const path of ["/", "/api/status", "/api/events"]) {
       const response = await fetch(`${f.origin}${path}`, { headers });
       assertEquals(response.status, 401, `${path} ${JSON.stringify(headers)}`);
-      assertMatch(await response.text(), /rmcp-mux dashboard/, "says how to get in");
+      assertMatch(await response.text(), DASHBOARD_COMMAND, "says how to get in");
     }
   }
   const cookie = await signIn(f.daemon.dashboardLogin().url);
@@ -118,7 +122,7 @@ Deno.test("the cookie alone opens nothing (browsers send it to every port): the 
   for (const path of ["/api/status", "/api/events"]) {
     const response = await fetch(`${f.origin}${path}`, { headers: { cookie } });
     assertEquals(response.status, 401, `${path} with the cookie only`);
-    assertMatch(await response.text(), /rmcp-mux dashboard/);
+    assertMatch(await response.text(), DASHBOARD_COMMAND);
   }
   const act = await fetch(`${f.origin}/api/services/steady/stop`, {
     method: "POST",
@@ -137,7 +141,7 @@ Deno.test("the cookie alone opens nothing (browsers send it to every port): the 
   assertEquals(second.status, 409);
   assertMatch(
     (await second.json()).text,
-    /in use by another page already: run `rmcp-mux dashboard`/,
+    new RegExp(`in use by another page already: run \`${literal(TYPED)} dashboard\``),
   );
   const wrong = await fetch(`${f.origin}/api/status`, {
     headers: { cookie, "x-rmcp-mux-key": "x".repeat(43) },

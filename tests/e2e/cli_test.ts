@@ -5,10 +5,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { CliProcess, MAIN, runCli } from "../_helpers/cli.ts";
+import { CliProcess, MAIN, runCli, TYPED } from "../_helpers/cli.ts";
 import { fakeArgs, fakeServer, ROOT, startMux, textOf } from "../_helpers/mux.ts";
 import { processAlive } from "../_helpers/process.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { PINNED_DENO, shellWord } from "../../src/paths/self_command.ts";
 
 Deno.test("SIGTERM: exit 0, no socket file, no server process, no grandchild", async () => {
   await using dir = await tempDir("rmcp-mux-cli-");
@@ -150,6 +151,37 @@ Deno.test("usage errors exit 2 with a clear message; --help and --version exit 0
   assertMatch(help.stdout, /rmcp-mux proxy --socket PATH/);
   const version = await runCli(["--version"]);
   assertMatch(version.stdout, /^rmcp-mux \d+\.\d+\.\d+/);
+});
+
+Deno.test("usage lines name rmcp-mux as it runs here: plain only when installed, else the whole command", async () => {
+  const expected = (typed: string) =>
+    `rmcp-mux: stop: name one service, e.g. ${typed} stop github\n` +
+    `Run "${typed} --help" for usage.\n`;
+  // The tests' environment (from a checkout: Deno with this main.ts, unless rmcp-mux is installed).
+  const here = await runCli(["stop"]);
+  assertEquals(here.code, 2);
+  assertEquals(here.stderr, expected(TYPED));
+  // The command it names runs, typed into a shell as it is.
+  const help = await new Deno.Command("sh", { args: ["-c", `${TYPED} --help`], stdout: "piped" })
+    .output();
+  assertEquals(help.code, 0);
+  assertMatch(new TextDecoder().decode(help.stdout), /^rmcp-mux \d+\.\d+\.\d+ — .*\n\nUsage:/);
+  // Installed on PATH: plain `rmcp-mux`.
+  await using dir = await tempDir("rmcp-mux-cli-");
+  await Deno.writeTextFile(
+    `${dir}/rmcp-mux`,
+    `#!/bin/sh\nexec '${Deno.execPath()}' run -A --quiet '${MAIN}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  const installed = await runCli(["stop"], {
+    env: { PATH: `${dir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}` },
+  });
+  assertEquals(installed.stderr, expected("rmcp-mux"));
+  // Not installed, no Deno on PATH but npx (as under `npx -y deno@…`): npx runs it.
+  await Deno.remove(`${dir}/rmcp-mux`);
+  await Deno.symlink("/bin/true", `${dir}/npx`);
+  const npx = await runCli(["stop"], { env: { PATH: dir } });
+  assertEquals(npx.stderr, expected(`${dir}/npx -y deno@${PINNED_DENO} run -A ${shellWord(MAIN)}`));
 });
 
 Deno.test("logs go to stderr tagged with the service; the server's stderr is captured", async () => {

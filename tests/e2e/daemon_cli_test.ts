@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { CliProcess, runCli } from "../_helpers/cli.ts";
+import { CliProcess, runCli, TYPED } from "../_helpers/cli.ts";
 import { connectClient, RawConnection, ROOT, textOf } from "../_helpers/mux.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -265,7 +265,7 @@ Deno.test("a request cut short by stop, a reload or shutdown says which (-32006)
     stop.message,
     'service "stopped" was stopped by `rmcp-mux stop stopped` (or the dashboard); ' +
       "tools/call was not completed: " +
-      "start the service again with `rmcp-mux start stopped` and send it again",
+      `start the service again with \`${TYPED} start stopped\` and send it again`,
   );
 
   // One reload: "dropped" leaves the file, "moved" gets a new socket (a new mux).
@@ -278,7 +278,7 @@ Deno.test("a request cut short by stop, a reload or shutdown says which (-32006)
   assertEquals(
     removed.message,
     'service "dropped" was removed from the config by a reload; tools/call was not completed: ' +
-      "the service is gone until the config names it again and `rmcp-mux reload` runs",
+      `the service is gone until the config names it again and \`${TYPED} reload\` runs`,
   );
   const recreated = await moved.error();
   assertEquals([recreated.code, recreated.data], [-32006, {

@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { CliProcess, runCli } from "../_helpers/cli.ts";
+import { CliProcess, literal, runCli, TYPED } from "../_helpers/cli.ts";
 import { RawConnection, ROOT } from "../_helpers/mux.ts";
 
 const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
@@ -141,14 +141,25 @@ Deno.test("one daemon per config file: a second one says which is running, exit 
   const second = await runCli(["--config", config], { env: box.env });
   assertEquals(second.code, 1);
   assertEquals(second.stderr.trim().split("\n").length, 1, second.stderr);
-  assertMatch(
-    second.stderr,
-    new RegExp(
-      `^rmcp-mux: a daemon for .*one\\.yaml is already running \\(pid ${first.child.pid}, ` +
-        `control socket .*one-[0-9a-f]{8}\\.control\\.sock\\); see it with "rmcp-mux status --config`,
-    ),
-  );
-  await runCli(["shutdown", "--config", config], { env: box.env });
+  const hint = new RegExp(
+    `^rmcp-mux: a daemon for .*one\\.yaml is already running \\(pid ${first.child.pid}, ` +
+      `control socket .*one-[0-9a-f]{8}\\.control\\.sock\\); see it with "(${literal(TYPED)} ` +
+      `status --config .*one\\.yaml)" or stop it with "(${
+        literal(TYPED)
+      } shutdown --config .*)"\n$`,
+  ).exec(second.stderr);
+  assert(hint, second.stderr);
+  // The commands it names work, typed into a shell as they are (here: Deno with this main.ts).
+  const status = await new Deno.Command("sh", {
+    args: ["-c", hint[1]!],
+    env: box.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(status.code, 0, new TextDecoder().decode(status.stderr));
+  assertMatch(new TextDecoder().decode(status.stdout), /^rmcp-mux daemon \(pid \d+/);
+  const shutdown = await new Deno.Command("sh", { args: ["-c", hint[2]!], env: box.env }).output();
+  assertEquals(shutdown.code, 0);
   assertEquals((await first.child.status).code, 0);
 });
 
@@ -162,7 +173,15 @@ Deno.test("no daemon running: admin commands say so in one line and how to start
     assertEquals(run.stderr.trim().split("\n").length, 1, run.stderr);
     assertMatch(
       run.stderr,
-      /^rmcp-mux: no daemon is running for .*idle\.yaml \(.*idle-[0-9a-f]{8}\.control\.sock: no such socket \(is the mux running\?\)\); start it with "rmcp-mux --config .*idle\.yaml" or "rmcp-mux service install"\n$/,
+      new RegExp(
+        "^rmcp-mux: no daemon is running for .*idle\\.yaml \\(.*idle-[0-9a-f]{8}\\.control\\.sock: " +
+          `no such socket \\(is the mux running\\?\\)\\); start it with "${
+            literal(TYPED)
+          } --config ` +
+          `${literal(config)}" or "${literal(TYPED)} service install --config ${
+            literal(config)
+          }"\n$`,
+      ),
     );
   }
 });

@@ -15,7 +15,7 @@ import type { DaemonService } from "../../src/daemon/daemon.ts";
 import { dashboardControl } from "../../src/dashboard/control.ts";
 import { assert, assertEquals, assertMatch, assertNotEquals } from "../_helpers/assert.ts";
 import { launchBrowser } from "../_helpers/browser.ts";
-import { runCli } from "../_helpers/cli.ts";
+import { literal, runCli, TYPED } from "../_helpers/cli.ts";
 import { startDashboardDaemon } from "../_helpers/dashboard.ts";
 import { connectHttpClient } from "../_helpers/http.ts";
 import { delay } from "../../src/async/wait.ts";
@@ -228,7 +228,7 @@ Deno.test("the dashboard in a browser: login link, live cards and clients, resta
   const stranger = await browser.newContext();
   const denied = await (await stranger.newPage()).goto(`${served.origin}/`);
   assertEquals(denied?.status(), 401);
-  assertMatch(await denied!.text(), /Not signed in.*rmcp-mux dashboard/s);
+  assertMatch(await denied!.text(), new RegExp(`Not signed in.*${literal(TYPED)} dashboard`, "s"));
   await stranger.addCookies([{ name: served.cookie, value: "forged", url: served.origin }]);
   const forged = await (await stranger.newPage()).goto(`${served.origin}/api/status`);
   assertEquals(forged?.status(), 401);

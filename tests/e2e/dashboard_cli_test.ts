@@ -4,7 +4,7 @@
  */
 
 import { assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { CliProcess, runCli } from "../_helpers/cli.ts";
+import { CliProcess, literal, runCli, TYPED } from "../_helpers/cli.ts";
 import { ROOT } from "../_helpers/mux.ts";
 
 const FIXTURE = `${ROOT}tests/fixtures/fake_server.ts`;
@@ -25,7 +25,11 @@ Deno.test("rmcp-mux dashboard: a daemon without an HTTP listener says how to tur
   assertEquals(run.stdout, "");
   assertMatch(
     run.stderr,
-    /^rmcp-mux: this daemon has no HTTP listener, so no dashboard: start it with --http 127\.0\.0\.1:PORT \(or set daemon\.http\.listen in its config file\), then run rmcp-mux dashboard again\n$/,
+    new RegExp(
+      "^rmcp-mux: this daemon has no HTTP listener, so no dashboard: start it with --http " +
+        "127\\.0\\.0\\.1:PORT \\(or set daemon\\.http\\.listen in its config file\\), then run " +
+        `${literal(TYPED)} dashboard again\n$`,
+    ),
   );
   await runCli(["shutdown", "--config", config]);
   assertEquals((await daemon.child.status).code, 0);

@@ -199,3 +199,104 @@ Deno.test("a runtime or state directory that cannot be created: one line naming 
     /^rmcp-mux proxy: cannot create the state directory "\/sys\/rmcp-mux-test-state\/rmcp-mux": permission denied; set XDG_STATE_HOME to a directory you own/,
   );
 });
+
+Deno.test("daemon mode: a socket that cannot be used names the config's socket: (or daemon.control) to change, not --socket", async () => {
+  await using dir = await tempDir("rmcp-mux-fail-");
+  const server = `    cmd: ${DENO} run -A --quiet ${FIXTURE}\n`;
+  const config = `${dir}/mux.yaml`;
+  await Deno.writeTextFile(`${dir}/taken`, "a file, not a socket");
+  await Deno.writeTextFile(
+    config,
+    `servers:\n  a:\n    socket: /sys/rmcp-mux-test.sock\n${server}` +
+      `  b:\n    socket: ${dir}/taken\n${server}`,
+  );
+  const run = await runCli(["--config", config]);
+  assertEquals(run.code, 1, run.stderr);
+  assertMatch(
+    run.stderr,
+    new RegExp(
+      'Cannot start service a: cannot create the socket "/sys/rmcp-mux-test\\.sock": permission ' +
+        `denied in "/sys"; set socket: in ${config} \\(service a\\) to a path in a directory you can write\\n`,
+    ),
+  );
+  assertMatch(
+    run.stderr,
+    new RegExp(
+      `Cannot start service b: "${dir}/taken" exists and is not a socket; refusing to replace it; ` +
+        `set socket: in ${config} \\(service b\\) to another path\\n`,
+    ),
+  );
+  assert(!run.stderr.includes("--socket"), run.stderr);
+  assertEquals(lastLine(run.stderr), "rmcp-mux: no service could start; see the errors above");
+
+  // --socket for one service overrides the file: then it is --socket to change.
+  const flag = await runCli(["--config", config, "--service", "b", "--socket", `${dir}/taken`]);
+  assertEquals(flag.code, 1, flag.stderr);
+  assertMatch(flag.stderr, /refusing to replace it\. Choose another --socket path\n/);
+
+  // The control socket: daemon.control in the file.
+  await Deno.writeTextFile(
+    config,
+    `daemon:\n  control: ${dir}/taken\nservers:\n  a:\n    socket: ${dir}/a.sock\n${server}`,
+  );
+  const control = await runCli(["--config", config]);
+  assertEquals(control.code, 1, control.stderr);
+  assertEquals(
+    lastLine(control.stderr),
+    `rmcp-mux: "${dir}/taken" exists and is not a socket; refusing to replace it; ` +
+      `set daemon.control in ${config} to another path`,
+  );
+  assertEquals(await exists(`${dir}/a.sock`), false, "the service's socket is removed again");
+});
+
+Deno.test("proxy --reconnect-timeout-ms -1: the value is wrong, not missing; exit 2", async () => {
+  const run = await runCli(["proxy", "--socket", "/tmp/x.sock", "--reconnect-timeout-ms", "-1"], {
+    stdin: "",
+  });
+  assertEquals(run.code, 2);
+  assertEquals(run.stdout, "");
+  assertEquals(
+    run.stderr.split("\n")[0],
+    'rmcp-mux: --reconnect-timeout-ms: expected a whole number ≥ 0, got "-1"',
+  );
+  const main = await runCli(["health", "--socket", "/tmp/x.sock", "--timeout-ms", "-5"]);
+  assertEquals(main.code, 2);
+  assertEquals(
+    main.stderr.split("\n")[0],
+    'rmcp-mux: --timeout-ms: expected a whole number ≥ 1, got "-5"',
+  );
+});
+
+/** `main.ts` under Deno with only `permissions` (no prompt: stdin is not a terminal). */
+async function runWith(permissions: string[], args: string[]) {
+  const out = await new Deno.Command(DENO, {
+    args: ["run", "--quiet", "--no-prompt", ...permissions, `${ROOT}main.ts`, ...args],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+Deno.test("run without the permissions it needs: one line saying so (not a stack trace), exit 1", async () => {
+  // Deno may read the checkout but not the environment: the line says to run with -A.
+  for (const args of [["--version"], ["status"], ["proxy", "--socket", "/tmp/x.sock"]]) {
+    const run = await runWith(["--allow-read"], args);
+    assertEquals(run.code, 1, `${args.join(" ")}: ${run.stderr}`);
+    assertEquals(run.stdout, "");
+    assertEquals(
+      run.stderr,
+      'rmcp-mux: Requires env access to "HOME", run again with the --allow-env flag; rmcp-mux ' +
+        "needs all of Deno's permissions: run it with -A (deno run -A …, deno install -g -A …)\n",
+    );
+  }
+  // Nothing allowed at all: not even the code that words errors can load; Deno's reason, one line.
+  const none = await runWith([], ["status"]);
+  assertEquals(none.code, 1, none.stderr);
+  assertMatch(
+    none.stderr,
+    /^rmcp-mux: Requires read access to ".*", run again with the --allow-read flag; rmcp-mux needs all of Deno's permissions: run it with -A\n$/,
+  );
+});

@@ -5,7 +5,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { runCli } from "../_helpers/cli.ts";
+import { MAIN, runCli } from "../_helpers/cli.ts";
 import { type HostsHome, hostsHome, LAYOUT } from "../_helpers/hosts_home.ts";
 
 interface Record {
@@ -84,6 +84,33 @@ Deno.test("scan's next step is a command that runs: rmcp-mux when installed, els
     bare.stdout.trimEnd().split("\n").at(-1),
     `Next: ${typed} rewire --host all --dry-run  (or ${typed} wizard)`,
   );
+});
+
+Deno.test("output into a pipe nobody reads any more (`scan | head`, a closed pipe): exit as usual, no stack trace", async () => {
+  await using h = await hostsHome();
+  const fifo = `${h.home}/out.fifo`;
+  for (
+    const args of [["scan"], ["rewire", "--host", "all", "--dry-run"], ["status", "--host", "all"]]
+  ) {
+    // stdout: a pipe whose only reader is closed before rmcp-mux starts (so every write fails).
+    const out = await new Deno.Command("sh", {
+      args: [
+        "-c",
+        'rm -f "$0"; mkfifo "$0"; exec 3<>"$0"; exec 4>"$0"; exec 3<&-; exec "$@" >&4 4>&-',
+        fifo,
+        Deno.execPath(),
+        ...["run", "-A", "--quiet", MAIN, ...args],
+      ],
+      env: h.env,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    // The same exit code and stderr as when its output is read.
+    const read = await runCli(args, { env: h.env });
+    assert(read.stdout.length > 0);
+    assertEquals([out.code, new TextDecoder().decode(out.stderr)], [read.code, read.stderr]);
+  }
 });
 
 Deno.test("scan --write-config writes one service per unique server, env carried over, 0600", async () => {

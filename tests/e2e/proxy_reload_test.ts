@@ -8,7 +8,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { CliProcess, runCli } from "../_helpers/cli.ts";
+import { CliProcess, literal, runCli, TYPED } from "../_helpers/cli.ts";
 import { ROOT, textOf } from "../_helpers/mux.ts";
 import { type Note, ProxyHost, RawProxy } from "../_helpers/proxy_host.ts";
 import { sandbox } from "../_helpers/temp.ts";
@@ -117,7 +117,10 @@ Deno.test("reload: a daemon.http change is reported as needing a daemon restart;
   assertMatch(reload.stdout, /\n {2}daemon: daemon\.status_file applied in place\n/);
   assertMatch(
     reload.stdout,
-    /\n {2}needs a daemon restart: daemon\.http changed \(the HTTP listener keeps its settings\) \(rmcp-mux shutdown, then start it again\)\n/,
+    new RegExp(
+      "\n {2}needs a daemon restart: daemon\\.http changed \\(the HTTP listener keeps its settings\\) " +
+        `\\(${literal(TYPED)} shutdown --config ${literal(config)}, then start it again\\)\n`,
+    ),
   );
   // The new status file is written (atomically, on change): wait for it to name the service.
   for (let i = 0; !(await exists(statusFile)); i++) {

@@ -11,7 +11,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { MAIN, runCli } from "../_helpers/cli.ts";
+import { literal, MAIN, runCli, TYPED } from "../_helpers/cli.ts";
 import { type FakeSystemd, installFakeSystemd } from "../_helpers/fake_systemd.ts";
 import { ROOT, textOf } from "../_helpers/mux.ts";
 import { processAlive } from "../_helpers/process.ts";
@@ -182,7 +182,9 @@ Deno.test("systemctl cannot reach the user manager: the proxy starts the daemon 
     log,
     new RegExp(
       `rmcp-mux: note: .*/mux\\.yaml is installed as the user service ${box.unit}, and this ` +
-        `daemon runs outside it; "rmcp-mux service restart --config .*/mux\\.yaml" hands it to the service`,
+        `daemon runs outside it; "${
+          literal(TYPED)
+        } service restart --config .*/mux\\.yaml" hands it to the service`,
     ),
   );
 
@@ -222,8 +224,10 @@ Deno.test("shutdown, reload, a second daemon and service restart say what a serv
     beside.stderr,
     new RegExp(
       `^rmcp-mux: a daemon for .*/mux\\.yaml is already running as the user service ${box.unit} ` +
-        `\\(pid ${first.pid}, control socket .*\\); see it with "rmcp-mux status --config .*", ` +
-        `restart it with "rmcp-mux service restart --config .*/mux\\.yaml"\\n$`,
+        `\\(pid ${first.pid}, control socket .*\\); see it with "${
+          literal(TYPED)
+        } status --config .*", ` +
+        `restart it with "${literal(TYPED)} service restart --config .*/mux\\.yaml"\\n$`,
     ),
   );
 
@@ -278,7 +282,7 @@ Deno.test("shutdown, reload, a second daemon and service restart say what a serv
     "daemon shutting down\n" +
       `it is the daemon of the user service ${box.unit}: it stays stopped until a proxy needs ` +
       `it or "systemctl --user start ${box.unit}"; to restart it (an upgrade, say), use ` +
-      `"rmcp-mux service restart --config ${box.config}" instead\n`,
+      `"${TYPED} service restart --config ${box.config}" instead\n`,
   );
   // The proxy needed it: its reconnect started it again, through the service.
   await proxy.waitForStderr(/lost the mux/, 2);

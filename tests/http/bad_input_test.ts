@@ -15,6 +15,7 @@ import {
   startHttpMux,
 } from "../_helpers/http.ts";
 import { fakeServer, textOf } from "../_helpers/mux.ts";
+import { literal, TYPED } from "../_helpers/cli.ts";
 
 type ErrorBody = { jsonrpc: string; id: unknown; error: { code: number; message: string } };
 
@@ -40,7 +41,12 @@ Deno.test("the token is required: 401 without it or with a wrong one, and the SD
   const none = await rawPost(m.url, initialize, postHeaders(""));
   assertEquals(none.status, 401);
   assertEquals(none.headers.get("www-authenticate"), 'Bearer realm="rmcp-mux"');
-  assertMatch(errorOf(none.text).message, /Authorization: Bearer <token>.*rmcp-mux http token/);
+  assertMatch(
+    errorOf(none.text).message,
+    new RegExp(
+      `Authorization: Bearer <token> \\(print the token with "${literal(TYPED)} http token"\\)$`,
+    ),
+  );
   const wrong = await rawPost(m.url, initialize, postHeaders("not-the-token"));
   assertEquals(wrong.status, 401);
   assertMatch(errorOf(wrong.text).message, /wrong bearer token/);

@@ -12,6 +12,7 @@ import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { startDashboardDaemon } from "../_helpers/dashboard.ts";
 import { connectHttpClient } from "../_helpers/http.ts";
 import { fakeServer, FAST } from "../_helpers/mux.ts";
+import { literal, TYPED } from "../_helpers/cli.ts";
 
 /** What a rejected call says (the SDK's error for a JSON-RPC error or an HTTP status). */
 async function failure(call: Promise<unknown>): Promise<Error> {
@@ -57,7 +58,10 @@ Deno.test("a service stopped or removed by a reload ends its HTTP sessions: an e
   assertEquals((stopped as McpError).code, ErrorCode.ShuttingDown);
   assertMatch(
     stopped.message,
-    /service "b" was stopped by `rmcp-mux stop b` \(or the dashboard\); tools\/call was not completed: start the service again with `rmcp-mux start b` and send it again/,
+    new RegExp(
+      'service "b" was stopped by `rmcp-mux stop b` \\(or the dashboard\\); tools/call was not ' +
+        `completed: start the service again with \`${literal(TYPED)} start b\` and send it again$`,
+    ),
   );
   assertEquals((stopped as McpError).data, { service: "b", reason: "stop" });
   assertEquals(f.daemon.status().http!.sessions, 1, "b's session is gone from the listener");

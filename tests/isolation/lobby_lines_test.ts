@@ -6,6 +6,7 @@
 
 import { assertEquals } from "../_helpers/assert.ts";
 import { fakeServer, RawConnection, startMux, textOf } from "../_helpers/mux.ts";
+import { TYPED } from "../_helpers/cli.ts";
 
 Deno.test("pipelined before the isolation decision: initialize, initialized and a call all arrive", async () => {
   // Written at once, right after the mux starts: before its server has answered its handshake.
@@ -89,7 +90,7 @@ Deno.test("a client still waiting for its process when the service is removed is
   assertEquals(init, {
     code: -32006,
     message: 'service "svc" was removed from the config by a reload; the request was not ' +
-      "completed: the service is gone until the config names it again and `rmcp-mux reload` runs",
+      `completed: the service is gone until the config names it again and \`${TYPED} reload\` runs`,
     data: { service: "svc", reason: "removed" },
   });
 });

@@ -1,6 +1,13 @@
 import { assertEquals, assertMatch } from "../_helpers/assert.ts";
 import { demoText } from "../../src/cli/commands.ts";
-import { inPackageCache, selfCommand, typedCommand } from "../../src/paths/self_command.ts";
+import {
+  hintCommand,
+  inPackageCache,
+  selfCommand,
+  typedCommand,
+} from "../../src/paths/self_command.ts";
+import { ROOT } from "../_helpers/mux.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 const NPX_DENO = "/home/me/.npm/_npx/6a1b2c/node_modules/deno/deno";
 const MAIN = "file:///home/me/src/rmcp-mux/main.ts";
@@ -106,4 +113,24 @@ Deno.test("hints name rmcp-mux only when the installed one is what runs; else th
     isExecutable: only("/usr/bin/deno"),
   });
   assertEquals(fromClone, "/usr/bin/deno run -A '/home/me/my src/rmcp-mux/main.ts'");
+});
+
+Deno.test("hintCommand: typedCommand of this process; plain rmcp-mux where Deno may not look (a library without -A)", async () => {
+  assertEquals(hintCommand(), typedCommand());
+  await using dir = await tempDir("rmcp-mux-hint-");
+  const script = `${dir}/hint.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { hintCommand } from ${JSON.stringify(`${ROOT}src/paths/self_command.ts`)};\n` +
+      "console.log(hintCommand());\n",
+  );
+  // May read files, not the environment: no PATH to look at, and never a prompt.
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--no-prompt", "--allow-read", script],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(new TextDecoder().decode(out.stderr), "");
+  assertEquals([out.code, new TextDecoder().decode(out.stdout)], [0, "rmcp-mux\n"]);
 });

@@ -4,6 +4,7 @@ import { assertEquals } from "../_helpers/assert.ts";
 import { ErrorCode } from "../../src/jsonrpc/codes.ts";
 import type { CloseReason } from "../../src/router/upstream_failures.ts";
 import { call, readyHarness } from "../_helpers/router_harness.ts";
+import { TYPED } from "../_helpers/cli.ts";
 
 const CAUSES: Record<CloseReason, string> = {
   stop: 'service "svc" was stopped by `rmcp-mux stop svc` (or the dashboard); ',
@@ -13,8 +14,9 @@ const CAUSES: Record<CloseReason, string> = {
 };
 
 const ADVICE: Record<CloseReason, string> = {
-  stop: ": start the service again with `rmcp-mux start svc` and send it again",
-  removed: ": the service is gone until the config names it again and `rmcp-mux reload` runs",
+  // What to run: as this machine types it (plain `rmcp-mux` only when that is installed).
+  stop: `: start the service again with \`${TYPED} start svc\` and send it again`,
+  removed: `: the service is gone until the config names it again and \`${TYPED} reload\` runs`,
   recreated: ": connect to the service again and send it again",
   shutdown: ": send it again once rmcp-mux is back",
 };

@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../_helpers/assert.ts";
-import { MAIN, runCli } from "../_helpers/cli.ts";
+import { literal, MAIN, runCli, TYPED } from "../_helpers/cli.ts";
 import { ROOT, textOf } from "../_helpers/mux.ts";
 import { RawProxy } from "../_helpers/proxy_host.ts";
 import { installService, serviceStatus, uninstallService } from "../../src/service/service.ts";
@@ -135,7 +135,9 @@ Deno.test("service install replaces a proxy-started daemon under the start lock;
     assertEquals(after.ok, false);
     assertMatch(
       after.message,
-      /^not installed \(no .*\); install it with "rmcp-mux service install --config /,
+      new RegExp(
+        `^not installed \\(no .*\\); install it with "${literal(TYPED)} service install --config /`,
+      ),
     );
   } finally {
     await proxy[Symbol.asyncDispose]();
@@ -224,7 +226,12 @@ Deno.test("service install checks the config first: missing, invalid, or a ${VAR
 
     await refused(
       `${dir}/none.yaml`,
-      /^rmcp-mux: service install: not installed: .*\/none\.yaml does not exist; write it first \("rmcp-mux scan --write-config .*\/none\.yaml", or see config\.example\.yaml\)\n$/,
+      new RegExp(
+        "^rmcp-mux: service install: not installed: .*/none\\.yaml does not exist; write it first " +
+          `\\("${
+            literal(TYPED)
+          } scan --write-config .*/none\\.yaml", or see config\\.example\\.yaml\\)\n$`,
+      ),
     );
 
     const broken = `${dir}/broken.yaml`;
