@@ -245,11 +245,7 @@ export async function installService(options: ServiceOptions = {}): Promise<Serv
 export async function restartService(options: ServiceOptions = {}): Promise<ServiceResult> {
   const plan = planService(options);
   const run = options.run ?? runCommand;
-  try {
-    await Deno.lstat(plan.file);
-  } catch {
-    return { ok: false, message: notInstalled(plan), plan };
-  }
+  if (!await installed(plan)) return { ok: false, message: notInstalled(plan), plan };
   const problem = await configProblem(plan, options);
   if (problem) {
     return { ok: false, message: `not restarted (the running daemon stays): ${problem}`, plan };
@@ -283,6 +279,16 @@ function notAnswering(answer: Exclude<ServiceAnswer, { pid: number }>, plan: Ser
   return `its daemon did not answer within 30 s; see ${plan.logs}`;
 }
 
+/** True if the plan's unit (or agent) file exists. */
+async function installed(plan: ServicePlan): Promise<boolean> {
+  try {
+    await Deno.lstat(plan.file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function notInstalled(plan: ServicePlan): string {
   return `not installed (no ${plan.file}); install it with "${hintCommand()} service install` +
     `${configFlag(plan.unit)}"`;
@@ -313,9 +319,7 @@ export async function serviceManagerAvailable(options: ServiceContext = {}): Pro
 export async function uninstallService(options: ServiceOptions = {}): Promise<ServiceResult> {
   const plan = planService(options);
   const run = options.run ?? runCommand;
-  try {
-    await Deno.lstat(plan.file);
-  } catch {
+  if (!await installed(plan)) {
     return { ok: true, message: `not installed (no ${plan.file}); nothing to do`, plan };
   }
   const problems: string[] = [];
@@ -341,11 +345,7 @@ export async function uninstallService(options: ServiceOptions = {}): Promise<Se
 export async function serviceStatus(options: ServiceOptions = {}): Promise<ServiceResult> {
   const plan = planService(options);
   const run = options.run ?? runCommand;
-  try {
-    await Deno.lstat(plan.file);
-  } catch {
-    return { ok: false, message: notInstalled(plan), plan };
-  }
+  if (!await installed(plan)) return { ok: false, message: notInstalled(plan), plan };
   let state: string;
   let running: boolean;
   if (plan.manager === "systemd") {
