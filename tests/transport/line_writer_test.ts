@@ -20,12 +20,15 @@ function deferred(): Deferred {
  */
 class ControlledSink implements ByteSink {
   readonly writes: string[] = [];
+  /** The bytes of each write as lent (not copied): they must not change while in flight. */
+  readonly lent: Uint8Array[] = [];
   readonly pending: Deferred[] = [];
   closeCalls = 0;
   #writeSeen: (() => void)[] = [];
 
   write(bytes: Uint8Array): Promise<void> {
     this.writes.push(dec.decode(bytes));
+    this.lent.push(bytes);
     const d = deferred();
     this.pending.push(d);
     for (const notify of this.#writeSeen.splice(0)) notify();
@@ -235,18 +238,58 @@ Deno.test("LineWriter: a sink whose close() throws does not make close() reject"
   assertStrictEquals(writer.closed, true);
 });
 
-Deno.test("LineWriter: multi-byte text is written as UTF-8", async () => {
-  const chunks: Uint8Array[] = [];
-  const writer = new LineWriter({
+/** A sink that decodes what it is given at once (the bytes are only lent to it). */
+function textSink(): ByteSink & { texts: string[] } {
+  const texts: string[] = [];
+  return {
+    texts,
     write: (b) => {
-      chunks.push(b);
+      texts.push(dec.decode(b));
       return Promise.resolve();
     },
     close: () => {},
-  });
+  };
+}
+
+Deno.test("LineWriter: multi-byte text is written as UTF-8", async () => {
+  const sink = textSink();
+  const writer = new LineWriter(sink);
   writer.write('{"t":"héllo 😀"}');
   await writer.close();
-  assertStrictEquals(dec.decode(chunks[0]), '{"t":"héllo 😀"}\n');
+  assertEquals(sink.texts, ['{"t":"héllo 😀"}\n']);
+});
+
+Deno.test("LineWriter: batches short in characters but long in UTF-8, and long ones, arrive intact", async () => {
+  const sink = textSink();
+  const writer = new LineWriter(sink);
+  const lines = ["é".repeat(10_000), "x".repeat(100_000), "ok", `${"😀".repeat(5_000)}z`];
+  for (const line of lines) {
+    writer.write(line);
+    await writer.idle(); // one write each
+  }
+  await writer.close();
+  assertEquals(sink.texts.map((t) => t.length), lines.map((l) => l.length + 1));
+  assertEquals(sink.texts, lines.map((l) => l + "\n"));
+});
+
+Deno.test("LineWriter: bytes still being written are never reused by another write", async () => {
+  // Two writers (two clients), each with a write in flight: neither's bytes may change under it.
+  const sink = new ControlledSink();
+  const a = new LineWriter(sink);
+  const b = new LineWriter(sink);
+  a.write("a".repeat(50));
+  b.write("b".repeat(50));
+  await sink.waitForWrites(2);
+  // a's write completes: its buffer may serve the next write, while b's is still in flight.
+  sink.completeNext();
+  await a.idle();
+  a.write("c".repeat(50));
+  await sink.waitForWrites(3);
+  // (a's first bytes are a's no more: the pool may have lent them out again.)
+  assertEquals(sink.lent.slice(1).map((bytes) => dec.decode(bytes)), sink.writes.slice(1));
+  sink.completeNext();
+  sink.completeNext();
+  await Promise.all([a.close(), b.close()]);
 });
 
 Deno.test("connSink: a partial write is continued until every byte is written", async () => {
